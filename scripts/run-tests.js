@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Node 20's test runner does not expand globs or pick up .ts files, so collect test/**/*.test.ts here.
+'use strict';
+const { readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+function collect(dir, filter) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...collect(path, filter));
+    else if (name.endsWith('.test.ts') && (!filter || path.includes(filter))) out.push(path);
+  }
+  return out;
+}
+
+const filter = process.argv[2];
+const files = collect(join(__dirname, '..', 'test'), filter);
+if (files.length === 0) {
+  console.error(`no test files found${filter ? ` matching "${filter}"` : ''}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+  cwd: join(__dirname, '..'),
+});
+process.exit(result.status === null ? 1 : result.status);

@@ -1,0 +1,112 @@
+// Character n-gram counts: for every context length k < order, each context seen maps to the counts of the
+// character that followed it (a dense vector over the vocabulary: character vocabularies are small).
+//
+// Counting stops at ZERO_ROW codes (the study's unknown characters) and at span boundaries, so that no n-gram joins
+// text across a gap or across train / test splits.
+
+import type { Span } from '../text/windows';
+import { ZERO_ROW } from '../text/vocab';
+
+export type CountTable = Map<string, Uint32Array>;
+
+/** The key of a context (codes oldest first). */
+export function contextKey(codes: ArrayLike<number>, start: number, end: number): string {
+  let key = '';
+  // In chunks: String.fromCharCode takes its arguments on the stack.
+  for (let i = start; i < end; i += 8192) {
+    key += String.fromCharCode(...Array.prototype.slice.call(codes, i, Math.min(end, i + 8192)));
+  }
+  return key;
+}
+
+export class NgramCounts {
+  /** raw[k]: contexts of length k -> counts of the next character. */
+  private readonly raw: CountTable[];
+  private readonly continuations: (CountTable | undefined)[];
+
+  private constructor(readonly order: number, readonly vocabSize: number, raw: CountTable[]) {
+    this.raw = raw;
+    this.continuations = new Array(order);
+  }
+
+  static count(codes: Int32Array, vocabSize: number, order: number, spans?: readonly Span[]): NgramCounts {
+    if (!Number.isInteger(order) || order < 1) throw new Error(`n-gram: order must be a positive integer, got ${order}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 0xffff) throw new Error(`n-gram: vocabulary size must be in [1, 65535], got ${vocabSize}`);
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i];
+      if (c !== ZERO_ROW && (c < 0 || c >= vocabSize)) throw new Error(`n-gram: code ${c} at position ${i} is outside [0, ${vocabSize})`);
+    }
+    const raw: CountTable[] = Array.from({ length: order }, () => new Map());
+    // Keys are slices of one string of the whole text: cheaper than building each key code by code.
+    const text = contextKey(codes, 0, codes.length);
+    for (const span of spans ?? [{ start: 0, end: codes.length }]) {
+      if (span.start < 0 || span.end > codes.length || span.start > span.end) {
+        throw new Error(`n-gram: span [${span.start}, ${span.end}) is not inside the text [0, ${codes.length})`);
+      }
+      let runStart = span.start;
+      for (let t = span.start; t < span.end; t++) {
+        const next = codes[t];
+        if (next === ZERO_ROW) {
+          runStart = t + 1;
+          continue;
+        }
+        for (let k = 0; k < order && t - k >= runStart; k++) {
+          const key = text.slice(t - k, t);
+          let counts = raw[k].get(key);
+          if (!counts) {
+            counts = new Uint32Array(vocabSize);
+            raw[k].set(key, counts);
+          }
+          counts[next]++;
+        }
+      }
+    }
+    return new NgramCounts(order, vocabSize, raw);
+  }
+
+  /** Counts c(h w) for contexts h of length k. */
+  rawTable(k: number): CountTable {
+    this.checkLevel(k);
+    return this.raw[k];
+  }
+
+  /**
+   * Kneser-Ney continuation counts for contexts h of length k: N1+(. h w), the number of distinct characters seen
+   * before h w. Needs the table of length k + 1, so k < order - 1.
+   */
+  continuationTable(k: number): CountTable {
+    this.checkLevel(k);
+    if (k >= this.order - 1) throw new Error(`n-gram: no continuation counts for the top context length ${k}`);
+    let table = this.continuations[k];
+    if (!table) {
+      table = new Map();
+      for (const [key, counts] of this.raw[k + 1]) {
+        const shorter = key.slice(1);
+        let cont = table.get(shorter);
+        if (!cont) {
+          cont = new Uint32Array(this.vocabSize);
+          table.set(shorter, cont);
+        }
+        for (let w = 0; w < counts.length; w++) if (counts[w] > 0) cont[w]++;
+      }
+      this.continuations[k] = table;
+    }
+    return table;
+  }
+
+  private checkLevel(k: number): void {
+    if (!Number.isInteger(k) || k < 0 || k >= this.order) throw new Error(`n-gram: context length ${k} is outside [0, ${this.order})`);
+  }
+}
+
+/** The last `max` codes after the last ZERO_ROW (counting never crossed one either). */
+export function usableHistory(context: ArrayLike<number>, max: number): ArrayLike<number> {
+  let start = Math.max(0, context.length - max);
+  for (let i = context.length - 1; i >= start; i--) {
+    if (context[i] === ZERO_ROW) {
+      start = i + 1;
+      break;
+    }
+  }
+  return Array.prototype.slice.call(context, start) as number[];
+}

@@ -1,0 +1,50 @@
+// The one interface every next-character model implements (n-gram, calibrated kernel models), so that generation and
+// the held-out metrics are written once.
+
+import type { CodeWindows } from './windows';
+import type { Vocabulary } from './vocab';
+
+export interface CharModel {
+  readonly vocab: Vocabulary;
+  /** Characters of context the model reads. Shorter contexts (the start of a text) must be accepted. */
+  readonly context: number;
+  /** Probabilities of the next character over vocab.size symbols, given the preceding codes (oldest first). */
+  nextDistribution(context: ArrayLike<number>): Float64Array;
+  /** Natural-log probabilities for many windows at once (count x vocab.size, row-major), when a model can batch. */
+  logProbs?(windows: CodeWindows): Float64Array;
+}
+
+/** model.logProbs when the model has it, otherwise nextDistribution row by row. */
+export function windowLogProbs(model: CharModel, windows: CodeWindows): Float64Array {
+  const size = model.vocab.size;
+  if (model.logProbs) {
+    const out = model.logProbs(windows);
+    if (out.length !== windows.count * size) {
+      throw new Error(`CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`);
+    }
+    return out;
+  }
+  const out = new Float64Array(windows.count * size);
+  for (let i = 0; i < windows.count; i++) {
+    const p = model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
+    if (p.length !== size) throw new Error(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
+    for (let c = 0; c < size; c++) out[i * size + c] = Math.log(p[c]);
+  }
+  return out;
+}
+
+/** The last `length` codes of `codes`, left-padded with `pad` when there are fewer: for models that need exactly w. */
+export function fitContext(codes: ArrayLike<number>, length: number, pad: number): Int32Array {
+  const out = new Int32Array(length).fill(pad);
+  const take = Math.min(length, codes.length);
+  for (let k = 0; k < take; k++) out[length - take + k] = codes[codes.length - take + k];
+  return out;
+}
+
+/** Throws unless every code is a symbol of a vocabulary of `size` or ZERO_ROW (-1). */
+export function checkContextCodes(codes: ArrayLike<number>, size: number, where: string): void {
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i];
+    if (!Number.isInteger(c) || c < -1 || c >= size) throw new Error(`${where}: context code ${c} at position ${i} is not a symbol of a ${size}-symbol vocabulary`);
+  }
+}

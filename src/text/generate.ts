@@ -1,0 +1,81 @@
+// Continuing a prompt with any CharModel, one character at a time: the chosen character's code is appended to the
+// context (for a kernel model, that is feeding back its one-hot vector, not the raw real-valued output the study
+// fed back).
+
+import { Rng } from '../random';
+import { checkContextCodes, type CharModel } from './char-model';
+import { checkOptions } from './options';
+
+export interface GenerateOptions {
+  /** Characters to generate. */
+  length: number;
+  /** 'greedy' (default) takes the most probable character (lowest code on ties); 'sample' draws one. */
+  mode?: 'greedy' | 'sample';
+  /** Sampling temperature: p^(1/T), renormalised. Default 1; only with mode 'sample'. */
+  temperature?: number;
+  /** Seed of the sampler. Default 0. */
+  seed?: number;
+  onStep?: (step: number, code: number) => void;
+}
+
+export interface Generation {
+  /** Codes of the generated characters only (not the prompt). */
+  codes: Int32Array;
+  /** Their text, decoded with the model's vocabulary. */
+  text: string;
+  /** Sum of the natural-log probabilities the model gave the chosen characters (before temperature). */
+  logProb: number;
+}
+
+const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'seed', 'onStep'];
+
+export function generate(model: CharModel, prompt: string | ArrayLike<number>, options: GenerateOptions): Generation {
+  checkOptions(options, GENERATE_OPTION_KEYS, 'generate');
+  const { length, mode = 'greedy', temperature = 1, seed = 0 } = options;
+  if (!Number.isInteger(length) || length < 0) throw new Error(`generate: length must be a non-negative integer, got ${length}`);
+  if (mode !== 'greedy' && mode !== 'sample') throw new Error(`generate: mode must be 'greedy' or 'sample', got ${JSON.stringify(mode)}`);
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new Error(`generate: temperature must be a positive number, got ${temperature}`);
+  if (mode === 'greedy' && options.temperature !== undefined) throw new Error("generate: temperature only applies with mode 'sample'");
+  const promptCodes = typeof prompt === 'string' ? model.vocab.encode(prompt) : Int32Array.from(prompt);
+  checkContextCodes(promptCodes, model.vocab.size, 'generate');
+  const rng = new Rng(seed);
+  const history = Array.from(promptCodes);
+  const generated = new Int32Array(length);
+  let logProb = 0;
+  for (let step = 0; step < length; step++) {
+    const p = model.nextDistribution(history.slice(Math.max(0, history.length - model.context)));
+    checkDistribution(p, model.vocab.size, step);
+    const code = mode === 'greedy' ? argmax(p) : rng.choice(tempered(p, temperature));
+    generated[step] = code;
+    logProb += Math.log(p[code]);
+    history.push(code);
+    options.onStep?.(step, code);
+  }
+  return { codes: generated, text: model.vocab.decode(generated), logProb };
+}
+
+function argmax(p: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+  return best;
+}
+
+function tempered(p: Float64Array, temperature: number): Float64Array {
+  if (temperature === 1) return p;
+  // In log space relative to the largest probability, so that small temperatures do not underflow to all zeros.
+  let maxLog = -Infinity;
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) maxLog = Math.max(maxLog, Math.log(p[i]));
+  const out = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) out[i] = p[i] > 0 ? Math.exp((Math.log(p[i]) - maxLog) / temperature) : 0;
+  return out;
+}
+
+function checkDistribution(p: Float64Array, size: number, step: number): void {
+  if (p.length !== size) throw new Error(`generate: the model returned ${p.length} probabilities for ${size} symbols (step ${step})`);
+  let total = 0;
+  for (let i = 0; i < size; i++) {
+    if (!(p[i] >= 0)) throw new Error(`generate: the model returned probability ${p[i]} for symbol ${i} (step ${step})`);
+    total += p[i];
+  }
+  if (Math.abs(total - 1) > 1e-6) throw new Error(`generate: the model's probabilities sum to ${total}, not 1 (step ${step})`);
+}

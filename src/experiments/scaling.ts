@@ -1,0 +1,220 @@
+import { checkOptions, OptionError } from '../linalg/errors';
+import type { DType } from '../linalg/matrix';
+import { backendFor, setThreads } from '../linalg/registry';
+import { RFM } from '../rfm/rfm';
+import { chooseForm } from '../rfm/cost-model';
+import { Curve, ProgressCallback, curve, yieldToEventLoop } from './double-descent-summary';
+import { NestedGram } from './nested-gram';
+import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetFormula, targetVariance } from './scaling-data';
+
+/**
+ * The study's scaling test (seed-experiments.md part A): test MSE of an RFM and of the plain Laplace kernel (the
+ * RFM's iteration 0, M = I) as the input dimension d grows, over many trials. The defaults are the study's protocol;
+ * every parameter can be changed.
+ */
+
+export interface ScalingConfig {
+  /** Points per trial (rows of X). */
+  samples: number;
+  /** Rows [0, trainRows) are split into fit and validation; the rest are the test set. */
+  trainRows: number;
+  fitRows: number;
+  /** Input dimensions, increasing; features are nested (d uses the first d columns). */
+  dims: number[];
+  trials: number;
+  /** T: RFM iterations; the iteration with the lowest validation MSE is kept. */
+  iterations: number;
+  bandwidth: number;
+  ridge: number;
+  target: ScalingTarget;
+  /** Standard deviation of Gaussian label noise (the study: 0). */
+  noise: number;
+  seed: number;
+  /** float32 runs the primal and Q forms in float32 (tests show they reproduce float64's errors). */
+  dtype: DType;
+  /** Trials run at once, each with threadsPerTrial BLAS threads: small BLAS calls use two threads poorly. */
+  concurrency: number;
+  threadsPerTrial: number;
+}
+
+export function studyDims(): number[] {
+  return Array.from({ length: 200 }, (_, i) => 10 * (i + 1));
+}
+
+export const STUDY_SCALING_CONFIG: ScalingConfig = {
+  samples: 1000,
+  trainRows: 800,
+  fitRows: 640,
+  dims: studyDims(),
+  trials: 100,
+  iterations: 10,
+  bandwidth: 1,
+  ridge: 1e-3,
+  target: 'code',
+  noise: 0,
+  seed: 0,
+  dtype: 'float64',
+  concurrency: 2,
+  threadsPerTrial: 1,
+};
+
+/** Read off the study's published figure (mean over 100 trials); d values where a range was read use its middle. */
+export const PUBLISHED_SCALING = {
+  rfm: { d: [10, 50, 90, 200, 550, 1000, 2000], mse: [0.36, 0.024, 0.014, 0.036, 0.066, 0.057, 0.038] },
+  baseline: { d: [10, 50, 175, 500, 1000, 2000], mse: [0.39, 0.133, 0.166, 0.123, 0.078, 0.044] },
+};
+
+export interface ScalingTrialResult {
+  trial: number;
+  d: number;
+  rfmMse: number;
+  baselineMse: number;
+  bestIteration: number;
+  form: string;
+  seconds: number;
+}
+
+export interface ScalingResult {
+  config: ScalingConfig;
+  targetFormula: string;
+  dims: number[];
+  trials: ScalingTrialResult[];
+  /** Summaries across trials: mean and 2.5 / 97.5 % quantiles of the MSE and of MSE / Var(y). */
+  rfm: Curve;
+  baseline: Curve;
+  seconds: number;
+  /** The form the RFM ran in, per d (from the first trial). */
+  forms: string[];
+}
+
+const CONFIG_KEYS = Object.keys(STUDY_SCALING_CONFIG);
+
+export function scalingConfig(overrides: Partial<ScalingConfig> = {}): ScalingConfig {
+  checkOptions('scaling test', overrides, CONFIG_KEYS);
+  const c = { ...STUDY_SCALING_CONFIG, ...overrides };
+  const positive = ['samples', 'trainRows', 'fitRows', 'trials', 'concurrency', 'threadsPerTrial'] as const;
+  for (const key of positive) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) throw new OptionError(`scaling test: ${key} must be a positive integer, got ${c[key]}`);
+  }
+  if (!(c.fitRows < c.trainRows && c.trainRows < c.samples)) {
+    throw new OptionError(`scaling test: need fitRows < trainRows < samples, got ${c.fitRows}, ${c.trainRows}, ${c.samples}`);
+  }
+  if (c.dims.length === 0 || c.dims.some((d, i) => !Number.isInteger(d) || d < 3 || (i > 0 && d <= c.dims[i - 1]))) {
+    throw new OptionError('scaling test: dims must be increasing integers >= 3 (the target uses x1..x3)');
+  }
+  if (!Number.isInteger(c.iterations) || c.iterations < 0) throw new OptionError(`scaling test: iterations must be an integer >= 0, got ${c.iterations}`);
+  if (!(c.noise >= 0)) throw new OptionError(`scaling test: noise must be >= 0, got ${c.noise}`);
+  if (c.target !== 'code' && c.target !== 'page') throw new OptionError(`scaling test: target must be 'code' or 'page', got ${String(c.target)}`);
+  return c;
+}
+
+async function runTrial(
+  c: ScalingConfig,
+  trial: number,
+  step: (r: ScalingTrialResult) => Promise<void>,
+): Promise<ScalingTrialResult[]> {
+  const data = scalingTrialData({
+    seed: c.seed * 1_000_003 + trial,
+    samples: c.samples,
+    trainRows: c.trainRows,
+    fitRows: c.fitRows,
+    maxDim: c.dims[c.dims.length - 1],
+    noise: c.noise,
+  });
+  const n = data.fit.length;
+  const scored = Int32Array.from([...data.validation, ...data.test]);
+  const nested = new NestedGram(await backendFor('float64'), data.x, data.fit, scored);
+  const results: ScalingTrialResult[] = [];
+  for (const d of c.dims) {
+    const started = performance.now();
+    const yFit = scalingTargets(data, data.fit, d, c.target);
+    const yVal = scalingTargets(data, data.validation, d, c.target);
+    const yTest = scalingTargets(data, data.test, d, c.target);
+    const rfm = new RFM({ kernel: 'laplace', bandwidth: c.bandwidth, ridge: c.ridge, iterations: c.iterations, dtype: c.dtype, seed: trial });
+    // The primal form wins for d < n; above, a dual form needs only the Grams, grown incrementally with d.
+    const form = chooseForm(
+      { n, d, c: 1, sample: n, tracked: yVal.rows, iterations: c.iterations, dtype: c.dtype, diagonal: false, normalization: 'none', gramOnly: false },
+      'auto',
+    ).form;
+    let rfmMse: number;
+    let baselineMse: number;
+    if (form === 'primal') {
+      const xTest = scaledFeatures(data, data.test, d);
+      await rfm.fit(scaledFeatures(data, data.fit, d), yFit, { validation: { X: scaledFeatures(data, data.validation, d), Y: yVal } });
+      rfmMse = mseOf(await rfm.predict(xTest), yTest);
+      baselineMse = mseOf(await rfm.predict(xTest, { baseline: true }), yTest);
+    } else {
+      await nested.growTo(d);
+      const g = nested.scaled();
+      const m = data.validation.length;
+      const valGram = g.cross.selectRows(Int32Array.from({ length: m }, (_, i) => i));
+      const testRows = Int32Array.from({ length: data.test.length }, (_, i) => m + i);
+      const testGram = g.cross.selectRows(testRows);
+      const testNorms = testRows.map((r) => g.crossNorms[r]);
+      await rfm.fit({ gram: g.train, features: d }, yFit, {
+        validation: { gram: valGram, norms: g.crossNorms.subarray(0, m), Y: yVal },
+      });
+      rfmMse = mseOf(await rfm.predictFromGram(testGram, testNorms), yTest);
+      baselineMse = mseOf(await rfm.predictFromGram(testGram, testNorms, { baseline: true }), yTest);
+    }
+    const r: ScalingTrialResult = {
+      trial,
+      d,
+      rfmMse,
+      baselineMse,
+      bestIteration: rfm.bestIteration,
+      form: rfm.summary.form,
+      seconds: (performance.now() - started) / 1000,
+    };
+    results.push(r);
+    await step(r);
+  }
+  return results;
+}
+
+function mseOf(pred: { data: ArrayLike<number> }, y: { data: ArrayLike<number> }): number {
+  let s = 0;
+  for (let i = 0; i < y.data.length; i++) s += (pred.data[i] - y.data[i]) ** 2;
+  return s / y.data.length;
+}
+
+/** Runs the scaling test; `onProgress` is called after every (trial, d) fit. */
+export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, onProgress?: ProgressCallback): Promise<ScalingResult> {
+  const c = scalingConfig(overrides);
+  const started = performance.now();
+  await setThreads(c.threadsPerTrial);
+  const total = c.trials * c.dims.length;
+  let done = 0;
+  const step = async (r: ScalingTrialResult): Promise<void> => {
+    done++;
+    onProgress?.({
+      sweep: 'scaling test',
+      done,
+      total,
+      label: `trial ${r.trial}, d = ${r.d}: RFM ${r.rfmMse.toPrecision(3)}, Laplace ${r.baselineMse.toPrecision(3)} (${r.form}, best t = ${r.bestIteration})`,
+      elapsedMs: performance.now() - started,
+    });
+    await yieldToEventLoop();
+  };
+  const perTrial: ScalingTrialResult[][] = new Array(c.trials);
+  let next = 0;
+  // Workers pull trials from a shared counter; their BLAS calls interleave on the native backend's threads.
+  const worker = async (): Promise<void> => {
+    while (next < c.trials) {
+      const trial = next++;
+      perTrial[trial] = await runTrial(c, trial, step);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(c.concurrency, c.trials) }, worker));
+  const variance = c.dims.map((d) => targetVariance(c.target, d, c.noise));
+  return {
+    config: c,
+    targetFormula: targetFormula(c.target),
+    dims: c.dims,
+    trials: perTrial.flat(),
+    rfm: curve('RFM', c.dims, perTrial.map((t) => t.map((r) => r.rfmMse)), variance),
+    baseline: curve('Laplace kernel (M = I)', c.dims, perTrial.map((t) => t.map((r) => r.baselineMse)), variance),
+    seconds: (performance.now() - started) / 1000,
+    forms: perTrial[0].map((r) => r.form),
+  };
+}

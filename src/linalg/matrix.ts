@@ -31,8 +31,10 @@ export class Matrix {
     }
     this.rows = rows;
     this.cols = cols;
-    if (data === undefined || typeof data === 'string') {
-      this.data = allocate(data ?? 'float64', rows * cols);
+    if (typeof data === 'string') {
+      this.data = allocate(data, rows * cols);
+    } else if (data === undefined) {
+      this.data = new Float64Array(rows * cols);
     } else {
       if (!(data instanceof Float64Array || data instanceof Float32Array)) {
         throw new DTypeError('matrix data must be a Float64Array or a Float32Array');

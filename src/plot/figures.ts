@@ -1,0 +1,298 @@
+/**
+ * Pure builders of plotly.js figures. A figure is plain JSON (no typed arrays, no NaN),
+ * so it can be published as the `application/vnd.plotly.v1+json` MIME bundle, inlined
+ * into HTML, and asserted on in tests without a DOM.
+ */
+
+/** One plotly.js trace. plotly's schema is far larger than what we build, so keys stay open. */
+export interface Trace {
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Figure {
+  data: Trace[];
+  layout: { [key: string]: unknown };
+  config?: { [key: string]: unknown };
+}
+
+/** Options every builder shares. */
+export interface FigureFrame {
+  title?: string;
+  /** Pixels; when absent the chart fills its container's width. */
+  width?: number;
+  /** Pixels. */
+  height?: number;
+}
+
+/** plotly's default colorway (d3 category10), spelled out because bands need the same colour with alpha. */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+const CONFIG = { responsive: true, displaylogo: false };
+
+function colorAt(i: number): string {
+  return PALETTE[i % PALETTE.length];
+}
+
+function withAlpha(hex: string, alpha: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
+
+/** JSON has no NaN or Infinity and serialises typed arrays as objects; plotly reads null as a gap. */
+function numbers(values: ArrayLike<number>): (number | null)[] {
+  return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
+}
+
+function requireLength(builder: string, what: string, values: ArrayLike<unknown>, expected: number, against: string): void {
+  if (values.length !== expected) {
+    throw new Error(`${builder}: ${what} has length ${values.length} but ${against} has length ${expected}`);
+  }
+}
+
+/** Log axes silently drop values <= 0, which would hide a band or a point; say so instead. */
+function requirePositive(builder: string, what: string, values: ArrayLike<number>, axis: string): void {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] <= 0) {
+      throw new Error(`${builder}: ${what}[${i}] = ${values[i]} cannot be shown on a log ${axis} axis; use a linear axis or drop that point`);
+    }
+  }
+}
+
+function axisTitle(text: string | undefined): { title?: { text: string } } {
+  return text === undefined ? {} : { title: { text } };
+}
+
+function frameLayout(frame: FigureFrame): { [key: string]: unknown } {
+  const layout: { [key: string]: unknown } = { margin: { l: 70, r: 30, t: frame.title === undefined ? 30 : 60, b: 60 } };
+  if (frame.title !== undefined) layout.title = { text: frame.title };
+  if (frame.width !== undefined) layout.width = frame.width;
+  if (frame.height !== undefined) layout.height = frame.height;
+  return layout;
+}
+
+export interface BandSeries {
+  name: string;
+  x: ArrayLike<number>;
+  /** The central line, e.g. the mean or median over seeds. */
+  mean: ArrayLike<number>;
+  /** Lower edge of the band, e.g. a lower quantile. Give both lo and hi, or neither. */
+  lo?: ArrayLike<number>;
+  hi?: ArrayLike<number>;
+}
+
+export interface LineBandsOptions extends FigureFrame {
+  series: BandSeries[];
+  xLog?: boolean;
+  yLog?: boolean;
+  xTitle?: string;
+  yTitle?: string;
+}
+
+/** Lines with shaded quantile bands, e.g. test error against sample size over several seeds. */
+export function lineBands(options: LineBandsOptions): Figure {
+  const data: Trace[] = [];
+  options.series.forEach((s, i) => {
+    const label = `lineBands: series '${s.name}'`;
+    requireLength(label, 'mean', s.mean, s.x.length, 'x');
+    if ((s.lo === undefined) !== (s.hi === undefined)) {
+      throw new Error(`${label} has only one of lo and hi; a band needs both`);
+    }
+    const band = s.lo && s.hi ? { lo: s.lo, hi: s.hi } : undefined;
+    if (band) {
+      requireLength(label, 'lo', band.lo, s.x.length, 'x');
+      requireLength(label, 'hi', band.hi, s.x.length, 'x');
+    }
+    if (options.xLog) requirePositive(label, 'x', s.x, 'x');
+    if (options.yLog) {
+      requirePositive(label, 'mean', s.mean, 'y');
+      if (band) {
+        requirePositive(label, 'lo', band.lo, 'y');
+        requirePositive(label, 'hi', band.hi, 'y');
+      }
+    }
+
+    const color = colorAt(i);
+    const x = numbers(s.x);
+    if (band) {
+      // fill: 'tonexty' fills down to the trace just before it, so hi must directly precede lo.
+      const edge = { type: 'scatter', mode: 'lines', x, line: { width: 0, color }, showlegend: false, legendgroup: s.name, hoverinfo: 'skip' };
+      data.push({ ...edge, name: `${s.name} hi`, y: numbers(band.hi) });
+      data.push({ ...edge, name: `${s.name} lo`, y: numbers(band.lo), fill: 'tonexty', fillcolor: withAlpha(color, 0.2) });
+    }
+    data.push({ type: 'scatter', mode: 'lines+markers', name: s.name, legendgroup: s.name, x, y: numbers(s.mean), line: { color }, marker: { color, size: 6 } });
+  });
+  const layout = frameLayout(options);
+  layout.xaxis = { type: options.xLog ? 'log' : 'linear', ...axisTitle(options.xTitle) };
+  layout.yaxis = { type: options.yLog ? 'log' : 'linear', ...axisTitle(options.yTitle) };
+  return { data, layout, config: { ...CONFIG } };
+}
+
+/** A row-major matrix, the shape a dense matrix class usually exposes. */
+export interface RowMajor {
+  rows: number;
+  cols: number;
+  data: ArrayLike<number>;
+}
+
+export interface HeatmapOptions extends FigureFrame {
+  /** Rows of values (row 0 drawn at the top, as a matrix is written), or a row-major matrix. */
+  z: ArrayLike<number>[] | RowMajor;
+  x?: (string | number)[];
+  y?: (string | number)[];
+  xTitle?: string;
+  yTitle?: string;
+  /** A plotly colorscale name; defaults to Viridis, or RdBu when zmid is given. */
+  colorscale?: string;
+  /** Centre of a diverging colour scale, e.g. 0 for a matrix with signed entries. */
+  zmid?: number;
+}
+
+function matrixRows(z: ArrayLike<number>[] | RowMajor): (number | null)[][] {
+  if (Array.isArray(z)) {
+    const width = z.length === 0 ? 0 : z[0].length;
+    z.forEach((row, i) => requireLength('heatmap', `z row ${i}`, row, width, 'z row 0'));
+    return z.map(numbers);
+  }
+  requireLength('heatmap', 'z.data', z.data, z.rows * z.cols, `z.rows * z.cols (${z.rows} x ${z.cols})`);
+  const rows: (number | null)[][] = [];
+  for (let r = 0; r < z.rows; r++) rows.push(numbers(Array.prototype.slice.call(z.data, r * z.cols, (r + 1) * z.cols)));
+  return rows;
+}
+
+/** Without labels, cells sit at 0..n-1; plotly would otherwise tick small matrices at halves. */
+function indexTicks(n: number): { tick0: number; dtick: number } {
+  return { tick0: 0, dtick: Math.max(1, Math.ceil(n / 10)) };
+}
+
+/** A matrix as a heatmap, e.g. the feature matrix M of an RFM. Square matrices get square cells. */
+export function heatmap(options: HeatmapOptions): Figure {
+  const z = matrixRows(options.z);
+  const cols = z.length === 0 ? 0 : z[0].length;
+  if (options.x) requireLength('heatmap', 'x', options.x, cols, 'each z row');
+  if (options.y) requireLength('heatmap', 'y', options.y, z.length, 'z');
+  const diverging = options.zmid !== undefined;
+  const trace: Trace = {
+    type: 'heatmap',
+    z,
+    // plotly.js's RdBu runs from blue (low) to red (high), the usual reading for signed entries.
+    colorscale: options.colorscale ?? (diverging ? 'RdBu' : 'Viridis'),
+  };
+  if (options.x) trace.x = [...options.x];
+  if (options.y) trace.y = [...options.y];
+  if (diverging) trace.zmid = options.zmid;
+  const layout = frameLayout(options);
+  layout.xaxis = { ...axisTitle(options.xTitle), ...(options.x ? {} : indexTicks(cols)), constrain: 'domain' };
+  layout.yaxis = { ...axisTitle(options.yTitle), ...(options.y ? {} : indexTicks(z.length)), autorange: 'reversed', ...(z.length === cols ? { scaleanchor: 'x' } : {}) };
+  return { data: [trace], layout, config: { ...CONFIG } };
+}
+
+export interface BarSeries {
+  name: string;
+  values: ArrayLike<number>;
+  /** Error bar ends as absolute values (e.g. quantiles), like lineBands' lo and hi. */
+  lo?: ArrayLike<number>;
+  hi?: ArrayLike<number>;
+}
+
+export interface BarsOptions extends FigureFrame {
+  categories: string[];
+  series: BarSeries[];
+  xTitle?: string;
+  yTitle?: string;
+  yLog?: boolean;
+  /** Bars run left to right, categories down the side: better for long category names. */
+  horizontal?: boolean;
+}
+
+/** Grouped bars, one group per category and one bar per series, with optional error bars. */
+export function bars(options: BarsOptions): Figure {
+  const n = options.categories.length;
+  const data: Trace[] = options.series.map((s, i) => {
+    const label = `bars: series '${s.name}'`;
+    requireLength(label, 'values', s.values, n, 'categories');
+    if ((s.lo === undefined) !== (s.hi === undefined)) {
+      throw new Error(`${label} has only one of lo and hi; an error bar needs both`);
+    }
+    if (options.yLog) requirePositive(label, 'values', s.values, 'value');
+    const values = numbers(s.values);
+    const categories = [...options.categories];
+    const trace: Trace = {
+      type: 'bar',
+      name: s.name,
+      marker: { color: colorAt(i) },
+      orientation: options.horizontal ? 'h' : 'v',
+      x: options.horizontal ? values : categories,
+      y: options.horizontal ? categories : values,
+    };
+    if (s.lo && s.hi) {
+      requireLength(label, 'lo', s.lo, n, 'categories');
+      requireLength(label, 'hi', s.hi, n, 'categories');
+      const lo = s.lo;
+      const hi = s.hi;
+      // plotly wants distances from the bar's end, not absolute ends.
+      const error = {
+        type: 'data',
+        symmetric: false,
+        array: numbers(Array.from(values, (v, k) => (v === null ? NaN : hi[k] - v))),
+        arrayminus: numbers(Array.from(values, (v, k) => (v === null ? NaN : v - lo[k]))),
+      };
+      trace[options.horizontal ? 'error_x' : 'error_y'] = error;
+    }
+    return trace;
+  });
+  const layout = frameLayout(options);
+  const valueAxis = { type: options.yLog ? 'log' : 'linear', ...axisTitle(options.yTitle) };
+  const categoryAxis = { type: 'category', ...axisTitle(options.xTitle) };
+  layout.xaxis = options.horizontal ? valueAxis : categoryAxis;
+  layout.yaxis = options.horizontal ? { ...categoryAxis, autorange: 'reversed' } : valueAxis;
+  layout.barmode = 'group';
+  return { data, layout, config: { ...CONFIG } };
+}
+
+export type Cell = string | number | null;
+
+export interface TableOptions {
+  title?: string;
+  columns: string[];
+  rows: Cell[][];
+  /** Significant digits shown for non-integer numbers (default 4); integers are shown whole. */
+  digits?: number;
+  width?: number;
+}
+
+const TABLE_HEADER_PX = 34;
+const TABLE_ROW_PX = 28;
+
+/**
+ * Cells are formatted here rather than with plotly's `cells.format`, which turns null and
+ * non-numeric strings (NaN) into 0 or drops rows. String(NaN) is "NaN", so a bad number stays visible.
+ */
+function formatCell(value: Cell, digits: number): string {
+  if (value === null) return '';
+  if (typeof value === 'string') return value;
+  if (!Number.isFinite(value) || Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(digits)));
+}
+
+/** A table of results, e.g. one row per model; cell values are the strings shown. */
+export function table(options: TableOptions): Figure {
+  const { columns, rows } = options;
+  rows.forEach((row, i) => requireLength('table', `row ${i}`, row, columns.length, 'columns'));
+  const digits = options.digits ?? 4;
+  const values = columns.map((_, c) => rows.map((row) => formatCell(row[c], digits)));
+  const numeric = columns.map((_, c) => rows.some((row) => typeof row[c] === 'number') && rows.every((row) => row[c] === null || typeof row[c] === 'number'));
+  const top = options.title === undefined ? 10 : 50;
+  const layout = frameLayout({ title: options.title, width: options.width });
+  layout.margin = { l: 10, r: 10, t: top, b: 10 };
+  layout.height = top + TABLE_HEADER_PX + TABLE_ROW_PX * Math.max(rows.length, 1) + 20;
+  return {
+    data: [{
+      type: 'table',
+      header: { values: [...columns], align: 'left', fill: { color: '#e8ecf2' }, font: { size: 13 }, height: TABLE_HEADER_PX },
+      cells: { values, align: numeric.map((isNumber) => (isNumber ? 'right' : 'left')), height: TABLE_ROW_PX },
+    }],
+    layout,
+    config: { ...CONFIG },
+  };
+}

@@ -1,0 +1,10 @@
+/** Kernel machines: the kernel family, kernel ridge regression, targets and calibrated probabilities. */
+export { KernelRegressor } from './kernel-regressor';
+export type { KernelFitEvent, KernelFitOptions, KernelRegressorOptions } from './kernel-regressor';
+export { KERNEL_NAMES, ZERO_DISTANCE_FACTOR, zeroTolerance } from './kernel';
+export type { KernelName, Metric } from './kernel';
+export { l1LaplacianKernel } from './l1-laplacian';
+export { JITTER_MULTIPLES } from './ridge-solve';
+export { accuracy, argmaxRows, labelIndices, meanSquaredError, oneHot, r2Score, resolveTask } from './targets';
+export type { Task, TargetLike } from './targets';
+export { fitTemperature, meanNegativeLogLikelihood, softmaxRows } from './temperature';

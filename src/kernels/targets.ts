@@ -1,0 +1,143 @@
+import { NonFiniteError, OptionError, ShapeError } from '../linalg/errors';
+import { Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
+
+/**
+ * Targets for kernel regression: real-valued outputs (regression), or integer labels regressed onto one-hot rows
+ * (classification, the RFM paper's practice), with the metrics the estimators select and score with.
+ */
+
+export type Task = 'regression' | 'classification';
+/** A column of values or labels (number[], typed array), or an n x c matrix (Matrix or number[][]). */
+export type TargetLike = MatrixLike | ArrayLike<number>;
+
+function isVector(y: TargetLike): y is ArrayLike<number> {
+  if (y instanceof Matrix) return false;
+  if (y === null || y === undefined || typeof (y as ArrayLike<unknown>).length !== 'number') {
+    throw new ShapeError('targets must be a Matrix, an array of rows, or an array of numbers');
+  }
+  const first = (y as ArrayLike<unknown>)[0];
+  return (y as ArrayLike<unknown>).length === 0 || typeof first === 'number';
+}
+
+/** 'auto' means classification exactly when the targets are a 1-D array of integers (labels). */
+export function resolveTask(task: 'auto' | Task, y: TargetLike): Task {
+  if (task !== 'auto') return task;
+  if (!isVector(y)) return 'regression';
+  for (let i = 0; i < y.length; i++) if (!Number.isInteger(y[i])) return 'regression';
+  return 'classification';
+}
+
+/** Label of each row: the entries of a 1-D array, or the argmax of each row of a score/one-hot matrix. */
+export function labelsOf(y: TargetLike, name: string): number[] {
+  if (isVector(y)) {
+    const out: number[] = [];
+    for (let i = 0; i < y.length; i++) {
+      const v = y[i];
+      if (!Number.isInteger(v)) throw new ShapeError(`${name}: classification labels must be integers, got ${v} at index ${i}`);
+      out.push(v);
+    }
+    return out;
+  }
+  return Array.from(argmaxRows(toMatrix(y as MatrixLike, name)));
+}
+
+export function sortedClasses(...labelSets: number[][]): number[] {
+  const set = new Set<number>();
+  for (const s of labelSets) for (const v of s) set.add(v);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Index of each label among `classes`, -1 for a label the model has no output for. */
+export function labelIndices(labels: number[], classes: readonly number[]): Int32Array {
+  const pos = new Map<number, number>();
+  classes.forEach((c, i) => pos.set(c, i));
+  return Int32Array.from(labels, (l) => pos.get(l) ?? -1);
+}
+
+/** One-hot rows (a label without an output gives a zero row). */
+export function oneHot(indices: Int32Array, classCount: number): Matrix {
+  const m = new Matrix(indices.length, classCount);
+  for (let i = 0; i < indices.length; i++) if (indices[i] >= 0) m.data[i * classCount + indices[i]] = 1;
+  return m;
+}
+
+/** Regression targets as an n x c float64 matrix (a 1-D array is one output). */
+export function regressionTargets(y: TargetLike, name: string): Matrix {
+  const m = isVector(y) ? Matrix.column(y) : toMatrix(y as MatrixLike, name);
+  assertFinite(m, name);
+  return m;
+}
+
+export interface EncodedTargets {
+  /** n x c, float64: the values to regress onto. */
+  y: Matrix;
+  /** For classification: the index of each row's class among `classes` (-1 if unknown). */
+  labels?: Int32Array;
+}
+
+export function encodeTargets(y: TargetLike, task: Task, classes: readonly number[] | undefined, name: string): EncodedTargets {
+  if (task === 'regression') return { y: regressionTargets(y, name) };
+  if (!classes) throw new OptionError(`${name}: classification needs the class list`);
+  const idx = labelIndices(labelsOf(y, name), classes);
+  return { y: oneHot(idx, classes.length), labels: idx };
+}
+
+export function argmaxRows(m: Matrix): Int32Array {
+  const out = new Int32Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    let best = 0;
+    let bv = -Infinity;
+    for (let j = 0, off = i * m.cols; j < m.cols; j++) {
+      if (m.data[off + j] > bv) {
+        bv = m.data[off + j];
+        best = j;
+      }
+    }
+    out[i] = best;
+  }
+  return out;
+}
+
+/** Mean over all n x c entries of (pred - y)^2, as the numpy reference computes it. */
+export function meanSquaredError(pred: Matrix, y: Matrix): number {
+  if (pred.rows !== y.rows || pred.cols !== y.cols) {
+    throw new ShapeError(`predictions are ${pred.rows} x ${pred.cols}, targets ${y.rows} x ${y.cols}`);
+  }
+  let s = 0;
+  for (let i = 0; i < pred.data.length; i++) {
+    const e = pred.data[i] - y.data[i];
+    s += e * e;
+  }
+  const v = s / pred.data.length;
+  if (!Number.isFinite(v)) throw new NonFiniteError(`mean squared error is ${v}: the predictions are not finite`);
+  return v;
+}
+
+export function accuracy(pred: Matrix, labels: Int32Array): number {
+  const am = argmaxRows(pred);
+  let hit = 0;
+  for (let i = 0; i < am.length; i++) if (am[i] === labels[i]) hit++;
+  return hit / am.length;
+}
+
+/** Coefficient of determination, averaged uniformly over outputs (scikit-learn's default). */
+export function r2Score(pred: Matrix, y: Matrix): number {
+  meanSquaredError(pred, y);
+  const { rows, cols } = y;
+  let total = 0;
+  for (let k = 0; k < cols; k++) {
+    let mean = 0;
+    for (let i = 0; i < rows; i++) mean += y.data[i * cols + k];
+    mean /= rows;
+    let ssRes = 0;
+    let ssTot = 0;
+    for (let i = 0; i < rows; i++) {
+      const e = pred.data[i * cols + k] - y.data[i * cols + k];
+      const t = y.data[i * cols + k] - mean;
+      ssRes += e * e;
+      ssTot += t * t;
+    }
+    total += ssTot === 0 ? (ssRes === 0 ? 1 : 0) : 1 - ssRes / ssTot;
+  }
+  return total / cols;
+}

@@ -1,0 +1,130 @@
+import type { Backend } from '../linalg/backend';
+import { diagonalInto } from '../linalg/elementwise';
+import { NotSPDError } from '../linalg/errors';
+import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
+import { ProductKernel, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
+import { ridgeSolve } from '../kernels/ridge-solve';
+import type { GradientPath, Normalization } from './cost-model';
+import type { FittedState } from './fitted';
+import type { Profile } from './profile';
+
+/**
+ * One form of the RFM iteration (primal.ts, dual-q.ts, dual.ts) behind the loop in rfm.ts:
+ *   solve()      K_t and alpha_t
+ *   predict(i)   predictions of (M_t, alpha_t) on tracked set i (validation, test)
+ *   keepBest(t)  remember the pair (M_t, alpha_t), never M_{t+1} with alpha_t
+ *   update(t)    M_{t+1} from the AGOP of f_t
+ */
+export interface Engine {
+  readonly alpha: Matrix;
+  solve(): Promise<number>;
+  predict(set: number): Promise<Matrix>;
+  keepBest(t: number): void;
+  update(t: number): Promise<void>;
+  /** The kept iteration's state (the dual forms build C lazily, on first use). */
+  best(): () => Promise<FittedState>;
+  /** Iteration 0: the plain kernel, M = I. */
+  baseline(): FittedState;
+}
+
+/** Points whose predictions are tracked each iteration: raw features (primal) or Gram rows and norms (dual). */
+export interface TrackedPoints {
+  z?: Matrix;
+  gram?: Matrix;
+  norms?: FloatArray;
+  rows: number;
+}
+
+export interface EngineSetup {
+  backend: Backend;
+  dtype: DType;
+  kernel: ProductKernel;
+  ridge: number;
+  y: Matrix;
+  tracked: TrackedPoints[];
+  /** J_t for each update (null: all training points). */
+  sample: (t: number) => Int32Array | null;
+  centering: boolean;
+  normalization: Normalization;
+  diagonal: boolean;
+  gradients?: GradientPath;
+  /** d, when known (trace-normalisation). */
+  features?: number;
+  profile: Profile;
+  onJitter: (jitter: number, failure: NotSPDError) => void;
+}
+
+export function kappaOf(kernel: ProductKernel): number {
+  return kernel.exponent / Math.pow(kernel.bandwidth, kernel.exponent);
+}
+
+export function gemmFlops(m: number, n: number, k: number): number {
+  return 2 * m * n * k;
+}
+
+/** What the two dual forms share: P_t among training points and P_{z,t} for tracked points, in the run dtype. */
+export abstract class DualEngineBase {
+  protected readonly n: number;
+  protected p: Matrix;
+  protected pNext: Matrix;
+  protected readonly norms: FloatArray;
+  protected readonly kernelMatrix: Matrix;
+  protected weights: Matrix;
+  protected readonly factor: Matrix;
+  readonly alpha: Matrix;
+  protected trackedGram: Matrix[];
+  protected trackedGramNext: Matrix[];
+  protected trackedNorms: FloatArray[];
+  protected trackedNormsNext: FloatArray[];
+  protected readonly trackedKernel: Matrix[];
+  protected readonly trackedPred: Matrix[];
+  protected readonly baselineState: { alpha?: Matrix; norms?: FloatArray } = {};
+
+  constructor(protected readonly s: EngineSetup, gram: Matrix) {
+    const n = gram.rows;
+    const { dtype } = s;
+    this.n = n;
+    this.p = gram.astype(dtype) === gram ? gram.clone() : gram.astype(dtype);
+    this.pNext = new Matrix(n, n, dtype);
+    this.norms = allocate(dtype, n);
+    this.kernelMatrix = new Matrix(n, n, dtype);
+    this.weights = new Matrix(n, n, dtype);
+    this.factor = new Matrix(n, n, dtype);
+    this.alpha = new Matrix(n, s.y.cols, dtype);
+    this.trackedGram = s.tracked.map((t) => t.gram!.astype(dtype));
+    this.trackedGramNext = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
+    this.trackedNorms = s.tracked.map((t) => (dtype === 'float32' ? Float32Array.from(t.norms!) : Float64Array.from(t.norms!)));
+    this.trackedNormsNext = s.tracked.map((t) => allocate(dtype, t.rows));
+    this.trackedKernel = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
+    this.trackedPred = s.tracked.map((t) => new Matrix(t.rows, s.y.cols, dtype));
+  }
+
+  async solve(): Promise<number> {
+    const { backend, profile } = this.s;
+    const n = this.n;
+    diagonalInto(this.p, this.norms);
+    await profile.time('distance kernel', 0, () => kernelFromGram(backend, this.p, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights));
+    forceTrainDiagonal(this.kernelMatrix, this.weights);
+    const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
+      ridgeSolve(backend, this.kernelMatrix, this.s.ridge, this.s.y, { factor: this.factor, alpha: this.alpha }, 'kernel matrix K(X, X)', this.s.onJitter),
+    );
+    if (!this.baselineState.alpha) {
+      this.baselineState.alpha = this.alpha.clone();
+      this.baselineState.norms = this.norms.slice();
+    }
+    return r.jitter;
+  }
+
+  async predict(set: number): Promise<Matrix> {
+    const { backend, profile } = this.s;
+    const kz = this.trackedKernel[set];
+    await profile.time('tracked points', 0, () => kernelFromGram(backend, this.trackedGram[set], this.trackedNorms[set], this.norms, this.s.kernel, kz));
+    return profile.time('tracked points', gemmFlops(kz.rows, this.alpha.cols, this.n), () => backend.gemm(kz, this.alpha, { out: this.trackedPred[set] }));
+  }
+
+  protected swap(): void {
+    [this.p, this.pNext] = [this.pNext, this.p];
+    [this.trackedGram, this.trackedGramNext] = [this.trackedGramNext, this.trackedGram];
+    [this.trackedNorms, this.trackedNormsNext] = [this.trackedNormsNext, this.trackedNorms];
+  }
+}

@@ -1,0 +1,81 @@
+import type { Backend } from '../linalg/backend';
+import { rowDots, symmetrize } from '../linalg/elementwise';
+import { ShapeError } from '../linalg/errors';
+import { FloatArray, Matrix } from '../linalg/matrix';
+import { Metric, ProductKernel, crossKernel, kernelFromGram } from '../kernels/kernel';
+
+/**
+ * The learned state of one RFM iteration t, the pair (M_t, alpha_t), in the coordinates it was learned in.
+ * Primal: M_t itself (identity, diagonal or full), the training points X and their squared M-norms.
+ * Dual: M_t = X' C X with C n x n (null for t = 0, M = I), the Gram matrix G = X X' (and X when it was given) and
+ * the training points' squared M-norms diag(G C G). New points need their cross products G_z = Z X' and norms.
+ */
+export interface PrimalFit {
+  kind: 'primal';
+  x: Matrix;
+  metric: Metric;
+  alpha: Matrix;
+  norms: FloatArray;
+}
+
+/** The training data of a dual model, shared by its kept and baseline states; G is formed from X when missing. */
+export interface DualData {
+  x?: Matrix;
+  gram?: Matrix;
+}
+
+export interface DualFit {
+  kind: 'dual';
+  data: DualData;
+  coef: Matrix | null;
+  alpha: Matrix;
+  norms: FloatArray;
+}
+
+export type FittedState = PrimalFit | DualFit;
+
+export async function predictPrimal(backend: Backend, s: PrimalFit, z: Matrix, kernel: ProductKernel): Promise<Matrix> {
+  const k = await crossKernel(backend, z.astype(s.x.dtype), s.x, s.metric, s.norms, kernel);
+  return (await backend.gemm(k, s.alpha)).astype('float64');
+}
+
+/** f(Z) from G_z = Z X' (m x n) and ||z||^2: P_z = G_z C G, p_z = diag(G_z C G_z'). */
+export async function predictDual(backend: Backend, s: DualFit, gz: Matrix, zNorms: FloatArray, kernel: ProductKernel): Promise<Matrix> {
+  const gram = (s.data.gram ??= await backend.syrk(s.data.x!));
+  const n = gram.rows;
+  if (gz.cols !== n) throw new ShapeError(`the cross products must be m x ${n} (one column per training point), got ${gz.rows} x ${gz.cols}`);
+  if (zNorms.length !== gz.rows) throw new ShapeError(`${gz.rows} rows of cross products but ${zNorms.length} norms`);
+  const dtype = gram.dtype;
+  const g = gz.astype(dtype);
+  let p: Matrix;
+  let pz: FloatArray;
+  if (s.coef === null) {
+    p = g === gz ? gz.clone() : g;
+    pz = dtype === 'float32' ? Float32Array.from(zNorms) : Float64Array.from(zNorms);
+  } else {
+    const v = await backend.gemm(g, s.coef);
+    pz = rowDots(v, g);
+    p = await backend.gemm(v, gram);
+  }
+  const k = await kernelFromGram(backend, p, pz, s.norms, kernel, p);
+  return (await backend.gemm(k, s.alpha.astype(dtype))).astype('float64');
+}
+
+/** M = X' C X (d x d), or the primal M itself. */
+export async function materializeMetric(backend: Backend, s: FittedState): Promise<Matrix> {
+  if (s.kind === 'primal') {
+    const m = s.metric;
+    const d = s.x.cols;
+    if (m.kind === 'full') return m.matrix.astype('float64').clone();
+    const out = Matrix.identity(d);
+    if (m.kind === 'diagonal') for (let i = 0; i < d; i++) out.data[i * d + i] = m.diagonal[i];
+    return out;
+  }
+  const x = s.data.x;
+  if (!x) throw new ShapeError('this model was fit from Gram matrices, so M = X\'CX cannot be formed without X: use dualCoefficients() for C');
+  if (s.coef === null) return Matrix.identity(x.cols);
+  const cx = await backend.gemm(s.coef, x);
+  const m = await backend.gemm(x, cx, { transA: true });
+  symmetrize(m);
+  return m;
+}

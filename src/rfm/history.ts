@@ -1,0 +1,76 @@
+import type { DType } from '../linalg/matrix';
+import type { Task } from '../kernels/targets';
+import type { FormChoice, Form, GradientPath } from './cost-model';
+
+/** What a fit records per iteration and overall, and how it compares iterations (rfm-math.md section 3). */
+
+export interface Metrics {
+  mse: number;
+  /** Classification only. */
+  accuracy?: number;
+}
+
+export interface IterationRecord {
+  /** t: the model is the pair (M_t, alpha_t); t = 0 is the plain kernel (M = I), the baseline. */
+  iteration: number;
+  form: Form;
+  dtype: DType;
+  /** Wall-clock seconds of this iteration (solve, tracked predictions, and the update to M_{t+1}). */
+  seconds: number;
+  /** Jitter added to the ridge so that Cholesky succeeded (0 when none was needed). */
+  jitter: number;
+  /** On the training points: K alpha = Y - (ridge + jitter) alpha, at no extra cost. */
+  train: Metrics;
+  validation: Metrics | null;
+  /** Only when test data was given to fit (off by default). */
+  test: Metrics | null;
+}
+
+export interface FitSummary {
+  form: Form;
+  dtype: DType;
+  requestedDtype: DType;
+  gradients?: GradientPath;
+  /** Why this form: the cost model's comparison, or the request. */
+  reason: string;
+  candidates: FormChoice['candidates'];
+  task: Task;
+  metric: 'mse' | 'accuracy (ties broken by mse)';
+  selection: 'best validation metric' | 'last iteration (no validation data)';
+  bestIteration: number;
+  iterationsRun: number;
+  stopReason: string;
+  /** |J|: the points each AGOP averages over. */
+  agopSampleSize: number;
+  seconds: number;
+  temperature?: number;
+  temperatureSource?: 'validation' | 'default (no validation data)';
+}
+
+/** Whether `a` is better than `b` by more than the relative tolerance `tol` (tol = 0: strictly better). */
+export function isBetter(a: Metrics, b: Metrics, task: Task, tol = 0): boolean {
+  if (task === 'classification') {
+    const gain = a.accuracy! - b.accuracy!;
+    if (gain !== 0) return gain > tol * b.accuracy!;
+  }
+  return a.mse < b.mse * (1 - tol);
+}
+
+/** Early stopping: stop once `patience` iterations in a row have not improved on the best by `tolerance` (relative). */
+export class EarlyStopper {
+  private best?: Metrics;
+  private stale = 0;
+
+  constructor(private readonly patience: number, private readonly tolerance: number, private readonly task: Task) {}
+
+  /** Feeds the validation metrics of one iteration; true when the fit should stop. */
+  update(m: Metrics): boolean {
+    if (!this.best || isBetter(m, this.best, this.task, this.tolerance)) {
+      this.best = m;
+      this.stale = 0;
+      return false;
+    }
+    this.stale++;
+    return this.stale >= this.patience;
+  }
+}

@@ -1,0 +1,56 @@
+import { ShapeError } from '../linalg/errors';
+import { IDENTITY, Metric } from '../kernels/kernel';
+import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix } from '../kernels/serialize';
+import type { FittedState } from './fitted';
+
+/**
+ * The learned state of an RFM iteration as JSON (arrays as kernels/serialize.ts encodes them). A baseline state
+ * shares the training points (and Gram matrix) of the kept state, so they are written once.
+ * Sizes, float64: primal X (n d) + M (d^2) + alpha and norms (n c + n, twice with the baseline); dual X (n d; or G,
+ * n^2, for a Gram fit) + C (n^2) + the same vectors.
+ */
+
+type EncodedMetric = { kind: 'identity' } | { kind: 'diagonal'; diagonal: EncodedArray } | { kind: 'full'; matrix: EncodedArray };
+
+function encodeMetric(m: Metric): EncodedMetric {
+  if (m.kind === 'identity') return { kind: 'identity' };
+  if (m.kind === 'diagonal') return { kind: 'diagonal', diagonal: encodeArray(m.diagonal, [m.diagonal.length]) };
+  return { kind: 'full', matrix: encodeMatrix(m.matrix) };
+}
+
+function decodeMetric(e: EncodedMetric): Metric {
+  if (e.kind === 'identity') return IDENTITY;
+  if (e.kind === 'diagonal') return { kind: 'diagonal', diagonal: decodeArray(e.diagonal, 'metric') };
+  if (e.kind === 'full') return { kind: 'full', matrix: decodeMatrix(e.matrix, 'metric') };
+  throw new ShapeError(`unknown metric kind ${String((e as { kind: unknown }).kind)}`);
+}
+
+/** `shared`: the state whose training data this one shares (written only with it). */
+export function encodeFitted(s: FittedState, shared?: FittedState): object {
+  const common = { alpha: encodeMatrix(s.alpha), norms: encodeArray(s.norms, [s.norms.length]) };
+  if (s.kind === 'primal') {
+    return { kind: 'primal', ...common, metric: encodeMetric(s.metric), x: shared ? 'shared' : encodeMatrix(s.x) };
+  }
+  const data = shared ? 'shared' : s.data.x ? { x: encodeMatrix(s.data.x) } : { gram: encodeMatrix(s.data.gram!) };
+  return { kind: 'dual', ...common, coef: s.coef ? encodeMatrix(s.coef) : null, data };
+}
+
+export function decodeFitted(o: object, shared?: FittedState): FittedState {
+  const e = o as Record<string, unknown>;
+  const alpha = decodeMatrix(e.alpha as EncodedArray, 'alpha');
+  const norms = decodeArray(e.norms as EncodedArray, 'norms');
+  if (e.kind === 'primal') {
+    const x = e.x === 'shared' && shared?.kind === 'primal' ? shared.x : decodeMatrix(e.x as EncodedArray, 'x');
+    return { kind: 'primal', x, metric: decodeMetric(e.metric as EncodedMetric), alpha, norms };
+  }
+  if (e.kind !== 'dual') throw new ShapeError(`unknown model kind ${String(e.kind)}`);
+  let data;
+  if (e.data === 'shared') {
+    if (shared?.kind !== 'dual') throw new ShapeError('a dual baseline needs the kept dual state');
+    data = shared.data;
+  } else {
+    const d = e.data as { x?: EncodedArray; gram?: EncodedArray };
+    data = d.x ? { x: decodeMatrix(d.x, 'x') } : { gram: decodeMatrix(d.gram!, 'gram') };
+  }
+  return { kind: 'dual', data, coef: e.coef ? decodeMatrix(e.coef as EncodedArray, 'coef') : null, alpha, norms };
+}

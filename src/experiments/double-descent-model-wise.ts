@@ -1,0 +1,176 @@
+import { minNormLeastSquares, DEFAULT_RCOND } from '../features/min-norm-least-squares';
+import { randomFourierFeatures, RandomFeatureKernel } from '../features/random-fourier';
+import { meanSquaredError } from '../kernels/targets';
+import { OptionError, checkOptions } from '../linalg/errors';
+import { Matrix } from '../linalg/matrix';
+import { backendFor } from '../linalg/registry';
+import { StudyTarget, makeStudyTask, trialSeed } from './double-descent-data';
+import { Curve, ProgressCallback, curve, progressReporter } from './double-descent-summary';
+import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './double-descent-models';
+
+/**
+ * Model-wise double descent (issue item 3): random Fourier features fitted by minimum-norm least squares as the
+ * number of features p runs from n/10 to 10 n at a fixed training set of n points. Below p = n the fit is least
+ * squares, above it the minimum-norm interpolant; at p = n the feature matrix is square and nearly singular, so the
+ * weights, and the test error, blow up. Three feature maps:
+ * - 'laplace': the Laplace kernel's (multivariate Cauchy frequencies);
+ * - 'gaussian': the Gaussian kernel's;
+ * - 'rfm': Laplace features of M^(1/2) x, with M the feature matrix of an RFM fitted on the same training set
+ *   (so the features approximate the RFM's learned kernel).
+ */
+
+export type ModelWiseFeatures = RandomFeatureKernel | 'rfm';
+
+export interface ModelWiseConfig {
+  /** Input dimension d; default 20. */
+  dim?: number;
+  /** Training points n; default 200. */
+  train?: number;
+  /** Test points; default 500. */
+  test?: number;
+  /** Feature counts p; default featureGrid(train). */
+  features?: number[];
+  /** Default ['laplace', 'gaussian', 'rfm']. */
+  kinds?: ModelWiseFeatures[];
+  /** Kernel bandwidth L of the random features (and of the RFM); default 1, the study's. */
+  bandwidth?: number;
+  /** Training-label noise, a fraction of the target's standard deviation; default 0. */
+  labelNoise?: number;
+  target?: StudyTarget;
+  trials?: number;
+  seed?: number;
+  /** Relative eigenvalue cutoff of the min-norm solver (see minNormLeastSquares); default 1e-12. */
+  rcond?: number;
+  /** How the RFM behind 'rfm' is fitted; default DEFAULT_RFM_SETTINGS (L = the bandwidth above, lambda = 1e-3, T = 5). */
+  rfm?: Partial<RfmSettings>;
+}
+
+export interface ModelWiseResult {
+  config: Required<Omit<ModelWiseConfig, 'rfm'>> & { rfm: RfmSettings };
+  /** The interpolation threshold p = n. */
+  threshold: number;
+  /** One per feature map: test MSE against p. */
+  curves: Curve[];
+  /** Training MSE against p, [kind][trial][p index]: zero to rounding from p = n on, unless the cutoff dropped directions. */
+  trainMse: number[][][];
+  /** ||beta|| against p, [kind][trial][p index]: the norm of the fitted weights, which peaks at p = n too. */
+  weightNorm: number[][][];
+  /** How many Gram eigenvalues the rcond cutoff dropped, [kind][trial][p index] (0 when the solve was exact). */
+  truncated: number[][][];
+  elapsedMs: number;
+}
+
+const CONFIG_KEYS = ['dim', 'train', 'test', 'features', 'kinds', 'bandwidth', 'labelNoise', 'target', 'trials', 'seed', 'rcond', 'rfm'] as const;
+
+const KIND_NAMES: Record<ModelWiseFeatures, string> = {
+  laplace: 'Laplace random features',
+  gaussian: 'Gaussian random features',
+  rfm: 'RFM random features (M^1/2 x)',
+};
+
+/** p from n/10 to 10 n: `count` log-spaced values plus a dense set around p = n, where the peak is narrow. */
+export function featureGrid(n: number, count = 15): number[] {
+  const values = new Set<number>();
+  for (let i = 0; i < count; i++) values.add(Math.max(1, Math.round(n * 10 ** (-1 + (2 * i) / (count - 1)))));
+  for (const f of [0.8, 0.9, 0.95, 1, 1.05, 1.1, 1.25]) values.add(Math.max(1, Math.round(n * f)));
+  return [...values].sort((a, b) => a - b);
+}
+
+export async function modelWiseSweep(config: ModelWiseConfig = {}, onProgress?: ProgressCallback): Promise<ModelWiseResult> {
+  checkOptions('modelWiseSweep', config, CONFIG_KEYS);
+  checkOptions('modelWiseSweep rfm', config.rfm, RFM_SETTING_KEYS);
+  const train = config.train ?? 200;
+  const c: ModelWiseResult['config'] = {
+    dim: config.dim ?? 20,
+    train,
+    test: config.test ?? 500,
+    features: config.features ?? featureGrid(train),
+    kinds: config.kinds ?? ['laplace', 'gaussian', 'rfm'],
+    bandwidth: config.bandwidth ?? 1,
+    labelNoise: config.labelNoise ?? 0,
+    target: config.target ?? 'code',
+    trials: config.trials ?? 5,
+    seed: config.seed ?? 0,
+    rcond: config.rcond ?? DEFAULT_RCOND,
+    rfm: { ...DEFAULT_RFM_SETTINGS, bandwidth: config.bandwidth ?? 1, ...config.rfm },
+  };
+  if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`modelWiseSweep: trials must be a positive integer, got ${c.trials}`);
+  if (c.features.length === 0 || c.features.some((p) => !Number.isInteger(p) || p < 1)) {
+    throw new OptionError(`modelWiseSweep: features must be positive integers, got [${c.features.join(', ')}]`);
+  }
+  for (const kind of c.kinds) if (!(kind in KIND_NAMES)) throw new OptionError(`modelWiseSweep: unknown feature map '${kind}' (use ${Object.keys(KIND_NAMES).join(', ')})`);
+  const features = [...c.features].sort((a, b) => a - b);
+  c.features = features;
+  const pMax = features[features.length - 1];
+  const backend = await backendFor('float64');
+  const start = Date.now();
+  const step = progressReporter('model-wise', c.trials * c.kinds.length * features.length, onProgress);
+
+  const shape = (): number[][][] => c.kinds.map(() => []);
+  const testMse = shape();
+  const trainMse = shape();
+  const weightNorm = shape();
+  const truncated = shape();
+  let targetVariance = 0;
+  for (let trial = 0; trial < c.trials; trial++) {
+    const task = makeStudyTask({ dim: c.dim, train, test: c.test, seed: trialSeed(c.seed, trial), target: c.target, labelNoise: c.labelNoise });
+    targetVariance = task.targetVariance;
+    for (let k = 0; k < c.kinds.length; k++) {
+      const kind = c.kinds[k];
+      const metric = kind === 'rfm' ? (await fitRfm(task.xTrain, task.yTrain, c.rfm)).metric : undefined;
+      // One draw of p_max features per trial and map; every p uses its leading columns (nested models), rescaled
+      // to the sqrt(2/p) amplitude of a p-feature map.
+      const sampler = randomFourierFeatures({
+        kernel: kind === 'gaussian' ? 'gaussian' : 'laplace',
+        bandwidth: c.bandwidth,
+        features: pMax,
+        seed: trialSeed(c.seed, trial, 1 + k),
+        inputDim: c.dim,
+        metric,
+      });
+      const phiTrain = await sampler.transform(task.xTrain);
+      const phiTest = await sampler.transform(task.xTest);
+      const rowTest: number[] = [];
+      const rowTrain: number[] = [];
+      const rowNorm: number[] = [];
+      const rowTruncated: number[] = [];
+      for (const p of features) {
+        const scale = Math.sqrt(pMax / p);
+        const a = leading(phiTrain, p, scale);
+        const solution = await minNormLeastSquares(a, task.yTrain, { rcond: c.rcond });
+        const fitted = await backend.gemm(a, solution.weights);
+        const predicted = await backend.gemm(leading(phiTest, p, scale), solution.weights);
+        rowTrain.push(meanSquaredError(fitted, task.yTrain));
+        rowTest.push(meanSquaredError(predicted, task.yTest));
+        rowNorm.push(Math.sqrt(sumOfSquares(solution.weights.data)));
+        rowTruncated.push(Math.min(train, p) - solution.rank);
+        await step(`trial ${trial + 1}/${c.trials}, ${kind}, p = ${p}`);
+      }
+      testMse[k].push(rowTest);
+      trainMse[k].push(rowTrain);
+      weightNorm[k].push(rowNorm);
+      truncated[k].push(rowTruncated);
+    }
+  }
+  return {
+    config: c,
+    threshold: train,
+    curves: c.kinds.map((kind, k) => curve(KIND_NAMES[kind], features, testMse[k], targetVariance)),
+    trainMse,
+    weightNorm,
+    truncated,
+    elapsedMs: Date.now() - start,
+  };
+}
+
+function leading(phi: Matrix, p: number, scale: number): Matrix {
+  const out = phi.leadingColumns(p);
+  for (let i = 0; i < out.size; i++) out.data[i] *= scale;
+  return out;
+}
+
+function sumOfSquares(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i] * values[i];
+  return s;
+}

@@ -1,0 +1,114 @@
+import { meanSquaredError } from '../kernels/targets';
+import { OptionError, checkOptions } from '../linalg/errors';
+import { StudyTarget, leadingTrain, makeStudyTask, trialSeed } from './double-descent-data';
+import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './double-descent-models';
+import { Curve, ProgressCallback, curve, progressReporter } from './double-descent-summary';
+
+/**
+ * Sample-wise double descent (issue item 2): test error against the number of training points n at a fixed d, for
+ * ridgeless (interpolating) and small-ridge fits, with and without label noise, for the models of fitModel. The
+ * 'random-features' model (a fixed number p of Laplace random features) is the control whose sample-wise peak is
+ * known to sit at n = p; a kernel machine has p = infinity, so it has no such threshold.
+ * Training sets are nested (each n adds points to the previous one) and share the inputs across noise levels, so
+ * curves differ by what is swept, not by the draw.
+ */
+
+export interface SampleWiseConfig {
+  /** d; default 30. */
+  dim?: number;
+  /** n values; default 10 to 600. */
+  samples?: number[];
+  /** Default 500. */
+  test?: number;
+  /** Ridges: 0 is ridgeless; default [0, 1e-3]. */
+  ridges?: number[];
+  /** Label-noise levels (fractions of the target's standard deviation); default [0, 0.5]. */
+  labelNoise?: number[];
+  /** Default ['laplace', 'rfm', 'random-features']. */
+  models?: ModelName[];
+  /** p of the random-features model; default 150. */
+  features?: number;
+  /** Kernel bandwidth L of every model; default 1. */
+  bandwidth?: number;
+  /** The RFM's T (its ridge is the swept one, its bandwidth `bandwidth`); default 5. */
+  rfmIterations?: number;
+  target?: StudyTarget;
+  trials?: number;
+  seed?: number;
+}
+
+export interface SampleWiseCurve extends Curve {
+  model: ModelName;
+  ridge: number;
+  labelNoise: number;
+  /** Largest jitter any fit of this curve needed, [trial][n index]. */
+  jitter: number[][];
+}
+
+export interface SampleWiseResult {
+  config: Required<SampleWiseConfig>;
+  curves: SampleWiseCurve[];
+  elapsedMs: number;
+}
+
+const CONFIG_KEYS = ['dim', 'samples', 'test', 'ridges', 'labelNoise', 'models', 'features', 'bandwidth', 'rfmIterations', 'target', 'trials', 'seed'] as const;
+
+export async function sampleWiseSweep(config: SampleWiseConfig = {}, onProgress?: ProgressCallback): Promise<SampleWiseResult> {
+  checkOptions('sampleWiseSweep', config, CONFIG_KEYS);
+  const c: Required<SampleWiseConfig> = {
+    dim: config.dim ?? 30,
+    samples: [...(config.samples ?? [10, 20, 40, 60, 80, 100, 120, 140, 150, 160, 180, 200, 250, 300, 400, 600])].sort((a, b) => a - b),
+    test: config.test ?? 500,
+    ridges: config.ridges ?? [0, 1e-3],
+    labelNoise: config.labelNoise ?? [0, 0.5],
+    models: config.models ?? ['laplace', 'rfm', 'random-features'],
+    features: config.features ?? 150,
+    bandwidth: config.bandwidth ?? 1,
+    rfmIterations: config.rfmIterations ?? DEFAULT_RFM_SETTINGS.iterations,
+    target: config.target ?? 'code',
+    trials: config.trials ?? 5,
+    seed: config.seed ?? 0,
+  };
+  if (c.samples.length === 0 || c.samples.some((n) => !Number.isInteger(n) || n < 2)) throw new OptionError(`sampleWiseSweep: samples must be integers >= 2, got [${c.samples.join(', ')}]`);
+  if (c.ridges.some((r) => !(r >= 0) || !Number.isFinite(r))) throw new OptionError(`sampleWiseSweep: ridges must be finite and >= 0, got [${c.ridges.join(', ')}]`);
+  for (const m of c.models) if (!(m in MODEL_NAMES)) throw new OptionError(`sampleWiseSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
+  if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`sampleWiseSweep: trials must be a positive integer, got ${c.trials}`);
+  const start = Date.now();
+  const nMax = c.samples[c.samples.length - 1];
+  const combos = c.labelNoise.flatMap((labelNoise) => c.ridges.flatMap((ridge) => c.models.map((model) => ({ model, ridge, labelNoise }))));
+  const step = progressReporter('sample-wise', c.trials * combos.length * c.samples.length, onProgress);
+  const mse = combos.map((): number[][] => []);
+  const jitter = combos.map((): number[][] => []);
+  let targetVariance = 0;
+
+  for (let trial = 0; trial < c.trials; trial++) {
+    for (const labelNoise of c.labelNoise) {
+      const task = makeStudyTask({ dim: c.dim, train: nMax, test: c.test, seed: trialSeed(c.seed, trial), target: c.target, labelNoise });
+      targetVariance = task.targetVariance;
+      combos.forEach((combo, k) => {
+        if (combo.labelNoise !== labelNoise) return;
+        mse[k].push([]);
+        jitter[k].push([]);
+      });
+      for (const n of c.samples) {
+        const { x, y } = leadingTrain(task, n);
+        for (let k = 0; k < combos.length; k++) {
+          const { model, ridge } = combos[k];
+          if (combos[k].labelNoise !== labelNoise) continue;
+          const fitted = await fitModel(model, x, y, { bandwidth: c.bandwidth, ridge, rfmIterations: c.rfmIterations, features: c.features, seed: trialSeed(c.seed, trial, 1) });
+          mse[k][trial].push(meanSquaredError(await fitted.predict(task.xTest), task.yTest));
+          jitter[k][trial].push(fitted.jitter);
+          await step(`trial ${trial + 1}/${c.trials}, noise ${labelNoise}, n = ${n}, ${MODEL_NAMES[model]}, ridge ${ridge}`);
+        }
+      }
+    }
+  }
+  const curves = combos.map(({ model, ridge, labelNoise }, k): SampleWiseCurve => ({
+    ...curve(`${MODEL_NAMES[model]}, ${ridge === 0 ? 'ridgeless' : `ridge ${ridge}`}, noise ${labelNoise}`, c.samples, mse[k], targetVariance),
+    model,
+    ridge,
+    labelNoise,
+    jitter: jitter[k],
+  }));
+  return { config: c, curves, elapsedMs: Date.now() - start };
+}

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { displayed, notebooksUnavailable, readNotebook, ROOT, runNotebooks, streamText } from './notebook-run';
@@ -65,4 +65,30 @@ test('01-scaling-test: curves for both models with bands, the comparison table, 
   const cells = (comparison.data[0].cells as { values: string[][] }).values;
   assert.ok(cells[2].every((v) => Number.isFinite(Number(v))), `RFM column: ${cells[2]}`);
   assert.ok(existsSync(join(out, '01-scaling-mse.png')) && existsSync(join(out, '01-scaling-normalised.svg')));
+});
+
+test('04-feature-learning: matrices compared on both targets and MNIST, with finite correlations and exports', { skip }, () => {
+  const nb = run('04-feature-learning.ipynb');
+  const stdout = streamText(nb, 'stdout');
+  const correlations = numbersAfter(stdout, /r =/);
+  assert.ok(correlations.length >= 6, stdout);
+  assert.ok(correlations.every((r) => Number.isFinite(r) && r >= -1 && r <= 1), `correlations ${correlations}`);
+  const t = titles(figures(nb));
+  for (const want of ['feature matrices', 'MNIST test accuracy', 'diagonal of each matrix as a 28 x 28 image']) {
+    assert.ok(t.some((x) => x.includes(want)), `no figure with "${want}" among ${t.join(' | ')}`);
+  }
+  const accuracy = figures(nb).find((f) => ((f.layout.title as { text: string }).text ?? '').startsWith('MNIST test accuracy'))!;
+  const cells = (accuracy.data[0].cells as { values: string[][] }).values;
+  assert.ok(cells.flat().some((v) => v === '0.995'), 'the study\'s 0.995 stands beside ours');
+  assert.ok(existsSync(join(out, '04-feature-learning-mnist-diagonals-18.png')));
+});
+
+test('every notebook is committed with its outputs cleared', () => {
+  for (const name of readdirSync(join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb'))) {
+    const nb = JSON.parse(readFileSync(join(ROOT, 'notebooks', name), 'utf8')) as { cells: { cell_type: string; outputs?: unknown[]; execution_count?: number | null }[] };
+    for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
+      assert.deepEqual(cell.outputs, [], `${name} has outputs`);
+      assert.equal(cell.execution_count, null, `${name} has execution counts`);
+    }
+  }
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { displayed, notebooksUnavailable, readNotebook, ROOT, runNotebooks } from '../notebooks/notebook-run';
+import { displayed, notebooksUnavailable, readNotebook, ROOT, runNotebooks } from './notebook-run';
 import type { Figure } from '../../src/plot/figures';
 
 const NOTEBOOK = join(ROOT, 'notebooks', '03-double-descent.ipynb');

@@ -1,0 +1,403 @@
+import { checkOptions, OptionError } from '../linalg/errors';
+import { backendInfo } from '../linalg/registry';
+import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../metrics/bleu';
+import { evaluateNextCharacter } from '../metrics/next-character';
+import { studyPerplexity } from '../metrics/perplexity';
+import { KneserNeyModel } from '../ngram/kneser-ney';
+import type { CharModel } from '../text/char-model';
+import { loadCorpus, type CorpusSource } from '../text/corpus';
+import { generate } from '../text/generate';
+import { DEFAULT_TEXT_BANDWIDTH, KernelCharModel, STUDY_TEXT_BANDWIDTH, type KernelCharEvent, type KernelCharFitDetails } from '../text/kernel-char-model';
+import type { Span } from '../text/windows';
+import { STUDY_LINE_COUNTS, ngramSpans, prepareCorrectData, prepareStudyData, type TextData, type TextDataSummary } from './text-data';
+
+/**
+ * The text experiment (seed-experiments.md part B), corrected: a character n-gram (Kneser-Ney), a Laplace kernel and
+ * an RFM, all trained on the same training text, scored on the same held-out windows by next-character accuracy,
+ * perplexity and bits per character (calibrated probabilities), and by BLEU of their continuations of held-out
+ * prompts against the true continuation of the same length. Beside it: the study's published numbers, and our
+ * models' numbers by the study's method (character BLEU-2 of 16 characters against 28, capped at 0.4724 by the
+ * brevity penalty; "perplexity" = 2^entropy of the generated characters' histogram), to show what that method
+ * measures.
+ */
+
+export type TextModelKey = 'ngram' | 'laplace' | 'rfm';
+export const TEXT_MODELS: readonly TextModelKey[] = ['ngram', 'laplace', 'rfm'];
+
+export interface TextExperimentConfig {
+  /** Default { source: 'moby-dick' }; { path } reads a .txt or .pdf (e.g. the study's 1984). */
+  corpus: CorpusSource;
+  /**
+   * 'correct' (default): block split, contiguous training text shared by all models, every unknown character <UNK>.
+   * 'study': the study's line sampling and all-zero rows, and its sizes, bandwidth, T and trigram as defaults.
+   */
+  mode: 'correct' | 'study';
+  /** The only preset: the study's 50 symbols (space, a-z, 0-9, 12 punctuation marks, <UNK>), lowercasing. */
+  vocabulary: 'study';
+  /** w, characters of context of the kernel models. */
+  context: number;
+  trainWindows: number;
+  /** Contiguous stretches of training text the training windows are cut from ('correct' mode). */
+  trainPieces: number;
+  validationWindows: number;
+  testWindows: number;
+  /** Block split of the corpus ('correct' mode). Default 0.8 / 0.1 / 0.1 in 20 blocks. */
+  split: { fractions?: { train: number; validation: number; test: number }; blocks?: number };
+  /**
+   * n of the n-gram: 5 ('correct'), 3 ('study', its trigram). On Moby-Dick's 5000 training windows the validation bits
+   * per character fall from 3.42 (n = 3) to 3.27 (n = 4, 5) and stay there (3.266 at n = 6 and 7).
+   */
+  ngramOrder: number;
+  ngramDiscount: number | 'estimate';
+  laplaceBandwidth: number;
+  rfmBandwidth: number;
+  /** T of the RFM: iterations 0..T are fitted, the best by validation accuracy kept. */
+  rfmIterations: number;
+  rfmNormalization: 'none' | 'trace';
+  ridge: number;
+  /** Held-out prompts continued by every model, greedily and by sampling. */
+  prompts: number;
+  generationLength: number;
+  sampleTemperature: number;
+  seed: number;
+  onProgress?: (progress: TextProgress) => void;
+}
+
+export type TextStage = 'corpus' | 'windows' | 'ngram' | 'laplace' | 'rfm' | 'evaluation' | 'generation' | 'done';
+
+export interface TextProgress {
+  stage: TextStage;
+  message: string;
+  elapsedSeconds: number;
+}
+
+export const DEFAULT_TEXT_CONFIG: Omit<TextExperimentConfig, 'onProgress'> = {
+  corpus: { source: 'moby-dick' },
+  mode: 'correct',
+  vocabulary: 'study',
+  context: 48,
+  trainWindows: 5000,
+  trainPieces: 10,
+  validationWindows: 1000,
+  testWindows: 2000,
+  split: {},
+  ngramOrder: 5,
+  ngramDiscount: 'estimate',
+  laplaceBandwidth: DEFAULT_TEXT_BANDWIDTH,
+  rfmBandwidth: DEFAULT_TEXT_BANDWIDTH,
+  rfmIterations: 5,
+  rfmNormalization: 'none',
+  ridge: 1e-3,
+  prompts: 10,
+  generationLength: 64,
+  sampleTemperature: 1,
+  seed: 0,
+};
+
+/** What 'study' mode changes in the defaults: the study's sizes, L = 48, T = 10 and trigram. */
+export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
+  trainWindows: STUDY_LINE_COUNTS.fit,
+  validationWindows: STUDY_LINE_COUNTS.validation,
+  testWindows: STUDY_LINE_COUNTS.test,
+  ngramOrder: 3,
+  laplaceBandwidth: STUDY_TEXT_BANDWIDTH,
+  rfmBandwidth: STUDY_TEXT_BANDWIDTH,
+  rfmIterations: 10,
+};
+
+/** The study's table (seed-experiments.md B), by its method: character BLEU-2 (16 vs 28 characters) and 2^entropy. */
+export const PUBLISHED_TEXT_RESULTS: Record<TextModelKey, { bleu: number; perplexity: number }> = {
+  ngram: { bleu: 0.449, perplexity: 15.36 },
+  laplace: { bleu: 0.453, perplexity: 9.08 },
+  rfm: { bleu: 0.472, perplexity: 11.53 },
+};
+
+/** The study's generation and reference lengths, and the cap its brevity penalty puts on every score. */
+export const STUDY_HYPOTHESIS_LENGTH = 16;
+export const STUDY_REFERENCE_LENGTH = 28;
+export const STUDY_BLEU_CAP = Math.exp(1 - STUDY_REFERENCE_LENGTH / STUDY_HYPOTHESIS_LENGTH);
+
+/**
+ * Matched-length BLEU: character BLEU-4 and word BLEU-2 (a 64-character continuation holds ~12 words, too few for
+ * 4-grams), both with Chen & Cherry's method1 smoothing so that one missing n-gram order does not zero a sentence.
+ */
+export const CHAR_BLEU = { weights: [0.25, 0.25, 0.25, 0.25], smoothing: 'method1' } as const;
+export const WORD_BLEU = { weights: [0.5, 0.5], smoothing: 'method1' } as const;
+
+export interface TextTableRow {
+  key: TextModelKey;
+  model: string;
+  accuracy: number;
+  perplexity: number;
+  bitsPerCharacter: number;
+  /** Matched-length BLEU of the greedy continuations, averaged over prompts. */
+  charBleu: number;
+  wordBleu: number;
+  /** The study's published numbers for this model (its method, not comparable with the columns before). */
+  published: { bleu: number; perplexity: number };
+}
+
+export interface GenerationScores {
+  charBleu: number;
+  wordBleu: number;
+}
+
+export interface StudyMethodRow {
+  key: TextModelKey;
+  model: string;
+  generation: 'greedy' | 'sampled';
+  /** Character BLEU-2 of the first 16 generated characters against the 28 that really follow: mean and best. */
+  bleuMean: number;
+  bleuBest: number;
+  /** 2^entropy of the generated characters' histogram, averaged over prompts (at most 16). */
+  perplexityMean: number;
+}
+
+export interface TextSample {
+  prompt: string;
+  reference: string;
+  continuations: Record<TextModelKey, { greedy: string; sampled: string }>;
+}
+
+export interface NgramFitDetails {
+  order: number;
+  discount: number | 'estimate';
+  discounts: { raw: number[]; continuation: number[] };
+  /** The spans counted, and their total length. */
+  spans: Span[];
+  characters: number;
+  seconds: number;
+}
+
+export interface TextExperimentResult {
+  config: Omit<TextExperimentConfig, 'onProgress'>;
+  table: TextTableRow[];
+  /** BLEU of the greedy and the sampled continuations per model (the table shows greedy). */
+  generation: Record<TextModelKey, { greedy: GenerationScores; sampled: GenerationScores }>;
+  studyMethod: { cap: number; hypothesisLength: number; referenceLength: number; rows: StudyMethodRow[] };
+  samples: TextSample[];
+  fits: { ngram: NgramFitDetails; laplace: KernelCharFitDetails; rfm: KernelCharFitDetails };
+  data: TextDataSummary & { trainPieces: Span[] };
+  notes: string[];
+  backend: { float64: string; detail: string };
+  seconds: Record<Exclude<TextStage, 'done'>, number> & { total: number };
+}
+
+const CONFIG_KEYS = [...Object.keys(DEFAULT_TEXT_CONFIG), 'onProgress'];
+
+/** The config with defaults filled in (mode first: 'study' changes some defaults), validated. */
+export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextExperimentConfig {
+  checkOptions('runTextExperiment', overrides, CONFIG_KEYS);
+  const mode = overrides.mode ?? 'correct';
+  if (mode !== 'correct' && mode !== 'study') throw new OptionError(`runTextExperiment: mode must be 'correct' or 'study', got ${String(mode)}`);
+  const c: TextExperimentConfig = { ...DEFAULT_TEXT_CONFIG, ...(mode === 'study' ? STUDY_TEXT_DEFAULTS : {}), ...overrides };
+  if (c.vocabulary !== 'study') throw new OptionError(`runTextExperiment: vocabulary must be 'study' (the study's 50 symbols), got ${String(c.vocabulary)}`);
+  const positive = ['context', 'trainWindows', 'trainPieces', 'validationWindows', 'testWindows', 'ngramOrder', 'prompts', 'generationLength'] as const;
+  for (const key of positive) {
+    if (!Number.isInteger(c[key]) || c[key] < 1) throw new OptionError(`runTextExperiment: ${key} must be a positive integer, got ${String(c[key])}`);
+  }
+  if (!Number.isInteger(c.rfmIterations) || c.rfmIterations < 1) throw new OptionError(`runTextExperiment: rfmIterations must be an integer >= 1, got ${String(c.rfmIterations)}`);
+  for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'sampleTemperature'] as const) {
+    if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key]))) throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
+  }
+  if (!(typeof c.ridge === 'number' && c.ridge >= 0 && Number.isFinite(c.ridge))) throw new OptionError(`runTextExperiment: ridge must be a number >= 0, got ${String(c.ridge)}`);
+  if (c.rfmNormalization !== 'none' && c.rfmNormalization !== 'trace') throw new OptionError(`runTextExperiment: rfmNormalization must be 'none' or 'trace', got ${String(c.rfmNormalization)}`);
+  if (!Number.isFinite(c.seed)) throw new OptionError(`runTextExperiment: seed must be a finite number, got ${String(c.seed)}`);
+  if (c.onProgress !== undefined && typeof c.onProgress !== 'function') throw new OptionError('runTextExperiment: onProgress must be a function');
+  checkOptions('runTextExperiment: split', c.split, ['fractions', 'blocks']);
+  if (typeof c.corpus !== 'object' || c.corpus === null) throw new OptionError("runTextExperiment: corpus must be { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }");
+  return c;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Trains the three models on one corpus and reports the table, the study-method numbers and samples. */
+export async function runTextExperiment(overrides: Partial<TextExperimentConfig> = {}): Promise<TextExperimentResult> {
+  const c = textConfig(overrides);
+  const started = performance.now();
+  const seconds: TextExperimentResult['seconds'] = { corpus: 0, windows: 0, ngram: 0, laplace: 0, rfm: 0, evaluation: 0, generation: 0, total: 0 };
+  const progress = (stage: TextStage, message: string) => c.onProgress?.({ stage, message, elapsedSeconds: (performance.now() - started) / 1000 });
+  const timed = async <T>(stage: Exclude<TextStage, 'done'>, f: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    seconds[stage] += (performance.now() - t0) / 1000;
+    await yieldToEventLoop();
+    return r;
+  };
+
+  progress('corpus', `loading ${'path' in c.corpus ? c.corpus.path : c.corpus.source}`);
+  const text = await timed('corpus', () => loadCorpus(c.corpus));
+  const referenceLength = Math.max(c.generationLength, STUDY_REFERENCE_LENGTH);
+  const dataOptions = {
+    context: c.context,
+    trainWindows: c.trainWindows,
+    trainPieces: c.trainPieces,
+    validationWindows: c.validationWindows,
+    testWindows: c.testWindows,
+    prompts: c.prompts,
+    referenceLength,
+    split: c.split,
+    seed: c.seed,
+  };
+  const sizesGiven = ['trainWindows', 'validationWindows', 'testWindows'].some((k) => k in overrides);
+  const data: TextData = await timed('windows', () => (c.mode === 'study' ? prepareStudyData(text, dataOptions, sizesGiven) : prepareCorrectData(text, dataOptions)));
+  progress('windows', `${data.train.count} training, ${data.validation.count} validation and ${data.test.count} test windows of ${c.context} characters; ${data.prompts.length} prompts`);
+
+  const spans = ngramSpans(data.trainPieces, c.context, c.ngramOrder);
+  const ngram = await timed('ngram', () => KneserNeyModel.fit(data.vocab, data.codes, { order: c.ngramOrder, discount: c.ngramDiscount, spans }));
+  const ngramDetails: NgramFitDetails = {
+    order: c.ngramOrder,
+    discount: c.ngramDiscount,
+    discounts: ngram.discounts,
+    spans,
+    characters: spans.reduce((a, s) => a + s.end - s.start, 0),
+    seconds: seconds.ngram,
+  };
+  progress('ngram', `Kneser-Ney ${c.ngramOrder}-gram on ${ngramDetails.characters} characters of the training text`);
+
+  const kernelEvents = (name: string) => (e: KernelCharEvent) => {
+    if (e.type === 'rfm' && e.event.type === 'iteration') {
+      const r = e.event.record;
+      progress('rfm', `${name} iteration ${r.iteration}: validation accuracy ${r.validation?.accuracy?.toFixed(4)}, ${r.seconds.toFixed(1)} s`);
+    } else if (e.type === 'stage') progress(name === 'RFM' ? 'rfm' : 'laplace', `${name}: ${e.stage} done (${e.seconds.toFixed(1)} s)`);
+    else if (e.type === 'jitter') progress(name === 'RFM' ? 'rfm' : 'laplace', `${name}: ${e.message}`);
+  };
+  const laplace = await timed('laplace', () =>
+    KernelCharModel.fit(data.vocab, data.train, data.validation, { bandwidth: c.laplaceBandwidth, ridge: c.ridge, onEvent: kernelEvents('Laplace') }),
+  );
+  const rfm = await timed('rfm', () =>
+    KernelCharModel.fit(data.vocab, data.train, data.validation, {
+      bandwidth: c.rfmBandwidth,
+      ridge: c.ridge,
+      iterations: c.rfmIterations,
+      normalization: c.rfmNormalization,
+      seed: c.seed,
+      onEvent: kernelEvents('RFM'),
+    }),
+  );
+  const models: Record<TextModelKey, CharModel> = { ngram, laplace, rfm };
+  // Short enough for one line of a table cell; the kept RFM iteration is in fits.rfm.rfm.bestIteration.
+  const names: Record<TextModelKey, string> = {
+    ngram: `n-gram (KN, n=${c.ngramOrder})`,
+    laplace: `Laplace (L=${c.laplaceBandwidth})`,
+    rfm: `RFM (L=${c.rfmBandwidth}, T=${c.rfmIterations})`,
+  };
+
+  const heldOut = {} as Record<TextModelKey, ReturnType<typeof evaluateNextCharacter>>;
+  for (const key of TEXT_MODELS) {
+    heldOut[key] = await timed('evaluation', () => evaluateNextCharacter(models[key], data.test));
+    progress('evaluation', `${names[key]}: accuracy ${heldOut[key].accuracy.toFixed(4)}, ${heldOut[key].bitsPerCharacter.toFixed(3)} bits per character`);
+  }
+
+  const generated = await timed('generation', () => generateAll(models, data, c, progress));
+  const decode = (codes: ArrayLike<number>) => data.vocab.decode(codes);
+  const generation = {} as TextExperimentResult['generation'];
+  const studyRows: StudyMethodRow[] = [];
+  for (const key of TEXT_MODELS) {
+    const scores = { greedy: { charBleu: 0, wordBleu: 0 }, sampled: { charBleu: 0, wordBleu: 0 } };
+    for (const kind of ['greedy', 'sampled'] as const) {
+      const study = { bleu: [] as number[], perplexity: [] as number[] };
+      data.prompts.forEach((prompt, i) => {
+        const hypothesis = generated[key][kind][i];
+        const length = Math.min(c.generationLength, prompt.reference.length);
+        const hyp = decode(hypothesis.subarray(0, length));
+        const ref = decode(prompt.reference.subarray(0, length));
+        scores[kind].charBleu += sentenceBleu([charTokens(ref)], charTokens(hyp), CHAR_BLEU) / data.prompts.length;
+        scores[kind].wordBleu += sentenceBleu([wordTokens(ref)], wordTokens(hyp), WORD_BLEU) / data.prompts.length;
+        const short = decode(hypothesis.subarray(0, STUDY_HYPOTHESIS_LENGTH));
+        study.bleu.push(studyBleu(short, decode(prompt.reference.subarray(0, STUDY_REFERENCE_LENGTH))));
+        study.perplexity.push(studyPerplexity(short));
+      });
+      studyRows.push({
+        key,
+        model: names[key],
+        generation: kind,
+        bleuMean: mean(study.bleu),
+        bleuBest: Math.max(...study.bleu),
+        perplexityMean: mean(study.perplexity),
+      });
+    }
+    generation[key] = scores;
+  }
+
+  const table: TextTableRow[] = TEXT_MODELS.map((key) => ({
+    key,
+    model: names[key],
+    accuracy: heldOut[key].accuracy,
+    perplexity: heldOut[key].perplexity,
+    bitsPerCharacter: heldOut[key].bitsPerCharacter,
+    charBleu: generation[key].greedy.charBleu,
+    wordBleu: generation[key].greedy.wordBleu,
+    published: PUBLISHED_TEXT_RESULTS[key],
+  }));
+  const samples: TextSample[] = data.prompts.map((prompt, i) => ({
+    prompt: decode(prompt.codes),
+    reference: decode(prompt.reference.subarray(0, c.generationLength)),
+    continuations: Object.fromEntries(
+      TEXT_MODELS.map((key) => [key, { greedy: decode(generated[key].greedy[i].subarray(0, c.generationLength)), sampled: decode(generated[key].sampled[i].subarray(0, c.generationLength)) }]),
+    ) as TextSample['continuations'],
+  }));
+  const info = await backendInfo();
+  seconds.total = (performance.now() - started) / 1000;
+  const { onProgress: _onProgress, ...config } = c;
+  progress('done', `finished in ${seconds.total.toFixed(1)} s`);
+  return {
+    config,
+    table,
+    generation,
+    studyMethod: { cap: STUDY_BLEU_CAP, hypothesisLength: STUDY_HYPOTHESIS_LENGTH, referenceLength: STUDY_REFERENCE_LENGTH, rows: studyRows },
+    samples,
+    fits: { ngram: ngramDetails, laplace: laplace.details, rfm: rfm.details },
+    data: { ...data.summary, trainPieces: data.trainPieces },
+    notes: data.notes,
+    backend: { float64: info.active.float64, detail: info.backends.find((b) => b.name === info.active.float64)?.detail ?? '' },
+    seconds,
+  };
+}
+
+/**
+ * Greedy and sampled continuations of every prompt by every model, long enough for both the matched-length BLEU
+ * and the study's 16 characters (a sampled prefix is itself a sample: generation is sequential).
+ */
+async function generateAll(
+  models: Record<TextModelKey, CharModel>,
+  data: TextData,
+  c: TextExperimentConfig,
+  progress: (stage: TextStage, message: string) => void,
+): Promise<Record<TextModelKey, { greedy: Int32Array[]; sampled: Int32Array[] }>> {
+  const length = Math.max(c.generationLength, STUDY_HYPOTHESIS_LENGTH);
+  const out = {} as Record<TextModelKey, { greedy: Int32Array[]; sampled: Int32Array[] }>;
+  for (const key of TEXT_MODELS) {
+    out[key] = { greedy: [], sampled: [] };
+    for (let i = 0; i < data.prompts.length; i++) {
+      const prompt = data.prompts[i].codes;
+      out[key].greedy.push(generate(models[key], prompt, { length }).codes);
+      out[key].sampled.push(generate(models[key], prompt, { length, mode: 'sample', temperature: c.sampleTemperature, seed: c.seed * 7919 + i }).codes);
+      await yieldToEventLoop();
+    }
+    progress('generation', `${key}: ${data.prompts.length} prompts continued by ${length} characters, greedy and sampled`);
+  }
+  return out;
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The table as cells for plot/figures table(): our metrics, then the study's published numbers beside them. */
+export function textTableCells(result: TextExperimentResult): { columns: string[]; rows: (string | number)[][] } {
+  return {
+    columns: ['model', 'accuracy', 'perplexity', 'bits / char', 'char BLEU-4', 'word BLEU-2', 'study (its method): BLEU', 'study (its method): "perplexity"'],
+    rows: result.table.map((r) => [r.model, r.accuracy, r.perplexity, r.bitsPerCharacter, r.charBleu, r.wordBleu, r.published.bleu, r.published.perplexity]),
+  };
+}
+
+/** Our models by the study's method, as cells for table(), with the brevity-penalty cap in every row. */
+export function studyMethodCells(result: TextExperimentResult): { columns: string[]; rows: (string | number)[][] } {
+  return {
+    columns: ['model', 'generation', 'BLEU-2 16 vs 28 chars: mean', 'best of prompts', 'cap exp(1 - 28/16)', '"perplexity" 2^entropy (<= 16)'],
+    rows: result.studyMethod.rows.map((r) => [r.model, r.generation, r.bleuMean, r.bleuBest, result.studyMethod.cap, r.perplexityMean]),
+  };
+}

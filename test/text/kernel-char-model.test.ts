@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KernelRegressor } from '../../src/kernels/kernel-regressor';
+import { OptionError, ShapeError } from '../../src/linalg/errors';
+import { Matrix } from '../../src/linalg/matrix';
+import { Rng } from '../../src/random';
+import { RFM } from '../../src/rfm/rfm';
+import { generate } from '../../src/text/generate';
+import { KernelCharModel } from '../../src/text/kernel-char-model';
+import { oneHotExpand } from '../../src/text/onehot-gram';
+import { metricCrossProducts, oneHotCongruence, oneHotMetricGram, oneHotTimes } from '../../src/text/onehot-metric';
+import { UNK, Vocabulary, ZERO_ROW } from '../../src/text/vocab';
+import type { Windows } from '../../src/text/windows';
+
+const vocab = new Vocabulary(['a', 'b', 'c', 'd', ' ', UNK]);
+const W = 5;
+
+/**
+ * Random windows whose target is a function of the last character (plus noise on a few), so that a learned metric
+ * has something to find; `zeroRows` puts some all-zero rows in, as the study's unknown characters.
+ */
+function windows(count: number, seed: number, zeroRows = false, context = W, noise = 0.15): Windows {
+  const rng = new Rng(seed);
+  const codes = new Int32Array(count * context);
+  const targets = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < context; p++) codes[i * context + p] = zeroRows && rng.next() < 0.1 ? ZERO_ROW : rng.int(5);
+    const last = codes[(i + 1) * context - 1];
+    targets[i] = rng.next() < noise ? rng.int(5) : (Math.max(last, 0) + 1) % 5;
+  }
+  return { codes, count, context, targets, positions: new Int32Array(count).fill(-1) };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Our scores (one column per symbol) restricted to the classes a reference model has columns for. */
+function columnsOf(scores: { rows: number; cols: number; data: ArrayLike<number> }, classes: number[]): Float64Array {
+  const out = new Float64Array(scores.rows * classes.length);
+  for (let i = 0; i < scores.rows; i++) classes.forEach((c, k) => (out[i * classes.length + k] = scores.data[i * scores.cols + c]));
+  return out;
+}
+
+test('one-hot products with a metric equal the dense products', () => {
+  const x = windows(30, 1, true);
+  const z = windows(7, 2, true);
+  const V = vocab.size;
+  const X = oneHotExpand(x, V);
+  const Z = oneHotExpand(z, V);
+  const rng = new Rng(3);
+  const c = new Matrix(30, 30);
+  for (let i = 0; i < 30; i++) for (let j = 0; j <= i; j++) c.data[i * 30 + j] = c.data[j * 30 + i] = rng.normal();
+  const d = X.cols;
+  const dense = (a: Matrix, b: Matrix, transA = false, transB = false) => {
+    const A = transA ? a.transpose() : a;
+    const B = transB ? b.transpose() : b;
+    const out = new Matrix(A.rows, B.cols);
+    for (let i = 0; i < A.rows; i++) for (let k = 0; k < A.cols; k++) for (let j = 0; j < B.cols; j++) out.data[i * B.cols + j] += A.data[i * A.cols + k] * B.data[k * B.cols + j];
+    return out;
+  };
+  const m = oneHotCongruence(x, V, c);
+  assert.ok(maxAbsDiff(m.data, dense(dense(X, c, true), X).data) < 1e-10);
+  assert.equal(m.rows, d);
+  assert.ok(maxAbsDiff(oneHotMetricGram(x, V, m, 8).data, dense(dense(X, m), X, false, true).data) < 1e-9);
+  const zm = oneHotTimes(z, V, m);
+  assert.ok(maxAbsDiff(zm.data, dense(Z, m).data) < 1e-10);
+  const { gram, norms } = metricCrossProducts(zm, z, x, V);
+  assert.ok(maxAbsDiff(gram.data, dense(dense(Z, m), X, false, true).data) < 1e-9);
+  const zmz = dense(dense(Z, m), Z, false, true);
+  assert.ok(maxAbsDiff(norms, zmz.diagonal()) < 1e-9);
+});
+
+test('the Laplace char model scores like KernelRegressor on the explicit one-hot matrix; probabilities sum to 1', async () => {
+  const train = windows(60, 4, true);
+  const validation = windows(30, 5);
+  const heldOut = windows(25, 6, true);
+  const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3 });
+  const reference = await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3 }).fit(oneHotExpand(train, vocab.size), Array.from(train.targets));
+  const expected = await reference.predict(oneHotExpand(heldOut, vocab.size));
+  const ours = model.rawScores(heldOut);
+  assert.ok(maxAbsDiff(columnsOf(ours, reference.classes!), expected.data) < 1e-9);
+  // A symbol never seen as a target (<UNK>) gets a zero column, as regression onto it would.
+  for (let i = 0; i < ours.rows; i++) assert.equal(ours.data[i * ours.cols + vocab.unkIndex], 0);
+  assert.equal(model.details.model, 'laplace');
+  assert.ok(model.details.temperature.temperature > 0);
+
+  const logp = model.logProbs(heldOut);
+  for (let i = 0; i < heldOut.count; i++) {
+    let s = 0;
+    for (let c = 0; c < vocab.size; c++) s += Math.exp(logp[i * vocab.size + c]);
+    assert.ok(Math.abs(s - 1) < 1e-12);
+  }
+  for (const context of [[], [0], [1, 2, 3, 4, 0, 1, 2]]) {
+    const p = model.nextDistribution(context);
+    assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  }
+  const g = generate(model, [0, 1, 2], { length: 6, mode: 'sample', seed: 2 });
+  assert.equal(g.codes.length, 6);
+});
+
+for (const form of ['primal', 'dual'] as const) {
+  test(`the RFM char model (${form} form) scores like the RFM fit on the explicit one-hot matrix`, async () => {
+    // Twelve positions of which only the last matters: the plain kernel is distracted, a learned metric is not.
+    const train = windows(80, 7, true, 12, 0);
+    const validation = windows(40, 8, false, 12, 0);
+    const heldOut = windows(25, 9, true, 12, 0);
+    const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 2, form });
+    const rfm = new RFM({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3, iterations: 2, form, task: 'classification' });
+    await rfm.fit(oneHotExpand(train, vocab.size), train.targets, { validation: { X: oneHotExpand(validation, vocab.size), Y: validation.targets } });
+    const details = model.details.rfm!;
+    assert.equal(details.form, form);
+    assert.equal(details.bestIteration, rfm.bestIteration);
+    assert.ok(details.bestIteration > 0, 'the data should reward a learned metric');
+    assert.deepEqual(details.history.map((h) => h.validation!.accuracy), rfm.history.map((h) => h.validation!.accuracy));
+    const expected = await rfm.predict(oneHotExpand(heldOut, vocab.size));
+    const ours = columnsOf(model.rawScores(heldOut), rfm.classes!);
+    const scale = Math.max(...Array.from(expected.data, Math.abs));
+    assert.ok(maxAbsDiff(ours, expected.data) < 1e-7 * scale, `max difference ${maxAbsDiff(ours, expected.data)} at scale ${scale}`);
+  });
+}
+
+test('bad inputs are named', async () => {
+  const train = windows(20, 10);
+  const validation = windows(10, 11);
+  await assert.rejects(KernelCharModel.fit(vocab, train, validation, { bandwith: 3 } as never), (e: Error) => e instanceof OptionError && /unknown option "bandwith"/.test(e.message));
+  await assert.rejects(KernelCharModel.fit(vocab, train, validation, { bandwidth: -1 }), /bandwidth must be a positive number/);
+  const zeroTarget = { ...validation, targets: validation.targets.map((t, i) => (i === 3 ? ZERO_ROW : t)) };
+  await assert.rejects(KernelCharModel.fit(vocab, train, zeroTarget, {}), (e: Error) => e instanceof ShapeError && /validation target -1 at window 3/.test(e.message));
+  const model = await KernelCharModel.fit(vocab, train, validation, {});
+  assert.throws(() => model.rawScores({ codes: new Int32Array(4), count: 1, context: 4 }), /have 4 characters, the model reads 5/);
+});

@@ -1,5 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Matrix } from '../linalg/matrix';
+import { withoutEmscriptenHandlers } from '../linalg/backends/emscripten-handlers';
 
 /**
  * The one tfjs instance the networks train on. tfjs keeps a single engine per process, shared with the float32
@@ -39,9 +40,9 @@ async function load(): Promise<TfRuntime> {
   const active = tf.getBackend();
   if (!active) {
     const preferred = tf.findBackendFactory('tensorflow') !== null ? 'tensorflow' : 'wasm';
-    if (!(await tf.setBackend(preferred))) throw new Error(`tfjs: the '${preferred}' backend failed to initialise`);
+    if (!(await withoutEmscriptenHandlers(() => tf.setBackend(preferred)))) throw new Error(`tfjs: the '${preferred}' backend failed to initialise`);
   }
-  await tf.ready();
+  await withoutEmscriptenHandlers(() => tf.ready());
   return { tf, backend: tf.getBackend() };
 }
 

@@ -1,0 +1,524 @@
+// rfm-lab native backend: dense kernels over OpenBLAS (cblas) and LAPACKE, float32 and float64, on the typed arrays'
+// own memory (no copies). Every heavy call returns a Promise and runs on a libuv worker thread (Napi::AsyncWorker);
+// tiny calls run synchronously to skip the thread-pool hop but still return a Promise.
+//
+// Matrices are row-major. The TypeScript wrapper (src/linalg/backends/native.ts) runs the shared argument checks;
+// this file re-checks only what protects memory (array kinds and lengths), throwing TypeError / RangeError.
+
+#include <napi.h>
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+// Declared by OpenBLAS's cblas.h; repeated here so another cblas.h on the include path still compiles.
+extern "C" {
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+char* openblas_get_config(void);
+char* openblas_get_corename(void);
+}
+
+namespace {
+
+// Bumped whenever the JS-visible interface changes, so a stale build is reported instead of misused.
+constexpr int kAbi = 2;
+// Below this many flops a call runs on the calling thread (the thread-pool hop costs more than the work).
+constexpr double kSyncFlops = 64.0 * 64.0 * 64.0;
+
+// ---------------------------------------------------------------------------------------------------------------
+// BLAS / LAPACK by element type.
+
+template <typename T>
+struct Blas;
+
+template <>
+struct Blas<float> {
+  static constexpr const char* prefix = "s";
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha, const float* a, int lda,
+                   const float* b, int ldb, float beta, float* c, int ldc) {
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  static void syrk(CBLAS_TRANSPOSE t, int n, int k, float alpha, const float* a, int lda, float beta, float* c,
+                   int ldc) {
+    cblas_ssyrk(CblasRowMajor, CblasLower, t, n, k, alpha, a, lda, beta, c, ldc);
+  }
+  static int potrf(int n, float* a) {
+    // Column-major upper on the row-major buffer is the row-major lower factor, with no transposing copy
+    // (row-major LAPACKE_spotrf would copy the matrix: measured 12-30% slower).
+    return LAPACKE_spotrf_work(LAPACK_COL_MAJOR, 'U', n, a, n);
+  }
+  static void trsm(CBLAS_TRANSPOSE t, int n, int m, const float* l, float* b, int ldb) {
+    cblas_strsm(CblasRowMajor, CblasLeft, CblasLower, t, CblasNonUnit, n, m, 1.0f, l, n, b, ldb);
+  }
+};
+
+template <>
+struct Blas<double> {
+  static constexpr const char* prefix = "d";
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha, const double* a, int lda,
+                   const double* b, int ldb, double beta, double* c, int ldc) {
+    cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  static void syrk(CBLAS_TRANSPOSE t, int n, int k, double alpha, const double* a, int lda, double beta, double* c,
+                   int ldc) {
+    cblas_dsyrk(CblasRowMajor, CblasLower, t, n, k, alpha, a, lda, beta, c, ldc);
+  }
+  static int potrf(int n, double* a) { return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, a, n); }
+  static void trsm(CBLAS_TRANSPOSE t, int n, int m, const double* l, double* b, int ldb) {
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, t, CblasNonUnit, n, m, 1.0, l, n, b, ldb);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plain loops.
+
+// Copies the strict lower triangle of the row-major n x n matrix c onto its upper triangle, in cache-sized tiles.
+template <typename T>
+void MirrorLower(T* c, int64_t n) {
+  constexpr int64_t B = 64;
+  for (int64_t ib = 0; ib < n; ib += B) {
+    const int64_t ie = std::min(ib + B, n);
+    for (int64_t jb = 0; jb <= ib; jb += B) {
+      const int64_t je = std::min(jb + B, n);
+      for (int64_t i = ib; i < ie; i++) {
+        const int64_t jend = std::min(je, i);
+        for (int64_t j = jb; j < jend; j++) c[j * n + i] = c[i * n + j];
+      }
+    }
+  }
+}
+
+template <typename T>
+void ZeroStrictUpper(T* a, int64_t n) {
+  for (int64_t i = 0; i + 1 < n; i++) std::memset(a + i * n + i + 1, 0, sizeof(T) * static_cast<size_t>(n - i - 1));
+}
+
+template <typename T>
+void Scale(T* c, int64_t count, double beta) {
+  if (beta == 0) {
+    std::fill(c, c + count, T(0));
+  } else if (beta != 1) {
+    for (int64_t i = 0; i < count; i++) c[i] = static_cast<T>(beta * c[i]);
+  }
+}
+
+struct KernelParams {
+  double invL;
+  double q;
+  double tol;
+};
+
+// The rules of src/linalg/distance-kernel.ts, evaluated in double like the JS reference (whose float32 path reads
+// float32 values into doubles and rounds only on the store), so both agree to the last bit up to exp/pow rounding.
+template <typename T>
+void DistanceKernelRows(const T* gram, const T* pa, const T* pb, int64_t cols, int64_t r0, int64_t r1,
+                        const KernelParams& p, T* kernel, T* weights) {
+  const double q = p.q, invL = p.invL, tol = p.tol;
+  const bool q1 = q == 1.0, q2 = q == 2.0;
+  for (int64_t i = r0; i < r1; i++) {
+    const double ai = pa[i];
+    const int64_t off = i * cols;
+    for (int64_t j = 0; j < cols; j++) {
+      const double scale = ai + static_cast<double>(pb[j]);
+      double d2 = scale - 2.0 * static_cast<double>(gram[off + j]);
+      if (d2 <= tol * scale) d2 = 0;
+      const double dist = std::sqrt(d2);
+      double k;
+      if (q1)
+        k = std::exp(-dist * invL);
+      else if (q2)
+        k = std::exp(-d2 * invL * invL);
+      else
+        k = std::exp(-std::pow(dist * invL, q));
+      kernel[off + j] = static_cast<T>(k);
+      if (weights) {
+        double w;
+        if (dist == 0)
+          w = q2 ? k : 0;
+        else
+          w = q1 ? k / dist : q2 ? k : k * std::pow(dist, q - 2);
+        weights[off + j] = static_cast<T>(w);
+      }
+    }
+  }
+}
+
+int BlasThreads() { return std::max(1, openblas_get_num_threads()); }
+
+// Splits rows over `threads` threads (the calling one included).
+void ParallelRows(int64_t rows, int threads, const std::function<void(int64_t, int64_t)>& body) {
+  threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rows)));
+  if (threads == 1) {
+    body(0, rows);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  const int64_t chunk = (rows + threads - 1) / threads;
+  for (int t = 1; t < threads; t++) {
+    const int64_t r0 = t * chunk, r1 = std::min(rows, r0 + chunk);
+    if (r0 < r1) pool.emplace_back(body, r0, r1);
+  }
+  body(0, std::min(rows, chunk));
+  for (auto& th : pool) th.join();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Argument handling.
+
+enum class Kind { F32, F64 };
+
+struct Arr {
+  Kind kind;
+  void* data;
+  size_t length;
+  Napi::Object object;
+};
+
+Arr GetArray(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Value v = info[index];
+  if (!v.IsTypedArray()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array or Float64Array");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  const napi_typedarray_type t = ta.TypedArrayType();
+  if (t != napi_float32_array && t != napi_float64_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array or Float64Array");
+  }
+  Arr a;
+  a.kind = t == napi_float32_array ? Kind::F32 : Kind::F64;
+  a.length = ta.ElementLength();
+  a.object = ta;
+  if (t == napi_float32_array) {
+    a.data = v.As<Napi::Float32Array>().Data();
+  } else {
+    a.data = v.As<Napi::Float64Array>().Data();
+  }
+  return a;
+}
+
+int64_t GetDim(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Value v = info[index];
+  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 2147483647.0 || d != std::floor(d)) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in [0, 2^31)");
+  }
+  return static_cast<int64_t>(d);
+}
+
+double GetNumber(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Value v = info[index];
+  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+bool GetBool(const Napi::CallbackInfo& info, size_t index) { return info[index].ToBoolean().Value(); }
+
+void Need(const Napi::CallbackInfo& info, const Arr& a, int64_t count, const char* name) {
+  if (static_cast<int64_t>(a.length) < count) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " has " + std::to_string(a.length) +
+                                                " values, the call needs " + std::to_string(count));
+  }
+}
+
+void SameKind(const Napi::CallbackInfo& info, const Arr& a, const Arr& b, const char* what) {
+  if (a.kind != b.kind) throw Napi::TypeError::New(info.Env(), std::string(what) + ": arrays mix float32 and float64");
+}
+
+// Runs `work` (returning a number the Promise resolves to) off the main thread, keeping `keep` alive meanwhile.
+class Job : public Napi::AsyncWorker {
+ public:
+  Job(Napi::Env env, std::function<double()> work, const std::vector<Napi::Object>& keep)
+      : Napi::AsyncWorker(env, "rfm_native"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {
+    for (const auto& o : keep) refs_.push_back(Napi::Persistent(o));
+  }
+  ~Job() override {
+    for (auto& r : refs_) r.Reset();
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      result_ = work_();
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    } catch (...) {
+      SetError("native worker failed");
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Napi::Number::New(Env(), result_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<double()> work_;
+  std::vector<Napi::ObjectReference> refs_;
+  double result_ = 0;
+};
+
+Napi::Value Run(Napi::Env env, double flops, std::function<double()> work, const std::vector<Napi::Object>& keep) {
+  if (flops < kSyncFlops) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    try {
+      deferred.Resolve(Napi::Number::New(env, work()));
+    } catch (const std::exception& e) {
+      deferred.Reject(Napi::Error::New(env, e.what()).Value());
+    }
+    return deferred.Promise();
+  }
+  Job* job = new Job(env, std::move(work), keep);
+  Napi::Promise p = job->Promise();
+  job->Queue();
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Exports.
+
+// gemm(A, B, C, m, n, k, transA, transB, alpha, beta): C = alpha op(A) op(B) + beta C, all row-major.
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Arr A = GetArray(info, 0, "A"), B = GetArray(info, 1, "B"), C = GetArray(info, 2, "C");
+  SameKind(info, A, B, "gemm");
+  SameKind(info, A, C, "gemm");
+  const int64_t m = GetDim(info, 3, "m"), n = GetDim(info, 4, "n"), k = GetDim(info, 5, "k");
+  const bool ta = GetBool(info, 6), tb = GetBool(info, 7);
+  const double alpha = GetNumber(info, 8, "alpha"), beta = GetNumber(info, 9, "beta");
+  Need(info, A, m * k, "A");
+  Need(info, B, k * n, "B");
+  Need(info, C, m * n, "C");
+  const int lda = static_cast<int>(std::max<int64_t>(1, ta ? m : k));
+  const int ldb = static_cast<int>(std::max<int64_t>(1, tb ? k : n));
+  const int ldc = static_cast<int>(std::max<int64_t>(1, n));
+  const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  const Kind kind = A.kind;
+  void *a = A.data, *b = B.data, *c = C.data;
+  auto work = [=]() -> double {
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) {
+      if (kind == Kind::F32) Scale(static_cast<float*>(c), m * n, beta);
+      else Scale(static_cast<double*>(c), m * n, beta);
+      return 0;
+    }
+    if (kind == Kind::F32) {
+      Blas<float>::gemm(TA, TB, (int)m, (int)n, (int)k, (float)alpha, (const float*)a, lda, (const float*)b, ldb,
+                        (float)beta, (float*)c, ldc);
+    } else {
+      Blas<double>::gemm(TA, TB, (int)m, (int)n, (int)k, alpha, (const double*)a, lda, (const double*)b, ldb, beta,
+                         (double*)c, ldc);
+    }
+    return 0;
+  };
+  return Run(info.Env(), 2.0 * m * n * k, work, {A.object, B.object, C.object});
+}
+
+// syrk(A, C, n, k, trans, alpha, beta): C = alpha A A' + beta C (A is n x k), or with trans alpha A' A + beta C
+// (A is k x n); both triangles of C are written (beta reads the lower one, like the js reference).
+Napi::Value Syrk(const Napi::CallbackInfo& info) {
+  Arr A = GetArray(info, 0, "A"), C = GetArray(info, 1, "C");
+  SameKind(info, A, C, "syrk");
+  const int64_t n = GetDim(info, 2, "n"), k = GetDim(info, 3, "k");
+  const bool trans = GetBool(info, 4);
+  const double alpha = GetNumber(info, 5, "alpha"), beta = GetNumber(info, 6, "beta");
+  Need(info, A, n * k, "A");
+  Need(info, C, n * n, "C");
+  const int lda = static_cast<int>(std::max<int64_t>(1, trans ? n : k));
+  const int ldc = static_cast<int>(std::max<int64_t>(1, n));
+  const CBLAS_TRANSPOSE T = trans ? CblasTrans : CblasNoTrans;
+  const Kind kind = A.kind;
+  void *a = A.data, *c = C.data;
+  auto work = [=]() -> double {
+    if (n == 0) return 0;
+    if (kind == Kind::F32) {
+      Blas<float>::syrk(T, (int)n, (int)k, (float)alpha, (const float*)a, lda, (float)beta, (float*)c, ldc);
+      MirrorLower(static_cast<float*>(c), n);
+    } else {
+      Blas<double>::syrk(T, (int)n, (int)k, alpha, (const double*)a, lda, beta, (double*)c, ldc);
+      MirrorLower(static_cast<double*>(c), n);
+    }
+    return 0;
+  };
+  return Run(info.Env(), 1.0 * n * n * k, work, {A.object, C.object});
+}
+
+// Whether row r (count values) holds only finite numbers; branch-free so the loop vectorizes.
+template <typename T>
+bool FiniteRow(const T* r, int64_t count) {
+  T acc = 0;
+  for (int64_t j = 0; j < count; j++) acc += r[j] - r[j];  // 0 for finite values, NaN for NaN and +-Infinity
+  return acc == 0;
+}
+
+// Checks the whole of src for NaN/Infinity and, when dst is another buffer, copies src's lower triangle to dst with
+// the strict upper triangle zeroed, in one pass. Returns false at the first row holding a non-finite value.
+template <typename T>
+bool CheckAndCopy(const T* src, T* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const T* r = src + i * n;
+    if (!FiniteRow(r, n)) return false;
+    if (dst != src) {
+      std::memcpy(dst + i * n, r, sizeof(T) * static_cast<size_t>(i + 1));
+      std::memset(dst + i * n + i + 1, 0, sizeof(T) * static_cast<size_t>(n - i - 1));
+    }
+  }
+  return true;
+}
+
+// potrf(src, dst, n): the lower Cholesky factor of src (row-major; only its lower triangle is read, but all of it is
+// checked for NaN/Infinity first) written to dst, which may be src itself, with the strict upper triangle zeroed.
+// The check, copy and factorization all run in the worker. Resolves to LAPACK's info: 0, or the 1-based column whose
+// pivot was not positive (its value left on the diagonal); or -1 when src holds a non-finite value (nothing written).
+Napi::Value Potrf(const Napi::CallbackInfo& info) {
+  Arr S = GetArray(info, 0, "src"), D = GetArray(info, 1, "dst");
+  SameKind(info, S, D, "potrf");
+  const int64_t n = GetDim(info, 2, "n");
+  Need(info, S, n * n, "src");
+  Need(info, D, n * n, "dst");
+  const Kind kind = S.kind;
+  void *src = S.data, *dst = D.data;
+  auto work = [=]() -> double {
+    if (n == 0) return 0;
+    int status;
+    if (kind == Kind::F32) {
+      if (!CheckAndCopy((const float*)src, (float*)dst, n)) return -1;
+      status = Blas<float>::potrf((int)n, (float*)dst);
+      if (status == 0 && src == dst) ZeroStrictUpper((float*)dst, n);
+    } else {
+      if (!CheckAndCopy((const double*)src, (double*)dst, n)) return -1;
+      status = Blas<double>::potrf((int)n, (double*)dst);
+      if (status == 0 && src == dst) ZeroStrictUpper((double*)dst, n);
+    }
+    if (status < 0) throw std::runtime_error("LAPACKE potrf: argument " + std::to_string(-status) + " is invalid");
+    return status;
+  };
+  std::vector<Napi::Object> keep = {S.object};
+  if (dst != src) keep.push_back(D.object);
+  return Run(info.Env(), 1.0 * n * n * n / 3.0, work, keep);
+}
+
+// trsm(L, B, n, m, trans): B (n x m) is overwritten by the solution X of op(L) X = B, L lower n x n, non-unit.
+Napi::Value Trsm(const Napi::CallbackInfo& info) {
+  Arr L = GetArray(info, 0, "L"), B = GetArray(info, 1, "B");
+  SameKind(info, L, B, "trsm");
+  const int64_t n = GetDim(info, 2, "n"), m = GetDim(info, 3, "m");
+  const bool trans = GetBool(info, 4);
+  Need(info, L, n * n, "L");
+  Need(info, B, n * m, "B");
+  const int ldb = static_cast<int>(std::max<int64_t>(1, m));
+  const CBLAS_TRANSPOSE T = trans ? CblasTrans : CblasNoTrans;
+  const Kind kind = L.kind;
+  void *l = L.data, *b = B.data;
+  auto work = [=]() -> double {
+    if (n == 0 || m == 0) return 0;
+    if (kind == Kind::F32) Blas<float>::trsm(T, (int)n, (int)m, (const float*)l, (float*)b, ldb);
+    else Blas<double>::trsm(T, (int)n, (int)m, (const double*)l, (double*)b, ldb);
+    return 0;
+  };
+  return Run(info.Env(), 1.0 * n * n * m, work, {L.object, B.object});
+}
+
+// distanceKernel(G, pa, pb, K, W | null, rows, cols, bandwidth, exponent, zeroTol): see DistanceKernelOptions.
+// K (and W) may be G itself: each entry is read before it is written.
+Napi::Value DistanceKernel(const Napi::CallbackInfo& info) {
+  Arr G = GetArray(info, 0, "gram"), PA = GetArray(info, 1, "pa"), PB = GetArray(info, 2, "pb"),
+      K = GetArray(info, 3, "kernel");
+  const bool hasW = !(info[4].IsNull() || info[4].IsUndefined());
+  Arr W = hasW ? GetArray(info, 4, "weights") : K;
+  for (const Arr* x : {&PA, &PB, &K, &W}) SameKind(info, G, *x, "distanceKernel");
+  const int64_t rows = GetDim(info, 5, "rows"), cols = GetDim(info, 6, "cols");
+  KernelParams p;
+  p.invL = 1.0 / GetNumber(info, 7, "bandwidth");
+  p.q = GetNumber(info, 8, "exponent");
+  p.tol = GetNumber(info, 9, "zeroTol");
+  Need(info, G, rows * cols, "gram");
+  Need(info, PA, rows, "pa");
+  Need(info, PB, cols, "pb");
+  Need(info, K, rows * cols, "kernel");
+  Need(info, W, rows * cols, "weights");
+  const Kind kind = G.kind;
+  void *g = G.data, *pa = PA.data, *pb = PB.data, *k = K.data, *w = hasW ? W.data : nullptr;
+  // Each entry costs an exp (and a pow off q = 1, 2): about 40 flops' worth.
+  const double cost = 40.0 * rows * cols;
+  auto work = [=]() -> double {
+    const int threads = static_cast<int>(std::min<int64_t>(BlasThreads(), std::max<int64_t>(1, rows * cols / 16384)));
+    ParallelRows(rows, threads, [&](int64_t r0, int64_t r1) {
+      if (kind == Kind::F32)
+        DistanceKernelRows((const float*)g, (const float*)pa, (const float*)pb, cols, r0, r1, p, (float*)k, (float*)w);
+      else
+        DistanceKernelRows((const double*)g, (const double*)pa, (const double*)pb, cols, r0, r1, p, (double*)k,
+                           (double*)w);
+    });
+    return 0;
+  };
+  std::vector<Napi::Object> keep = {G.object, PA.object, PB.object, K.object};
+  if (hasW) keep.push_back(W.object);
+  return Run(info.Env(), cost, work, keep);
+}
+
+// rowSquaredNorms(A, rows, cols, out): synchronous; sums in double in column order, like the js reference.
+Napi::Value RowSquaredNorms(const Napi::CallbackInfo& info) {
+  Arr A = GetArray(info, 0, "A"), O = GetArray(info, 3, "out");
+  SameKind(info, A, O, "rowSquaredNorms");
+  const int64_t rows = GetDim(info, 1, "rows"), cols = GetDim(info, 2, "cols");
+  Need(info, A, rows * cols, "A");
+  Need(info, O, rows, "out");
+  auto body = [&](auto* a, auto* out) {
+    for (int64_t i = 0; i < rows; i++) {
+      double s = 0;
+      const auto* r = a + i * cols;
+      for (int64_t j = 0; j < cols; j++) s += static_cast<double>(r[j]) * static_cast<double>(r[j]);
+      out[i] = static_cast<std::remove_reference_t<decltype(out[i])>>(s);
+    }
+  };
+  if (A.kind == Kind::F32) body((const float*)A.data, (float*)O.data);
+  else body((const double*)A.data, (double*)O.data);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const int64_t n = GetDim(info, 0, "threads");
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be >= 1");
+  openblas_set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), BlasThreads()); }
+
+Napi::Value Config(const Napi::CallbackInfo& info) {
+  const char* c = openblas_get_config();
+  return Napi::String::New(info.Env(), c ? c : "unknown OpenBLAS");
+}
+
+Napi::Value Corename(const Napi::CallbackInfo& info) {
+  const char* c = openblas_get_corename();
+  return Napi::String::New(info.Env(), c ? c : "unknown");
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("abi", Napi::Number::New(env, kAbi));
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("syrk", Napi::Function::New(env, Syrk, "syrk"));
+  exports.Set("potrf", Napi::Function::New(env, Potrf, "potrf"));
+  exports.Set("trsm", Napi::Function::New(env, Trsm, "trsm"));
+  exports.Set("distanceKernel", Napi::Function::New(env, DistanceKernel, "distanceKernel"));
+  exports.Set("rowSquaredNorms", Napi::Function::New(env, RowSquaredNorms, "rowSquaredNorms"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
+  exports.Set("config", Napi::Function::New(env, Config, "config"));
+  exports.Set("corename", Napi::Function::New(env, Corename, "corename"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(rfm_native, Init)

@@ -1,0 +1,191 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type {
+  Backend,
+  CholeskyOptions,
+  DistanceKernelOptions,
+  DistanceKernelResult,
+  GemmOptions,
+  SyrkOptions,
+  TriangularSolveOptions,
+} from '../backend';
+import { checkCholeskyInput, checkDistanceKernel, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import { NotSPDError, OptionError } from '../errors';
+import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../matrix';
+
+/**
+ * The `native` backend: our N-API addon (native/rfm_native.cc) over OpenBLAS (cblas) and LAPACKE, float32 and
+ * float64, working in place on the typed arrays' memory. Heavy calls run on libuv's thread pool and return Promises,
+ * so a notebook stays responsive; OpenBLAS's thread count is the backend's thread count (process-wide: it applies to
+ * calls started after it is set).
+ *
+ * The addon is built by scripts/build-native.js during `npm install` (or `npm run build:native`); when it is missing
+ * or does not load, loadNativeBackend throws an Error saying why and how to build it, which the registry reports.
+ */
+
+/** What native/rfm_native.cc exports (ABI 2). Dimensions are of the row-major buffers. */
+interface Addon {
+  abi: number;
+  gemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<number>;
+  syrk(a: FloatArray, c: FloatArray, n: number, k: number, trans: boolean, alpha: number, beta: number): Promise<number>;
+  /**
+   * Checks src for NaN/Infinity, copies its lower triangle to dst (unless dst is src) and factors it there, all in the
+   * worker. Resolves to LAPACK's info: 0, or the 1-based column whose pivot was not positive; -1 for a non-finite input.
+   */
+  potrf(src: FloatArray, dst: FloatArray, n: number): Promise<number>;
+  trsm(l: FloatArray, b: FloatArray, n: number, m: number, trans: boolean): Promise<number>;
+  distanceKernel(
+    gram: FloatArray,
+    pa: FloatArray,
+    pb: FloatArray,
+    kernel: FloatArray,
+    weights: FloatArray | null,
+    rows: number,
+    cols: number,
+    bandwidth: number,
+    exponent: number,
+    zeroTol: number,
+  ): Promise<number>;
+  rowSquaredNorms(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
+  setThreads(count: number): void;
+  getThreads(): number;
+  config(): string;
+  corename(): string;
+}
+
+const ABI = 2;
+const ADDON_FILE = path.join('native', 'build', 'Release', 'rfm_native.node');
+const HOW_TO_BUILD =
+  'build it with `npm run build:native` (needs a C++ compiler, make, python3, OpenBLAS and LAPACKE; Debian/Ubuntu: apt-get install g++ make libopenblas-dev liblapacke-dev)';
+
+/** The package root: the nearest directory above this file that holds native/binding.gyp (works from src/ and dist/). */
+function packageRoot(): string | undefined {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    if (fs.existsSync(path.join(dir, 'native', 'binding.gyp'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+function buildStatus(root: string): string | undefined {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(root, 'native', 'build', 'status.json'), 'utf8')) as { ok: boolean; reason: string };
+    return s.ok ? undefined : s.reason;
+  } catch {
+    return undefined;
+  }
+}
+
+let cached: Addon | undefined;
+
+function loadAddon(): Addon {
+  if (cached) return cached;
+  let file = process.env.RFM_NATIVE_ADDON;
+  if (!file) {
+    const root = packageRoot();
+    if (!root) throw new Error(`native addon not found: no native/binding.gyp above ${__dirname}; ${HOW_TO_BUILD}`);
+    file = path.join(root, ADDON_FILE);
+    if (!fs.existsSync(file)) {
+      const why = buildStatus(root);
+      throw new Error(`native addon not built (${why ?? `${path.relative(root, file)} is missing`}); ${HOW_TO_BUILD}`);
+    }
+  } else if (!fs.existsSync(file)) {
+    throw new Error(`native addon not built (RFM_NATIVE_ADDON points to ${file}, which is missing); ${HOW_TO_BUILD}`);
+  }
+  let addon: Addon;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    addon = require(file) as Addon;
+  } catch (e) {
+    throw new Error(`native addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}; rebuild it with \`npm run build:native\``);
+  }
+  if (addon.abi !== ABI) {
+    throw new Error(`native addon ${file} is stale (interface ${addon.abi}, this code needs ${ABI}); rebuild it with \`npm run build:native\``);
+  }
+  cached = addon;
+  return addon;
+}
+
+function makeBackend(addon: Addon): Backend {
+  return {
+    name: 'native',
+    dtypes: ['float64', 'float32'],
+
+    async gemm(a: Matrix, b: Matrix, o: GemmOptions = {}): Promise<Matrix> {
+      const { m, n, k } = gemmShape(a, b, o);
+      const out = o.out ?? new Matrix(m, n, a.dtype);
+      await addon.gemm(a.data, b.data, out.data, m, n, k, !!o.transA, !!o.transB, o.alpha ?? 1, o.beta ?? 0);
+      return out;
+    },
+
+    async syrk(a: Matrix, o: SyrkOptions = {}): Promise<Matrix> {
+      const n = syrkShape(a, o);
+      const k = o.trans ? a.rows : a.cols;
+      const out = o.out ?? new Matrix(n, n, a.dtype);
+      await addon.syrk(a.data, out.data, n, k, !!o.trans, o.alpha ?? 1, o.beta ?? 0);
+      return out;
+    },
+
+    async cholesky(a: Matrix, o: CholeskyOptions = {}): Promise<Matrix> {
+      // checkCholeskyInput's shape checks here; its NaN/Infinity scan runs in the worker, in the same pass as the
+      // copy (a 16M-entry scan costs the main thread ~20-40 ms), and on a find the shared check throws its own error.
+      assertNonEmpty(a, 'cholesky input');
+      assertSquare(a, 'cholesky input');
+      const n = a.rows;
+      const out = o.inPlace ? a : new Matrix(n, n, a.dtype);
+      const info = await addon.potrf(a.data, out.data, n);
+      if (info < 0) {
+        checkCholeskyInput(a);
+        throw new Error('native potrf reported a non-finite input that the shared check did not find');
+      }
+      if (info > 0) {
+        // LAPACK leaves the failed pivot's value on the diagonal; report the 0-based column like the js reference.
+        const j = info - 1;
+        throw new NotSPDError(n, j, `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`);
+      }
+      return out;
+    },
+
+    async triangularSolve(l: Matrix, b: Matrix, o: TriangularSolveOptions = {}): Promise<Matrix> {
+      checkTriangularSolve(l, b);
+      const out = o.inPlace ? b : b.clone();
+      await addon.trsm(l.data, out.data, l.rows, b.cols, !!o.transpose);
+      return out;
+    },
+
+    async distanceKernel(gram: Matrix, pa: FloatArray, pb: FloatArray, o: DistanceKernelOptions): Promise<DistanceKernelResult> {
+      checkDistanceKernel(gram, pa, pb, o);
+      const kernel = o.outKernel ?? new Matrix(gram.rows, gram.cols, gram.dtype);
+      const weights = o.weights ? o.outWeights ?? new Matrix(gram.rows, gram.cols, gram.dtype) : undefined;
+      await addon.distanceKernel(gram.data, pa, pb, kernel.data, weights ? weights.data : null, gram.rows, gram.cols, o.bandwidth, o.exponent, o.zeroTol);
+      return weights ? { kernel, weights } : { kernel };
+    },
+
+    rowSquaredNorms(a: Matrix): FloatArray {
+      const out = allocate(a.dtype, a.rows);
+      addon.rowSquaredNorms(a.data, a.rows, a.cols, out);
+      return out;
+    },
+
+    setThreads(count: number): void {
+      if (!Number.isInteger(count) || count < 1) throw new OptionError(`thread count must be a positive integer, got ${count}`);
+      addon.setThreads(count);
+    },
+
+    getThreads(): number {
+      return addon.getThreads();
+    },
+  };
+}
+
+let backend: Backend | undefined;
+
+/** The native backend and a description of the library under it; throws an Error saying why when unavailable. */
+export function loadNativeBackend(): { backend: Backend; detail: string } {
+  const addon = loadAddon();
+  backend ??= makeBackend(addon);
+  return { backend, detail: `${addon.config()}, ${addon.getThreads()} threads` };
+}

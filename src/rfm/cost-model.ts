@@ -8,11 +8,14 @@ import { OptionError } from '../linalg/errors';
  * GEMM of (a x b)(b x e) counted as 2abe flops, a SYRK of an a x b matrix as a^2 b, Cholesky n^3/3:
  *   primal   X M (2nd^2; nd for a diagonal M), X M X' (2n^2 d), Cholesky, tracked points (2md^2 + 2mnd), and the
  *            gradients either per output, c (2jnd + jd^2), or through the Hadamard S (float64 only):
- *            n^2 j + n^2 c + 4jnc (S) + 2n^2 d + 2nd^2.
+ *            n^2 j + n^2 c + 4jnc (S), then (X M)' S (X M) (2n^2 d + 2nd^2) or M (X' S X) M (X' S X, then 4d^3).
  *   dual-q   c (2jn^2 + jn^2 + 4jnm) (per output: Q_k = B_k P, P += Q_k'Q_k, tracked points), Cholesky; plus the
  *            Gram matrices once (n^2 d + 2mnd) when X is given. Grows with c.
  *   dual     explicit S (float64 only): n^2 j + n^2 c + 4jnc (S), P S and (P S) P (4n^3), R = G C tracking (2n^3),
  *            tracked points (4mn^2), Cholesky; the Gram matrices once. Independent of c.
+ * A one-hot X (w ones per row, features.ts) replaces the products with X by sums and gathers, each priced at
+ * ONE_HOT_OP_COST flops: X M n w d, (X M) X' n^2 w / 2, X X' n^2 w / 2, X' S X n^2 w + n w d / 2; tracked points
+ * are priced as one-hot too. M (X' S X) M then beats (X M)' S (X M) whenever d is not much larger than n.
  * float32 flops count half (twice the throughput). Exclusions: a diagonal M and max-normalisation exist only in the
  * primal form; trace-normalisation needs C, which only the explicit-S dual tracks; the explicit S is never formed
  * in float32 (it spans ~1e-7..2e11: the kernel matrix went indefinite by the second iteration), so with dtype
@@ -22,7 +25,8 @@ import { OptionError } from '../linalg/errors';
 
 export type Form = 'primal' | 'dual' | 'dual-q';
 export type Normalization = 'none' | 'max' | 'trace';
-export type GradientPath = 'per-output' | 'hadamard';
+/** 'hadamard-congruence': S by the Hadamard identity, then M (X' S X) M with X' S X from X's structure. */
+export type GradientPath = 'per-output' | 'hadamard' | 'hadamard-congruence';
 
 export interface CostInput {
   n: number;
@@ -38,6 +42,8 @@ export interface CostInput {
   diagonal: boolean;
   normalization: Normalization;
   gramOnly: boolean;
+  /** Ones per row when X is one-hot (features.ts); undefined for a dense X. */
+  oneHotWidth?: number;
   /** Bytes the Q form may keep for its per-iteration W matrices. */
   memoryLimit?: number;
 }
@@ -64,10 +70,42 @@ export interface FormChoice {
 
 export const DEFAULT_MEMORY_LIMIT = 4 * 1024 ** 3;
 
-export function primalGradientCosts(n: number, d: number, c: number, j: number, diagonal: boolean): Record<GradientPath, number> {
+/**
+ * Flops one add or gather of the one-hot products is worth: the JS loops of features.ts ran ~1e9 of them a second
+ * (n = 5000, w = 48, V = 50) where the native backend's float64 GEMM ran ~36 GFLOPS on the same 2 cores.
+ */
+export const ONE_HOT_OP_COST = 36;
+
+/** Flops of the products with X (n x d) of features.ts, dense or one-hot with w ones per row. */
+export interface FeatureProductCosts {
+  /** X M for m rows (a tracked block of m points is priced as X's structure). */
+  times(m: number): number;
+  /** A X' for an m x d A; half when symmetric (A = X M). */
+  cross(m: number, symmetric?: boolean): number;
+  gram: number;
+  congruence: number;
+}
+
+export function featureProductCosts(n: number, d: number, oneHotWidth?: number): FeatureProductCosts {
+  if (oneHotWidth === undefined) {
+    return { times: (m) => 2 * m * d * d, cross: (m) => 2 * m * n * d, gram: n * n * d, congruence: 2 * n * n * d + 2 * n * d * d };
+  }
+  const w = oneHotWidth;
+  const g = ONE_HOT_OP_COST;
+  return {
+    times: (m) => g * m * w * d,
+    cross: (m, symmetric) => (g * m * n * w) / (symmetric ? 2 : 1),
+    gram: (g * n * n * w) / 2,
+    congruence: g * (n * n * w + (n * w * d) / 2),
+  };
+}
+
+export function primalGradientCosts(n: number, d: number, c: number, j: number, diagonal: boolean, oneHotWidth?: number): Record<GradientPath, number> {
+  const s = n * n * j + n * n * c + 4 * j * n * c;
   return {
     'per-output': c * (2 * j * n * d + (diagonal ? 2 * j * d : j * d * d)),
-    hadamard: n * n * j + n * n * c + 4 * j * n * c + 2 * n * n * d + (diagonal ? 2 * n * d : 2 * n * d * d),
+    hadamard: s + 2 * n * n * d + (diagonal ? 2 * n * d : 2 * n * d * d),
+    'hadamard-congruence': s + featureProductCosts(n, d, oneHotWidth).congruence + (diagonal ? d : 4 * d * d * d),
   };
 }
 
@@ -81,13 +119,16 @@ function costOf(form: Form, input: CostInput, dtype: DType): FormCost {
   let once = 0;
   let memory: number;
   let gradients: GradientPath | undefined;
+  const x = featureProductCosts(n, d, input.oneHotWidth);
   if (form === 'primal') {
-    const g = primalGradientCosts(n, d, c, j, diagonal);
-    gradients = dtype === 'float64' && g.hadamard < g['per-output'] ? 'hadamard' : 'per-output';
-    flops = (diagonal ? n * d : 2 * n * d * d) + 2 * n * n * d + chol + (diagonal ? m * d : 2 * m * d * d) + 2 * m * n * d + 2 * m * n * c + g[gradients];
+    const g = primalGradientCosts(n, d, c, j, diagonal, input.oneHotWidth);
+    // The explicit S only in float64 (rfm-math.md section 5).
+    const paths: GradientPath[] = dtype === 'float64' ? ['per-output', 'hadamard', 'hadamard-congruence'] : ['per-output'];
+    gradients = paths.reduce((a, b) => (g[b] < g[a] ? b : a));
+    flops = (diagonal ? n * d : x.times(n)) + x.cross(n, true) + chol + (diagonal ? m * d : x.times(m)) + x.cross(m) + 2 * m * n * c + g[gradients];
     memory = bytes * (4 * n * n + 2 * n * d + 2 * d * d + m * (2 * d + 2 * n));
   } else {
-    once = input.d === undefined ? 0 : n * n * d + 2 * m * n * d;
+    once = input.d === undefined ? 0 : x.gram + x.cross(m);
     if (form === 'dual-q') {
       flops = c * (3 * j * n * n + 4 * j * n * m) + chol + 2 * m * n * c;
       memory = bytes * (6 * n * n + 4 * m * n) + bytes * n * n * iterations;

@@ -84,7 +84,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const data = this.data;
     return async () => {
       const backend = dtype === 'float64' ? run : await backendFor('float64');
-      const gram = (data.gram ??= await backend.syrk(data.x!));
+      const gram = (data.gram ??= await data.x!.gram());
       const coef = await rebuildCoefficients(backend, gram, log, kappaOf(kernel), centering);
       const gc = coef === null ? gram : await backend.gemm(gram, coef);
       if (dtype === 'float64') {

@@ -5,6 +5,7 @@ import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { ProductKernel, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
 import type { GradientPath, Normalization } from './cost-model';
+import type { Features } from './features';
 import type { FittedState } from './fitted';
 import type { Profile } from './profile';
 
@@ -27,9 +28,9 @@ export interface Engine {
   baseline(): FittedState;
 }
 
-/** Points whose predictions are tracked each iteration: raw features (primal) or Gram rows and norms (dual). */
+/** Points whose predictions are tracked each iteration: their features (primal) or Gram rows and norms (dual). */
 export interface TrackedPoints {
-  z?: Matrix;
+  z?: Features;
   gram?: Matrix;
   norms?: FloatArray;
   rows: number;
@@ -60,6 +61,11 @@ export function kappaOf(kernel: ProductKernel): number {
 
 export function gemmFlops(m: number, n: number, k: number): number {
   return 2 * m * n * k;
+}
+
+/** Flops of a product with `f` for the profile: those of a one-hot f are sums and gathers, not flops. */
+export function flopsOf(f: Features, flops: number): number {
+  return f.oneHotWidth === undefined ? flops : 0;
 }
 
 /** What the two dual forms share: P_t among training points and P_{z,t} for tracked points, in the run dtype. */

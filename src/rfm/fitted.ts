@@ -1,18 +1,21 @@
 import type { Backend } from '../linalg/backend';
-import { rowDots, symmetrize } from '../linalg/elementwise';
+import { rowDots } from '../linalg/elementwise';
 import { ShapeError } from '../linalg/errors';
 import { FloatArray, Matrix } from '../linalg/matrix';
-import { Metric, ProductKernel, crossKernel, kernelFromGram } from '../kernels/kernel';
+import { backendFor } from '../linalg/registry';
+import { Metric, ProductKernel, kernelFromGram } from '../kernels/kernel';
+import type { Features } from './features';
 
 /**
  * The learned state of one RFM iteration t, the pair (M_t, alpha_t), in the coordinates it was learned in.
- * Primal: M_t itself (identity, diagonal or full), the training points X and their squared M-norms.
+ * Primal: M_t itself (identity, diagonal or full), the training points X (dense or one-hot, features.ts) and their
+ * squared M-norms.
  * Dual: M_t = X' C X with C n x n (null for t = 0, M = I), the Gram matrix G = X X' (and X when it was given) and
  * the training points' squared M-norms diag(G C G). New points need their cross products G_z = Z X' and norms.
  */
 export interface PrimalFit {
   kind: 'primal';
-  x: Matrix;
+  x: Features;
   metric: Metric;
   alpha: Matrix;
   norms: FloatArray;
@@ -20,7 +23,7 @@ export interface PrimalFit {
 
 /** The training data of a dual model, shared by its kept and baseline states; G is formed from X when missing. */
 export interface DualData {
-  x?: Matrix;
+  x?: Features;
   gram?: Matrix;
 }
 
@@ -34,14 +37,20 @@ export interface DualFit {
 
 export type FittedState = PrimalFit | DualFit;
 
-export async function predictPrimal(backend: Backend, s: PrimalFit, z: Matrix, kernel: ProductKernel): Promise<Matrix> {
-  const k = await crossKernel(backend, z.astype(s.x.dtype), s.x, s.metric, s.norms, kernel);
+/** f(Z): P_z = (Z M) X', p_z = diag(Z M Z'). */
+export async function predictPrimal(s: PrimalFit, z: Features, kernel: ProductKernel): Promise<Matrix> {
+  if (z.cols !== s.x.cols) throw new ShapeError(`the model has ${s.x.cols} features, the points given have ${z.cols}`);
+  const backend = await backendFor(s.x.dtype);
+  const zr = z.astype(s.x.dtype);
+  const zm = await zr.times(s.metric);
+  const gram = await s.x.crossProducts(zm);
+  const k = await kernelFromGram(backend, gram, zr.rowDots(zm), s.norms, kernel, gram);
   return (await backend.gemm(k, s.alpha)).astype('float64');
 }
 
 /** f(Z) from G_z = Z X' (m x n) and ||z||^2: P_z = G_z C G, p_z = diag(G_z C G_z'). */
 export async function predictDual(backend: Backend, s: DualFit, gz: Matrix, zNorms: FloatArray, kernel: ProductKernel): Promise<Matrix> {
-  const gram = (s.data.gram ??= await backend.syrk(s.data.x!));
+  const gram = (s.data.gram ??= await s.data.x!.gram());
   const n = gram.rows;
   if (gz.cols !== n) throw new ShapeError(`the cross products must be m x ${n} (one column per training point), got ${gz.rows} x ${gz.cols}`);
   if (zNorms.length !== gz.rows) throw new ShapeError(`${gz.rows} rows of cross products but ${zNorms.length} norms`);
@@ -62,7 +71,7 @@ export async function predictDual(backend: Backend, s: DualFit, gz: Matrix, zNor
 }
 
 /** M = X' C X (d x d), or the primal M itself. */
-export async function materializeMetric(backend: Backend, s: FittedState): Promise<Matrix> {
+export async function materializeMetric(s: FittedState): Promise<Matrix> {
   if (s.kind === 'primal') {
     const m = s.metric;
     const d = s.x.cols;
@@ -74,8 +83,5 @@ export async function materializeMetric(backend: Backend, s: FittedState): Promi
   const x = s.data.x;
   if (!x) throw new ShapeError('this model was fit from Gram matrices, so M = X\'CX cannot be formed without X: use dualCoefficients() for C');
   if (s.coef === null) return Matrix.identity(x.cols);
-  const cx = await backend.gemm(s.coef, x);
-  const m = await backend.gemm(x, cx, { transA: true });
-  symmetrize(m);
-  return m;
+  return x.congruence(s.coef);
 }

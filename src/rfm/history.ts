@@ -8,6 +8,8 @@ export interface Metrics {
   mse: number;
   /** Classification only. */
   accuracy?: number;
+  /** Validation only, with fit's validationScore (lower is better), which then decides. */
+  score?: number;
 }
 
 export interface IterationRecord {
@@ -35,7 +37,7 @@ export interface FitSummary {
   reason: string;
   candidates: FormChoice['candidates'];
   task: Task;
-  metric: 'mse' | 'accuracy (ties broken by mse)';
+  metric: 'mse' | 'accuracy (ties broken by mse)' | 'validation score (lower is better)';
   selection: 'best validation metric' | 'last iteration (no validation data)';
   bestIteration: number;
   iterationsRun: number;
@@ -49,6 +51,7 @@ export interface FitSummary {
 
 /** Whether `a` is better than `b` by more than the relative tolerance `tol` (tol = 0: strictly better). */
 export function isBetter(a: Metrics, b: Metrics, task: Task, tol = 0): boolean {
+  if (a.score !== undefined && b.score !== undefined) return a.score < b.score - tol * Math.abs(b.score);
   if (task === 'classification') {
     const gain = a.accuracy! - b.accuracy!;
     if (gain !== 0) return gain > tol * b.accuracy!;

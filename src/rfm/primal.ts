@@ -1,22 +1,27 @@
-import { addColumnSquares, diagonalInto, maxAbs, rowDots, scaleColumns, scaleInPlace, symmetrize } from '../linalg/elementwise';
+import { addColumnSquares, diagonalInto, maxAbs, scaleInPlace, symmetrize } from '../linalg/elementwise';
 import { FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { IDENTITY, Metric, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
 import { gradientCoefficients, hadamardS, sampleRows, scoreMatrix } from './agop';
-import { Engine, EngineSetup, gemmFlops, kappaOf } from './engine';
+import { Engine, EngineSetup, flopsOf, gemmFlops, kappaOf } from './engine';
+import type { Features } from './features';
 import type { FittedState } from './fitted';
 
 /**
  * The primal form (rfm-math.md section 3): M_t is d x d (or its diagonal), distances from X M X'. Per iteration:
  * X M (2nd^2), X M X' (2n^2 d), the kernel and its solve, then M_{t+1} = (X M)' S (X M) / |J|, built per output as
  * G_k = B_k (X M), M += G_k' G_k / |J| (one GEMM and one SYRK per output), or, with many outputs in float64,
- * through the Hadamard S (cost independent of c).
+ * through the Hadamard S (cost independent of c), as (X M)' S (X M) or as M (X' S X) M, whichever the cost model
+ * prices lower (the second for a one-hot X).
+ * X enters only through the products of features.ts, so a dense and a one-hot X run this same code; the one-hot
+ * products are sums and gathers, profiled with their seconds but no flops.
  */
 export class PrimalEngine implements Engine {
   private readonly n: number;
   private readonly d: number;
   private metric: Metric = IDENTITY;
-  private xm: Matrix;
+  /** X M_t: formed by solve() for M != I; for M = I only if the gradients need it (a one-hot X is never dense otherwise). */
+  private xm?: Matrix;
   private readonly xmBuffer: Matrix;
   private readonly gram: Matrix;
   private readonly norms: FloatArray;
@@ -24,18 +29,17 @@ export class PrimalEngine implements Engine {
   private readonly weights: Matrix;
   private readonly factor: Matrix;
   readonly alpha: Matrix;
-  private readonly tracked: Array<{ z: Matrix; zm: Matrix; gram: Matrix; norms: FloatArray; pred: Matrix }>;
+  private readonly tracked: Array<{ z: Features; zm: Matrix; gram: Matrix; norms: FloatArray; pred: Matrix }>;
   private kept?: PrimalSnapshot;
   private baselineSnapshot?: PrimalSnapshot;
-  private work?: { wj?: Matrix; sm: Matrix; b: Matrix; g: Matrix; s?: Matrix; scratch?: Matrix; v?: Matrix };
+  private work?: PrimalWork;
 
-  constructor(private readonly s: EngineSetup, private readonly x: Matrix) {
+  constructor(private readonly s: EngineSetup, private readonly x: Features) {
     const { dtype } = s;
     const n = x.rows;
     const d = x.cols;
     this.n = n;
     this.d = d;
-    this.xm = x;
     this.xmBuffer = new Matrix(n, d, dtype);
     this.gram = new Matrix(n, n, dtype);
     this.norms = allocate(dtype, n);
@@ -54,15 +58,14 @@ export class PrimalEngine implements Engine {
 
   async solve(): Promise<number> {
     const { backend, profile } = this.s;
-    const { n, d, metric } = this;
+    const { n, d, metric, x } = this;
     if (metric.kind === 'identity') {
-      this.xm = this.x;
-      await profile.time("X M X'", n * n * d, () => backend.syrk(this.x, { out: this.gram }));
+      this.xm = undefined;
+      await profile.time("X M X'", flopsOf(x, n * n * d), () => x.gram(this.gram));
     } else {
-      if (metric.kind === 'diagonal') this.xm = scaleColumns(this.x, metric.diagonal, this.xmBuffer);
-      else this.xm = await profile.time('X M', gemmFlops(n, d, d), () => backend.gemm(this.x, metric.matrix, { out: this.xmBuffer }));
-      await profile.time("X M X'", gemmFlops(n, n, d), () => backend.gemm(this.xm, this.x, { transB: true, out: this.gram }));
-      symmetrize(this.gram);
+      const xm = await profile.time('X M', metric.kind === 'full' ? flopsOf(x, gemmFlops(n, d, d)) : 0, () => x.times(metric, this.xmBuffer));
+      this.xm = xm;
+      await profile.time("X M X'", flopsOf(x, gemmFlops(n, n, d)), () => x.crossProducts(xm, { symmetric: true, out: this.gram }));
     }
     diagonalInto(this.gram, this.norms);
     await profile.time('distance kernel', 0, () => kernelFromGram(backend, this.gram, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights));
@@ -78,13 +81,12 @@ export class PrimalEngine implements Engine {
     const { backend, profile } = this.s;
     const t = this.tracked[set];
     const { n, d, metric } = this;
-    const zm = metric.kind === 'identity' ? t.z : metric.kind === 'diagonal' ? scaleColumns(t.z, metric.diagonal, t.zm) : await backend.gemm(t.z, metric.matrix, { out: t.zm });
-    await profile.time('tracked points', gemmFlops(t.z.rows, n, d) + (metric.kind === 'full' ? gemmFlops(t.z.rows, d, d) : 0), () =>
-      backend.gemm(zm, this.x, { transB: true, out: t.gram }),
-    );
-    rowDots(zm, t.z, t.norms);
+    const m = t.z.rows;
+    const zm = await profile.time('tracked points', metric.kind === 'full' ? flopsOf(t.z, gemmFlops(m, d, d)) : 0, () => t.z.times(metric, t.zm));
+    await profile.time('tracked points', flopsOf(this.x, gemmFlops(m, n, d)), () => this.x.crossProducts(zm, { out: t.gram }));
+    t.z.rowDots(zm, t.norms);
     await kernelFromGram(backend, t.gram, t.norms, this.norms, this.s.kernel, t.gram);
-    return profile.time('tracked points', gemmFlops(t.z.rows, this.alpha.cols, n), () => backend.gemm(t.gram, this.alpha, { out: t.pred }));
+    return profile.time('tracked points', gemmFlops(m, this.alpha.cols, n), () => backend.gemm(t.gram, this.alpha, { out: t.pred }));
   }
 
   private snapshot(): PrimalSnapshot {
@@ -104,42 +106,51 @@ export class PrimalEngine implements Engine {
     const j = rows === null ? n : rows.length;
     const kappa = kappaOf(this.s.kernel);
     const c = this.alpha.cols;
+    const path = this.s.gradients;
+    const perOutput = path !== 'hadamard' && path !== 'hadamard-congruence';
     const work = (this.work ??= {
       wj: rows === null ? undefined : new Matrix(j, n, dtype),
       sm: new Matrix(j, c, dtype),
-      b: new Matrix(j, n, dtype),
-      g: new Matrix(j, d, dtype),
-      s: this.s.gradients === 'hadamard' ? new Matrix(n, n) : undefined,
-      scratch: this.s.gradients === 'hadamard' ? new Matrix(n, n) : undefined,
-      v: this.s.gradients === 'hadamard' ? new Matrix(n, d) : undefined,
+      b: perOutput ? new Matrix(j, n, dtype) : undefined,
+      g: perOutput ? new Matrix(j, d, dtype) : undefined,
+      s: perOutput ? undefined : new Matrix(n, n),
+      scratch: perOutput ? undefined : new Matrix(n, n),
+      v: path === 'hadamard' ? new Matrix(n, d) : undefined,
     });
     const wj = sampleRows(this.weights, rows, work.wj);
     const sm = await scoreMatrix(backend, wj, this.alpha, work.sm);
-    const next: Metric = this.s.diagonal
-      ? { kind: 'diagonal', diagonal: this.metric.kind === 'diagonal' ? this.metric.diagonal : allocate(dtype, d) }
-      : { kind: 'full', matrix: this.metric.kind === 'full' ? this.metric.matrix : new Matrix(d, d, dtype) };
-    if (this.s.gradients === 'hadamard') {
-      // Chosen only in float64 (cost-model.ts), so nothing here converts. M_t's buffer becomes M_{t+1}: X M_t is
-      // already formed and the kept pair holds its own copy.
-      const sMatrix = await profile.time('AGOP: Hadamard S', n * n * j + n * n * c + 4 * j * n * c, () =>
-        hadamardS(backend, wj, this.alpha, sm, rows, kappa, centering, work.s!, work.scratch!),
-      );
-      const v = await profile.time('AGOP: S (X M)', gemmFlops(n, d, n), () => backend.gemm(sMatrix, this.xm, { out: work.v }));
-      if (next.kind === 'diagonal') {
-        const col = new Float64Array(d);
-        const xm = this.xm.data;
-        for (let i = 0; i < n; i++) for (let p = 0; p < d; p++) col[p] += xm[i * d + p] * v.data[i * d + p];
-        for (let p = 0; p < d; p++) next.diagonal[p] = col[p] / j;
-      } else {
-        await profile.time("AGOP: (X M)' S X M", gemmFlops(d, d, n), () => backend.gemm(this.xm, v, { transA: true, alpha: 1 / j, out: next.matrix }));
-        symmetrize(next.matrix);
-      }
+    // Chosen only in float64 (cost-model.ts), so nothing below converts S.
+    const sMatrix = perOutput
+      ? undefined
+      : await profile.time('AGOP: Hadamard S', n * n * j + n * n * c + 4 * j * n * c, () => hadamardS(backend, wj, this.alpha, sm, rows, kappa, centering, work.s!, work.scratch!));
+    let next: LearnedMetric;
+    if (path === 'hadamard-congruence') {
+      const xsx = await profile.time("AGOP: X' S X", flopsOf(this.x, gemmFlops(n, d, n) + gemmFlops(d, d, n)), () => this.x.congruence(sMatrix!, work.xsx));
+      next = await this.sandwich(xsx, 1 / j, work);
     } else {
-      for (let k = 0; k < c; k++) {
-        gradientCoefficients(wj, this.alpha, sm, rows, k, kappa, centering, work.b);
-        await profile.time('AGOP: gradients B (X M)', gemmFlops(j, d, n), () => backend.gemm(work.b, this.xm, { out: work.g }));
-        if (next.kind === 'diagonal') addColumnSquares(work.g, next.diagonal, 1 / j, k > 0);
-        else await profile.time("AGOP: G' G", j * d * d, () => backend.syrk(work.g, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: next.matrix }));
+      // M_t's buffer becomes M_{t+1}: X M_t is formed first and the kept pair holds its own copy.
+      const product: LearnedMetric = this.s.diagonal
+        ? { kind: 'diagonal', diagonal: this.metric.kind === 'diagonal' ? this.metric.diagonal : allocate(dtype, d) }
+        : { kind: 'full', matrix: this.metric.kind === 'full' ? this.metric.matrix : new Matrix(d, d, dtype) };
+      next = product;
+      const xm = this.xm ?? (this.xm = await profile.time('X M', 0, () => this.x.times(IDENTITY, this.xmBuffer)));
+      if (sMatrix) {
+        const v = await profile.time('AGOP: S (X M)', gemmFlops(n, d, n), () => backend.gemm(sMatrix, xm, { out: work.v }));
+        if (product.kind === 'diagonal') {
+          const col = new Float64Array(d);
+          for (let i = 0; i < n; i++) for (let p = 0; p < d; p++) col[p] += xm.data[i * d + p] * v.data[i * d + p];
+          for (let p = 0; p < d; p++) product.diagonal[p] = col[p] / j;
+        } else {
+          await profile.time("AGOP: (X M)' S X M", gemmFlops(d, d, n), () => backend.gemm(xm, v, { transA: true, alpha: 1 / j, out: product.matrix }));
+          symmetrize(product.matrix);
+        }
+      } else {
+        for (let k = 0; k < c; k++) {
+          gradientCoefficients(wj, this.alpha, sm, rows, k, kappa, centering, work.b!);
+          await profile.time('AGOP: gradients B (X M)', gemmFlops(j, d, n), () => backend.gemm(work.b!, xm, { out: work.g }));
+          if (product.kind === 'diagonal') addColumnSquares(work.g!, product.diagonal, 1 / j, k > 0);
+          else await profile.time("AGOP: G' G", j * d * d, () => backend.syrk(work.g!, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: product.matrix }));
+        }
       }
     }
     const values = next.kind === 'diagonal' ? next.diagonal : next.matrix.data;
@@ -153,6 +164,34 @@ export class PrimalEngine implements Engine {
     this.metric = next;
   }
 
+  /** M_t (X' S X) M_t * scale, in `xsx`'s buffer (the kept pair holds its own copy of M_t, whose buffer is reused). */
+  private async sandwich(xsx: Matrix, scale: number, work: PrimalWork): Promise<LearnedMetric> {
+    const { backend, profile, dtype } = this.s;
+    const d = this.d;
+    const m = this.metric;
+    if (this.s.diagonal) {
+      const diagonal = m.kind === 'diagonal' ? m.diagonal : allocate(dtype, d);
+      for (let p = 0; p < d; p++) {
+        const mp = m.kind === 'diagonal' ? m.diagonal[p] : 1;
+        diagonal[p] = mp * mp * xsx.data[p * d + p] * scale;
+      }
+      work.xsx = xsx;
+      return { kind: 'diagonal', diagonal };
+    }
+    if (m.kind !== 'full') {
+      scaleInPlace(xsx, scale);
+      work.xsx = undefined;
+      return { kind: 'full', matrix: xsx };
+    }
+    await profile.time("AGOP: M (X' S X) M", 2 * gemmFlops(d, d, d), async () => {
+      work.spare = await backend.gemm(xsx, m.matrix, { out: work.spare });
+      await backend.gemm(m.matrix, work.spare, { alpha: scale, out: xsx });
+    });
+    symmetrize(xsx);
+    work.xsx = m.matrix;
+    return { kind: 'full', matrix: xsx };
+  }
+
   best(): () => Promise<FittedState> {
     const kept = this.kept!;
     return async () => ({ kind: 'primal', x: this.x, metric: kept.metric, alpha: kept.alpha, norms: kept.norms });
@@ -162,6 +201,21 @@ export class PrimalEngine implements Engine {
     const b = this.baselineSnapshot!;
     return { kind: 'primal', x: this.x, metric: IDENTITY, alpha: b.alpha, norms: b.norms };
   }
+}
+
+type LearnedMetric = Exclude<Metric, { kind: 'identity' }>;
+
+/** Buffers of the update, allocated on first use for the gradient path in use. */
+interface PrimalWork {
+  wj?: Matrix;
+  sm: Matrix;
+  b?: Matrix;
+  g?: Matrix;
+  s?: Matrix;
+  scratch?: Matrix;
+  v?: Matrix;
+  xsx?: Matrix;
+  spare?: Matrix;
 }
 
 interface PrimalSnapshot {

@@ -3,7 +3,7 @@ import { DType, FloatArray, Matrix, MatrixLike, assertFinite } from '../linalg/m
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
 import { predictorGradients } from '../kernels/gradients';
-import { checkFeatureCount, checkRows, copyFeatures } from '../kernels/inputs';
+import { checkRows, copyFeatures } from '../kernels/inputs';
 import { ProductKernel, checkBandwidth, checkRidge, productKernel } from '../kernels/kernel';
 import {
   EncodedTargets,
@@ -22,7 +22,8 @@ import { fitTemperature, softmaxRows } from '../kernels/temperature';
 import { Form, FormChoice, Normalization, chooseForm } from './cost-model';
 import { DualSEngine } from './dual';
 import { DualQEngine } from './dual-q';
-import type { Engine, EngineSetup, TrackedPoints } from './engine';
+import { Engine, EngineSetup, TrackedPoints, flopsOf } from './engine';
+import { DenseFeatures, Features, OneHotCodes, OneHotFeatures, stackFeatures } from './features';
 import { FittedState, materializeMetric, predictDual, predictPrimal } from './fitted';
 import { EarlyStopper, FitSummary, IterationRecord, Metrics, isBetter } from './history';
 import { PrimalEngine } from './primal';
@@ -39,7 +40,8 @@ import { packBinary, unpackBinary } from '../kernels/serialize';
  *
  * The iteration runs in one of three forms chosen by cost-model.ts: primal (M is d x d), dual-q and dual (M = X'CX
  * with C n x n, cheaper when d > n). Gram matrices can be supplied instead of X (`fit({ gram }, Y, ...)`), which
- * uses a dual form.
+ * uses a dual form. One-hot X can be given by its integer codes (`fit({ oneHot: { codes, width, vocabulary } }, Y)`,
+ * features.ts): the same iterates as its dense matrix, with the products with X done on the codes.
  */
 
 export interface RFMOptions {
@@ -76,8 +78,32 @@ export interface GramInput {
   features?: number;
 }
 
-/** Points scored every iteration: raw features, or (for a Gram fit) cross products Z X' (m x n) and ||z||^2. */
-export type TrackedInput = { X: MatrixLike; Y: TargetLike } | { gram: MatrixLike; norms: ArrayLike<number>; Y: TargetLike };
+/**
+ * One-hot rows by their codes (rfm-math.md section 6): row i has a 1 in column p V + codes[i w + p] for each position
+ * p < w = width, none where the code is -1; d = w V with V = vocabulary.
+ */
+export interface OneHotInput {
+  oneHot: OneHotCodes;
+}
+
+/** Points with features: a dense matrix (or rows), or one-hot codes. */
+export type PointsInput = MatrixLike | OneHotInput;
+
+/** Points scored every iteration: features, or (for a Gram fit) cross products Z X' (m x n) and ||z||^2. */
+export type TrackedInput =
+  | { X: MatrixLike; Y: TargetLike }
+  | { oneHot: OneHotCodes; Y: TargetLike }
+  | { gram: MatrixLike; norms: ArrayLike<number>; Y: TargetLike };
+
+/** What keptState() returns: the kept pair without M (featureMatrix()), as float64 copies. */
+export interface KeptState {
+  /** t of the kept pair (M_t, alpha_t); 0 is the plain kernel, M = I. */
+  iteration: number;
+  /** alpha_t (n x c): f(z) = sum_i alpha_i exp(-(||z - x_i||_M / L)^q). */
+  alpha: Matrix;
+  /** ||x_i||_M^2 of the training points under M_t, the diagonal of X M_t X'. */
+  norms: Float64Array;
+}
 
 export type RFMEvent =
   | { type: 'form'; choice: FormChoice }
@@ -90,6 +116,13 @@ export interface RFMFitOptions {
   validation?: TrackedInput;
   /** Records test metrics every iteration (off by default: it costs a prediction per iteration). */
   test?: TrackedInput;
+  /**
+   * Chooses the kept iteration (and drives early stopping) by this function of the validation predictions instead
+   * of MSE or accuracy; lower is better (e.g. a calibrated negative log-likelihood). It gets the scores (m x c,
+   * float64; for classification one column per class of `classes`) and the targets as encoded (class indices in
+   * `labels`); its value is recorded as `validation.score` in the history.
+   */
+  validationScore?: (scores: Matrix, targets: EncodedTargets) => number;
   onIteration?: (record: IterationRecord, model: RFM) => void;
   onEvent?: (event: RFMEvent) => void;
 }
@@ -136,6 +169,28 @@ function isGramInput(x: unknown): x is GramInput {
   return typeof x === 'object' && x !== null && !(x instanceof Matrix) && 'gram' in x;
 }
 
+function isOneHotInput(x: unknown): x is OneHotInput {
+  return typeof x === 'object' && x !== null && !(x instanceof Matrix) && 'oneHot' in x;
+}
+
+/** A copy of the points as Features in float64 (the model keeps them, and must not see later edits by the caller). */
+function toFeatures(x: PointsInput, name: string): Features {
+  if (isOneHotInput(x)) {
+    checkOptions(`RFM: ${name}`, x, ['oneHot']);
+    checkOptions(`RFM: ${name}.oneHot`, x.oneHot, ['codes', 'width', 'vocabulary']);
+    return OneHotFeatures.fromCodes(x.oneHot, `${name}.oneHot`);
+  }
+  return new DenseFeatures(copyFeatures(x, name, 'float64'));
+}
+
+function checkFeatureCount(z: Features, d: number, name: string): void {
+  if (z.cols !== d) throw new ShapeError(`the model was fit on ${d} features, ${name} has ${z.cols}`);
+}
+
+function checkRowCount(rows: number, y: Matrix, xName: string, yName: string): void {
+  if (rows !== y.rows) throw new ShapeError(`${xName} has ${rows} rows but ${yName} has ${y.rows}: they must match`);
+}
+
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
   if (!allowed.includes(value as T)) throw new OptionError(`${what} must be one of ${allowed.join(', ')}, got ${String(value)}`);
   return value as T;
@@ -145,7 +200,7 @@ interface ParsedTracked {
   name: 'validation' | 'test';
   targets: EncodedTargets;
   points: TrackedPoints;
-  z64?: Matrix;
+  z?: Features;
 }
 
 export class RFM {
@@ -252,11 +307,11 @@ export class RFM {
     return this.fitted().classes?.slice();
   }
 
-  async fit(X: MatrixLike | GramInput, Y: TargetLike, options: RFMFitOptions = {}): Promise<this> {
-    checkOptions('RFM.fit', options, ['validation', 'test', 'onIteration', 'onEvent']);
+  async fit(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions = {}): Promise<this> {
+    checkOptions('RFM.fit', options, ['validation', 'test', 'validationScore', 'onIteration', 'onEvent']);
     const started = performance.now();
     const gramOnly = isGramInput(X);
-    let x64: Matrix | undefined;
+    let x64: Features | undefined;
     let gram64: Matrix | undefined;
     let features: number | undefined;
     if (gramOnly) {
@@ -266,14 +321,14 @@ export class RFM {
       features = X.features;
       if (features !== undefined && !(Number.isInteger(features) && features > 0)) throw new OptionError(`features must be a positive integer, got ${String(features)}`);
     } else {
-      x64 = copyFeatures(X, 'X', 'float64');
+      x64 = toFeatures(X as PointsInput, 'X');
       features = x64.cols;
     }
-    const n = (x64 ?? gram64)!.rows;
+    const n = x64 ? x64.rows : gram64!.rows;
     const task = resolveTask(this.task, Y);
     const classes = task === 'classification' ? sortedClasses(labelsOf(Y, 'Y'), ...(options.validation ? [labelsOf(options.validation.Y, 'validation Y')] : [])) : undefined;
     const targets = encodeTargets(Y, task, classes, 'Y');
-    checkRows(x64 ?? gram64!, targets.y, gramOnly ? 'gram' : 'X', 'Y');
+    checkRowCount(n, targets.y, gramOnly ? 'gram' : 'X', 'Y');
     const c = targets.y.cols;
     const tracked: ParsedTracked[] = [];
     for (const name of ['validation', 'test'] as const) {
@@ -282,6 +337,9 @@ export class RFM {
     }
     const validation = tracked.find((t) => t.name === 'validation');
     if (this.earlyStopping && !validation) throw new OptionError('RFM: earlyStopping needs validation data (fit(X, Y, { validation: { X, Y } }))');
+    if (options.validationScore !== undefined && (typeof options.validationScore !== 'function' || !validation)) {
+      throw new OptionError('RFM.fit: validationScore must be a function, and needs validation data');
+    }
     const sample = Math.min(this.agopSampleSize ?? n, n);
     const choice = chooseForm(
       {
@@ -295,6 +353,7 @@ export class RFM {
         diagonal: this.diagonal,
         normalization: this.normalization,
         gramOnly,
+        oneHotWidth: x64?.oneHotWidth,
       },
       this.form,
     );
@@ -326,20 +385,21 @@ export class RFM {
     const trackedRows = tracked.reduce((a, t) => a + t.points.rows, 0);
     let engine: Engine;
     if (choice.form === 'primal') {
-      if (trackedRows > 0) setup.tracked = [{ z: vstack(tracked.map((t) => t.z64!)).astype(dtype), rows: trackedRows }];
+      if (trackedRows > 0) setup.tracked = [{ z: stackFeatures(tracked.map((t) => t.z!)).astype(dtype), rows: trackedRows }];
       engine = new PrimalEngine(setup, x64!.astype(dtype));
     } else {
       // Gram matrices from X in the run dtype (float32 runs keep G in float64 only if it was given; the rebuild of
       // C for new points forms it from X when first needed).
       const xRun = x64?.astype(dtype);
-      const gramRun = gram64 ?? (await profile.time("Gram X X'", n * n * features!, () => backend.syrk(xRun!)));
+      const gramRun = gram64 ?? (await profile.time("Gram X X'", flopsOf(xRun!, n * n * features!), () => xRun!.gram()));
       if (trackedRows > 0) {
         let gram: Matrix;
         let norms: FloatArray;
         if (xRun) {
-          const z = vstack(tracked.map((t) => t.z64!)).astype(dtype);
-          gram = await profile.time("Gram X X'", 2 * z.rows * n * features!, () => backend.gemm(z, xRun, { transB: true }));
-          norms = backend.rowSquaredNorms(z);
+          const z = stackFeatures(tracked.map((t) => t.z!)).astype(dtype);
+          const zDense = z.dense();
+          gram = await profile.time("Gram X X'", flopsOf(xRun, 2 * z.rows * n * features!), () => xRun.crossProducts(zDense));
+          norms = z.rowDots(zDense);
         } else {
           gram = vstack(tracked.map((t) => t.points.gram!));
           norms = Float64Array.from(tracked.flatMap((t) => Array.from(t.points.norms!)));
@@ -370,8 +430,16 @@ export class RFM {
         for (const t of tracked) {
           const part = rowBlock(pred, start, t.points.rows);
           start += t.points.rows;
-          scores[t.name === 'validation' ? 0 : 1] = metricsOf(part, t.targets);
-          if (t.name === 'validation') validationScores = part;
+          const metrics = metricsOf(part, t.targets);
+          if (t.name === 'validation') {
+            validationScores = part;
+            if (options.validationScore) {
+              const score = options.validationScore(part, t.targets);
+              if (typeof score !== 'number' || Number.isNaN(score)) throw new OptionError(`RFM.fit: validationScore returned ${String(score)} at iteration ${iteration}`);
+              metrics.score = score;
+            }
+          }
+          scores[t.name === 'validation' ? 0 : 1] = metrics;
         }
       }
       const val = scores[0];
@@ -415,7 +483,7 @@ export class RFM {
       reason: choice.reason,
       candidates: choice.candidates,
       task,
-      metric: task === 'classification' ? 'accuracy (ties broken by mse)' : 'mse',
+      metric: options.validationScore ? 'validation score (lower is better)' : task === 'classification' ? 'accuracy (ties broken by mse)' : 'mse',
       selection: validation ? 'best validation metric' : 'last iteration (no validation data)',
       bestIteration: best,
       iterationsRun: history.length,
@@ -444,20 +512,20 @@ export class RFM {
     return this;
   }
 
-  private parseTracked(input: TrackedInput, name: 'validation' | 'test', task: Task, classes: number[] | undefined, c: number, n: number, x64?: Matrix): ParsedTracked {
-    if (typeof input !== 'object' || input === null) throw new ShapeError(`${name} must be { X, Y } (or { gram, norms, Y } for a Gram fit)`);
+  private parseTracked(input: TrackedInput, name: 'validation' | 'test', task: Task, classes: number[] | undefined, c: number, n: number, x64?: Features): ParsedTracked {
+    if (typeof input !== 'object' || input === null) throw new ShapeError(`${name} must be { X, Y }, { oneHot, Y } (or { gram, norms, Y } for a Gram fit)`);
     const targets = encodeTargets(input.Y, task, classes, `${name} Y`);
     if (targets.y.cols !== c) throw new ShapeError(`${name} Y has ${targets.y.cols} outputs, Y has ${c}`);
-    if ('X' in input) {
-      checkOptions(`RFM.fit: ${name}`, input, ['X', 'Y']);
+    if ('X' in input || 'oneHot' in input) {
+      checkOptions(`RFM.fit: ${name}`, input, ['X' in input ? 'X' : 'oneHot', 'Y']);
       if (!x64) throw new ShapeError(`the model is fit from Gram matrices, so ${name} must be { gram: Z X' (m x n), norms: ||z||^2, Y }`);
-      const z64 = copyFeatures(input.X, `${name} X`, 'float64');
-      checkFeatureCount(z64, x64.cols, `${name} X`);
-      checkRows(z64, targets.y, `${name} X`, `${name} Y`);
-      return { name, targets, points: { rows: z64.rows }, z64 };
+      const z = toFeatures('X' in input ? input.X : { oneHot: input.oneHot }, `${name} X`);
+      checkFeatureCount(z, x64.cols, `${name} X`);
+      checkRowCount(z.rows, targets.y, `${name} X`, `${name} Y`);
+      return { name, targets, points: { rows: z.rows }, z };
     }
     checkOptions(`RFM.fit: ${name}`, input, ['gram', 'norms', 'Y']);
-    if (x64) throw new ShapeError(`the model is fit from X, so ${name} must be { X, Y }`);
+    if (x64) throw new ShapeError(`the model is fit from X, so ${name} must be { X, Y } or { oneHot, Y }`);
     const gram = copyFeatures(input.gram, `${name} gram`, 'float64');
     if (gram.cols !== n) throw new ShapeError(`${name} gram must have one column per training point (${n}), got ${gram.cols}`);
     checkRows(gram, targets.y, `${name} gram`, `${name} Y`);
@@ -484,6 +552,19 @@ export class RFM {
     return this;
   }
 
+  /**
+   * The kept pair without M, synchronously, as float64 copies. With featureMatrix() (M_t) this is all that
+   * f(z) = sum_i alpha_i exp(-(||z - x_i||_M / L)^q) needs, so a synchronous caller (the text models' scorers) can
+   * evaluate the model itself. The dual forms build the kept state on first use: await materialize() (or any
+   * predict) first.
+   */
+  keptState(): KeptState {
+    const s = this.fitted();
+    if (!s.best) throw new OptionError('call `await rfm.materialize()` (or predict once) before keptState: the dual forms build the kept state on first use');
+    const { alpha, norms } = s.best;
+    return { iteration: s.summary.bestIteration, alpha: new Matrix(alpha.rows, alpha.cols, Float64Array.from(alpha.data)), norms: Float64Array.from(norms) };
+  }
+
   private async model(baseline: boolean | undefined): Promise<FittedState> {
     const s = this.fitted();
     if (baseline) return s.baseline;
@@ -495,16 +576,16 @@ export class RFM {
    * f(X) of the kept iteration (n x c; one score column per class for classification), or of iteration 0 (the plain
    * kernel) with `{ baseline: true }`.
    */
-  async predict(X: MatrixLike, options: { baseline?: boolean } = {}): Promise<Matrix> {
+  async predict(X: PointsInput, options: { baseline?: boolean } = {}): Promise<Matrix> {
     checkOptions('RFM.predict', options, ['baseline']);
     const s = this.fitted();
     if (s.gramOnly) throw new OptionError('this RFM was fit from Gram matrices: use predictFromGram(Z X\', ||z||^2)');
-    const z = copyFeatures(X, 'X', 'float64');
+    const z = toFeatures(X, 'X');
     checkFeatureCount(z, s.features!, 'X');
     const m = await this.model(options.baseline);
-    if (m.kind === 'primal') return predictPrimal(await backendFor(m.x.dtype), m, z, this.productKernel());
-    const b = await backendFor('float64');
-    return predictDual(b, m, await b.gemm(z, m.data.x!, { transB: true }), b.rowSquaredNorms(z), this.productKernel());
+    if (m.kind === 'primal') return predictPrimal(m, z, this.productKernel());
+    const zDense = z.dense();
+    return predictDual(await backendFor('float64'), m, await m.data.x!.crossProducts(zDense), z.rowDots(zDense), this.productKernel());
   }
 
   /** f for points given by their cross products with the training points (m x n) and squared norms (dual forms). */
@@ -518,25 +599,25 @@ export class RFM {
     return predictDual(await backendFor('float64'), m, g, z, this.productKernel());
   }
 
-  private async scoresFor(X: MatrixLike | { gram: MatrixLike; norms: ArrayLike<number> }): Promise<Matrix> {
-    return isGramInput(X) ? this.predictFromGram(X.gram, (X as { norms: ArrayLike<number> }).norms) : this.predict(X as MatrixLike);
+  private async scoresFor(X: PointsInput | { gram: MatrixLike; norms: ArrayLike<number> }): Promise<Matrix> {
+    return isGramInput(X) ? this.predictFromGram(X.gram, (X as { norms: ArrayLike<number> }).norms) : this.predict(X as PointsInput);
   }
 
-  async predictLabels(X: MatrixLike | { gram: MatrixLike; norms: ArrayLike<number> }): Promise<number[]> {
+  async predictLabels(X: PointsInput | { gram: MatrixLike; norms: ArrayLike<number> }): Promise<number[]> {
     const s = this.fitted();
     if (s.task !== 'classification') throw new OptionError('predictLabels is for classification; this RFM is a regressor');
     return Array.from(argmaxRows(await this.scoresFor(X)), (i) => s.classes![i]);
   }
 
   /** softmax(f / tau) with tau fitted on the validation data given to fit (tau = 1 without it; see summary). */
-  async predictProba(X: MatrixLike | { gram: MatrixLike; norms: ArrayLike<number> }): Promise<Matrix> {
+  async predictProba(X: PointsInput | { gram: MatrixLike; norms: ArrayLike<number> }): Promise<Matrix> {
     const s = this.fitted();
     if (s.task !== 'classification') throw new OptionError('predictProba is for classification; this RFM is a regressor');
     return softmaxRows(await this.scoresFor(X), s.temperature);
   }
 
   /** R^2 (uniform over outputs) for regression, accuracy for classification: higher is better, as in scikit-learn. */
-  async score(X: MatrixLike, Y: TargetLike): Promise<number> {
+  async score(X: PointsInput, Y: TargetLike): Promise<number> {
     const s = this.fitted();
     const t = encodeTargets(Y, s.task, s.classes, 'Y');
     const pred = await this.predict(X);
@@ -545,7 +626,7 @@ export class RFM {
   }
 
   /** Mean squared error of the kept iteration on (X, Y), the regression metric of the history. */
-  async mse(X: MatrixLike, Y: TargetLike): Promise<number> {
+  async mse(X: PointsInput, Y: TargetLike): Promise<number> {
     const s = this.fitted();
     const t = encodeTargets(Y, s.task, s.classes, 'Y');
     return meanSquaredError(await this.predict(X), t.y);
@@ -553,7 +634,7 @@ export class RFM {
 
   /** The learned feature matrix M (d x d, float64) of the kept iteration; formed from C in the dual forms. */
   async featureMatrix(): Promise<Matrix> {
-    return materializeMetric(await backendFor('float64'), await this.model(false));
+    return materializeMetric(await this.model(false));
   }
 
   /** C with M = X' C X (dual forms), or null when the kept iteration is 0 (M = I). */
@@ -564,16 +645,16 @@ export class RFM {
   }
 
   /** Gradients of each output of the kept predictor at the given points (one m x d matrix per output). */
-  async gradients(X: MatrixLike): Promise<Matrix[]> {
+  async gradients(X: PointsInput): Promise<Matrix[]> {
     const s = this.fitted();
     if (s.gramOnly) throw new OptionError('gradients need X; this RFM was fit from Gram matrices');
     const m = await this.model(false);
-    const z = copyFeatures(X, 'X', m.kind === 'primal' ? m.x.dtype : 'float64');
-    checkFeatureCount(z, s.features!, 'X');
-    if (m.kind === 'primal') return predictorGradients(await backendFor(m.x.dtype), z, m.x, m.metric, m.alpha, m.norms, this.productKernel());
-    const b = await backendFor('float64');
-    const metric = await materializeMetric(b, m);
-    return predictorGradients(b, z, m.data.x!, { kind: 'full', matrix: metric }, m.alpha, m.norms, this.productKernel());
+    const points = toFeatures(X, 'X');
+    checkFeatureCount(points, s.features!, 'X');
+    const z = points.astype(m.kind === 'primal' ? m.x.dtype : 'float64').dense();
+    if (m.kind === 'primal') return predictorGradients(await backendFor(m.x.dtype), z, m.x.dense(), m.metric, m.alpha, m.norms, this.productKernel());
+    const metric = await materializeMetric(m);
+    return predictorGradients(await backendFor('float64'), z, m.data.x!.dense(), { kind: 'full', matrix: metric }, m.alpha, m.norms, this.productKernel());
   }
 
   /**

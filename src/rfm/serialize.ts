@@ -1,11 +1,13 @@
 import { ShapeError } from '../linalg/errors';
 import { IDENTITY, Metric } from '../kernels/kernel';
 import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix } from '../kernels/serialize';
+import { DenseFeatures } from './features';
 import type { FittedState } from './fitted';
 
 /**
  * The learned state of an RFM iteration as JSON (arrays as kernels/serialize.ts encodes them). A baseline state
  * shares the training points (and Gram matrix) of the kept state, so they are written once.
+ * A one-hot X is written as its dense matrix (and read back as one).
  * Sizes, float64: primal X (n d) + M (d^2) + alpha and norms (n c + n, twice with the baseline); dual X (n d; or G,
  * n^2, for a Gram fit) + C (n^2) + the same vectors.
  */
@@ -29,9 +31,9 @@ function decodeMetric(e: EncodedMetric): Metric {
 export function encodeFitted(s: FittedState, shared?: FittedState): object {
   const common = { alpha: encodeMatrix(s.alpha), norms: encodeArray(s.norms, [s.norms.length]) };
   if (s.kind === 'primal') {
-    return { kind: 'primal', ...common, metric: encodeMetric(s.metric), x: shared ? 'shared' : encodeMatrix(s.x) };
+    return { kind: 'primal', ...common, metric: encodeMetric(s.metric), x: shared ? 'shared' : encodeMatrix(s.x.dense()) };
   }
-  const data = shared ? 'shared' : s.data.x ? { x: encodeMatrix(s.data.x) } : { gram: encodeMatrix(s.data.gram!) };
+  const data = shared ? 'shared' : s.data.x ? { x: encodeMatrix(s.data.x.dense()) } : { gram: encodeMatrix(s.data.gram!) };
   return { kind: 'dual', ...common, coef: s.coef ? encodeMatrix(s.coef) : null, data };
 }
 
@@ -40,7 +42,7 @@ export function decodeFitted(o: object, shared?: FittedState): FittedState {
   const alpha = decodeMatrix(e.alpha as EncodedArray, 'alpha');
   const norms = decodeArray(e.norms as EncodedArray, 'norms');
   if (e.kind === 'primal') {
-    const x = e.x === 'shared' && shared?.kind === 'primal' ? shared.x : decodeMatrix(e.x as EncodedArray, 'x');
+    const x = e.x === 'shared' && shared?.kind === 'primal' ? shared.x : new DenseFeatures(decodeMatrix(e.x as EncodedArray, 'x'));
     return { kind: 'primal', x, metric: decodeMetric(e.metric as EncodedMetric), alpha, norms };
   }
   if (e.kind !== 'dual') throw new ShapeError(`unknown model kind ${String(e.kind)}`);
@@ -50,7 +52,7 @@ export function decodeFitted(o: object, shared?: FittedState): FittedState {
     data = shared.data;
   } else {
     const d = e.data as { x?: EncodedArray; gram?: EncodedArray };
-    data = d.x ? { x: decodeMatrix(d.x, 'x') } : { gram: decodeMatrix(d.gram!, 'gram') };
+    data = d.x ? { x: new DenseFeatures(decodeMatrix(d.x, 'x')) } : { gram: decodeMatrix(d.gram!, 'gram') };
   }
   return { kind: 'dual', data, coef: e.coef ? decodeMatrix(e.coef as EncodedArray, 'coef') : null, alpha, norms };
 }

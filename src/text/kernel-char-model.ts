@@ -3,29 +3,28 @@
 // probabilities softmax(f / tau) with tau fitted on validation windows.
 //
 // How the pieces fit:
-// - The RFM (src/rfm) learns M and picks the iteration by validation accuracy. It runs in the form its cost model
-//   prices cheapest: the primal form on the dense one-hot matrix (d = w V = 2400 for the study's windows, cheaper
-//   than the dual once n > d), or a dual form on the one-hot Gram matrices (built from the codes, onehot-index.ts).
-// - The kept M (d x d; M = X' C X from a dual fit's C) then gives the model's alpha by one more ridge solve: the pair
-//   (M_t, alpha_t) of the kept iteration, re-solved in float64 from M_t, as the RFM's own Q form does for float32.
-//   This is needed because CharModel is synchronous (generation asks for one distribution at a time) while the RFM
-//   predicts asynchronously through the backend, and the RFM keeps its alpha private.
-// - Scoring a window against the training windows then costs O(w d + n w + n V) with M (onehot-metric.ts) and
-//   O(n w + n V) without: about a millisecond per generated character at n = 5000.
+// - The RFM (src/rfm) learns M from the windows' codes (its one-hot input: the products with X run on the codes)
+//   and picks the iteration by validation accuracy, or by calibrated validation NLL (`selection: 'nll'`). It runs in
+//   the form its cost model prices cheapest: the primal form for the study's windows (d = w V = 2400 < n), a dual
+//   form when d > n.
+// - The model is the RFM's kept pair (M_t, alpha_t): M_t from featureMatrix() (M = X' C X from a dual fit's C),
+//   alpha_t and the training norms from keptState(), so that the synchronous CharModel (generation asks for one
+//   distribution at a time) scores windows itself, without the asynchronous backend.
+// - Scoring a window against the training windows then costs O(w d + n w + n V) with M (the one-hot products of
+//   src/rfm/features.ts) and O(n w + n V) without: about a millisecond per generated character at n = 5000.
 
 import { checkOptions, OptionError, ShapeError } from '../linalg/errors';
-import { Matrix } from '../linalg/matrix';
+import { Matrix, type FloatArray } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { distanceKernelRows } from '../linalg/distance-kernel';
 import { forceTrainDiagonal, kernelFromGram, productKernel, zeroTolerance } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
-import { chooseForm, type Form, type Normalization } from '../rfm/cost-model';
+import type { Form, GradientPath, Normalization } from '../rfm/cost-model';
+import { OneHotFeatures } from '../rfm/features';
 import type { IterationRecord } from '../rfm/history';
-import { RFM, type RFMEvent } from '../rfm/rfm';
+import { RFM, type OneHotInput, type RFMEvent } from '../rfm/rfm';
 import { CalibratedModel, fitTemperature, type ScoreMatrix, type TemperatureFit, type WindowScorer } from './calibration';
-import { oneHotExpand, oneHotSquaredNorms } from './onehot-gram';
 import { OneHotIndex } from './onehot-index';
-import { metricCrossProducts, oneHotCongruence, oneHotMetricGram, oneHotTimes } from './onehot-metric';
 import { ZERO_ROW, type Vocabulary } from './vocab';
 import type { CodeWindows, Windows } from './windows';
 
@@ -53,10 +52,17 @@ export interface KernelCharModelOptions {
   form?: 'auto' | Form;
   /** AGOP over a random subsample of this many training windows (default all). */
   agopSampleSize?: number;
+  /**
+   * How the RFM picks its iteration on the validation windows: 'accuracy' (the RFM's default, ties broken by MSE) or
+   * 'nll', the mean negative log-likelihood under the temperature fitted to that iteration's scores (the number the
+   * model is then calibrated by). Default 'accuracy'.
+   */
+  selection?: 'accuracy' | 'nll';
   seed?: number;
   onEvent?: (event: KernelCharEvent) => void;
 }
 
+/** 'metric' forms the RFM's kept M; 'solve' is the Laplace model's ridge solve (the RFM's alpha is its own). */
 export type KernelCharStage = 'inputs' | 'rfm' | 'metric' | 'solve' | 'calibration';
 
 export type KernelCharEvent =
@@ -73,7 +79,7 @@ export interface KernelCharFitDetails {
   normalization: Exclude<Normalization, 'max'>;
   trainWindows: number;
   validationWindows: number;
-  /** Jitter the final ridge solve needed on top of lambda (0 when none). */
+  /** Jitter the ridge solve of the model's alpha needed on top of lambda (0 when none). */
   jitter: number;
   temperature: TemperatureFit;
   /** Wall-clock seconds per stage; `rfm` is the RFM's own fit (0 for the Laplace model). */
@@ -81,6 +87,8 @@ export interface KernelCharFitDetails {
   rfm?: {
     form: Form;
     reason: string;
+    gradients?: GradientPath;
+    selection: 'accuracy' | 'nll';
     bestIteration: number;
     iterationsRun: number;
     stopReason: string;
@@ -90,7 +98,7 @@ export interface KernelCharFitDetails {
   };
 }
 
-const OPTION_KEYS = ['bandwidth', 'ridge', 'iterations', 'normalization', 'form', 'agopSampleSize', 'seed', 'onEvent'];
+const OPTION_KEYS = ['bandwidth', 'ridge', 'iterations', 'normalization', 'form', 'agopSampleSize', 'selection', 'seed', 'onEvent'];
 
 export class KernelCharModel extends CalibratedModel {
   private constructor(
@@ -116,11 +124,12 @@ export class KernelCharModel extends CalibratedModel {
   static async fit(vocab: Vocabulary, train: Windows, validation: Windows, options: KernelCharModelOptions = {}): Promise<KernelCharModel> {
     checkOptions('KernelCharModel.fit', options, OPTION_KEYS);
     const started = performance.now();
-    const { bandwidth = DEFAULT_TEXT_BANDWIDTH, ridge = 1e-3, iterations = 0, normalization = 'none', form = 'auto', seed = 0 } = options;
+    const { bandwidth = DEFAULT_TEXT_BANDWIDTH, ridge = 1e-3, iterations = 0, normalization = 'none', form = 'auto', selection = 'accuracy', seed = 0 } = options;
     if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth))) throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
     if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge))) throw new OptionError(`KernelCharModel: ridge must be a number >= 0, got ${String(ridge)}`);
     if (!Number.isInteger(iterations) || iterations < 0) throw new OptionError(`KernelCharModel: iterations must be an integer >= 0, got ${String(iterations)}`);
     if (normalization !== 'none' && normalization !== 'trace') throw new OptionError(`KernelCharModel: normalization must be 'none' or 'trace', got ${String(normalization)}`);
+    if (selection !== 'accuracy' && selection !== 'nll') throw new OptionError(`KernelCharModel: selection must be 'accuracy' or 'nll', got ${String(selection)}`);
     const size = vocab.size;
     checkTrainingWindows(train, size, 'train');
     checkTrainingWindows(validation, size, 'validation');
@@ -136,27 +145,26 @@ export class KernelCharModel extends CalibratedModel {
     };
 
     const index = await stage('inputs', () => new OneHotIndex(train, size));
-    let metric: Matrix | null = null;
+    const n = train.count;
+    let model: KeptModel;
     let rfmDetails: KernelCharFitDetails['rfm'];
     if (iterations > 0) {
-      const learned = await learnMetric(vocab, train, validation, index, { bandwidth, ridge, iterations, normalization, form, seed, agopSampleSize: options.agopSampleSize }, stage, emit);
-      metric = learned.metric;
-      rfmDetails = learned.details;
+      ({ model, details: rfmDetails } = await learnModel(vocab, train, validation, { bandwidth, ridge, iterations, normalization, form, selection, seed, agopSampleSize: options.agopSampleSize }, stage, emit));
+    } else {
+      const backend = await backendFor('float64');
+      model = await stage('solve', async () => {
+        const kernel = index.crossGram(train);
+        const trainNorms = kernel.diagonal();
+        await kernelFromGram(backend, kernel, trainNorms, trainNorms, productKernel('laplace', bandwidth), kernel);
+        forceTrainDiagonal(kernel);
+        const a = new Matrix(n, size);
+        const r = await ridgeSolve(backend, kernel, ridge, oneHotTargets(train.targets, size), { factor: new Matrix(n, n), alpha: a }, `kernel matrix K(X, X) of ${n} training windows`, (j, failure) =>
+          emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
+        );
+        return { metric: null, alpha: a, norms: trainNorms, jitter: r.jitter };
+      });
     }
-
-    const backend = await backendFor('float64');
-    const n = train.count;
-    const { alpha, norms, jitter } = await stage('solve', async () => {
-      const kernel = metric ? oneHotMetricGram(train, size, metric) : index.crossGram(train);
-      const trainNorms = kernel.diagonal();
-      await kernelFromGram(backend, kernel, trainNorms, trainNorms, productKernel('laplace', bandwidth), kernel);
-      forceTrainDiagonal(kernel);
-      const a = new Matrix(n, size);
-      const r = await ridgeSolve(backend, kernel, ridge, oneHotTargets(train.targets, size), { factor: new Matrix(n, n), alpha: a }, `kernel matrix K(X, X) of ${n} training windows`, (j, failure) =>
-        emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
-      );
-      return { alpha: a, norms: trainNorms, jitter: r.jitter };
-    });
+    const { metric, alpha, norms, jitter } = model;
     const scorer = windowScorer(index, metric, norms, alpha, bandwidth);
     const temperature = await stage('calibration', () => fitTemperature(scorer(validation), validation.targets));
     seconds.total = (performance.now() - started) / 1000;
@@ -183,31 +191,35 @@ interface MetricOptions {
   iterations: number;
   normalization: Exclude<Normalization, 'max'>;
   form: 'auto' | Form;
+  selection: 'accuracy' | 'nll';
   seed: number;
   agopSampleSize?: number;
 }
 
 type Stage = <T>(name: KernelCharStage, f: () => Promise<T> | T) => Promise<T>;
 
-/** The RFM's kept M (null when it kept iteration 0, M = I). */
-async function learnMetric(
+/** What scores windows: M (null for M = I), alpha (n x vocab.size) and the training windows' squared M-norms. */
+interface KeptModel {
+  metric: Matrix | null;
+  alpha: Matrix;
+  norms: Float64Array;
+  jitter: number;
+}
+
+function oneHotInput(windows: CodeWindows, size: number): OneHotInput {
+  return { oneHot: { codes: windows.codes, width: windows.context, vocabulary: size } };
+}
+
+/** The RFM's kept pair (M_t, alpha_t), with alpha_t widened to one column per symbol. */
+async function learnModel(
   vocab: Vocabulary,
   train: Windows,
   validation: Windows,
-  index: OneHotIndex,
   o: MetricOptions,
   stage: Stage,
   emit: KernelCharModelOptions['onEvent'],
-): Promise<{ metric: Matrix | null; details: NonNullable<KernelCharFitDetails['rfm']> }> {
+): Promise<{ model: KeptModel; details: NonNullable<KernelCharFitDetails['rfm']> }> {
   const size = vocab.size;
-  const n = train.count;
-  const d = train.context * size;
-  const classes = new Set([...train.targets, ...validation.targets]).size;
-  const sample = Math.min(o.agopSampleSize ?? n, n);
-  const form =
-    o.form !== 'auto'
-      ? o.form
-      : chooseForm({ n, d, c: classes, sample, tracked: validation.count, iterations: o.iterations, dtype: 'float64', diagonal: false, normalization: o.normalization, gramOnly: false }, 'auto').form;
   const rfm = new RFM({
     kernel: 'laplace',
     bandwidth: o.bandwidth,
@@ -215,32 +227,33 @@ async function learnMetric(
     iterations: o.iterations,
     normalization: o.normalization,
     agopSampleSize: o.agopSampleSize,
-    form,
+    form: o.form,
     seed: o.seed,
     task: 'classification',
   });
   const onEvent = (event: RFMEvent) => emit?.({ type: 'rfm', event });
-  let metric: Matrix | null;
-  if (form === 'primal') {
-    const [x, z] = await stage('inputs', () => [oneHotExpand(train, size), oneHotExpand(validation, size)]);
-    await stage('rfm', () => rfm.fit(x, train.targets, { validation: { X: z, Y: validation.targets }, onEvent }));
-    metric = await stage('metric', async () => (rfm.bestIteration === 0 ? null : rfm.featureMatrix()));
-  } else {
-    const [gram, cross] = await stage('inputs', () => [index.crossGram(train), index.crossGram(validation)]);
-    await stage('rfm', () =>
-      rfm.fit({ gram, features: d }, train.targets, { validation: { gram: cross, norms: oneHotSquaredNorms(validation), Y: validation.targets }, onEvent }),
-    );
-    metric = await stage('metric', async () => {
-      const coef = await rfm.dualCoefficients();
-      return coef === null ? null : oneHotCongruence(train, size, coef);
-    });
-  }
+  // The RFM's classes are the symbols seen as targets in training or validation, in increasing order.
+  const classes = Array.from(new Set([...train.targets, ...validation.targets])).sort((a, b) => a - b);
+  const validationScore = o.selection === 'nll' ? (scores: Matrix) => calibratedNll(scores, classes, size, validation.targets) : undefined;
+  await stage('rfm', () =>
+    rfm.fit(oneHotInput(train, size), train.targets, { validation: { ...oneHotInput(validation, size), Y: validation.targets }, validationScore, onEvent }),
+  );
+  const model = await stage('metric', async () => {
+    await rfm.materialize();
+    const kept = rfm.keptState();
+    const alpha = new Matrix(train.count, size);
+    const c = classes.length;
+    for (let i = 0; i < train.count; i++) for (let k = 0; k < c; k++) alpha.data[i * size + classes[k]] = kept.alpha.data[i * c + k];
+    return { metric: kept.iteration === 0 ? null : await rfm.featureMatrix(), alpha, norms: kept.norms, jitter: rfm.history[kept.iteration].jitter };
+  });
   const s = rfm.summary;
   return {
-    metric,
+    model,
     details: {
       form: s.form,
       reason: s.reason,
+      gradients: s.gradients,
+      selection: o.selection,
       bestIteration: s.bestIteration,
       iterationsRun: s.iterationsRun,
       stopReason: s.stopReason,
@@ -248,6 +261,14 @@ async function learnMetric(
       profile: rfm.profile.summary(),
     },
   };
+}
+
+/** The calibrated mean NLL of the model with these validation scores (one column per class; unseen symbols score 0). */
+function calibratedNll(scores: Matrix, classes: number[], size: number, targets: Int32Array): number {
+  const c = classes.length;
+  const wide = new Float64Array(scores.rows * size);
+  for (let i = 0; i < scores.rows; i++) for (let k = 0; k < c; k++) wide[i * size + classes[k]] = scores.data[i * c + k];
+  return fitTemperature({ rows: scores.rows, cols: size, data: wide }, targets).nll;
 }
 
 /** Rows of windows scored at once: bounds the m x n kernel block (256 x 5000 float64 = 10 MB). */
@@ -258,18 +279,22 @@ function windowScorer(index: OneHotIndex, metric: Matrix | null, trainNorms: Flo
   const train = index.x;
   const size = index.vocabSize;
   const n = train.count;
+  const w = train.context;
+  const trainFeatures = metric ? OneHotFeatures.fromCodes({ codes: train.codes, width: w, vocabulary: size }) : undefined;
   const kernelOptions = { bandwidth, exponent: 1, zeroTol: zeroTolerance('float64') };
   const a = alpha.data;
   return (windows: CodeWindows): ScoreMatrix => {
     const m = windows.count;
-    const w = windows.context;
     const out = new Float64Array(m * size);
     for (let start = 0; start < m; start += SCORE_BLOCK) {
       const rows = Math.min(SCORE_BLOCK, m - start);
       let gram: Matrix;
-      let norms: Float64Array;
+      let norms: FloatArray;
       if (metric) {
-        ({ gram, norms } = metricCrossProducts(oneHotTimes(windows, size, metric, start, rows), windows, train, size, start));
+        const block = OneHotFeatures.fromCodes({ codes: windows.codes.subarray(start * w, (start + rows) * w), width: w, vocabulary: size });
+        const zm = block.times({ kind: 'full', matrix: metric });
+        gram = trainFeatures!.crossProducts(zm);
+        norms = block.rowDots(zm);
       } else {
         gram = index.crossGram(windows, start, rows);
         norms = new Float64Array(rows);

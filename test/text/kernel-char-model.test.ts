@@ -2,13 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { OptionError, ShapeError } from '../../src/linalg/errors';
-import { Matrix } from '../../src/linalg/matrix';
 import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { generate } from '../../src/text/generate';
 import { KernelCharModel } from '../../src/text/kernel-char-model';
 import { oneHotExpand } from '../../src/text/onehot-gram';
-import { metricCrossProducts, oneHotCongruence, oneHotMetricGram, oneHotTimes } from '../../src/text/onehot-metric';
 import { UNK, Vocabulary, ZERO_ROW } from '../../src/text/vocab';
 import type { Windows } from '../../src/text/windows';
 
@@ -43,35 +41,6 @@ function columnsOf(scores: { rows: number; cols: number; data: ArrayLike<number>
   for (let i = 0; i < scores.rows; i++) classes.forEach((c, k) => (out[i * classes.length + k] = scores.data[i * scores.cols + c]));
   return out;
 }
-
-test('one-hot products with a metric equal the dense products', () => {
-  const x = windows(30, 1, true);
-  const z = windows(7, 2, true);
-  const V = vocab.size;
-  const X = oneHotExpand(x, V);
-  const Z = oneHotExpand(z, V);
-  const rng = new Rng(3);
-  const c = new Matrix(30, 30);
-  for (let i = 0; i < 30; i++) for (let j = 0; j <= i; j++) c.data[i * 30 + j] = c.data[j * 30 + i] = rng.normal();
-  const d = X.cols;
-  const dense = (a: Matrix, b: Matrix, transA = false, transB = false) => {
-    const A = transA ? a.transpose() : a;
-    const B = transB ? b.transpose() : b;
-    const out = new Matrix(A.rows, B.cols);
-    for (let i = 0; i < A.rows; i++) for (let k = 0; k < A.cols; k++) for (let j = 0; j < B.cols; j++) out.data[i * B.cols + j] += A.data[i * A.cols + k] * B.data[k * B.cols + j];
-    return out;
-  };
-  const m = oneHotCongruence(x, V, c);
-  assert.ok(maxAbsDiff(m.data, dense(dense(X, c, true), X).data) < 1e-10);
-  assert.equal(m.rows, d);
-  assert.ok(maxAbsDiff(oneHotMetricGram(x, V, m, 8).data, dense(dense(X, m), X, false, true).data) < 1e-9);
-  const zm = oneHotTimes(z, V, m);
-  assert.ok(maxAbsDiff(zm.data, dense(Z, m).data) < 1e-10);
-  const { gram, norms } = metricCrossProducts(zm, z, x, V);
-  assert.ok(maxAbsDiff(gram.data, dense(dense(Z, m), X, false, true).data) < 1e-9);
-  const zmz = dense(dense(Z, m), Z, false, true);
-  assert.ok(maxAbsDiff(norms, zmz.diagonal()) < 1e-9);
-});
 
 test('the Laplace char model scores like KernelRegressor on the explicit one-hot matrix; probabilities sum to 1', async () => {
   const train = windows(60, 4, true);
@@ -121,6 +90,20 @@ for (const form of ['primal', 'dual'] as const) {
     assert.ok(maxAbsDiff(ours, expected.data) < 1e-7 * scale, `max difference ${maxAbsDiff(ours, expected.data)} at scale ${scale}`);
   });
 }
+
+test("selection 'nll' keeps the RFM iteration with the lowest calibrated validation NLL, recorded in the history", async () => {
+  const train = windows(80, 12, false, 12, 0.3);
+  const validation = windows(40, 13, false, 12, 0.3);
+  const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 3, selection: 'nll' });
+  const details = model.details.rfm!;
+  assert.equal(details.selection, 'nll');
+  const scores = details.history.map((h) => h.validation!.score!);
+  assert.ok(scores.every((s) => Number.isFinite(s) && s > 0));
+  assert.equal(details.bestIteration, scores.indexOf(Math.min(...scores)));
+  // The recorded score is the NLL the model is calibrated to.
+  assert.ok(Math.abs(model.details.temperature.nll - scores[details.bestIteration]) < 1e-6);
+  await assert.rejects(KernelCharModel.fit(vocab, train, validation, { iterations: 1, selection: 'mse' as never }), /selection must be 'accuracy' or 'nll'/);
+});
 
 test('bad inputs are named', async () => {
   const train = windows(20, 10);

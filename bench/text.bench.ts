@@ -1,13 +1,15 @@
 /**
  * The text experiment at full size (`npm run bench:text`): Moby-Dick, 5000 training windows of 48 characters, RFM
- * T = 5. Prints the backend, the RFM's fit time (its own fit, and the whole model with the final solve and the
+ * T = 5. Prints the load average, the backend, the RFM's fit time (its own fit, and the whole model with the
  * calibration) with its per-step profile, peak memory (process RSS sampled every 100 ms, and the kernel's VmHWM, which
  * also catches peaks inside synchronous loops), and the table.
  *   --windows N     training windows (default 5000)
  *   --iterations T  RFM iterations (default 5)
+ *   --selection S   how the RFM's iteration is picked: accuracy (default) or nll (calibrated validation NLL)
  *   --bandwidths a,b,...  instead: the Laplace model's validation NLL and test bits per character at each L
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { DEFAULT_TEXT_CONFIG, runTextExperiment, studyMethodCells, textTableCells } from '../src/experiments/text';
 import { prepareCorrectData } from '../src/experiments/text-data';
 import { backendInfo } from '../src/linalg/registry';
@@ -22,6 +24,7 @@ const option = (name: string) => {
 };
 const trainWindows = Number(option('--windows') ?? DEFAULT_TEXT_CONFIG.trainWindows);
 const rfmIterations = Number(option('--iterations') ?? DEFAULT_TEXT_CONFIG.rfmIterations);
+const rfmSelection = (option('--selection') ?? DEFAULT_TEXT_CONFIG.rfmSelection) as 'accuracy' | 'nll';
 const bandwidths = option('--bandwidths');
 
 const GiB = 1024 ** 3;
@@ -49,6 +52,7 @@ async function sweepBandwidths(list: number[]): Promise<void> {
 
 async function main(): Promise<void> {
   const info = await backendInfo();
+  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   console.log(`backend: float64 ${info.active.float64} (${info.backends.find((b) => b.name === info.active.float64)?.detail}), ${info.threads} threads`);
   if (bandwidths) return sweepBandwidths(bandwidths.split(',').map(Number));
   let peakRss = 0;
@@ -57,17 +61,19 @@ async function main(): Promise<void> {
   const result = await runTextExperiment({
     trainWindows,
     rfmIterations,
+    rfmSelection,
     onProgress: (p) => console.log(`[${p.elapsedSeconds.toFixed(1)} s] ${p.stage}: ${p.message}`),
   });
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const rfm = result.fits.rfm;
-  console.log(`\nRFM (n = ${rfm.trainWindows}, T = ${rfm.iterations}, form ${rfm.rfm!.form}, kept t = ${rfm.rfm!.bestIteration}):`);
+  console.log(`\nRFM (n = ${rfm.trainWindows}, T = ${rfm.iterations}, form ${rfm.rfm!.form}, gradients ${rfm.rfm!.gradients}, kept t = ${rfm.rfm!.bestIteration} by ${rfm.rfm!.selection}):`);
   console.log(`  RFM.fit ${rfm.seconds.rfm.toFixed(1)} s; whole model ${rfm.seconds.total.toFixed(1)} s (${Object.entries(rfm.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`);
-  console.log(`  per iteration: ${rfm.rfm!.history.map((h) => `t=${h.iteration} ${h.seconds.toFixed(1)} s`).join(', ')}`);
+  console.log(`  per iteration: ${rfm.rfm!.history.map((h) => `t=${h.iteration} ${h.seconds.toFixed(1)} s${h.validation?.score === undefined ? '' : ` (NLL ${h.validation.score.toFixed(4)})`}`).join(', ')}`);
   console.log(`  profile: ${rfm.rfm!.profile.filter((s) => s.seconds > 0.05).map((s) => `${s.step} ${s.seconds.toFixed(1)} s${s.flops > 0 ? ` (${s.gflops.toFixed(1)} GFLOPS)` : ''}`).join('; ')}`);
   console.log(`Laplace model: ${result.fits.laplace.seconds.total.toFixed(1)} s; experiment ${result.seconds.total.toFixed(1)} s`);
   const hwm = vmHwmBytes();
+  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   console.log(`peak memory: RSS sampled ${(peakRss / GiB).toFixed(2)} GiB, VmHWM ${hwm === null ? 'n/a' : `${(hwm / GiB).toFixed(2)} GiB`}`);
   const table = textTableCells(result);
   console.log('\n' + table.columns.join(' | '));

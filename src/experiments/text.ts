@@ -51,9 +51,11 @@ export interface TextExperimentConfig {
   ngramDiscount: number | 'estimate';
   laplaceBandwidth: number;
   rfmBandwidth: number;
-  /** T of the RFM: iterations 0..T are fitted, the best by validation accuracy kept. */
+  /** T of the RFM: iterations 0..T are fitted, the best on the validation windows kept (rfmSelection). */
   rfmIterations: number;
   rfmNormalization: 'none' | 'trace';
+  /** How the RFM's iteration is picked: by validation accuracy (default) or calibrated validation NLL. */
+  rfmSelection: 'accuracy' | 'nll';
   ridge: number;
   /** Held-out prompts continued by every model, greedily and by sampling. */
   prompts: number;
@@ -87,6 +89,7 @@ export const DEFAULT_TEXT_CONFIG: Omit<TextExperimentConfig, 'onProgress'> = {
   rfmBandwidth: DEFAULT_TEXT_BANDWIDTH,
   rfmIterations: 5,
   rfmNormalization: 'none',
+  rfmSelection: 'accuracy',
   ridge: 1e-3,
   prompts: 10,
   generationLength: 64,
@@ -202,6 +205,7 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   }
   if (!(typeof c.ridge === 'number' && c.ridge >= 0 && Number.isFinite(c.ridge))) throw new OptionError(`runTextExperiment: ridge must be a number >= 0, got ${String(c.ridge)}`);
   if (c.rfmNormalization !== 'none' && c.rfmNormalization !== 'trace') throw new OptionError(`runTextExperiment: rfmNormalization must be 'none' or 'trace', got ${String(c.rfmNormalization)}`);
+  if (c.rfmSelection !== 'accuracy' && c.rfmSelection !== 'nll') throw new OptionError(`runTextExperiment: rfmSelection must be 'accuracy' or 'nll', got ${String(c.rfmSelection)}`);
   if (!Number.isFinite(c.seed)) throw new OptionError(`runTextExperiment: seed must be a finite number, got ${String(c.seed)}`);
   if (c.onProgress !== undefined && typeof c.onProgress !== 'function') throw new OptionError('runTextExperiment: onProgress must be a function');
   checkOptions('runTextExperiment: split', c.split, ['fractions', 'blocks']);
@@ -273,6 +277,7 @@ export async function runTextExperiment(overrides: Partial<TextExperimentConfig>
       ridge: c.ridge,
       iterations: c.rfmIterations,
       normalization: c.rfmNormalization,
+      selection: c.rfmSelection,
       seed: c.seed,
       onEvent: kernelEvents('RFM'),
     }),

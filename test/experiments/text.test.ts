@@ -97,5 +97,6 @@ test('bad inputs get errors that name them', async () => {
   await assert.rejects(runTextExperiment({ ...TINY, mode: 'study', context: 64 }), /context of 64 characters does not fit in the study's 64-character lines/);
   await assert.rejects(runTextExperiment({ ...TINY, mode: 'fast' as never }), /mode must be 'correct' or 'study'/);
   await assert.rejects(runTextExperiment({ ...TINY, rfmIterations: 0 }), /rfmIterations must be an integer >= 1/);
+  await assert.rejects(runTextExperiment({ ...TINY, rfmSelection: 'mse' as never }), /rfmSelection must be 'accuracy' or 'nll'/);
   await assert.rejects(runTextExperiment({ ...TINY, split: { block: 3 } as never }), /split: unknown option "block"/);
 });

@@ -119,13 +119,132 @@ struct KernelParams {
   double tol;
 };
 
+// exp(x) for x <= 0 (NaN stays NaN), branch-free so that the distance loops below vectorise: std::exp is a libm
+// call per entry (~15 ns each, 6 ms per 640 x 640 kernel with weights, the RFM's largest elementwise step).
+// Cody-Waite reduction x = n ln2 + r with fdlibm's split ln2 (n ln2hi is exact), |r| <= ln2 / 2, then the degree-13
+// Taylor polynomial (truncation < 1e-17 relative): within ~2 ulp of the JS reference's Math.exp. 2^n is applied in
+// two halves, so results down to the subnormals round once, like libm's; x is clamped at -1000, whose exp rounds to
+// 0 as libm's does.
+inline __attribute__((always_inline)) double Bits2Pow(double m) {
+  // m is an integer in [-1022, 1023]: adding 1.5 * 2^52 puts it in the low mantissa bits, read off as an integer.
+  constexpr double kMagic = 6755399441055744.0;
+  const double t = m + kMagic;
+  int64_t bits, magic;
+  std::memcpy(&bits, &t, sizeof bits);
+  std::memcpy(&magic, &kMagic, sizeof magic);
+  const int64_t e = (bits - magic + 1023) << 52;
+  double r;
+  std::memcpy(&r, &e, sizeof r);
+  return r;
+}
+
+inline __attribute__((always_inline)) double ExpNonPositive(double x) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: (v + kMagic) - kMagic rounds v to an integer
+  x = x < -1000.0 ? -1000.0 : x;
+  const double n = (x * 1.4426950408889634 + kMagic) - kMagic;
+  const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const double n1 = (n * 0.5 + kMagic) - kMagic;
+  return p * Bits2Pow(n1) * Bits2Pow(n - n1);
+}
+
 // The rules of src/linalg/distance-kernel.ts, evaluated in double like the JS reference (whose float32 path reads
-// float32 values into doubles and rounds only on the store), so both agree to the last bit up to exp/pow rounding.
+// float32 values into doubles and rounds only on the store), so both agree up to exp/pow rounding. q = 1 (Laplace)
+// and q = 2 (Gaussian) have branch-free loops that vectorise (`omp simd`: K may alias the Gram matrix, but each
+// entry is read before it is written); other q keep the scalar libm path.
+template <typename T, int Q, bool HasW>
+inline __attribute__((always_inline)) void DistanceKernelRowsQ(const T* gram, const T* pa, const T* pb, int64_t cols,
+                                                               int64_t r0, int64_t r1, const KernelParams& p,
+                                                               T* kernel, T* weights) {
+  const double invL = p.invL, tol = p.tol;
+  for (int64_t i = r0; i < r1; i++) {
+    const double ai = pa[i];
+    const T* g = gram + i * cols;
+    T* k = kernel + i * cols;
+    T* w = weights + i * cols;
+#pragma omp simd
+    for (int64_t j = 0; j < cols; j++) {
+      const double scale = ai + static_cast<double>(pb[j]);
+      double d2 = scale - 2.0 * static_cast<double>(g[j]);
+      d2 = d2 <= tol * scale ? 0.0 : d2;
+      double kv;
+      if (Q == 1) {
+        const double dist = std::sqrt(d2);
+        kv = ExpNonPositive(-dist * invL);
+        if (HasW) w[j] = static_cast<T>(dist == 0 ? 0.0 : kv / dist);
+      } else {
+        kv = ExpNonPositive(-d2 * invL * invL);
+        if (HasW) w[j] = static_cast<T>(kv);
+      }
+      k[j] = static_cast<T>(kv);
+    }
+  }
+}
+
+// DistanceKernelRowsQ compiled for the baseline ISA and, on x86-64, for AVX2 and AVX-512 (picked at run time: 2, 4
+// or 8 doubles per vector; measured 3.5, 1.5 and 0.7 ms for a 640 x 640 Laplace kernel with weights). The results
+// are the same bits on every path: the loop has no fused multiply-adds (binding.gyp sets -ffp-contract=off) and its
+// sqrt and division are correctly rounded.
+#define RFM_KERNEL_ROWS_ARGS                                                                                      \
+  const T *gram, const T *pa, const T *pb, int64_t cols, int64_t r0, int64_t r1, const KernelParams &p, T *kernel, \
+      T *weights
+template <typename T, int Q, bool HasW>
+void KernelRowsBase(RFM_KERNEL_ROWS_ARGS) {
+  DistanceKernelRowsQ<T, Q, HasW>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+template <typename T, int Q, bool HasW>
+__attribute__((target("avx2"))) void KernelRowsAvx2(RFM_KERNEL_ROWS_ARGS) {
+  DistanceKernelRowsQ<T, Q, HasW>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+}
+template <typename T, int Q, bool HasW>
+__attribute__((target("avx512f,avx512dq,avx512vl,prefer-vector-width=512"))) void KernelRowsAvx512(
+    RFM_KERNEL_ROWS_ARGS) {
+  DistanceKernelRowsQ<T, Q, HasW>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+}
+#endif
+
+template <typename T, int Q, bool HasW>
+void KernelRowsBest(RFM_KERNEL_ROWS_ARGS) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const int isa = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                                 __builtin_cpu_supports("avx512vl")
+                             ? 2
+                             : __builtin_cpu_supports("avx2") ? 1 : 0;
+  if (isa == 2) return KernelRowsAvx512<T, Q, HasW>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+  if (isa == 1) return KernelRowsAvx2<T, Q, HasW>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+#endif
+  KernelRowsBase<T, Q, HasW>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+}
+#undef RFM_KERNEL_ROWS_ARGS
+
 template <typename T>
 void DistanceKernelRows(const T* gram, const T* pa, const T* pb, int64_t cols, int64_t r0, int64_t r1,
                         const KernelParams& p, T* kernel, T* weights) {
   const double q = p.q, invL = p.invL, tol = p.tol;
-  const bool q1 = q == 1.0, q2 = q == 2.0;
+  if (q == 1.0) {
+    if (weights) KernelRowsBest<T, 1, true>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+    else KernelRowsBest<T, 1, false>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+    return;
+  }
+  if (q == 2.0) {
+    if (weights) KernelRowsBest<T, 2, true>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+    else KernelRowsBest<T, 2, false>(gram, pa, pb, cols, r0, r1, p, kernel, weights);
+    return;
+  }
   for (int64_t i = r0; i < r1; i++) {
     const double ai = pa[i];
     const int64_t off = i * cols;
@@ -134,22 +253,9 @@ void DistanceKernelRows(const T* gram, const T* pa, const T* pb, int64_t cols, i
       double d2 = scale - 2.0 * static_cast<double>(gram[off + j]);
       if (d2 <= tol * scale) d2 = 0;
       const double dist = std::sqrt(d2);
-      double k;
-      if (q1)
-        k = std::exp(-dist * invL);
-      else if (q2)
-        k = std::exp(-d2 * invL * invL);
-      else
-        k = std::exp(-std::pow(dist * invL, q));
+      const double k = std::exp(-std::pow(dist * invL, q));
       kernel[off + j] = static_cast<T>(k);
-      if (weights) {
-        double w;
-        if (dist == 0)
-          w = q2 ? k : 0;
-        else
-          w = q1 ? k / dist : q2 ? k : k * std::pow(dist, q - 2);
-        weights[off + j] = static_cast<T>(w);
-      }
+      if (weights) weights[off + j] = static_cast<T>(dist == 0 ? 0 : k * std::pow(dist, q - 2));
     }
   }
 }
@@ -351,10 +457,12 @@ Napi::Value Syrk(const Napi::CallbackInfo& info) {
   return Run(info.Env(), 1.0 * n * n * k, work, {A.object, C.object});
 }
 
-// Whether row r (count values) holds only finite numbers; branch-free so the loop vectorizes.
+// Whether row r (count values) holds only finite numbers; branch-free, and `omp simd` lets the sum be reordered (any
+// order gives 0 or NaN) so the loop vectorizes: measured 0.32 -> 0.07 ms for a 640 x 640 float32 matrix.
 template <typename T>
 bool FiniteRow(const T* r, int64_t count) {
   T acc = 0;
+#pragma omp simd reduction(+ : acc)
   for (int64_t j = 0; j < count; j++) acc += r[j] - r[j];  // 0 for finite values, NaN for NaN and +-Infinity
   return acc == 0;
 }

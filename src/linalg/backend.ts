@@ -48,6 +48,22 @@ export interface DistanceKernelOptions {
   outWeights?: Matrix;
 }
 
+/**
+ * The RFM's per-output gradient coefficients (src/rfm/agop.ts): from W_J (|J| x n, rows J of the kernel weights),
+ * the weights A (n x c) and S = W_J A (|J| x c), B (|J| x n) with row r = kappa (A[:, k] o W_J[r, :])' minus
+ * kappa S_rk at column J_r, and with `centering` each column's mean over the rows removed.
+ */
+export interface GradientCoefficientsOptions {
+  /** J: the training point of each row (null: row r is point r, all n points). */
+  rows: Int32Array | null;
+  /** The output k. */
+  output: number;
+  kappa: number;
+  centering: boolean;
+  /** Written in place (|J| x n); must not share memory with the inputs. */
+  out: Matrix;
+}
+
 export interface DistanceKernelResult {
   kernel: Matrix;
   weights?: Matrix;
@@ -66,6 +82,13 @@ export interface Backend {
   cholesky(a: Matrix, options?: CholeskyOptions): Promise<Matrix>;
   triangularSolve(l: Matrix, b: Matrix, options?: TriangularSolveOptions): Promise<Matrix>;
   distanceKernel(gram: Matrix, pa: FloatArray, pb: FloatArray, options: DistanceKernelOptions): Promise<DistanceKernelResult>;
+  /** B of GradientCoefficientsOptions, into options.out (an O(|J| n) pass: the native backend runs it off the main thread). */
+  gradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, options: GradientCoefficientsOptions): Promise<Matrix>;
+  /**
+   * out_j (+)= scale * sum_i a_ij^2 (elementwise.ts's addColumnSquares, the reference: the native backend runs the
+   * same arithmetic off the main thread).
+   */
+  addColumnSquares(a: Matrix, out: FloatArray, scale: number, accumulate: boolean): Promise<FloatArray>;
   /** Squared Euclidean norm of each row, in the matrix's dtype. */
   rowSquaredNorms(a: Matrix): FloatArray;
   /** Threads the backend may use per call (1 where it has no threads). */

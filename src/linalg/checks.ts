@@ -1,4 +1,4 @@
-import type { DistanceKernelOptions, GemmOptions, SyrkOptions } from './backend';
+import type { DistanceKernelOptions, GemmOptions, GradientCoefficientsOptions, SyrkOptions } from './backend';
 import { DTypeError, NonFiniteError, OptionError, ShapeError, checkOptions } from './errors';
 import { Matrix, assertNonEmpty, assertSameDtype, assertSquare, FloatArray } from './matrix';
 
@@ -68,6 +68,22 @@ export function checkDistanceKernel(gram: Matrix, pa: FloatArray, pb: FloatArray
       throw new ShapeError(`distanceKernel: output is ${out.rows} x ${out.cols} ${out.dtype}, expected ${gram.rows} x ${gram.cols} ${gram.dtype}`);
     }
   }
+}
+
+export function checkGradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, o: GradientCoefficientsOptions): void {
+  checkOptions('gradientCoefficients', o, ['rows', 'output', 'kappa', 'centering', 'out']);
+  assertSameDtype('gradientCoefficients', wj, alpha, scores, o.out);
+  const m = wj.rows;
+  const n = alpha.rows;
+  const c = alpha.cols;
+  if (wj.cols !== n || scores.rows !== m || scores.cols !== c || o.out.rows !== m || o.out.cols !== n) {
+    throw new ShapeError(`gradientCoefficients: W_J ${m} x ${wj.cols}, alpha ${n} x ${c}, scores ${scores.rows} x ${scores.cols}, out ${o.out.rows} x ${o.out.cols}; expected out ${m} x ${n}`);
+  }
+  if (!Number.isInteger(o.output) || o.output < 0 || o.output >= c) throw new OptionError(`gradientCoefficients: output must be an integer in [0, ${c}), got ${o.output}`);
+  if (o.rows === null ? m !== n : o.rows.length !== m) throw new ShapeError(`gradientCoefficients: ${m} rows of W_J for ${o.rows === null ? n : o.rows.length} points`);
+  const rows = o.rows;
+  if (rows) for (let r = 0; r < m; r++) if (!(rows[r] >= 0 && rows[r] < n)) throw new ShapeError(`gradientCoefficients: row index ${rows[r]} outside [0, ${n})`);
+  for (const x of [wj, alpha, scores]) if (x.data.buffer === o.out.data.buffer) throw new ShapeError('gradientCoefficients: out must not share memory with an input');
 }
 
 export function assertFiniteNamed(data: FloatArray, name: string): void {

@@ -1,4 +1,4 @@
-import { ShapeError } from './errors';
+import { DTypeError, ShapeError } from './errors';
 import { FloatArray, Matrix, allocate } from './matrix';
 
 /**
@@ -25,15 +25,21 @@ export function rowDots(a: Matrix, b: Matrix, out?: FloatArray, scale = 1): Floa
   return res;
 }
 
-/** out_j (+)= scale * sum_i a_ij^2. */
+/** out_j (+)= scale * sum_i a_ij^2, each row's term added in double and stored (Backend.addColumnSquares's reference). */
 export function addColumnSquares(a: Matrix, out: FloatArray, scale: number, accumulate: boolean): void {
-  if (out.length !== a.cols) throw new ShapeError(`addColumnSquares: ${a.cols} columns, output has ${out.length}`);
+  checkColumnSquares(a, out);
   if (!accumulate) out.fill(0);
   const A = a.data;
   const cols = a.cols;
   for (let i = 0; i < a.rows; i++) {
     for (let j = 0, off = i * cols; j < cols; j++) out[j] += scale * A[off + j] * A[off + j];
   }
+}
+
+export function checkColumnSquares(a: Matrix, out: FloatArray): void {
+  if (out.length !== a.cols) throw new ShapeError(`addColumnSquares: ${a.cols} columns, output has ${out.length}`);
+  if ((out instanceof Float32Array) !== (a.data instanceof Float32Array)) throw new DTypeError('addColumnSquares: output must have the matrix dtype');
+  if (out.buffer === a.data.buffer) throw new ShapeError('addColumnSquares: output must not share memory with the matrix');
 }
 
 /** A <- (A + A') / 2 in place, so that products which are symmetric in exact arithmetic are exactly symmetric. */

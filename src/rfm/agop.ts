@@ -1,6 +1,5 @@
 import type { Backend } from '../linalg/backend';
 import { scaleInPlace } from '../linalg/elementwise';
-import { ShapeError } from '../linalg/errors';
 import { Matrix } from '../linalg/matrix';
 
 /**
@@ -9,6 +8,10 @@ import { Matrix } from '../linalg/matrix';
  *     b_jk = -kappa (s_jk e_j - A[:, k] o W[:, j]),   s_jk = (W' A)_jk,
  * so AGOP = M X' S X M / |J| with S = sum_{j in J, k} b_jk b_jk'. W is symmetric (the fit symmetrises the Gram
  * matrix), so W[:, j] is row j of W: W_J below is the |J| x n block of rows J of W.
+ *
+ * B_k (|J| x n), row r = b_{J_r, k}', is Backend.gradientCoefficients (an elementwise pass the native backend runs
+ * off the main thread); with centring, each gradient field's mean over J is removed first (the mean gradient is
+ * M X' times the mean row, so centring the rows of B_k is exact).
  */
 
 /** The rows J of W (W itself when J is all points). */
@@ -22,42 +25,6 @@ export function sampleRows(w: Matrix, rows: Int32Array | null, out?: Matrix): Ma
 /** S_m = W_J A (|J| x c): s_jk for j in J. */
 export function scoreMatrix(backend: Backend, wj: Matrix, alpha: Matrix, out?: Matrix): Promise<Matrix> {
   return backend.gemm(wj, alpha, { out });
-}
-
-/**
- * B_k (|J| x n), row r = b_{J_r, k}'; with centring, each gradient field's mean over J is removed first (the mean
- * gradient is M X' times the mean row, so centring the rows of B_k is exact).
- */
-export function gradientCoefficients(
-  wj: Matrix,
-  alpha: Matrix,
-  sm: Matrix,
-  rows: Int32Array | null,
-  k: number,
-  kappa: number,
-  centering: boolean,
-  out: Matrix,
-): Matrix {
-  const n = alpha.rows;
-  const c = alpha.cols;
-  const m = wj.rows;
-  if (out.rows !== m || out.cols !== n) throw new ShapeError(`gradientCoefficients: out must be ${m} x ${n}`);
-  const B = out.data;
-  const Wd = wj.data;
-  const A = alpha.data;
-  for (let r = 0; r < m; r++) {
-    const off = r * n;
-    for (let i = 0; i < n; i++) B[off + i] = kappa * Wd[off + i] * A[i * c + k];
-    const j = rows === null ? r : rows[r];
-    B[off + j] -= kappa * sm.data[r * c + k];
-  }
-  if (centering) {
-    const mean = new Float64Array(n);
-    for (let r = 0; r < m; r++) for (let i = 0, off = r * n; i < n; i++) mean[i] += B[off + i];
-    for (let i = 0; i < n; i++) mean[i] /= m;
-    for (let r = 0; r < m; r++) for (let i = 0, off = r * n; i < n; i++) B[off + i] -= mean[i];
-  }
-  return out;
 }
 
 /**

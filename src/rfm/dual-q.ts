@@ -1,10 +1,10 @@
 import type { Backend } from '../linalg/backend';
-import { addColumnSquares, rowDots, symmetrize } from '../linalg/elementwise';
+import { rowDots, symmetrize } from '../linalg/elementwise';
 import { Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
-import { gradientCoefficients, hadamardS, sampleRows, scoreMatrix } from './agop';
+import { hadamardS, sampleRows, scoreMatrix } from './agop';
 import { DualEngineBase, Engine, EngineSetup, gemmFlops, kappaOf } from './engine';
 import type { DualData, DualFit, FittedState } from './fitted';
 
@@ -57,7 +57,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
     this.log.push({ wj, alpha: this.alpha.clone(), rows });
     const sm = await scoreMatrix(backend, wj, this.alpha, work.sm);
     for (let k = 0; k < c; k++) {
-      gradientCoefficients(wj, this.alpha, sm, rows, k, kappa, centering, work.b);
+      await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b });
       await profile.time('AGOP: Q = B P', gemmFlops(j, n, n), () => backend.gemm(work.b, this.p, { out: work.q }));
       await profile.time("AGOP: P' = Q' Q", j * n * n, () => backend.syrk(work.q, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.pNext }));
       for (let i = 0; i < this.trackedGram.length; i++) {
@@ -67,7 +67,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
           await backend.gemm(work.b, this.trackedGram[i], { transB: true, out: qz });
           await backend.gemm(qz, work.q, { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.trackedGramNext[i] });
         });
-        addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
+        await backend.addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
       }
     }
     this.swap();

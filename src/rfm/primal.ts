@@ -1,8 +1,8 @@
-import { addColumnSquares, diagonalInto, maxAbs, scaleInPlace, symmetrize } from '../linalg/elementwise';
+import { diagonalInto, maxAbs, scaleInPlace, symmetrize } from '../linalg/elementwise';
 import { FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { IDENTITY, Metric, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
-import { gradientCoefficients, hadamardS, sampleRows, scoreMatrix } from './agop';
+import { hadamardS, sampleRows, scoreMatrix } from './agop';
 import { Engine, EngineSetup, flopsOf, gemmFlops, kappaOf } from './engine';
 import type { Features } from './features';
 import type { FittedState } from './fitted';
@@ -146,9 +146,9 @@ export class PrimalEngine implements Engine {
         }
       } else {
         for (let k = 0; k < c; k++) {
-          gradientCoefficients(wj, this.alpha, sm, rows, k, kappa, centering, work.b!);
+          await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b! });
           await profile.time('AGOP: gradients B (X M)', gemmFlops(j, d, n), () => backend.gemm(work.b!, xm, { out: work.g }));
-          if (product.kind === 'diagonal') addColumnSquares(work.g!, product.diagonal, 1 / j, k > 0);
+          if (product.kind === 'diagonal') await backend.addColumnSquares(work.g!, product.diagonal, 1 / j, k > 0);
           else await profile.time("AGOP: G' G", j * d * d, () => backend.syrk(work.g!, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: product.matrix }));
         }
       }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Backend } from '../../src/linalg/backend';
 import { jsBackend } from '../../src/linalg/backends/js';
+import { addColumnSquares } from '../../src/linalg/elementwise';
 import { DType, Matrix, epsOf } from '../../src/linalg/matrix';
 import { availableBackends } from '../../src/linalg/registry';
 import { assertClose, label, maxAbs, randomLower, randomMatrix, randomSPD, rng, sumTol } from './helpers';
@@ -109,6 +110,10 @@ describe('backends agree with the js reference', () => {
         assertClose(a, before, 0, `${what}: input untouched`);
         assertClose(l, want, 50 * n * epsOf(dtype) * maxAbs(want), what);
         for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(l.get(i, j), 0, `${what}: upper triangle zero at ${i},${j}`);
+        // Only the lower triangle is read: junk above the diagonal changes nothing.
+        const junk = a.clone();
+        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) junk.set(i, j, 3 * rand() - 1);
+        assertClose(await backend.cholesky(junk), l, 0, `${what}: upper triangle ignored`);
         const inPlace = await backend.cholesky(a, { inPlace: true });
         assert.equal(inPlace, a, `${what}: inPlace returns the input`);
         assertClose(a, l, 50 * n * epsOf(dtype) * maxAbs(want), `${what} in place`);
@@ -171,6 +176,53 @@ describe('backends agree with the js reference', () => {
           assertClose(alias, want.kernel, tol, `${what} aliased`);
         }
       }
+    });
+  });
+
+  it('gradientCoefficients (all rows or a subset J, centring, several outputs) agrees bit for bit', async () => {
+    await check(async (backend, dtype) => {
+      const rand = rng(19);
+      // n = 120: above the native synchronous threshold, so the worker path runs too.
+      for (const [n, c, sub] of [[1, 1, false], [9, 3, true], [120, 2, false], [120, 1, true]] as [number, number, boolean][]) {
+        const rows = sub ? Int32Array.from({ length: Math.ceil(n / 2) }, (_, r) => (r * 7) % n) : null;
+        const m = rows ? rows.length : n;
+        const wj = randomMatrix(m, n, dtype, rand);
+        const alpha = randomMatrix(n, c, dtype, rand);
+        const scores = randomMatrix(m, c, dtype, rand);
+        for (const centering of [false, true]) {
+          for (let k = 0; k < c; k++) {
+            const what = `${label(backend, dtype)} gradientCoefficients ${m}x${n} c=${c} k=${k} centering=${centering}`;
+            const o = { rows, output: k, kappa: 0.7, centering };
+            const want = await jsBackend.gradientCoefficients(wj, alpha, scores, { ...o, out: new Matrix(m, n, dtype) });
+            const out = new Matrix(m, n, dtype);
+            assert.equal(await backend.gradientCoefficients(wj, alpha, scores, { ...o, out }), out, `${what}: returns out`);
+            assertClose(out, want, 0, what);
+          }
+        }
+      }
+      const w = randomMatrix(3, 3, dtype, rand);
+      const a = randomMatrix(3, 1, dtype, rand);
+      await assert.rejects(backend.gradientCoefficients(w, a, a, { rows: null, output: 1, kappa: 1, centering: false, out: new Matrix(3, 3, dtype) }), /output must be/);
+      await assert.rejects(backend.gradientCoefficients(w, a, a, { rows: Int32Array.from([0, 5, 1]), output: 0, kappa: 1, centering: false, out: new Matrix(3, 3, dtype) }), /outside/);
+    });
+  });
+
+  it('addColumnSquares (overwrite and accumulate) agrees bit for bit', async () => {
+    await check(async (backend, dtype) => {
+      const rand = rng(23);
+      for (const [r, c] of [[1, 1], [50, 3], [3, 60], [200, 160], [0, 4]]) {
+        const a = randomMatrix(r, c, dtype, rand);
+        const start = randomMatrix(1, c, dtype, rand).data;
+        for (const accumulate of [false, true]) {
+          const what = `${label(backend, dtype)} addColumnSquares ${r}x${c} accumulate=${accumulate}`;
+          const want = start.slice();
+          addColumnSquares(a, want, 0.3, accumulate);
+          const got = start.slice();
+          assert.equal(await backend.addColumnSquares(a, got, 0.3, accumulate), got, `${what}: returns out`);
+          assertClose(got, want, 0, what);
+        }
+      }
+      await assert.rejects(backend.addColumnSquares(randomMatrix(2, 3, dtype, rand), new Float64Array(2), 1, false), /3 columns, output has 2/);
     });
   });
 

@@ -24,10 +24,16 @@ interface ChildReport {
   direct?: string;
 }
 
+const otherDisabled = (process.env.RFM_DISABLE_BACKENDS ?? '')
+  .split(',')
+  .filter((name) => name && name !== 'native')
+  .join(',');
+
 function child(env: Record<string, string>): ChildReport {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'fallback-child.ts')], {
     cwd: root,
-    env: { ...process.env, RFM_BACKEND: '', ...env },
+    // Keep what the parent disabled except native, so each case controls how native is missing.
+    env: { ...process.env, RFM_BACKEND: '', RFM_NATIVE_ADDON: '', RFM_DISABLE_BACKENDS: otherDisabled, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });

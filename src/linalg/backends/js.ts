@@ -4,13 +4,16 @@ import type {
   DistanceKernelOptions,
   DistanceKernelResult,
   GemmOptions,
+  GradientCoefficientsOptions,
   SyrkOptions,
   TriangularSolveOptions,
 } from '../backend';
-import { checkCholeskyInput, checkDistanceKernel, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
 import { NotSPDError } from '../errors';
 import { FloatArray, Matrix, allocate } from '../matrix';
 import { distanceKernelRows } from '../distance-kernel';
+import { addColumnSquares } from '../elementwise';
+import { gradientCoefficientsInto } from '../gradient-coefficients';
 
 /** Plain TypeScript reference: the oracle in tests and the float64 fallback when the native addon is missing. */
 
@@ -129,6 +132,12 @@ function distanceKernelSync(gram: Matrix, pa: FloatArray, pb: FloatArray, o: Dis
   return weights ? { kernel, weights } : { kernel };
 }
 
+function gradientCoefficientsSync(wj: Matrix, alpha: Matrix, scores: Matrix, o: GradientCoefficientsOptions): Matrix {
+  checkGradientCoefficients(wj, alpha, scores, o);
+  gradientCoefficientsInto(wj.data, alpha.data, scores.data, wj.rows, alpha.rows, alpha.cols, o, o.out.data);
+  return o.out;
+}
+
 function rowSquaredNorms(a: Matrix): FloatArray {
   const out = allocate(a.dtype, a.rows);
   for (let i = 0; i < a.rows; i++) {
@@ -147,6 +156,11 @@ export const jsBackend: Backend = {
   cholesky: async (a, o) => choleskySync(a, o),
   triangularSolve: async (l, b, o) => triangularSolveSync(l, b, o),
   distanceKernel: async (g, pa, pb, o) => distanceKernelSync(g, pa, pb, o),
+  gradientCoefficients: async (w, a, s, o) => gradientCoefficientsSync(w, a, s, o),
+  addColumnSquares: async (a, out, scale, accumulate) => {
+    addColumnSquares(a, out, scale, accumulate);
+    return out;
+  },
   rowSquaredNorms,
   setThreads: () => undefined,
   getThreads: () => 1,

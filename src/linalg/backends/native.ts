@@ -6,10 +6,12 @@ import type {
   DistanceKernelOptions,
   DistanceKernelResult,
   GemmOptions,
+  GradientCoefficientsOptions,
   SyrkOptions,
   TriangularSolveOptions,
 } from '../backend';
-import { checkCholeskyInput, checkDistanceKernel, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import { checkColumnSquares } from '../elementwise';
 import { NotSPDError, OptionError } from '../errors';
 import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../matrix';
 
@@ -23,7 +25,7 @@ import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../m
  * or does not load, loadNativeBackend throws an Error saying why and how to build it, which the registry reports.
  */
 
-/** What native/rfm_native.cc exports (ABI 2). Dimensions are of the row-major buffers. */
+/** What native/rfm_native.cc exports (ABI 3). Dimensions are of the row-major buffers. */
 interface Addon {
   abi: number;
   gemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<number>;
@@ -46,6 +48,20 @@ interface Addon {
     exponent: number,
     zeroTol: number,
   ): Promise<number>;
+  gradientCoefficients(
+    wj: FloatArray,
+    alpha: FloatArray,
+    scores: FloatArray,
+    rows: Int32Array | null,
+    out: FloatArray,
+    m: number,
+    n: number,
+    c: number,
+    output: number,
+    kappa: number,
+    centering: boolean,
+  ): Promise<number>;
+  addColumnSquares(a: FloatArray, rows: number, cols: number, out: FloatArray, scale: number, accumulate: boolean): Promise<number>;
   rowSquaredNorms(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
   setThreads(count: number): void;
   getThreads(): number;
@@ -53,7 +69,7 @@ interface Addon {
   corename(): string;
 }
 
-const ABI = 2;
+const ABI = 3;
 const ADDON_FILE = path.join('native', 'build', 'Release', 'rfm_native.node');
 const HOW_TO_BUILD =
   'build it with `npm run build:native` (needs a C++ compiler, make, python3, OpenBLAS and LAPACKE; Debian/Ubuntu: apt-get install g++ make libopenblas-dev liblapacke-dev)';
@@ -162,6 +178,18 @@ function makeBackend(addon: Addon): Backend {
       const weights = o.weights ? o.outWeights ?? new Matrix(gram.rows, gram.cols, gram.dtype) : undefined;
       await addon.distanceKernel(gram.data, pa, pb, kernel.data, weights ? weights.data : null, gram.rows, gram.cols, o.bandwidth, o.exponent, o.zeroTol);
       return weights ? { kernel, weights } : { kernel };
+    },
+
+    async gradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, o: GradientCoefficientsOptions): Promise<Matrix> {
+      checkGradientCoefficients(wj, alpha, scores, o);
+      await addon.gradientCoefficients(wj.data, alpha.data, scores.data, o.rows, o.out.data, wj.rows, alpha.rows, alpha.cols, o.output, o.kappa, o.centering);
+      return o.out;
+    },
+
+    async addColumnSquares(a: Matrix, out: FloatArray, scale: number, accumulate: boolean): Promise<FloatArray> {
+      checkColumnSquares(a, out);
+      await addon.addColumnSquares(a.data, a.rows, a.cols, out, scale, accumulate);
+      return out;
     },
 
     rowSquaredNorms(a: Matrix): FloatArray {

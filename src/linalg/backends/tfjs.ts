@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type { Backend, DistanceKernelOptions, DistanceKernelResult, GemmOptions, SyrkOptions } from '../backend';
-import { checkCholeskyInput, checkDistanceKernel, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import type { Backend, DistanceKernelOptions, DistanceKernelResult, GemmOptions, GradientCoefficientsOptions, SyrkOptions } from '../backend';
+import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
 import { distanceKernelRows } from '../distance-kernel';
+import { addColumnSquares } from '../elementwise';
+import { gradientCoefficientsInto } from '../gradient-coefficients';
 import { DTypeError } from '../errors';
 import { FloatArray, Matrix } from '../matrix';
 import { Product, blockedCholesky, blockedTriangularSolve } from './tfjs-cholesky';
@@ -169,6 +171,14 @@ function createBackend({ tf, threads }: Runtime): Backend {
     return weights ? { kernel, weights } : { kernel };
   }
 
+  function gradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, o: GradientCoefficientsOptions): Matrix {
+    checkGradientCoefficients(wj, alpha, scores, o);
+    float32Only('gradientCoefficients', wj);
+    // The shared JavaScript loop, like distanceKernel: an elementwise pass gains nothing from a round trip to tfjs.
+    gradientCoefficientsInto(wj.data, alpha.data, scores.data, wj.rows, alpha.rows, alpha.cols, o, o.out.data);
+    return o.out;
+  }
+
   return {
     name: 'tfjs',
     dtypes: ['float32'],
@@ -189,6 +199,12 @@ function createBackend({ tf, threads }: Runtime): Backend {
       return out;
     },
     distanceKernel: async (g, pa, pb, o) => distanceKernel(g, pa, pb, o),
+    gradientCoefficients: async (w, a, s, o) => gradientCoefficients(w, a, s, o),
+    addColumnSquares: async (a, out, scale, accumulate) => {
+      float32Only('addColumnSquares', a);
+      addColumnSquares(a, out, scale, accumulate);
+      return out;
+    },
     rowSquaredNorms: (a) => {
       float32Only('rowSquaredNorms', a);
       const out = new Float32Array(a.rows);

@@ -2,8 +2,9 @@
  * `npm run bench`: GEMM GFLOPS and SPD-solve time (Cholesky + two triangular solves, 60 right-hand sides) for each
  * available backend at n = 1000, 2000, 4000, 8000 (tfjs up to 4000, js up to 1000), medians of 5 runs (3 at 8000),
  * against numpy/scipy measured in the same run by the `python3` on PATH (bench/numpy_linalg.py, one process whose runs
- * alternate with the first backend's, so both sides see the same machine load). Then two native-only measurements at n = 640: two concurrent float32
- * GEMMs on one OpenBLAS thread each versus one stream on two threads, and distanceKernel on 1 versus 2 threads.
+ * alternate with the first backend's, so both sides see the same machine load). Then two concurrent float32 GEMM
+ * streams at n = 640 on one OpenBLAS thread each versus one stream on two threads (native), and distanceKernel at
+ * n = 640 and 2000.
  *
  * Environment: RFM_BENCH_SIZES=1000,2000 (subset), RFM_BENCH_RUNS=5, RFM_BENCH_BACKENDS=native,js (subset),
  * RFM_BENCH_PYTHON=python3, RFM_BENCH_MAX_RUN_S=12.
@@ -17,7 +18,7 @@ import { DType, Matrix } from '../src/linalg/matrix';
 import { availableBackends, backendInfo } from '../src/linalg/registry';
 import { spdSolve } from '../src/linalg/spd-solve';
 
-const SIZES = (process.env.RFM_BENCH_SIZES ?? '1000,2000,4000,8000').split(',').map(Number);
+const SIZES = (process.env.RFM_BENCH_SIZES ?? '1000,2000,4000,8000').split(',').map(Number).filter((n) => n > 0);
 const RUNS = Number(process.env.RFM_BENCH_RUNS ?? 5);
 const RUNS_LARGE = Math.min(RUNS, 3);
 const RHS = 60;
@@ -247,27 +248,28 @@ async function concurrency(native: Backend): Promise<string[]> {
   return lines;
 }
 
-/** distanceKernel at n = 640 (q = 1 with weights), native on 1 and 2 threads, and js. */
+/** distanceKernel (q = 1 with weights) at n = 640 and 2000: native with 1 and 2 threads (it splits rows from 2^20 entries), and the others. */
 async function distanceKernelBench(backends: Backend[]): Promise<string[]> {
-  const n = 640;
   const lines: string[] = [];
-  for (const dtype of DTYPES) {
-    const x = uniform(n, 50, dtype, 5);
-    for (const backend of backends) {
-      if (!backend.dtypes.includes(dtype)) continue;
-      const gram = await backend.gemm(x, x, { transB: true });
-      const p = backend.rowSquaredNorms(x);
-      const kernel = new Matrix(n, n, dtype);
-      const weights = new Matrix(n, n, dtype);
-      const o = { bandwidth: 2, exponent: 1, zeroTol: 1e-6, weights: true, outKernel: kernel, outWeights: weights };
-      const threads = backend.name === 'native' ? [1, 2] : [backend.getThreads()];
-      const before = backend.getThreads();
-      for (const t of threads) {
-        backend.setThreads(t);
-        const times = await time(() => backend.distanceKernel(gram, p, p, o), 21, true);
-        lines.push(`  ${backend.name.padEnd(7)} ${dtype}  threads = ${t}: ${(median(times) * 1000).toFixed(2)} ms`);
+  for (const n of [640, 2000]) {
+    for (const dtype of DTYPES) {
+      const x = uniform(n, 50, dtype, 5);
+      for (const backend of backends) {
+        if (!backend.dtypes.includes(dtype)) continue;
+        const gram = await backend.gemm(x, x, { transB: true });
+        const p = backend.rowSquaredNorms(x);
+        const kernel = new Matrix(n, n, dtype);
+        const weights = new Matrix(n, n, dtype);
+        const o = { bandwidth: 2, exponent: 1, zeroTol: 1e-6, weights: true, outKernel: kernel, outWeights: weights };
+        const threads = backend.name === 'native' ? [1, 2] : [backend.getThreads()];
+        const before = backend.getThreads();
+        for (const t of threads) {
+          backend.setThreads(t);
+          const times = await time(() => backend.distanceKernel(gram, p, p, o), n > 1000 ? 7 : 21, true);
+          lines.push(`  ${String(n).padEnd(5)} ${backend.name.padEnd(7)} ${dtype}  threads = ${t}: ${(median(times) * 1000).toFixed(2)} ms`);
+        }
+        backend.setThreads(before);
       }
-      backend.setThreads(before);
     }
   }
   return lines;
@@ -330,7 +332,7 @@ async function main(): Promise<void> {
     for (const line of await concurrency(native)) console.log(line);
     console.log('');
   }
-  console.log('distanceKernel, 640 x 640, q = 1 with weights (median of 21):');
+  console.log('distanceKernel, n x n, q = 1 with weights (median of 21 runs; 7 at n = 2000):');
   for (const line of await distanceKernelBench(backends)) console.log(line);
   console.log('');
   console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -87,6 +87,32 @@ describe('native backend', async () => {
     }
   });
 
+  it('distanceKernel split over threads (from 2^20 entries) equals js', { skip }, async () => {
+    const before = native!.getThreads();
+    try {
+      native!.setThreads(2);
+      for (const dtype of ['float32', 'float64'] as const) {
+        const rand = rng(34);
+        const x = randomMatrix(1100, 6, dtype, rand);
+        const z = randomMatrix(1000, 6, dtype, rand);
+        z.data.set(x.data.subarray(0, 600)); // exact zero distances too
+        const gram = await jsBackend.gemm(x, z, { transB: true });
+        const o = { bandwidth: 0.8, exponent: 1, zeroTol: 1e-6, weights: true };
+        const want = await jsBackend.distanceKernel(gram, jsBackend.rowSquaredNorms(x), jsBackend.rowSquaredNorms(z), o);
+        const got = await native!.distanceKernel(gram, jsBackend.rowSquaredNorms(x), jsBackend.rowSquaredNorms(z), o);
+        const tol = dtype === 'float32' ? 4e-7 : 1e-14;
+        assertClose(got.kernel, want.kernel, tol, `${dtype} kernel`);
+        const w = got.weights!.data;
+        const ww = want.weights!.data;
+        for (let i = 0; i < w.length; i++) {
+          if (!(Math.abs(w[i] - ww[i]) <= 4 * tol * Math.max(1, Math.abs(ww[i])))) assert.fail(`${dtype} weights entry ${i}: ${w[i]} vs ${ww[i]}`);
+        }
+      }
+    } finally {
+      native!.setThreads(before);
+    }
+  });
+
   it('syrk at a size with many tiles mirrors exactly', { skip }, async () => {
     const a = randomMatrix(301, 40, 'float64', rng(33));
     const c = await native!.syrk(a);

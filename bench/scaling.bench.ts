@@ -6,7 +6,7 @@
  */
 import { backendInfo } from '../src/linalg/registry';
 import { PUBLISHED_SCALING, runScalingTest, scalingConfig, studyDims } from '../src/experiments/scaling';
-import { throttledProgress } from '../src/experiments/double-descent-summary';
+import { throttledProgress } from '../src/experiments/sweep-summary';
 import type { DType } from '../src/linalg/matrix';
 
 function arg(name: string, fallback: string): string {

@@ -1,5 +1,5 @@
 import { BandSeries, Cell, Figure, lineBands, table } from '../plot/figures';
-import { Curve, DescentShape, SHAPE_TOLERANCE } from './double-descent-summary';
+import { Curve, DescentShape, SHAPE_TOLERANCE } from './sweep-summary';
 
 /** Figures of the double-descent sweeps, built by the plot module from their results (pure: no DOM, no files). */
 

@@ -5,7 +5,7 @@ import { OptionError, checkOptions } from '../linalg/errors';
 import { Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { StudyTarget, makeStudyTask, trialSeed } from './double-descent-data';
-import { Curve, ProgressCallback, curve, progressReporter } from './double-descent-summary';
+import { Curve, ProgressCallback, curve, progressReporter } from './sweep-summary';
 import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './double-descent-models';
 
 /**

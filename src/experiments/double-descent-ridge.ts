@@ -2,7 +2,7 @@ import { meanSquaredError } from '../kernels/targets';
 import { OptionError, checkOptions } from '../linalg/errors';
 import { StudyTarget, makeStudyTask, trialSeed } from './double-descent-data';
 import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './double-descent-models';
-import { Curve, ProgressCallback, curve, progressReporter } from './double-descent-summary';
+import { Curve, ProgressCallback, curve, progressReporter } from './sweep-summary';
 
 /**
  * Ridge sweep (issue item 4): test error against lambda over several decades at a fixed training set, for the

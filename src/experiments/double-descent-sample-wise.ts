@@ -2,7 +2,7 @@ import { meanSquaredError } from '../kernels/targets';
 import { OptionError, checkOptions } from '../linalg/errors';
 import { StudyTarget, leadingTrain, makeStudyTask, trialSeed } from './double-descent-data';
 import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './double-descent-models';
-import { Curve, ProgressCallback, curve, progressReporter } from './double-descent-summary';
+import { Curve, ProgressCallback, curve, progressReporter } from './sweep-summary';
 
 /**
  * Sample-wise double descent (issue item 2): test error against the number of training points n at a fixed d, for

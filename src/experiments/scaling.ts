@@ -3,7 +3,7 @@ import type { DType } from '../linalg/matrix';
 import { backendFor, setThreads } from '../linalg/registry';
 import { RFM } from '../rfm/rfm';
 import { chooseForm } from '../rfm/cost-model';
-import { Curve, ProgressCallback, curve, yieldToEventLoop } from './double-descent-summary';
+import { Curve, ProgressCallback, curve, yieldToEventLoop } from './sweep-summary';
 import { NestedGram } from './nested-gram';
 import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetFormula, targetVariance } from './scaling-data';
 

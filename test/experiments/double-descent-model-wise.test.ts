@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { featureGrid, modelWiseSweep } from '../../src/experiments/double-descent-model-wise';
 import { OptionError } from '../../src/linalg/errors';
-import type { SweepProgress } from '../../src/experiments/double-descent-summary';
+import type { SweepProgress } from '../../src/experiments/sweep-summary';
 
 test('featureGrid runs from n/10 to 10 n and is dense around n', () => {
   const grid = featureGrid(200);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { descentShape, quantile, summarise, throttledProgress } from '../../src/experiments/double-descent-summary';
+import { descentShape, quantile, summarise, throttledProgress } from '../../src/experiments/sweep-summary';
 import { makeStudyTask } from '../../src/experiments/double-descent-data';
 import { OptionError } from '../../src/linalg/errors';
 

@@ -1,7 +1,7 @@
 /**
- * What every sweep (the scaling test, the double-descent sweeps) reports: per-trial values, their mean and 2.5 / 97.5 % quantiles across trials,
- * and the shape of the mean curve (where its peak is, how high above the minimum before it, how far it falls
- * after). Plain data only (number arrays), so results serialise to JSON as they are.
+ * What every sweep (the scaling test, the double-descent sweeps) reports: per-trial values, their mean and
+ * 2.5 / 97.5 % quantiles across trials, and the shape of the mean curve (where its peak is, how high above the
+ * minimum before it, how far it falls after). Plain data only (number arrays), so results serialise to JSON as they are.
  */
 
 export interface BandSummary {

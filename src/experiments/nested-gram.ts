@@ -1,4 +1,5 @@
 import type { Backend } from '../linalg/backend';
+import { scaleInPlace } from '../linalg/elementwise';
 import { Matrix } from '../linalg/matrix';
 
 /**
@@ -42,8 +43,8 @@ export class NestedGram {
     const b = this.block(this.otherRows, this.columns, d);
     await this.backend.syrk(a, { beta: 1, out: this.train });
     await this.backend.gemm(b, a, { transB: true, beta: 1, out: this.cross });
-    addRowNorms(a, this.trainNorms);
-    addRowNorms(b, this.crossNorms);
+    addInto(this.trainNorms, this.backend.rowSquaredNorms(a));
+    addInto(this.crossNorms, this.backend.rowSquaredNorms(b));
     this.columns = d;
   }
 
@@ -69,16 +70,12 @@ export class NestedGram {
   }
 }
 
-function addRowNorms(m: Matrix, into: Float64Array): void {
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    for (let j = 0, off = i * m.cols; j < m.cols; j++) s += m.data[off + j] * m.data[off + j];
-    into[i] += s;
-  }
+function addInto(into: Float64Array, values: ArrayLike<number>): void {
+  for (let i = 0; i < into.length; i++) into[i] += values[i];
 }
 
 function scale(m: Matrix, s: number): Matrix {
-  const out = new Matrix(m.rows, m.cols);
-  for (let i = 0; i < m.data.length; i++) out.data[i] = m.data[i] * s;
+  const out = m.clone();
+  scaleInPlace(out, s);
   return out;
 }

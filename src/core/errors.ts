@@ -36,6 +36,18 @@ export class CancelledError extends RfmLabError {
   }
 }
 
+/**
+ * Data that cannot be used as given: a missing or unreadable file, text that is not UTF-8, a character outside the
+ * vocabulary, a model that returned something other than probabilities.
+ */
+export class DataError extends RfmLabError {}
+
+/**
+ * A component of the environment the call needs is missing or broken: the native addon, the tfjs WASM backend,
+ * Chromium, the tslab kernel. The message says how to install or rebuild it (environment.md lists them all).
+ */
+export class EnvironmentError extends RfmLabError {}
+
 /** A memory estimate larger than what the machine can give (checkAllocation in core/memory.ts). */
 export class MemoryError extends RfmLabError {}
 

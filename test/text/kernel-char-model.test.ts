@@ -6,7 +6,7 @@ import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { generate } from '../../src/text/generate';
 import { KernelCharModel } from '../../src/text/kernel-char-model';
-import { oneHotExpand } from '../../src/text/onehot-gram';
+import { oneHotExpand } from './one-hot-reference';
 import { UNK, Vocabulary, ZERO_ROW } from '../../src/text/vocab';
 import type { Windows } from '../../src/text/windows';
 

@@ -303,9 +303,9 @@ function digitSetSeed(seed: number, digits: number[]): number {
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const start = Date.now();
+  const timer = new StageTimer();
   const value = await f();
-  return [value, Date.now() - start];
+  return [value, timer.elapsedMs()];
 }
 
 /** Share of a square matrix's trace on its first k diagonal entries. */
@@ -465,7 +465,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   const kernel = kernelSettings(what, config.kernel, SCALING_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
   const step = progressSteps('scalingFeatureLearning', 2 + variants.length, control);
-  const started = Date.now();
+  const timer = new StageTimer();
 
   // The scaling test's own data procedure, with its random fit / validation split.
   const data = scalingTrialData({
@@ -512,7 +512,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
     comparison,
     eigenvalueShares: eigenvalueShares(spectra),
     variants: variantResults,
-    timingsMs: { network: networkMs, rfm: rfmMs, total: Date.now() - started },
+    timingsMs: { network: networkMs, rfm: rfmMs, total: timer.elapsedMs() },
   };
 }
 
@@ -536,7 +536,7 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
   const kernel = kernelSettings(what, config.kernel, MNIST_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
   const step = progressSteps('mnistFeatureLearning', 2 * tasks.length + variants.length, control);
-  const started = Date.now();
+  const timer = new StageTimer();
   const { backend: tfBackend } = await loadTf();
 
   const results: MnistTaskResult[] = [];
@@ -580,5 +580,5 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
       }
     }
   }
-  return { sizes, network, kernel, tfBackend, tasks: results, variants: variantResults, timingsMs: { total: Date.now() - started } };
+  return { sizes, network, kernel, tfBackend, tasks: results, variants: variantResults, timingsMs: { total: timer.elapsedMs() } };
 }

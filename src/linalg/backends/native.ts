@@ -127,6 +127,27 @@ function loadAddon(): Addon {
   return addon;
 }
 
+/** potrf in the addon, with the errors of the js reference (NotSPDError at the failed pivot, the shared input check). */
+async function nativeCholesky(addon: Addon, a: Matrix, o: CholeskyOptions): Promise<Matrix> {
+  // checkCholeskyInput's shape checks here; its NaN/Infinity scan runs in the worker, in the same pass as the
+  // copy (a 16M-entry scan costs the main thread ~20-40 ms), and on a find the shared check throws its own error.
+  assertNonEmpty(a, 'cholesky input');
+  assertSquare(a, 'cholesky input');
+  const n = a.rows;
+  const out = o.inPlace ? a : new Matrix(n, n, a.dtype);
+  const info = await addon.potrf(a.data, out.data, n);
+  if (info < 0) {
+    checkCholeskyInput(a);
+    throw new LinAlgError('native potrf reported a non-finite input that the shared check did not find');
+  }
+  if (info > 0) {
+    // LAPACK leaves the failed pivot's value on the diagonal; report the 0-based column like the js reference.
+    const j = info - 1;
+    throw new NotSPDError(n, j, `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`);
+  }
+  return out;
+}
+
 function makeBackend(addon: Addon): Backend {
   // Every op runs in the addon; extendBackend gives a future op the js reference until the addon has its own.
   return extendBackend(jsBackend, {
@@ -148,25 +169,7 @@ function makeBackend(addon: Addon): Backend {
       return out;
     },
 
-    async cholesky(a: Matrix, o: CholeskyOptions = {}): Promise<Matrix> {
-      // checkCholeskyInput's shape checks here; its NaN/Infinity scan runs in the worker, in the same pass as the
-      // copy (a 16M-entry scan costs the main thread ~20-40 ms), and on a find the shared check throws its own error.
-      assertNonEmpty(a, 'cholesky input');
-      assertSquare(a, 'cholesky input');
-      const n = a.rows;
-      const out = o.inPlace ? a : new Matrix(n, n, a.dtype);
-      const info = await addon.potrf(a.data, out.data, n);
-      if (info < 0) {
-        checkCholeskyInput(a);
-        throw new LinAlgError('native potrf reported a non-finite input that the shared check did not find');
-      }
-      if (info > 0) {
-        // LAPACK leaves the failed pivot's value on the diagonal; report the 0-based column like the js reference.
-        const j = info - 1;
-        throw new NotSPDError(n, j, `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`);
-      }
-      return out;
-    },
+    cholesky: (a: Matrix, o: CholeskyOptions = {}) => nativeCholesky(addon, a, o),
 
     async triangularSolve(l: Matrix, b: Matrix, o: TriangularSolveOptions = {}): Promise<Matrix> {
       checkTriangularSolve(l, b);

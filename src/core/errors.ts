@@ -54,7 +54,7 @@ export class MemoryError extends RfmLabError {}
 /** Parent of the linear-algebra failures (a matrix that the algorithm cannot handle, rather than bad arguments). */
 export class LinAlgError extends RfmLabError {}
 
-/** Thrown by the low-level Cholesky; estimators catch it and retry with jitter (docs/rfm-math.md, "Jitter"). */
+/** Thrown by the low-level Cholesky; estimators catch it and retry with jitter (docs/rfm-math.md section 2). */
 export class NotSPDError extends LinAlgError {
   readonly size: number;
   readonly pivot: number;

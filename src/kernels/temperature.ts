@@ -3,7 +3,7 @@ import { Matrix } from '../linalg/matrix';
 import type { ScoreMatrix } from '../metrics/classification';
 
 /**
- * Probabilities from kernel scores (docs/rfm-math.md, "Probabilities"): p = softmax(f / tau), with tau fitted on
+ * Probabilities from kernel scores (docs/rfm-math.md section 7): p = softmax(f / tau), with tau fitted on
  * held-out data by minimising the mean negative log-likelihood of the true labels. The one softmax and the one
  * temperature fit of the project (the RFM, KernelRegressor and the text models use these).
  *

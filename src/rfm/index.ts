@@ -1,4 +1,4 @@
-/** Recursive Feature Machines (rfm-math.md sections 3-6). */
+/** Recursive Feature Machines (docs/rfm-math.md sections 3-6). */
 export { RFM } from './rfm';
 export type { GramInput, KeptState, OneHotInput, PointsInput, RFMEvent, RFMFitOptions, RFMOptions, TrackedInput } from './rfm';
 export { DenseFeatures, OneHotFeatures } from './features';

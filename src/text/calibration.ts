@@ -1,5 +1,5 @@
 // A next-character model from a kernel model's window scores and a fitted temperature: p = softmax(f / tau)
-// (the softmax and the temperature fit are kernels/temperature.ts; docs/rfm-math.md, "Probabilities").
+// (the softmax and the temperature fit are kernels/temperature.ts; docs/rfm-math.md section 7).
 
 import { NonFiniteError, OptionError, ShapeError } from '../core';
 import { logSoftmaxRows, softmaxRows, type ScoreMatrix } from '../kernels/temperature';

@@ -1,4 +1,4 @@
-// Next-character kernel models over one-hot windows (rfm-math.md sections 2-3 and 5-7): Laplace kernel ridge
+// Next-character kernel models over one-hot windows (docs/rfm-math.md sections 2-3 and 5-7): Laplace kernel ridge
 // regression onto one-hot targets, with M = I (the Laplace model) or with the metric M learned by an RFM, and
 // probabilities softmax(f / tau) with tau fitted on validation windows.
 //
@@ -37,7 +37,7 @@ import type { CodeWindows, Windows } from './windows';
  * (M = I) at every L tried.
  */
 export const DEFAULT_TEXT_BANDWIDTH = 5;
-/** The study's L (seed-experiments.md B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
+/** The study's L (docs/study-protocol.md section B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
 export const STUDY_TEXT_BANDWIDTH = 48;
 
 export interface KernelCharModelOptions {

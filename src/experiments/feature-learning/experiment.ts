@@ -23,7 +23,7 @@ import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, target
  * Pure: (config, onProgress) -> plain data; seeded; nothing is printed or written.
  */
 
-/** What the study reported for MNIST (seed-experiments.md D): Laplace kernel, 1 vs 8, 1259 train / 210 test. */
+/** What the study reported for MNIST (docs/study-protocol.md section D): Laplace kernel, 1 vs 8, 1259 train / 210 test. */
 export const STUDY_MNIST = { digits: [1, 8], model: 'Laplace kernel', accuracy: 0.995, train: 1259, test: 210 } as const;
 
 export interface NetworkSettings {
@@ -197,7 +197,7 @@ export const SCALING_NETWORK_DEFAULTS: NetworkSettings = {
   learningRate: 1e-3,
 };
 
-/** The study's RFM settings for the scaling test (seed-experiments.md A). */
+/** The study's RFM settings for the scaling test (docs/study-protocol.md section A). */
 export const SCALING_KERNEL_DEFAULTS: KernelSettings = { bandwidth: 1, ridge: 1e-3, iterations: 10 };
 
 export const MNIST_NETWORK_DEFAULTS: NetworkSettings = {
@@ -444,7 +444,7 @@ function matrixData(m: Matrix): MatrixData {
 }
 
 /**
- * The scaling test's target (seed-experiments.md A: x ~ N(0, I) / sqrt(d), f = 5 x1^3 + 2 x2^2 + 10 x3 by default),
+ * The scaling test's target (docs/study-protocol.md section A: x ~ N(0, I) / sqrt(d), f = 5 x1^3 + 2 x2^2 + 10 x3 by default),
  * where only x1..x3 matter: a network, the plain Laplace kernel and the RFM fitted to the same points, and the three
  * feature matrices compared.
  */

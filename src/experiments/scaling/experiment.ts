@@ -10,7 +10,7 @@ import { NestedGram } from './nested-gram';
 import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetFormula, targetVariance } from '../common/scaling-data';
 
 /**
- * The study's scaling test (seed-experiments.md part A): test MSE of an RFM and of the plain Laplace kernel (the
+ * The study's scaling test (docs/study-protocol.md section A): test MSE of an RFM and of the plain Laplace kernel (the
  * RFM's iteration 0, M = I) as the input dimension d grows, over many trials. The defaults are the study's protocol;
  * every parameter can be changed.
  */

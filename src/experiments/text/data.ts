@@ -6,7 +6,7 @@
 // stretches of training text, at random places in the train split; the n-gram counts the same stretches. Validation
 // and test windows are drawn at random from their splits; prompts are test-split text with its true continuation.
 //
-// 'study': the study's sampling (seed-experiments.md B): lines of at least 64 characters, first 64 kept, drawn at
+// 'study': the study's sampling (docs/study-protocol.md section B): lines of at least 64 characters, first 64 kept, drawn at
 // random into fit / validation / test; one window per line (its first w characters, then the next one), unknown
 // non-ASCII characters as all-zero rows. Prompts are test lines' first w characters; their reference is the rest of
 // the full line.

@@ -1,5 +1,7 @@
 import type { Backend } from '../linalg/backend';
-import { checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
+import { NotFittedError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { checkAllocation } from '../core/memory';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';

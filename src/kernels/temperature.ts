@@ -1,4 +1,5 @@
-import { OptionError, ShapeError, NonFiniteError, checkOptions } from '../core';
+import { OptionError, ShapeError, NonFiniteError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix } from '../linalg/matrix';
 import type { ScoreMatrix } from '../metrics/classification';
 

@@ -4,7 +4,7 @@
 // Counting stops at ZERO_ROW codes (the study's unknown characters) and at span boundaries, so that no n-gram joins
 // text across a gap or across train / test splits.
 
-import { DataError, OptionError, ShapeError } from '../core';
+import { DataError, OptionError, ShapeError } from '../core/errors';
 import type { Span } from '../text/windows';
 import { ZERO_ROW } from '../text/vocab';
 

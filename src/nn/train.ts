@@ -1,5 +1,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, NonFiniteError, OptionError, ShapeError, yieldToEventLoop } from '../core';
+import { NonFiniteError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { yieldToEventLoop } from '../core/async';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { Rng } from '../random';
 import type { Mlp } from './mlp';

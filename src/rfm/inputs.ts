@@ -1,4 +1,5 @@
-import { OptionError, ShapeError, checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { checkRows, copyFeatures } from '../kernels/inputs';
 import { EncodedTargets, Task, TargetLike, encodeTargets, labelsOf, resolveTask, sortedClasses } from '../kernels/targets';

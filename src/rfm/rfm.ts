@@ -1,4 +1,7 @@
-import { NotFittedError, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
+import { NotFittedError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../core/async';
+import { StageTimer } from '../core/timer';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';

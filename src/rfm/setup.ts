@@ -1,4 +1,5 @@
-import { NotSPDError, checkAllocation } from '../core';
+import { NotSPDError } from '../core/errors';
+import { checkAllocation } from '../core/memory';
 import { DType, FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';

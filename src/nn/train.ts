@@ -21,9 +21,11 @@ export interface TrainOptions {
   weightDecay?: number;
   /** Seeds the batch order. */
   seed: number;
+  /** Checked after every epoch: aborting it stops training with a CancelledError. */
+  signal?: AbortSignal;
 }
 
-const TRAIN_OPTIONS = ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'seed'] as const;
+const TRAIN_OPTIONS = ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'seed', 'signal'] as const;
 
 export interface EpochRecord {
   epoch: number;
@@ -93,7 +95,7 @@ export async function trainMlp(net: Mlp, x: Matrix, y: Matrix, options: TrainOpt
       history.push(record);
       onEpoch?.(record);
       // Let the notebook's event loop run (progress output, interrupts) between epochs.
-      await yieldToEventLoop();
+      await yieldToEventLoop(options.signal, 'trainMlp');
     }
   } finally {
     xs.dispose();

@@ -17,7 +17,7 @@ import { resolveZeroWidth } from './clean';
 import { checkOptions } from './options';
 import { WordList } from './word-list';
 import { findAdverts } from './pdf/adverts';
-import { findTableOfContents } from './pdf/contents';
+import { findTableOfContents, isContentsEntry } from './pdf/contents';
 import { attachDropCap, findDropCaps, LEADING_WORD } from './pdf/drop-caps';
 import { groupLines, type Line } from './pdf/lines';
 import { measurePages } from './pdf/page-layout';
@@ -80,11 +80,16 @@ export async function extractPdf(source: string | Uint8Array, options: PdfTextOp
   const bodySize = dominantSize(raw.flatMap((p) => p.runs));
   const pages = raw.map((p) => ({ number: p.number, lines: layOutPage(p, bodySize) }));
   const removed: { line: Line; reason: RemovedLine['reason'] }[] = [];
-  // Contents first: their entries name the chapter titles that running heads repeat.
-  if (options.toc !== 'keep') removed.push(...drop(pages, findTableOfContents(pages.flatMap((p) => p.lines)), 'table-of-contents'));
-  removed.push(...findRunningLines(pages, bodySize));
-  dropLines(pages, removed);
-  if (options.adverts !== 'keep') removed.push(...drop(pages, findAdverts(pages, bodySize), 'advert'));
+  // Contents lines name the chapter titles that running heads repeat: only a contents page's first and last lines
+  // (where its own head or page number sits) stay candidates for running lines.
+  const contents = findTableOfContents(pages.flatMap((p) => p.lines));
+  const inner = new Set(contents.filter((l) => isContentsEntry(l.text) || !isFirstOrLast(l, pages[l.page - 1].lines)));
+  const running = findRunningLines(pages.map((p) => ({ number: p.number, lines: p.lines.filter((l) => !inner.has(l)) })), bodySize);
+  removed.push(...running);
+  dropLines(pages, running);
+  const runningLines = new Set(running.map((r) => r.line));
+  if (options.toc !== 'keep') removed.push(...drop(pages, contents.filter((l) => !runningLines.has(l)), 'table-of-contents'));
+  if (options.adverts !== 'keep') removed.push(...drop(pages, findAdverts(pages, bodySize, [...runningLines]), 'advert'));
   const layouts = measurePages(pages, bodySize);
   const lines = pages.flatMap((p) => p.lines);
   const words = documentWords(lines);
@@ -119,6 +124,10 @@ function layOutPage(page: RawPage, bodySize: number): Line[] {
   const lines = groupLines(page.runs.filter((r) => !capRuns.has(r)), page.number);
   for (const cap of caps) attachDropCap(cap, lines, bodySize);
   return lines.filter((l) => l.raw.trim() !== '');
+}
+
+function isFirstOrLast(line: Line, lines: Line[]): boolean {
+  return line === lines[0] || line === lines[lines.length - 1];
 }
 
 function dropLines(pages: { lines: Line[] }[], removed: { line: Line }[]): void {

@@ -42,7 +42,7 @@ test('typeset Moby-Dick chapters: justified word-by-word lines, auto-hyphenation
   assert.equal(result.paragraphs.length, pdf.expected.split('\n\n').length, 'paragraph count');
   assert.ok(result.text.startsWith('Chapter 1. Loomings.\n\nCall me Ishmael.'), 'drop cap C joined to "all"');
   assert.ok(!/MOBY-DICK; OR/.test(result.text), 'running header removed');
-  assert.equal(result.removedLines.filter((l) => l.reason === 'running-footer').length, pdf.pageCount, 'one page number per page removed');
+  assert.equal(result.removedLines.filter((l) => l.reason === 'page-number').length, pdf.pageCount, 'one page number per page removed');
 });
 
 test('page numbers set in a custom-encoded font extract as control characters and are dropped', async () => {

@@ -8,6 +8,10 @@ import type { Line } from './lines';
 
 const ENTRY = /[\p{L}].*?(?:\s*\.(?:\s*\.)+\s*|\s+)(\d{1,4}|[ivxlcdm]{1,7})$/iu;
 
+export function isContentsEntry(text: string): boolean {
+  return ENTRY.test(text);
+}
+
 export function findTableOfContents(lines: Line[]): Line[] {
   const found: Line[] = [];
   let i = 0;

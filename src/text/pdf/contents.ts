@@ -5,11 +5,13 @@
 // words) that is not an entry ("Contents").
 
 import type { Line } from './lines';
+import { isRomanNumeral } from './numerals';
 
 const ENTRY = /[\p{L}].*?(?:\s*\.(?:\s*\.)+\s*|\s+)(\d{1,4}|[ivxlcdm]{1,7})$/iu;
 
 export function isContentsEntry(text: string): boolean {
-  return ENTRY.test(text);
+  const match = ENTRY.exec(text);
+  return match !== null && (/\d/.test(match[1]) || isRomanNumeral(match[1]));
 }
 
 export function findTableOfContents(lines: Line[]): Line[] {
@@ -23,7 +25,7 @@ export function findTableOfContents(lines: Line[]): Line[] {
     }
     const [start, end] = block;
     const title = lines[start - 1];
-    const hasTitle = title && title.page === lines[start].page && !ENTRY.test(title.text) && title.text.split(/\s+/).length <= 3;
+    const hasTitle = title && title.page === lines[start].page && !isContentsEntry(title.text) && title.text.split(/\s+/).length <= 3;
     found.push(...lines.slice(hasTitle ? start - 1 : start, end + 1));
     i = end + 1;
   }
@@ -32,12 +34,12 @@ export function findTableOfContents(lines: Line[]): Line[] {
 
 /** [first, last] line index of a run of entries starting at `start`, or null if fewer than three. */
 function entryRun(lines: Line[], start: number): [number, number] | null {
-  if (!ENTRY.test(lines[start].text)) return null;
+  if (!isContentsEntry(lines[start].text)) return null;
   let last = start;
   let entries = 1;
   let previousNumber = entryNumber(lines[start].text);
   for (let j = start + 1; j < lines.length && j - last <= 3; j++) {
-    if (!ENTRY.test(lines[j].text)) continue;
+    if (!isContentsEntry(lines[j].text)) continue;
     const number = entryNumber(lines[j].text);
     if (number !== null && previousNumber !== null && number < previousNumber) break;
     if (number !== null) previousNumber = number;

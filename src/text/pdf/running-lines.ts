@@ -19,6 +19,7 @@
 // Headings (text at least 1.3 times the body size) are never running lines.
 
 import type { Line } from './lines';
+import { isRomanNumeral, numberValue } from './numerals';
 
 export type RunningReason = 'running-header' | 'running-footer' | 'page-number';
 
@@ -37,13 +38,11 @@ interface Candidate {
   outer?: Line;
 }
 
-const ROMAN = /^(?=[mdclxvi])m{0,3}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$/;
-
 export function runningKey(raw: string): string {
   return raw
     .toLowerCase()
     .replace(/[\p{Cc}\p{Co}\d]+/gu, '#')
-    .replace(/[\p{L}]+/gu, (word) => (ROMAN.test(word) ? '#' : word))
+    .replace(/[\p{L}]+/gu, (word) => (isRomanNumeral(word) ? '#' : word))
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -150,17 +149,6 @@ function agreeingPageNumbers(bare: Candidate[]): Candidate[] {
     offsets.set(k, [...(offsets.get(k) ?? []), c]);
   }
   return [...offsets.values()].filter((group) => new Set(group.map((c) => c.line.page)).size >= 2).flat();
-}
-
-function numberValue(raw: string): { value: number; roman: boolean } | null {
-  const digits = /\d+/.exec(raw);
-  if (digits) return { value: Number(digits[0]), roman: false };
-  const letters = /[ivxlcdm]+/i.exec(raw);
-  if (!letters || !ROMAN.test(letters[0].toLowerCase())) return null;
-  const values: Record<string, number> = { i: 1, v: 5, x: 10, l: 50, c: 100, d: 500, m: 1000 };
-  const symbols = letters[0].toLowerCase().split('').map((ch) => values[ch]);
-  const value = symbols.reduce((sum, v, i) => sum + (v < (symbols[i + 1] ?? 0) ? -v : v), 0);
-  return { value, roman: true };
 }
 
 function inRemovedSlot(line: Line, removed: Map<Line, RunningReason>): boolean {

@@ -14,7 +14,7 @@
 // (see clean.ts), ligatures expanded. Quotes and dashes are left as printed: corpus loading maps them.
 
 import { resolveZeroWidth } from './clean';
-import { checkOptions } from './options';
+import { checkOptions, OptionError } from '../core';
 import { WordList } from './word-list';
 import { findAdverts } from './pdf/adverts';
 import { findTableOfContents, isContentsEntry } from './pdf/contents';
@@ -63,10 +63,10 @@ export async function extractPdfText(source: string | Uint8Array, options: PdfTe
 }
 
 export async function extractPdf(source: string | Uint8Array, options: PdfTextOptions = {}): Promise<PdfText> {
-  checkOptions(options, PDF_OPTION_KEYS, 'extractPdf');
+  checkOptions('extractPdf', options, PDF_OPTION_KEYS);
   for (const key of ['toc', 'adverts'] as const) {
     const value = options[key];
-    if (value !== undefined && value !== 'drop' && value !== 'keep') throw new Error(`extractPdf: ${key} must be 'drop' or 'keep', got ${JSON.stringify(value)}`);
+    if (value !== undefined && value !== 'drop' && value !== 'keep') throw new OptionError(`extractPdf: ${key} must be 'drop' or 'keep', got ${JSON.stringify(value)}`);
   }
   const { bytes, name } = await readSource(source);
   const raw = await readPages(bytes, name, options);

@@ -1,10 +1,11 @@
-// The one error class of PDF extraction; `code` says which problem it is.
+// The one error class of PDF extraction, in rfm-lab's error family; `code` says which problem it is.
+
+import { RfmLabError } from '../../core';
 
 export type PdfErrorCode = 'missing-file' | 'not-pdf' | 'encrypted' | 'wrong-password' | 'no-text-layer' | 'unreadable';
 
-export class PdfError extends Error {
+export class PdfError extends RfmLabError {
   constructor(readonly code: PdfErrorCode, message: string) {
     super(message);
-    this.name = 'PdfError';
   }
 }

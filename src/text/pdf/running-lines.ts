@@ -61,7 +61,8 @@ export function findRunningLines(pages: { number: number; lines: Line[] }[], bod
     if (!recurs(group.map((c) => c.line.page), apart)) continue;
     for (const c of group) removed.set(c.line, isBareNumber(c.key) ? 'page-number' : zoneReason(c));
   }
-  const naming = candidates.filter((c) => c.apart && namesHeading(c.key, headingKeys(pages, bodySize)));
+  const headings = headingKeys(pages, bodySize);
+  const naming = candidates.filter((c) => c.apart && namesHeading(c.key, headings));
   if (naming.length >= 2) for (const c of naming) if (!removed.has(c.line)) removed.set(c.line, zoneReason(c));
   for (const c of agreeingPageNumbers(candidates.filter((c) => isBareNumber(c.key)))) removed.set(c.line, 'page-number');
   for (const c of candidates) {

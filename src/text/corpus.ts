@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cleanText, type CleanOptions } from './clean';
-import { checkOptions } from '../core';
+import { checkOptions } from '../core/options';
 import { extractPdfText, type PdfTextOptions } from './pdf';
 
 export type CorpusSource =

@@ -14,7 +14,8 @@
 // (see clean.ts), ligatures expanded. Quotes and dashes are left as printed: corpus loading maps them.
 
 import { resolveZeroWidth } from './clean';
-import { checkOptions, OptionError } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { WordList } from './word-list';
 import { findAdverts } from './pdf/adverts';
 import { findTableOfContents, isContentsEntry } from './pdf/contents';

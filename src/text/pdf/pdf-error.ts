@@ -1,6 +1,7 @@
 // The one error class of PDF extraction, in rfm-lab's error family; `code` says which problem it is.
 
-import { RfmLabError } from '../../core';
+// The file, not the folder: tslab cannot load a folder's index.ts.
+import { RfmLabError } from '../../core/errors';
 
 export type PdfErrorCode = 'missing-file' | 'not-pdf' | 'encrypted' | 'wrong-password' | 'no-text-layer' | 'unreadable';
 

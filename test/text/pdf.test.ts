@@ -113,3 +113,14 @@ test('errors: missing file, not a PDF, encrypted, wrong password, no text layer'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('progress is reported per page, an AbortSignal stops extraction between pages, bad toc/adverts values are errors', async () => {
+  const pdf = await handSetChapter();
+  const seen: number[] = [];
+  await extractPdf(pdf.bytes, { onProgress: (read, total) => seen.push(read * 10 + total) });
+  assert.deepEqual(seen, [12, 22]);
+  const controller = new AbortController();
+  const stopped = extractPdf(pdf.bytes, { signal: controller.signal, onProgress: () => controller.abort(new Error('stop here')) });
+  await assert.rejects(stopped, /stop here/);
+  await assert.rejects(extractPdf(pdf.bytes, { toc: 'omit' as never }), /toc must be 'drop' or 'keep'/);
+});

@@ -7,6 +7,7 @@
 // (spaces exist only as gaps, as in real books) except a paragraph's last line.
 
 import { PDFDocument, PDFFont, PDFHexString, PDFPage, PDFRef, StandardFonts, beginText, endText, moveText, setFontAndSize, showText } from 'pdf-lib';
+import { fillLine } from './pdf-fixtures';
 
 export const PAGE_WIDTH = 612;
 export const PAGE_HEIGHT = 792;
@@ -66,7 +67,7 @@ export async function setBook(spec: BookSpec): Promise<Uint8Array> {
       }
       // The cap's baseline sits on the second line beside it.
       if (cap && bodyLine === 0) page.drawText(cap.text, { x: left, y: y - LEADING, size: CAP_SIZE, font });
-      const inset = cap && bodyLine < 2 ? capInset : line.startsWith('\t') ? 18 : 0;
+      const inset = (cap && bodyLine < 2 ? capInset : 0) + (line.startsWith('\t') ? 18 : 0);
       bodyLine++;
       const last = next === undefined || next.startsWith('\t') || next.startsWith('#');
       drawJustified(page, font, line.replace(/^\t/, ''), left + inset, y, MEASURE - inset, last);
@@ -151,4 +152,72 @@ export async function wrap(paragraphs: string[], perPage: number): Promise<strin
   const pages: string[][] = [];
   for (let i = 0; i < lines.length; i += perPage) pages.push(lines.slice(i, i + perPage));
   return pages;
+}
+
+export interface EbookChapter {
+  title: string;
+  paragraphs: string[];
+}
+
+/**
+ * A free e-book edition with every quirk at once: a publisher's advert page, a contents page, chapters opening on a
+ * new page with a drop cap (an opening quote and its letter when the chapter starts with a quote), justified lines
+ * hyphenated where a word does not fit (compounds at their own hyphen), margins alternating between 31.5 and 52.5 pt,
+ * and running feet at 13.7 % of the page alternating "Free eBooks at Example eBook.com N" / "N Book Title" with the
+ * numbers in a font whose digits extract as control characters.
+ */
+export async function ebookEdition(bookTitle: string, chapters: EbookChapter[]): Promise<{ bytes: Uint8Array; expected: string; pageCount: number }> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.TimesRoman);
+  const perPage = 40;
+  const chapterPages: string[][][] = [];
+  const caps: { page: number; text: string }[] = [];
+  let pageNumber = 3;
+  for (const chapter of chapters) {
+    const first = chapter.paragraphs[0];
+    const cap = /^["\u201C]/.test(first) ? first.slice(0, 2) : first[0];
+    const capInset = advance(font, cap, CAP_SIZE) + 4;
+    // The first two lines of a chapter stand beside the cap, whichever paragraph they belong to.
+    const body: string[] = [];
+    chapter.paragraphs.forEach((paragraph, k) => {
+      const words = (k === 0 ? paragraph.slice(cap.length) : paragraph).split(' ');
+      const widthOf = (i: number) => MEASURE - (body.length + i < 2 ? capInset : 0) - (i === 0 && k > 0 ? 18 : 0);
+      body.push(...breakParagraph(words, font, widthOf, k === 0 ? '' : '\t'));
+    });
+    const lines = [`#${chapter.title}`, ...body];
+    const pages: string[][] = [lines.slice(0, perPage - 3)];
+    for (let i = perPage - 3; i < lines.length; i += perPage) pages.push(lines.slice(i, i + perPage));
+    caps.push({ page: pageNumber, text: cap });
+    chapterPages.push(pages);
+    pageNumber += pages.length;
+  }
+  const advert = ['\tDownload free eBooks of classic literature, books and novels at', 'Example eBook. Subscribe to our free eBooks blog and email', 'newsletter.'];
+  let start = 3;
+  const contents = ['#Contents'];
+  chapters.forEach((chapter, k) => {
+    contents.push(`${chapter.title} . . . . . . . . . . . . . . . . . . ${start}`);
+    start += chapterPages[k].length;
+  });
+  const spec: BookSpec = {
+    pages: [advert, contents, ...chapterPages.flat()],
+    oddLeft: 31.5,
+    evenLeft: 52.5,
+    footY: 0.137,
+    digits: 'controls',
+    foot: (p) => (p % 2 === 1 ? { before: 'Free eBooks at Example eBook.com', after: '', align: 'right' } : { before: '', after: bookTitle, align: 'left' }),
+    dropCaps: caps,
+  };
+  const expected = chapters.flatMap((c) => [c.title, ...c.paragraphs]).join('\n\n');
+  return { bytes: await setBook(spec), expected, pageCount: spec.pages.length };
+}
+
+function breakParagraph(words: string[], font: PDFFont, widthOf: (line: number) => number, firstMark: string): string[] {
+  const lines: string[] = [];
+  let rest = words.filter((w) => w !== '');
+  while (rest.length > 0) {
+    const filled = fillLine(rest, font, widthOf(lines.length));
+    lines.push((lines.length === 0 ? firstMark : '') + filled.line.join(' '));
+    rest = filled.rest;
+  }
+  return lines;
 }

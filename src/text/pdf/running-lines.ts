@@ -13,7 +13,8 @@
 //   from the body.
 // - A head that wraps onto a second line: the line next to a removed one, towards the body, standing apart from it.
 // - A bare number (digits, a roman numeral, or digit-like control characters, with punctuation around it) is a page
-//   number when its value minus its page's index agrees with another bare number's, or when it recurs as above.
+//   number when it recurs as above, or when it is its page's first or last line, apart from the body, and its value
+//   minus its page's index agrees with another such number's (a chapter opening's number at the foot).
 // - A line in the same slot (baseline and size) as removed lines on two other pages is removed too: a running head that
 //   changes with every short chapter may be printed once per chapter.
 // Headings (text at least 1.3 times the body size) are never running lines.
@@ -37,6 +38,9 @@ interface Candidate {
   /** The next line towards the page's edge, if any. */
   outer?: Line;
 }
+
+/** The page's first or last line, standing apart from the body. */
+const atEdge = (c: Candidate) => c.outer === undefined && c.apart;
 
 export function runningKey(raw: string): string {
   return raw
@@ -64,7 +68,7 @@ export function findRunningLines(pages: { number: number; lines: Line[] }[], bod
   const headings = headingKeys(pages, bodySize);
   const naming = candidates.filter((c) => c.apart && namesHeading(c.key, headings));
   if (naming.length >= 2) for (const c of naming) if (!removed.has(c.line)) removed.set(c.line, zoneReason(c));
-  for (const c of agreeingPageNumbers(candidates.filter((c) => isBareNumber(c.key)))) removed.set(c.line, 'page-number');
+  for (const c of agreeingPageNumbers(candidates.filter((c) => isBareNumber(c.key) && atEdge(c)))) removed.set(c.line, 'page-number');
   for (const c of candidates) {
     if (!removed.has(c.line) && inRemovedSlot(c.line, removed)) removed.set(c.line, isBareNumber(c.key) ? 'page-number' : zoneReason(c));
   }

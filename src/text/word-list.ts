@@ -6,6 +6,7 @@ const WORD = /[\p{L}\p{N}]+(?:['\u2019\u2010-][\p{L}\p{N}]+)*/gu;
 
 export class WordList {
   private readonly counts = new Map<string, number>();
+  private readonly parts = new Set<string>();
 
   /** Words as runs of letters and digits, joined by inner apostrophes and hyphens; case-insensitive. */
   static fromText(text: string): WordList {
@@ -17,6 +18,7 @@ export class WordList {
   add(word: string, times = 1): void {
     const key = normalise(word);
     this.counts.set(key, (this.counts.get(key) ?? 0) + times);
+    for (const part of key.split('-')) this.parts.add(part);
   }
 
   count(word: string): number {
@@ -26,8 +28,24 @@ export class WordList {
   has(word: string): boolean {
     return this.count(word) > 0;
   }
+
+  /** Whether the document uses `word` on its own or as a part of a hyphenated compound ("self" in "self-control"). */
+  hasPart(word: string): boolean {
+    return this.parts.has(normalise(word));
+  }
 }
 
 function normalise(word: string): string {
   return word.toLowerCase().replace(/\u2010/g, '-').replace(/'/g, '\u2019');
+}
+
+let english: Set<string> | undefined;
+
+/**
+ * Whether `word` is in an English word list (an-array-of-english-words: ~275,000 lowercase words, MIT licence, shipped
+ * in the npm package, read on first use). Used only where the document itself does not decide.
+ */
+export function isEnglishWord(word: string): boolean {
+  if (!english) english = new Set(require('an-array-of-english-words') as string[]);
+  return english.has(word.toLowerCase());
 }

@@ -165,7 +165,7 @@ function advance(font: PDFFont, text: string, size: number): number {
   return Array.from(text).reduce((sum, ch) => sum + font.widthOfTextAtSize(ch, size), 0);
 }
 
-function fillLine(words: string[], font: PDFFont, width: number): { line: string[]; rest: string[]; last: boolean } {
+export function fillLine(words: string[], font: PDFFont, width: number): { line: string[]; rest: string[]; last: boolean } {
   const fits = (ws: string[]) => advance(font, ws.join(' '), BODY_SIZE) <= width;
   const line: string[] = [];
   let i = 0;

@@ -42,7 +42,7 @@ test('typeset Moby-Dick chapters: justified word-by-word lines, auto-hyphenation
   assert.equal(result.paragraphs.length, pdf.expected.split('\n\n').length, 'paragraph count');
   assert.ok(result.text.startsWith('Chapter 1. Loomings.\n\nCall me Ishmael.'), 'drop cap C joined to "all"');
   assert.ok(!/MOBY-DICK; OR/.test(result.text), 'running header removed');
-  assert.equal(result.removedLines.filter((l) => l.reason === 'running-footer').length, pdf.pageCount, 'one page number per page removed');
+  assert.equal(result.removedLines.filter((l) => l.reason === 'page-number').length, pdf.pageCount, 'one page number per page removed');
 });
 
 test('page numbers set in a custom-encoded font extract as control characters and are dropped', async () => {
@@ -112,4 +112,15 @@ test('errors: missing file, not a PDF, encrypted, wrong password, no text layer'
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('progress is reported per page, an AbortSignal stops extraction between pages, bad toc/adverts values are errors', async () => {
+  const pdf = await handSetChapter();
+  const seen: number[] = [];
+  await extractPdf(pdf.bytes, { onProgress: (read, total) => seen.push(read * 10 + total) });
+  assert.deepEqual(seen, [12, 22]);
+  const controller = new AbortController();
+  const stopped = extractPdf(pdf.bytes, { signal: controller.signal, onProgress: () => controller.abort(new Error('stop here')) });
+  await assert.rejects(stopped, /stop here/);
+  await assert.rejects(extractPdf(pdf.bytes, { toc: 'omit' as never }), /toc must be 'drop' or 'keep'/);
 });

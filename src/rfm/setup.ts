@@ -22,6 +22,7 @@ export interface EngineSettings {
   ridge: number;
   iterations: number;
   diagonal: boolean;
+  groupSize: number | undefined;
   centering: boolean;
   normalization: Normalization;
   agopSampleSize: number | undefined;
@@ -91,6 +92,7 @@ export async function startEngine(
     centering: s.centering,
     normalization: s.normalization,
     diagonal: s.diagonal,
+    groupSize: s.groupSize,
     gradients: choice.gradients,
     features: train.features,
     profile,

@@ -64,7 +64,7 @@ test('runTextExperiment on a tiny corpus: every model in the table with finite h
   assert.equal(r.samples[0].prompt.length, 12);
   assert.equal(r.samples[0].continuations.rfm.greedy.length, 20);
   assert.ok(r.fits.rfm.rfm && r.fits.rfm.rfm.history.length === 2);
-  assert.ok(r.fits.laplace.temperature.temperature > 0);
+  assert.ok(r.fits.laplace.softmax.beta > 0);
   for (const stage of ['corpus', 'windows', 'ngram', 'laplace', 'rfm', 'evaluation', 'generation', 'done']) assert.ok(stages.has(stage), stage);
   assert.equal(textTableCells(r).rows.length, 3);
   assert.equal(studyMethodCells(r).rows[0].length, studyMethodCells(r).columns.length);

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTextExperiment, STUDY_BLEU_CAP, studyMethodCells, textConfig, textTableCells, type TextExperimentConfig } from '../../src/experiments/text/experiment';
 import { ngramSpans } from '../../src/experiments/text/data';
+import { curvePointsOf, runTextLearningCurve } from '../../src/experiments/text/learning-curve';
+import { learningCurveFigures, positionWeightsFigure } from '../../src/experiments/text/figures';
 import { OptionError } from '../../src/core';
 import { Rng } from '../../src/random';
 
@@ -81,6 +83,26 @@ test('runTextExperiment on a tiny corpus: every model in the table with finite h
   assert.equal(studyMethodCells(r).rows[0].length, studyMethodCells(r).columns.length);
   assert.equal((r.config as unknown as Record<string, unknown>).onProgress, undefined);
   assert.doesNotThrow(() => JSON.stringify(r));
+});
+
+test('the learning curve: nested random windows, every model at every size, the main run as its last point', async () => {
+  const messages: string[] = [];
+  const curve = await runTextLearningCurve([40, 80], TINY, { onProgress: (p) => messages.push(p.message) });
+  assert.deepEqual(curve.points.map((p) => `${p.trainWindows} ${p.model}`), ['40 ngramWindows', '40 laplace', '40 rfm', '80 ngramWindows', '80 laplace', '80 rfm']);
+  for (const p of curve.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && Number.isFinite(p.bitsPerCharacter));
+  assert.equal(messages.length, 6);
+  const main = await runTextExperiment(TINY);
+  const last = curvePointsOf(main);
+  assert.deepEqual(last.map((p) => p.trainWindows), [120, 120, 120]);
+  assert.equal(last[2].keptIteration, main.fits.rfm.rfm!.bestIteration);
+  const figures = learningCurveFigures({ ...curve, points: [...curve.points, ...last] });
+  assert.equal(figures.accuracy.data.length, 3);
+  const heat = positionWeightsFigure(main);
+  const z = (heat.data[0] as unknown as { z: number[][] }).z;
+  assert.equal(z.length, 12);
+  assert.equal(z[0].length, 50);
+  await assert.rejects(runTextLearningCurve([80, 40], TINY), /sizes must be increasing positive integers/);
+  await assert.rejects(runTextLearningCurve([40], { ...TINY, trainSampling: 'stretches' }), /needs mode 'correct' with trainSampling 'random'/);
 });
 
 test('runTextExperiment with stretches: the windows-only n-gram counts inside the stretches', async () => {

@@ -1,4 +1,5 @@
-import { OptionError, checkOptions } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import type { ScoreMatrix } from '../metrics/classification';
 import { fitTemperature, logSoftmaxRows } from './temperature';
 

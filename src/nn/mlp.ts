@@ -1,5 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';

@@ -2,7 +2,7 @@ import type { DType } from '../linalg/matrix';
 import type { Task } from '../kernels/targets';
 import type { FormChoice, Form, GradientPath } from './cost-model';
 
-/** What a fit records per iteration and overall, and how it compares iterations (rfm-math.md section 3). */
+/** What a fit records per iteration and overall, and how it compares iterations (docs/rfm-math.md section 3). */
 
 export interface Metrics {
   mse: number;

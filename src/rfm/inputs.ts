@@ -1,4 +1,5 @@
-import { OptionError, ShapeError, checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { checkRows, copyFeatures } from '../kernels/inputs';
 import { EncodedTargets, Task, TargetLike, encodeTargets, labelsOf, resolveTask, sortedClasses } from '../kernels/targets';
@@ -17,7 +18,7 @@ export interface GramInput {
 }
 
 /**
- * One-hot rows by their codes (docs/rfm-math.md, "One-hot inputs"): row i has a 1 in column p V + codes[i w + p] for
+ * One-hot rows by their codes (docs/rfm-math.md section 6): row i has a 1 in column p V + codes[i w + p] for
  * each position p < w = width, none where the code is -1; d = w V with V = vocabulary.
  */
 export interface OneHotInput {

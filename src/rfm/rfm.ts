@@ -1,4 +1,7 @@
-import { NotFittedError, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
+import { NotFittedError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../core/async';
+import { StageTimer } from '../core/timer';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';
@@ -33,7 +36,7 @@ export type { GramInput, OneHotInput, PointsInput, TrackedInput } from './inputs
 export type { KeptState } from './state';
 
 /**
- * The Recursive Feature Machine (docs/rfm-math.md): alternate kernel ridge regression with the kernel
+ * The Recursive Feature Machine (docs/rfm-math.md section 3): alternate kernel ridge regression with the kernel
  * exp(-(||x - z||_M / L)^q) and M <- AGOP of the fitted predictor. The model of iteration t is the pair
  * (M_t, alpha_t); the kept one is the best by validation metric (MSE for regression, accuracy with ties broken by MSE
  * for classification), or the last without validation data. Iteration 0 (M = I) is the plain kernel machine: the

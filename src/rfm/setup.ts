@@ -1,4 +1,5 @@
-import { NotSPDError, checkAllocation } from '../core';
+import { NotSPDError } from '../core/errors';
+import { checkAllocation } from '../core/memory';
 import { DType, FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
@@ -102,7 +103,7 @@ export async function startEngine(
   const trackedFeatures = (): Features => stackFeatures(tracked.map((t) => t.z as Features)).astype(dtype);
   let engine: Engine;
   if (choice.form === 'primal') {
-    if (train.kind !== 'points') throw new Error('unreachable: the cost model gives Gram fits a dual form');
+    if (train.kind !== 'points') throw new Error('internal: the cost model gave a Gram fit the primal form'); // an invariant, not a user error
     if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
     engine = new PrimalEngine(setup, train.x.astype(dtype));
   } else {

@@ -2,7 +2,7 @@
 // p = softmax(f / tau) (kernels/temperature.ts; docs/rfm-math.md, "Probabilities"), or a softmax layer with a
 // temperature, a log-score weight and per-symbol biases (kernels/softmax-layer.ts; docs/text-rfm.md).
 
-import { NonFiniteError, OptionError, ShapeError } from '../core';
+import { NonFiniteError, OptionError, ShapeError } from '../core/errors';
 import { logSoftmaxRows, type ScoreMatrix } from '../kernels/temperature';
 import { softmaxLayerLogProbs, type SoftmaxLayer } from '../kernels/softmax-layer';
 import { checkContextCodes, fitContext, type CharModel } from './char-model';

@@ -13,7 +13,9 @@
 // - Scoring a window against the training windows then costs O(w d + n w + n V) with a full M (the one-hot products
 //   of src/rfm/features.ts), O(w + n w + n V) with a diagonal one: about a millisecond per character at n = 5000.
 
-import { checkOptions, OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { StageTimer } from '../core/timer';
 import { Matrix, type FloatArray } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { distanceKernelRows } from '../linalg/distance-kernel';
@@ -39,7 +41,7 @@ import type { CodeWindows, Windows } from './windows';
  * (trace-normalised, so the distances keep the scale of M = I; docs/text-rfm.md).
  */
 export const DEFAULT_TEXT_BANDWIDTH = 5;
-/** The study's L (seed-experiments.md B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
+/** The study's L (docs/study-protocol.md section B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
 export const STUDY_TEXT_BANDWIDTH = 48;
 
 export interface KernelCharModelOptions {
@@ -149,17 +151,15 @@ export class KernelCharModel extends CalibratedModel {
    */
   static async fit(vocab: Vocabulary, train: Windows, validation: Windows, options: KernelCharModelOptions = {}): Promise<KernelCharModel> {
     const o = parseOptions(options);
-    const started = performance.now();
     const size = vocab.size;
     checkTrainingWindows(train, size, 'train');
     checkTrainingWindows(validation, size, 'validation');
     if (validation.context !== train.context) throw new ShapeError(`KernelCharModel: validation windows have ${validation.context} characters, training windows ${train.context}`);
     const emit = options.onEvent;
-    const seconds: KernelCharFitDetails['seconds'] = { inputs: 0, rfm: 0, metric: 0, solve: 0, calibration: 0, total: 0 };
+    const timer = new StageTimer<KernelCharStage>(['inputs', 'rfm', 'metric', 'solve', 'calibration']);
+    const seconds = timer.seconds as KernelCharFitDetails['seconds'];
     const stage = async <T>(name: KernelCharStage, f: () => Promise<T> | T): Promise<T> => {
-      const t0 = performance.now();
-      const r = await f();
-      seconds[name] += (performance.now() - t0) / 1000;
+      const r = await timer.time(name, f);
       emit?.({ type: 'stage', stage: name, seconds: seconds[name] });
       return r;
     };
@@ -170,7 +170,7 @@ export class KernelCharModel extends CalibratedModel {
     else model = await stage('solve', () => solveLaplace(index, train, o, emit));
     const scorer = windowScorer(index, model.metric, model.norms, model.alpha, o.bandwidth);
     const softmax = await stage('calibration', () => calibrate(scorer(validation), validation.targets, o.calibration));
-    seconds.total = (performance.now() - started) / 1000;
+    seconds.total = timer.elapsedSeconds();
     const details: KernelCharFitDetails = {
       model: o.iterations > 0 ? 'rfm' : 'laplace',
       bandwidth: o.bandwidth,

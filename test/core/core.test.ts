@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CancelledError,
-  EigenConvergenceError,
-  LinAlgError,
-  MemoryError,
-  NotFittedError,
-  NotSPDError,
-  OptionError,
-  RfmLabError,
-  ShapeError,
-  StageTimer,
-  checkAllocation,
-  checkOptions,
-  deriveSeed,
-  throwIfAborted,
-  trialSeed,
-  yieldToEventLoop,
-} from '../../src/core';
+import { CancelledError, EigenConvergenceError, LinAlgError, MemoryError, NotFittedError, NotSPDError, OptionError, RfmLabError, ShapeError } from '../../src/core/errors';
+import { checkOptions } from '../../src/core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../src/core/async';
+import { StageTimer } from '../../src/core/timer';
+import { deriveSeed, trialSeed } from '../../src/core/seed';
+import { checkAllocation } from '../../src/core/memory';
 import { PdfError } from '../../src/text/pdf';
 
 test('one error family: every class is an RfmLabError with its own name; the linear-algebra ones share LinAlgError', () => {

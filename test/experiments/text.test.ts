@@ -7,7 +7,7 @@ import { runTextExperiment, STUDY_BLEU_CAP, studyMethodCells, textConfig, textTa
 import { ngramSpans } from '../../src/experiments/text/data';
 import { curvePointsOf, runTextLearningCurve } from '../../src/experiments/text/learning-curve';
 import { learningCurveFigures, positionWeightsFigure } from '../../src/experiments/text/figures';
-import { OptionError } from '../../src/core';
+import { OptionError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 
 const WORDS = ['the', 'whale', 'sea', 'ship', 'captain', 'white', 'and', 'of', 'a', 'to', 'in', 'his', 'old', 'man', 'boat', 'deep', 'harpoon'];

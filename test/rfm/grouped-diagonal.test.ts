@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptionError } from '../../src/core';
+import { OptionError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { KernelCharModel, textMetricOptions, DEFAULT_TEXT_BANDWIDTH } from '../../src/text/kernel-char-model';

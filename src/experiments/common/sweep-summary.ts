@@ -1,4 +1,5 @@
-import { StageTimer, yieldToEventLoop } from '../../core';
+import { yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
 import type { RunControl } from './run';
 
 /**

@@ -2,7 +2,11 @@ import { mnistSubset } from '../../data/mnist';
 import { oneHot } from '../../kernels/targets';
 import { accuracy } from '../../metrics/classification';
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError, StageTimer, checkOptions, throwIfAborted, trialSeed, yieldToEventLoop } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { RunControl, checkRunControl } from '../common/run';
 import { Matrix } from '../../linalg/matrix';
 import { symmetricEigen } from '../../linalg/eigen';
@@ -23,7 +27,7 @@ import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, target
  * Pure: (config, onProgress) -> plain data; seeded; nothing is printed or written.
  */
 
-/** What the study reported for MNIST (seed-experiments.md D): Laplace kernel, 1 vs 8, 1259 train / 210 test. */
+/** What the study reported for MNIST (docs/study-protocol.md section D): Laplace kernel, 1 vs 8, 1259 train / 210 test. */
 export const STUDY_MNIST = { digits: [1, 8], model: 'Laplace kernel', accuracy: 0.995, train: 1259, test: 210 } as const;
 
 export interface NetworkSettings {
@@ -197,7 +201,7 @@ export const SCALING_NETWORK_DEFAULTS: NetworkSettings = {
   learningRate: 1e-3,
 };
 
-/** The study's RFM settings for the scaling test (seed-experiments.md A). */
+/** The study's RFM settings for the scaling test (docs/study-protocol.md section A). */
 export const SCALING_KERNEL_DEFAULTS: KernelSettings = { bandwidth: 1, ridge: 1e-3, iterations: 10 };
 
 export const MNIST_NETWORK_DEFAULTS: NetworkSettings = {
@@ -303,9 +307,9 @@ function digitSetSeed(seed: number, digits: number[]): number {
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const start = Date.now();
+  const timer = new StageTimer();
   const value = await f();
-  return [value, Date.now() - start];
+  return [value, timer.elapsedMs()];
 }
 
 /** Share of a square matrix's trace on its first k diagonal entries. */
@@ -444,7 +448,7 @@ function matrixData(m: Matrix): MatrixData {
 }
 
 /**
- * The scaling test's target (seed-experiments.md A: x ~ N(0, I) / sqrt(d), f = 5 x1^3 + 2 x2^2 + 10 x3 by default),
+ * The scaling test's target (docs/study-protocol.md section A: x ~ N(0, I) / sqrt(d), f = 5 x1^3 + 2 x2^2 + 10 x3 by default),
  * where only x1..x3 matter: a network, the plain Laplace kernel and the RFM fitted to the same points, and the three
  * feature matrices compared.
  */
@@ -465,7 +469,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   const kernel = kernelSettings(what, config.kernel, SCALING_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
   const step = progressSteps('scalingFeatureLearning', 2 + variants.length, control);
-  const started = Date.now();
+  const timer = new StageTimer();
 
   // The scaling test's own data procedure, with its random fit / validation split.
   const data = scalingTrialData({
@@ -512,7 +516,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
     comparison,
     eigenvalueShares: eigenvalueShares(spectra),
     variants: variantResults,
-    timingsMs: { network: networkMs, rfm: rfmMs, total: Date.now() - started },
+    timingsMs: { network: networkMs, rfm: rfmMs, total: timer.elapsedMs() },
   };
 }
 
@@ -536,7 +540,7 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
   const kernel = kernelSettings(what, config.kernel, MNIST_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
   const step = progressSteps('mnistFeatureLearning', 2 * tasks.length + variants.length, control);
-  const started = Date.now();
+  const timer = new StageTimer();
   const { backend: tfBackend } = await loadTf();
 
   const results: MnistTaskResult[] = [];
@@ -580,5 +584,5 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
       }
     }
   }
-  return { sizes, network, kernel, tfBackend, tasks: results, variants: variantResults, timingsMs: { total: Date.now() - started } };
+  return { sizes, network, kernel, tfBackend, tasks: results, variants: variantResults, timingsMs: { total: timer.elapsedMs() } };
 }

@@ -1,4 +1,8 @@
-import { checkOptions, deriveSeed, OptionError, StageTimer, throwIfAborted, yieldToEventLoop } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
+import { deriveSeed } from '../../core/seed';
 import { RunControl, checkRunControl } from '../common/run';
 import { backendInfo } from '../../linalg/registry';
 import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../../metrics/bleu';
@@ -14,7 +18,7 @@ import type { Span } from '../../text/windows';
 import { STUDY_LINE_COUNTS, ngramSpans, prepareCorrectData, prepareStudyData, type TextData, type TextDataSummary } from './data';
 
 /**
- * The text experiment (seed-experiments.md part B), corrected: character n-grams (Kneser-Ney) on the whole train split
+ * The text experiment (docs/study-protocol.md section B), corrected: character n-grams (Kneser-Ney) on the whole train split
  * and on exactly the kernel models' text, a Laplace kernel and an RFM, scored on the same held-out windows by
  * next-character accuracy, perplexity and bits per character (calibrated probabilities), and by BLEU and the share of
  * distinct character 4-grams of their continuations of held-out prompts (BLEU against the true continuation of the
@@ -126,7 +130,7 @@ export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
 };
 
 /**
- * The study's table (seed-experiments.md B), by its method: character BLEU-2 (16 vs 28 characters) and 2^entropy.
+ * The study's table (docs/study-protocol.md section B), by its method: character BLEU-2 (16 vs 28 characters) and 2^entropy.
  * Its trigram counted the kernel models' lines only: the 'ngramWindows' row.
  */
 export const PUBLISHED_TEXT_RESULTS: Partial<Record<TextModelKey, { bleu: number; perplexity: number }>> = {

@@ -1,4 +1,5 @@
-import { OptionError, throwIfAborted, yieldToEventLoop } from '../../core';
+import { OptionError } from '../../core/errors';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
 import { RunControl, checkRunControl } from '../common/run';
 import { evaluateNextCharacter } from '../../text/evaluate';
 import { loadCorpus } from '../../text/corpus';

@@ -48,6 +48,8 @@ export interface EngineSetup {
   centering: boolean;
   normalization: Normalization;
   diagonal: boolean;
+  /** With diagonal: the AGOP's diagonal averaged over consecutive groups of this many features. */
+  groupSize?: number;
   gradients?: GradientPath;
   /** d, when known (trace-normalisation). */
   features?: number;

@@ -153,6 +153,7 @@ export class PrimalEngine implements Engine {
         }
       }
     }
+    if (next.kind === 'diagonal' && this.s.groupSize !== undefined) tieGroups(next.diagonal, this.s.groupSize);
     const values = next.kind === 'diagonal' ? next.diagonal : next.matrix.data;
     if (this.s.normalization === 'max') scaleInPlace(values, 1 / maxAbs(values));
     else if (this.s.normalization === 'trace') {
@@ -204,6 +205,15 @@ export class PrimalEngine implements Engine {
 }
 
 type LearnedMetric = Exclude<Metric, { kind: 'identity' }>;
+
+/** Each run of `size` consecutive entries replaced by its mean (one weight per group of features). */
+function tieGroups(diagonal: FloatArray, size: number): void {
+  for (let start = 0; start < diagonal.length; start += size) {
+    let sum = 0;
+    for (let p = start; p < start + size; p++) sum += diagonal[p];
+    diagonal.fill(sum / size, start, start + size);
+  }
+}
 
 /** Buffers of the update, allocated on first use for the gradient path in use. */
 interface PrimalWork {

@@ -60,6 +60,12 @@ export interface RFMOptions {
   iterations?: number;
   /** Keep only diag(AGOP) (primal form only). */
   diagonal?: boolean;
+  /**
+   * With `diagonal`: one weight per group of this many consecutive features, the mean of diag(AGOP) over the group.
+   * For one-hot windows of V symbols, V gives one weight per context position (docs/text-rfm.md: the variant that
+   * learns on text). d must be a multiple of it.
+   */
+  groupSize?: number;
   /** Subtract each output's mean gradient over the AGOP points before the outer products. */
   centering?: boolean;
   /** M after each update: as is (default, the study's), / max |M_ij| (primal only), or * d / trace(M). */
@@ -108,6 +114,7 @@ const OPTION_KEYS = [
   'ridge',
   'iterations',
   'diagonal',
+  'groupSize',
   'centering',
   'normalization',
   'agopSampleSize',
@@ -127,6 +134,7 @@ export class RFM {
   readonly ridge: number;
   readonly iterations: number;
   readonly diagonal: boolean;
+  readonly groupSize?: number;
   readonly centering: boolean;
   readonly normalization: Normalization;
   readonly agopSampleSize?: number;
@@ -150,6 +158,11 @@ export class RFM {
     this.diagonal = options.diagonal ?? false;
     this.centering = options.centering ?? false;
     if (typeof this.diagonal !== 'boolean' || typeof this.centering !== 'boolean') throw new OptionError('RFM: diagonal and centering must be booleans');
+    if (options.groupSize !== undefined) {
+      if (!(Number.isInteger(options.groupSize) && options.groupSize >= 1)) throw new OptionError(`RFM: groupSize must be a positive integer, got ${String(options.groupSize)}`);
+      if (!this.diagonal) throw new OptionError('RFM: groupSize ties the weights of a diagonal M: set diagonal: true with it');
+    }
+    this.groupSize = options.groupSize;
     this.normalization = oneOf('RFM: normalization', options.normalization ?? 'none', ['none', 'max', 'trace'] as const);
     if (options.agopSampleSize !== undefined && !(Number.isInteger(options.agopSampleSize) && options.agopSampleSize >= 1)) {
       throw new OptionError(`RFM: agopSampleSize must be a positive integer, got ${String(options.agopSampleSize)}`);
@@ -180,6 +193,7 @@ export class RFM {
       ridge: this.ridge,
       iterations: this.iterations,
       diagonal: this.diagonal,
+      groupSize: this.groupSize,
       centering: this.centering,
       normalization: this.normalization,
       agopSampleSize: this.agopSampleSize,
@@ -264,11 +278,15 @@ export class RFM {
   }
 
   private engineSettings(): EngineSettings {
-    const { ridge, iterations, diagonal, centering, normalization, agopSampleSize, form, dtype, seed } = this;
-    return { kernel: this.productKernel(), ridge, iterations, diagonal, centering, normalization, agopSampleSize, form, dtype, seed };
+    const { ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed } = this;
+    return { kernel: this.productKernel(), ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed };
   }
 
   private checkFitOptions(inputs: FitInputs, options: RFMFitOptions): void {
+    const d = inputs.train.features;
+    if (this.groupSize !== undefined && d !== undefined && d % this.groupSize !== 0) {
+      throw new OptionError(`RFM: groupSize ${this.groupSize} does not divide the ${d} features into whole groups`);
+    }
     if (this.earlyStopping && !inputs.validation) {
       throw new OptionError('RFM: earlyStopping needs validation data (fit(X, Y, { validation: { X, Y } }))');
     }

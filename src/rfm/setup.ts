@@ -23,6 +23,7 @@ export interface EngineSettings {
   ridge: number;
   iterations: number;
   diagonal: boolean;
+  groupSize: number | undefined;
   centering: boolean;
   normalization: Normalization;
   agopSampleSize: number | undefined;
@@ -92,6 +93,7 @@ export async function startEngine(
     centering: s.centering,
     normalization: s.normalization,
     diagonal: s.diagonal,
+    groupSize: s.groupSize,
     gradients: choice.gradients,
     features: train.features,
     profile,

@@ -1,8 +1,10 @@
-// A next-character model from a kernel model's window scores and a fitted temperature: p = softmax(f / tau)
-// (the softmax and the temperature fit are kernels/temperature.ts; docs/rfm-math.md section 7).
+// A next-character model from a kernel model's window scores and their calibration: a fitted temperature,
+// p = softmax(f / tau) (kernels/temperature.ts; docs/rfm-math.md, "Probabilities"), or a softmax layer with a
+// temperature, a log-score weight and per-symbol biases (kernels/softmax-layer.ts; docs/text-rfm.md).
 
 import { NonFiniteError, OptionError, ShapeError } from '../core/errors';
-import { logSoftmaxRows, softmaxRows, type ScoreMatrix } from '../kernels/temperature';
+import { logSoftmaxRows, type ScoreMatrix } from '../kernels/temperature';
+import { softmaxLayerLogProbs, type SoftmaxLayer } from '../kernels/softmax-layer';
 import { checkContextCodes, fitContext, type CharModel } from './char-model';
 import type { Vocabulary } from './vocab';
 import type { CodeWindows } from './windows';
@@ -11,7 +13,7 @@ import type { CodeWindows } from './windows';
 export type WindowScorer = (windows: CodeWindows) => ScoreMatrix;
 
 /**
- * A CharModel from a scorer and a fitted temperature. Contexts shorter than `context` (the start of a prompt) are
+ * A CharModel from a scorer and its calibration (a temperature, or a fitted softmax layer). Contexts shorter than `context` (the start of a prompt) are
  * left-padded with `padCode`, by default the space symbol.
  */
 export class CalibratedModel implements CharModel {
@@ -21,11 +23,16 @@ export class CalibratedModel implements CharModel {
     readonly vocab: Vocabulary,
     readonly context: number,
     private readonly scorer: WindowScorer,
-    readonly temperature: number,
+    readonly calibration: number | SoftmaxLayer,
     padCode?: number,
   ) {
     if (!Number.isInteger(context) || context < 1) throw new OptionError(`CalibratedModel: context must be a positive integer, got ${context}`);
-    if (!(temperature > 0 && Number.isFinite(temperature))) throw new OptionError(`CalibratedModel: temperature must be a positive number, got ${temperature}`);
+    if (typeof calibration === 'number' && !(calibration > 0 && Number.isFinite(calibration))) {
+      throw new OptionError(`CalibratedModel: temperature must be a positive number, got ${calibration}`);
+    }
+    if (typeof calibration === 'object' && calibration.bias.length !== vocab.size) {
+      throw new ShapeError(`CalibratedModel: the softmax layer has ${calibration.bias.length} classes, the vocabulary ${vocab.size} symbols`);
+    }
     const space = vocab.indexOf(' ');
     this.padCode = padCode ?? (space >= 0 ? space : 0);
   }
@@ -33,12 +40,17 @@ export class CalibratedModel implements CharModel {
   nextDistribution(context: ArrayLike<number>): Float64Array {
     checkContextCodes(context, this.vocab.size, 'CalibratedModel');
     const window = fitContext(context, this.context, this.padCode);
-    return softmaxRows(this.score({ codes: window, count: 1, context: this.context }), this.temperature).data as Float64Array;
+    return this.calibrated(this.score({ codes: window, count: 1, context: this.context })).map(Math.exp);
   }
 
   logProbs(windows: CodeWindows): Float64Array {
     if (windows.context !== this.context) throw new ShapeError(`CalibratedModel: windows have ${windows.context} characters, the model reads ${this.context}`);
-    return logSoftmaxRows(this.score(windows), this.temperature);
+    return this.calibrated(this.score(windows));
+  }
+
+  private calibrated(scores: ScoreMatrix): Float64Array {
+    const c = this.calibration;
+    return typeof c === 'number' ? logSoftmaxRows(scores, c) : softmaxLayerLogProbs(c, scores);
   }
 
   private score(windows: CodeWindows): ScoreMatrix {

@@ -14,6 +14,8 @@ export interface GenerateOptions {
   mode?: 'greedy' | 'sample';
   /** Sampling temperature: p^(1/T), renormalised. Default 1; only with mode 'sample'. */
   temperature?: number;
+  /** Sample only among the k most probable characters (after temperature), renormalised; only with mode 'sample'. */
+  topK?: number;
   /** Seed of the sampler. Default 0. */
   seed?: number;
   onStep?: (step: number, code: number) => void;
@@ -28,7 +30,7 @@ export interface Generation {
   logProb: number;
 }
 
-const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'seed', 'onStep'];
+const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'topK', 'seed', 'onStep'];
 
 export function generate(model: CharModel, prompt: string | ArrayLike<number>, options: GenerateOptions): Generation {
   checkOptions('generate', options, GENERATE_OPTION_KEYS);
@@ -37,6 +39,11 @@ export function generate(model: CharModel, prompt: string | ArrayLike<number>, o
   if (mode !== 'greedy' && mode !== 'sample') throw new OptionError(`generate: mode must be 'greedy' or 'sample', got ${JSON.stringify(mode)}`);
   if (!(temperature > 0 && Number.isFinite(temperature))) throw new OptionError(`generate: temperature must be a positive number, got ${temperature}`);
   if (mode === 'greedy' && options.temperature !== undefined) throw new OptionError("generate: temperature only applies with mode 'sample'");
+  const topK = options.topK;
+  if (topK !== undefined) {
+    if (!Number.isInteger(topK) || topK < 1) throw new OptionError(`generate: topK must be a positive integer, got ${topK}`);
+    if (mode === 'greedy') throw new OptionError("generate: topK only applies with mode 'sample'");
+  }
   const promptCodes = typeof prompt === 'string' ? model.vocab.encode(prompt) : Int32Array.from(prompt);
   checkContextCodes(promptCodes, model.vocab.size, 'generate');
   const rng = new Rng(seed);
@@ -46,7 +53,7 @@ export function generate(model: CharModel, prompt: string | ArrayLike<number>, o
   for (let step = 0; step < length; step++) {
     const p = model.nextDistribution(history.slice(Math.max(0, history.length - model.context)));
     checkDistribution(p, model.vocab.size, step);
-    const code = mode === 'greedy' ? argmax(p) : rng.choice(tempered(p, temperature));
+    const code = mode === 'greedy' ? argmax(p) : rng.choice(keepTop(tempered(p, temperature), topK));
     generated[step] = code;
     logProb += Math.log(p[code]);
     history.push(code);
@@ -59,6 +66,15 @@ function argmax(p: Float64Array): number {
   let best = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
   return best;
+}
+
+/** The k largest weights (ties at the k-th kept by lower index), the rest zeroed; all of them without k. */
+function keepTop(p: Float64Array, k: number | undefined): Float64Array {
+  if (k === undefined || k >= p.length) return p;
+  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b);
+  const out = new Float64Array(p.length);
+  for (let i = 0; i < k; i++) out[order[i]] = p[order[i]];
+  return out;
 }
 
 function tempered(p: Float64Array, temperature: number): Float64Array {

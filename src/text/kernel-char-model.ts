@@ -1,17 +1,17 @@
-// Next-character kernel models over one-hot windows (docs/rfm-math.md sections 2-3 and 5-7): Laplace kernel ridge
+// Next-character kernel models over one-hot windows (docs/rfm-math.md; docs/text-rfm.md): Laplace kernel ridge
 // regression onto one-hot targets, with M = I (the Laplace model) or with the metric M learned by an RFM, and
-// probabilities softmax(f / tau) with tau fitted on validation windows.
+// probabilities from a softmax layer (temperature, log-score weight, per-symbol bias) fitted on validation windows.
 //
 // How the pieces fit:
 // - The RFM (src/rfm) learns M from the windows' codes (its one-hot input: the products with X run on the codes)
-//   and picks the iteration by validation accuracy, or by calibrated validation NLL (`selection: 'nll'`). It runs in
-//   the form its cost model prices cheapest: the primal form for the study's windows (d = w V = 2400 < n), a dual
-//   form when d > n.
-// - The model is the RFM's kept pair (M_t, alpha_t): M_t from featureMatrix() (M = X' C X from a dual fit's C),
-//   alpha_t and the training norms from keptState(), so that the synchronous CharModel (generation asks for one
-//   distribution at a time) scores windows itself, without the asynchronous backend.
-// - Scoring a window against the training windows then costs O(w d + n w + n V) with M (the one-hot products of
-//   src/rfm/features.ts) and O(n w + n V) without: about a millisecond per generated character at n = 5000.
+//   and picks the iteration by validation accuracy, or by calibrated validation NLL (`selection: 'nll'`). By default
+//   M is diagonal with one weight per context position (`metric: 'position'`): the full AGOP collapses the windows
+//   onto ~50 linear projections and predicts worse than M = I, which docs/text-rfm.md measures.
+// - The model is the RFM's kept pair (M_t, alpha_t): M_t from featureMatrix(), alpha_t and the training norms from
+//   keptState(), so that the synchronous CharModel (generation asks for one distribution at a time) scores windows
+//   itself, without the asynchronous backend.
+// - Scoring a window against the training windows then costs O(w d + n w + n V) with a full M (the one-hot products
+//   of src/rfm/features.ts), O(w + n w + n V) with a diagonal one: about a millisecond per character at n = 5000.
 
 import { OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
@@ -25,7 +25,9 @@ import type { Form, GradientPath, Normalization } from '../rfm/cost-model';
 import { OneHotFeatures } from '../rfm/features';
 import type { IterationRecord } from '../rfm/history';
 import { RFM, type OneHotInput, type RFMEvent } from '../rfm/rfm';
-import { fitTemperature, type ScoreMatrix, type TemperatureFit } from '../kernels/temperature';
+import { fitTemperature, type ScoreMatrix } from '../kernels/temperature';
+import { fitSoftmaxLayer, type SoftmaxLayer } from '../kernels/softmax-layer';
+import type { Metric } from '../kernels/kernel';
 import { CalibratedModel, type WindowScorer } from './calibration';
 import { OneHotIndex } from './onehot-index';
 import { ZERO_ROW, type Vocabulary } from './vocab';
@@ -35,8 +37,8 @@ import type { CodeWindows, Windows } from './windows';
  * Default bandwidth L. Squared distances between one-hot windows are 2 (w - matches), ~9-10 apart for w = 48, so L
  * must be of that order. On Moby-Dick (w = 48, 5000 training windows) the Laplace model's validation NLL was lowest
  * at L = 5 of {3, 5, 10, 20, 48}: 3.017 nats, against 3.021 at 3, 3.045 at 10 and 3.082 at the study's 48
- * (`bench/text.bench.ts --bandwidths 3,5,10,20,48` re-measures it). With ridge 1e-3 the RFM kept iteration 0
- * (M = I) at every L tried.
+ * (`bench/text.bench.ts --bandwidths 3,5,10,20,48` re-measures it). The RFM's position weights learn at L = 5 too
+ * (trace-normalised, so the distances keep the scale of M = I; docs/text-rfm.md).
  */
 export const DEFAULT_TEXT_BANDWIDTH = 5;
 /** The study's L (docs/study-protocol.md section B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
@@ -49,8 +51,18 @@ export interface KernelCharModelOptions {
   ridge?: number;
   /** T: 0 is the Laplace model (M = I); T > 0 fits an RFM with iterations 0..T and keeps the best. Default 0. */
   iterations?: number;
-  /** Scaling of M after each AGOP: 'none' (the study's, default) or 'trace' (trace(M) = d, the scale of M = I). */
+  /**
+   * The RFM's M: 'position' (default; diagonal, one weight per context position: RFM groupSize = V), 'diagonal' (one
+   * weight per position and symbol) or 'full' (the study's). docs/text-rfm.md compares them.
+   */
+  metric?: TextMetric;
+  /** Scaling of M after each AGOP: 'trace' (default; trace(M) = d, the scale of M = I) or 'none' (the study's). */
   normalization?: Exclude<Normalization, 'max'>;
+  /**
+   * Probabilities: 'layer' (default; softmax of beta f + gamma log f + per-symbol bias, kernels/softmax-layer.ts) or
+   * 'temperature' (softmax(f / tau)). Both fitted on the validation windows.
+   */
+  calibration?: 'layer' | 'temperature';
   /** Form of the RFM iteration; 'auto' (default) lets the RFM's cost model choose. */
   form?: 'auto' | Form;
   /** AGOP over a random subsample of this many training windows (default all). */
@@ -79,12 +91,15 @@ export interface KernelCharFitDetails {
   bandwidth: number;
   ridge: number;
   iterations: number;
+  metric: TextMetric;
   normalization: Exclude<Normalization, 'max'>;
+  calibration: 'layer' | 'temperature';
   trainWindows: number;
   validationWindows: number;
   /** Jitter the ridge solve of the model's alpha needed on top of lambda (0 when none). */
   jitter: number;
-  temperature: TemperatureFit;
+  /** The fitted calibration: beta = 1 / temperature, gamma, biases (gamma = 0 and no bias for 'temperature'). */
+  softmax: SoftmaxLayer;
   /** Wall-clock seconds per stage; `rfm` is the RFM's own fit (0 for the Laplace model). */
   seconds: Record<KernelCharStage, number> & { total: number };
   rfm?: {
@@ -96,22 +111,32 @@ export interface KernelCharFitDetails {
     iterationsRun: number;
     stopReason: string;
     history: IterationRecord[];
+    /** diag(M) of the kept iteration, w x V row-major (position p, symbol v at p V + v); all ones at t = 0. */
+    weights: Float64Array;
     /** Seconds, flops and GFLOPS of the RFM's steps, slowest first. */
     profile: Array<{ step: string; seconds: number; flops: number; calls: number; gflops: number }>;
   };
 }
 
-const OPTION_KEYS = ['bandwidth', 'ridge', 'iterations', 'normalization', 'form', 'agopSampleSize', 'selection', 'seed', 'onEvent'];
+export type TextMetric = 'position' | 'diagonal' | 'full';
+
+const OPTION_KEYS = ['bandwidth', 'ridge', 'iterations', 'metric', 'normalization', 'calibration', 'form', 'agopSampleSize', 'selection', 'seed', 'onEvent'];
+
+/** The RFM options of each text metric (one-hot windows of `vocabularySize` symbols per position). */
+export function textMetricOptions(metric: TextMetric, vocabularySize: number): { diagonal: boolean; groupSize?: number } {
+  if (metric === 'position') return { diagonal: true, groupSize: vocabularySize };
+  return { diagonal: metric === 'diagonal' };
+}
 
 export class KernelCharModel extends CalibratedModel {
   private constructor(
     vocab: Vocabulary,
     context: number,
     private readonly scoreWindows: WindowScorer,
-    temperature: number,
+    calibration: SoftmaxLayer,
     readonly details: KernelCharFitDetails,
   ) {
-    super(vocab, context, scoreWindows, temperature);
+    super(vocab, context, scoreWindows, calibration);
   }
 
   /** The raw kernel outputs f (count x vocab.size), before the softmax. */
@@ -125,13 +150,7 @@ export class KernelCharModel extends CalibratedModel {
    * iteration. Both must come from the same vocabulary and context length.
    */
   static async fit(vocab: Vocabulary, train: Windows, validation: Windows, options: KernelCharModelOptions = {}): Promise<KernelCharModel> {
-    checkOptions('KernelCharModel.fit', options, OPTION_KEYS);
-    const { bandwidth = DEFAULT_TEXT_BANDWIDTH, ridge = 1e-3, iterations = 0, normalization = 'none', form = 'auto', selection = 'accuracy', seed = 0 } = options;
-    if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth))) throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
-    if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge))) throw new OptionError(`KernelCharModel: ridge must be a number >= 0, got ${String(ridge)}`);
-    if (!Number.isInteger(iterations) || iterations < 0) throw new OptionError(`KernelCharModel: iterations must be an integer >= 0, got ${String(iterations)}`);
-    if (normalization !== 'none' && normalization !== 'trace') throw new OptionError(`KernelCharModel: normalization must be 'none' or 'trace', got ${String(normalization)}`);
-    if (selection !== 'accuracy' && selection !== 'nll') throw new OptionError(`KernelCharModel: selection must be 'accuracy' or 'nll', got ${String(selection)}`);
+    const o = parseOptions(options);
     const size = vocab.size;
     checkTrainingWindows(train, size, 'train');
     checkTrainingWindows(validation, size, 'validation');
@@ -144,67 +163,82 @@ export class KernelCharModel extends CalibratedModel {
       emit?.({ type: 'stage', stage: name, seconds: seconds[name] });
       return r;
     };
-
     const index = await stage('inputs', () => new OneHotIndex(train, size));
-    const n = train.count;
     let model: KeptModel;
     let rfmDetails: KernelCharFitDetails['rfm'];
-    if (iterations > 0) {
-      ({ model, details: rfmDetails } = await learnModel(vocab, train, validation, { bandwidth, ridge, iterations, normalization, form, selection, seed, agopSampleSize: options.agopSampleSize }, stage, emit));
-    } else {
-      const backend = await backendFor('float64');
-      model = await stage('solve', async () => {
-        const kernel = index.crossGram(train);
-        const trainNorms = kernel.diagonal();
-        await kernelFromGram(backend, kernel, trainNorms, trainNorms, productKernel('laplace', bandwidth), kernel);
-        forceTrainDiagonal(kernel);
-        const a = new Matrix(n, size);
-        const r = await ridgeSolve(backend, kernel, ridge, oneHotTargets(train.targets, size), { factor: new Matrix(n, n), alpha: a }, `kernel matrix K(X, X) of ${n} training windows`, (j, failure) =>
-          emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
-        );
-        return { metric: null, alpha: a, norms: trainNorms, jitter: r.jitter };
-      });
-    }
-    const { metric, alpha, norms, jitter } = model;
-    const scorer = windowScorer(index, metric, norms, alpha, bandwidth);
-    const temperature = await stage('calibration', () => fitTemperature(scorer(validation), validation.targets));
+    if (o.iterations > 0) ({ model, details: rfmDetails } = await learnModel(vocab, train, validation, o, stage, emit));
+    else model = await stage('solve', () => solveLaplace(index, train, o, emit));
+    const scorer = windowScorer(index, model.metric, model.norms, model.alpha, o.bandwidth);
+    const softmax = await stage('calibration', () => calibrate(scorer(validation), validation.targets, o.calibration));
     seconds.total = timer.elapsedSeconds();
     const details: KernelCharFitDetails = {
-      model: iterations > 0 ? 'rfm' : 'laplace',
-      bandwidth,
-      ridge,
-      iterations,
-      normalization,
-      trainWindows: n,
+      model: o.iterations > 0 ? 'rfm' : 'laplace',
+      bandwidth: o.bandwidth,
+      ridge: o.ridge,
+      iterations: o.iterations,
+      metric: o.metric,
+      normalization: o.normalization,
+      calibration: o.calibration,
+      trainWindows: train.count,
       validationWindows: validation.count,
-      jitter,
-      temperature,
+      jitter: model.jitter,
+      softmax,
       seconds,
       ...(rfmDetails ? { rfm: rfmDetails } : {}),
     };
-    return new KernelCharModel(vocab, train.context, scorer, temperature.temperature, details);
+    return new KernelCharModel(vocab, train.context, scorer, softmax, details);
   }
 }
 
-interface MetricOptions {
-  bandwidth: number;
-  ridge: number;
-  iterations: number;
-  normalization: Exclude<Normalization, 'max'>;
-  form: 'auto' | Form;
-  selection: 'accuracy' | 'nll';
-  seed: number;
-  agopSampleSize?: number;
+type ParsedOptions = Required<Omit<KernelCharModelOptions, 'onEvent' | 'agopSampleSize'>> & { agopSampleSize?: number };
+
+function parseOptions(options: KernelCharModelOptions): ParsedOptions {
+  checkOptions('KernelCharModel.fit', options, OPTION_KEYS);
+  const { bandwidth = DEFAULT_TEXT_BANDWIDTH, ridge = 1e-3, iterations = 0, metric = 'position', normalization = 'trace', calibration = 'layer' } = options;
+  const { form = 'auto', selection = 'accuracy', seed = 0, agopSampleSize } = options;
+  if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth))) throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
+  if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge))) throw new OptionError(`KernelCharModel: ridge must be a number >= 0, got ${String(ridge)}`);
+  if (!Number.isInteger(iterations) || iterations < 0) throw new OptionError(`KernelCharModel: iterations must be an integer >= 0, got ${String(iterations)}`);
+  if (!['position', 'diagonal', 'full'].includes(metric)) throw new OptionError(`KernelCharModel: metric must be 'position', 'diagonal' or 'full', got ${String(metric)}`);
+  if (normalization !== 'none' && normalization !== 'trace') throw new OptionError(`KernelCharModel: normalization must be 'none' or 'trace', got ${String(normalization)}`);
+  if (calibration !== 'layer' && calibration !== 'temperature') throw new OptionError(`KernelCharModel: calibration must be 'layer' or 'temperature', got ${String(calibration)}`);
+  if (selection !== 'accuracy' && selection !== 'nll') throw new OptionError(`KernelCharModel: selection must be 'accuracy' or 'nll', got ${String(selection)}`);
+  return { bandwidth, ridge, iterations, metric, normalization, calibration, form, selection, seed, agopSampleSize };
+}
+
+/** The softmax layer, or the temperature alone as a layer (gamma = 0, no bias). */
+function calibrate(scores: ScoreMatrix, targets: Int32Array, calibration: 'layer' | 'temperature'): SoftmaxLayer {
+  if (calibration === 'layer') return fitSoftmaxLayer(scores, targets);
+  const t = fitTemperature(scores, targets);
+  return { beta: 1 / t.temperature, gamma: 0, bias: new Float64Array(scores.cols), floor: 1, nll: t.nll, temperatureNll: t.nll, steps: 0 };
+}
+
+/** The Laplace model: alpha = (K + lambda I)^-1 Y with K over the one-hot windows (M = I). */
+async function solveLaplace(index: OneHotIndex, train: Windows, o: ParsedOptions, emit: KernelCharModelOptions['onEvent']): Promise<KeptModel> {
+  const backend = await backendFor('float64');
+  const n = train.count;
+  const size = index.vocabSize;
+  const kernel = index.crossGram(train);
+  const trainNorms = kernel.diagonal();
+  await kernelFromGram(backend, kernel, trainNorms, trainNorms, productKernel('laplace', o.bandwidth), kernel);
+  forceTrainDiagonal(kernel);
+  const a = new Matrix(n, size);
+  const r = await ridgeSolve(backend, kernel, o.ridge, oneHotTargets(train.targets, size), { factor: new Matrix(n, n), alpha: a }, `kernel matrix K(X, X) of ${n} training windows`, (j, failure) =>
+    emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
+  );
+  return { metric: null, alpha: a, norms: trainNorms, jitter: r.jitter };
 }
 
 type Stage = <T>(name: KernelCharStage, f: () => Promise<T> | T) => Promise<T>;
 
 /** What scores windows: M (null for M = I), alpha (n x vocab.size) and the training windows' squared M-norms. */
 interface KeptModel {
-  metric: Matrix | null;
+  metric: Exclude<Metric, { kind: 'identity' }> | null;
   alpha: Matrix;
   norms: Float64Array;
   jitter: number;
+  /** diag(M) (RFM only). */
+  weights?: Float64Array;
 }
 
 function oneHotInput(windows: CodeWindows, size: number): OneHotInput {
@@ -216,7 +250,7 @@ async function learnModel(
   vocab: Vocabulary,
   train: Windows,
   validation: Windows,
-  o: MetricOptions,
+  o: ParsedOptions,
   stage: Stage,
   emit: KernelCharModelOptions['onEvent'],
 ): Promise<{ model: KeptModel; details: NonNullable<KernelCharFitDetails['rfm']> }> {
@@ -226,6 +260,7 @@ async function learnModel(
     bandwidth: o.bandwidth,
     ridge: o.ridge,
     iterations: o.iterations,
+    ...textMetricOptions(o.metric, size),
     normalization: o.normalization,
     agopSampleSize: o.agopSampleSize,
     form: o.form,
@@ -245,7 +280,10 @@ async function learnModel(
     const alpha = new Matrix(train.count, size);
     const c = classes.length;
     for (let i = 0; i < train.count; i++) for (let k = 0; k < c; k++) alpha.data[i * size + classes[k]] = kept.alpha.data[i * c + k];
-    return { metric: kept.iteration === 0 ? null : await rfm.featureMatrix(), alpha, norms: kept.norms, jitter: rfm.history[kept.iteration].jitter };
+    const m = await rfm.featureMatrix();
+    const weights = m.diagonal() as Float64Array;
+    const metric: KeptModel['metric'] = kept.iteration === 0 ? null : o.metric === 'full' ? { kind: 'full', matrix: m } : { kind: 'diagonal', diagonal: weights };
+    return { metric, alpha, norms: kept.norms, jitter: rfm.history[kept.iteration].jitter, weights };
   });
   const s = rfm.summary;
   return {
@@ -259,6 +297,7 @@ async function learnModel(
       iterationsRun: s.iterationsRun,
       stopReason: s.stopReason,
       history: rfm.history,
+      weights: model.weights!,
       profile: rfm.profile.summary(),
     },
   };
@@ -276,7 +315,7 @@ function calibratedNll(scores: Matrix, classes: number[], size: number, targets:
 const SCORE_BLOCK = 256;
 
 /** f(z) = K_M(z, X) alpha for one-hot windows, synchronously (the CharModel interface is synchronous). */
-function windowScorer(index: OneHotIndex, metric: Matrix | null, trainNorms: Float64Array, alpha: Matrix, bandwidth: number): WindowScorer {
+function windowScorer(index: OneHotIndex, metric: KeptModel['metric'], trainNorms: Float64Array, alpha: Matrix, bandwidth: number): WindowScorer {
   const train = index.x;
   const size = index.vocabSize;
   const n = train.count;
@@ -293,7 +332,7 @@ function windowScorer(index: OneHotIndex, metric: Matrix | null, trainNorms: Flo
       let norms: FloatArray;
       if (metric) {
         const block = OneHotFeatures.fromCodes({ codes: windows.codes.subarray(start * w, (start + rows) * w), width: w, vocabulary: size });
-        const zm = block.times({ kind: 'full', matrix: metric });
+        const zm = block.times(metric);
         gram = trainFeatures!.crossProducts(zm);
         norms = block.rowDots(zm);
       } else {

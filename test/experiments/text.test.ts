@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTextExperiment, STUDY_BLEU_CAP, studyMethodCells, textConfig, textTableCells, type TextExperimentConfig } from '../../src/experiments/text/experiment';
 import { ngramSpans } from '../../src/experiments/text/data';
+import { curvePointsOf, runTextLearningCurve } from '../../src/experiments/text/learning-curve';
+import { learningCurveFigures, positionWeightsFigure } from '../../src/experiments/text/figures';
 import { OptionError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 
@@ -43,39 +45,79 @@ const TINY: Partial<TextExperimentConfig> = {
 test('runTextExperiment on a tiny corpus: every model in the table with finite held-out metrics, same training text', async () => {
   const stages = new Set<string>();
   const r = await runTextExperiment(TINY, { onProgress: (p) => stages.add(p.stage) });
-  assert.deepEqual(r.table.map((row) => row.key), ['ngram', 'laplace', 'rfm']);
+  assert.deepEqual(r.table.map((row) => row.key), ['ngram', 'ngramWindows', 'laplace', 'rfm']);
   for (const row of r.table) {
     assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
     assert.ok(Number.isFinite(row.bitsPerCharacter) && row.bitsPerCharacter > 0, `${row.model}: ${row.bitsPerCharacter}`);
     assert.ok(Math.abs(row.perplexity - 2 ** row.bitsPerCharacter) < 1e-9 * row.perplexity);
-    assert.ok(row.charBleu >= 0 && row.charBleu <= 1 && row.wordBleu >= 0 && row.wordBleu <= 1);
+    for (const g of [row.greedy, row.sampled]) {
+      assert.ok(g.charBleu >= 0 && g.charBleu <= 1 && g.wordBleu >= 0 && g.wordBleu <= 1);
+      assert.ok(g.distinct4 > 0 && g.distinct4 <= 1);
+    }
   }
-  assert.deepEqual(r.table[2].published, { bleu: 0.472, perplexity: 11.53 });
+  assert.deepEqual(r.table[3].published, { bleu: 0.472, perplexity: 11.53 });
+  assert.equal(r.table[0].published, undefined);
+  assert.match(r.table[3].model, /^RFM \(position M, L=5; kept t=[01]/);
+  // Random windows by default: one stretch per window, each inside the train split.
   assert.equal(r.data.trainWindows, 120);
-  assert.equal(r.data.trainPieces.length, 3);
-  // The n-gram counts only inside the stretches the kernel models' windows were cut from.
-  assert.deepEqual(r.fits.ngram.spans, ngramSpans(r.data.trainPieces, 12, 5));
-  for (const s of r.fits.ngram.spans) assert.ok(r.data.trainPieces.some((p) => p.start <= s.start && s.end <= p.end));
+  assert.equal(r.data.trainPieces.length, 120);
   const splits = r.data.splits!;
-  for (const p of r.data.trainPieces) assert.ok(splits.train.some((s) => s.start <= p.start && p.end <= s.end));
-  assert.equal(r.studyMethod.rows.length, 6);
+  for (const p of r.data.trainPieces) {
+    assert.equal(p.end - p.start, 13);
+    assert.ok(splits.train.some((s) => s.start <= p.start && p.end <= s.end));
+  }
+  // One n-gram counts the whole train split, the other only the kernel models' windows' last 4 characters and target.
+  assert.deepEqual(r.fits.ngram.spans, splits.train);
+  assert.deepEqual(r.fits.ngramWindows.spans, ngramSpans(r.data.trainPieces, 12, 5));
+  assert.equal(r.fits.ngramWindows.characters, 120 * 5);
+  assert.equal(r.studyMethod.rows.length, 8);
   for (const row of r.studyMethod.rows) assert.ok(row.bleuBest <= STUDY_BLEU_CAP + 1e-12 && row.perplexityMean <= 16);
   assert.equal(r.samples.length, 2);
   assert.equal(r.samples[0].prompt.length, 12);
   assert.equal(r.samples[0].continuations.rfm.greedy.length, 20);
   assert.ok(r.fits.rfm.rfm && r.fits.rfm.rfm.history.length === 2);
-  assert.ok(r.fits.laplace.temperature.temperature > 0);
+  assert.ok(r.fits.laplace.softmax.beta > 0);
   for (const stage of ['corpus', 'windows', 'ngram', 'laplace', 'rfm', 'evaluation', 'generation', 'done']) assert.ok(stages.has(stage), stage);
-  assert.equal(textTableCells(r).rows.length, 3);
+  assert.equal(textTableCells(r).rows.length, 4);
+  assert.equal(textTableCells(r).rows[0].length, textTableCells(r).columns.length);
   assert.equal(studyMethodCells(r).rows[0].length, studyMethodCells(r).columns.length);
   assert.equal((r.config as unknown as Record<string, unknown>).onProgress, undefined);
   assert.doesNotThrow(() => JSON.stringify(r));
+});
+
+test('the learning curve: nested random windows, every model at every size, the main run as its last point', async () => {
+  const messages: string[] = [];
+  const curve = await runTextLearningCurve([40, 80], TINY, { onProgress: (p) => messages.push(p.message) });
+  assert.deepEqual(curve.points.map((p) => `${p.trainWindows} ${p.model}`), ['40 ngramWindows', '40 laplace', '40 rfm', '80 ngramWindows', '80 laplace', '80 rfm']);
+  for (const p of curve.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && Number.isFinite(p.bitsPerCharacter));
+  assert.equal(messages.length, 6);
+  const main = await runTextExperiment(TINY);
+  const last = curvePointsOf(main);
+  assert.deepEqual(last.map((p) => p.trainWindows), [120, 120, 120]);
+  assert.equal(last[2].keptIteration, main.fits.rfm.rfm!.bestIteration);
+  const figures = learningCurveFigures({ ...curve, points: [...curve.points, ...last] });
+  assert.equal(figures.accuracy.data.length, 3);
+  const heat = positionWeightsFigure(main);
+  const z = (heat.data[0] as unknown as { z: number[][] }).z;
+  assert.equal(z.length, 12);
+  assert.equal(z[0].length, 50);
+  await assert.rejects(runTextLearningCurve([80, 40], TINY), /sizes must be increasing positive integers/);
+  await assert.rejects(runTextLearningCurve([40], { ...TINY, trainSampling: 'stretches' }), /needs mode 'correct' with trainSampling 'random'/);
+});
+
+test('runTextExperiment with stretches: the windows-only n-gram counts inside the stretches', async () => {
+  const r = await runTextExperiment({ ...TINY, trainSampling: 'stretches', trainPieces: 3, sampleTopK: null, calibration: 'temperature' });
+  assert.equal(r.data.trainPieces.length, 3);
+  assert.equal(r.data.trainWindows, 120);
+  for (const s of r.fits.ngramWindows.spans) assert.ok(r.data.trainPieces.some((p) => p.start <= s.start && s.end <= p.end));
+  assert.equal(r.fits.rfm.softmax.gamma, 0);
 });
 
 test("runTextExperiment in the study's mode: line windows, all-zero rows, the study's defaults", async () => {
   const r = await runTextExperiment({ ...TINY, mode: 'study', trainWindows: 100, validationWindows: 40, testWindows: 60, context: 48 });
   assert.equal(r.config.ngramOrder, 3);
   assert.equal(r.config.rfmBandwidth, 48);
+  assert.equal(r.config.rfmMetric, 'full');
   assert.equal(r.data.protocol, 'study');
   assert.equal(r.data.lines!.fit, 100);
   assert.ok(r.data.trainWindows <= 100 && r.data.trainWindows > 90);
@@ -91,7 +133,11 @@ test('bad inputs get errors that name them', async () => {
   await assert.rejects(runTextExperiment({ ...TINY, windowSize: 48 } as never), (e: Error) => e instanceof OptionError && /unknown option "windowSize"/.test(e.message));
   await assert.rejects(runTextExperiment({ ...TINY, corpus: { path: join(dir, 'missing.txt') } }), /file not found: .*missing\.txt/);
   await assert.rejects(runTextExperiment({ ...TINY, context: 100000 }), /context of 100000 characters is longer than the corpus/);
-  await assert.rejects(runTextExperiment({ ...TINY, trainWindows: 100000 }), /100000 training windows .* need .* characters of training text/);
+  await assert.rejects(runTextExperiment({ ...TINY, trainWindows: 100000 }), /train split has \d+ windows of 12 characters, fewer than the 100000 requested \(trainWindows\)/);
+  await assert.rejects(runTextExperiment({ ...TINY, trainSampling: 'stretches', trainWindows: 100000 }), /100000 training windows .* need .* characters of training text/);
+  await assert.rejects(runTextExperiment({ ...TINY, trainSampling: 'all' as never }), /trainSampling must be 'random' or 'stretches'/);
+  await assert.rejects(runTextExperiment({ ...TINY, rfmMetric: 'block' as never }), /rfmMetric must be 'position', 'diagonal' or 'full'/);
+  await assert.rejects(runTextExperiment({ ...TINY, sampleTopK: 0 }), /sampleTopK must be a positive integer or null/);
   await assert.rejects(runTextExperiment({ ...TINY, testWindows: 100000 }), /test split has \d+ windows of 12 characters, fewer than the 100000 requested/);
   await assert.rejects(runTextExperiment({ ...TINY, mode: 'study', trainWindows: 1000 }), /1100 lines requested .* only 300 lines/);
   await assert.rejects(runTextExperiment({ ...TINY, mode: 'study', context: 64 }), /context of 64 characters does not fit in the study's 64-character lines/);

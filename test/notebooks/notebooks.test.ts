@@ -93,20 +93,22 @@ test('every notebook is committed with its outputs cleared', () => {
   }
 });
 
-test('02-text-1984: the table has every model with finite metrics beside the study\'s row, and samples are printed', { skip }, () => {
+test('02-text-1984: the table has both n-grams, the kernel models with finite metrics beside the study\'s row, the learning curve and the weights', { skip }, () => {
   const nb = run('02-text-1984.ipynb');
   const table = figures(nb).find((f) => ((f.layout.title as { text?: string }).text ?? '').startsWith('Next-character models'));
   assert.ok(table, 'the results table is displayed');
   const [header] = [(table.data[0].header as { values: string[] }).values];
   const cells = (table.data[0].cells as { values: string[][] }).values;
   const models = cells[0];
-  assert.equal(models.length, 3);
-  for (const want of [/n-gram/, /Laplace/, /RFM/]) assert.ok(models.some((m) => want.test(m)), `${want} among ${models}`);
-  for (const metric of ['accuracy', 'perplexity', 'bits / char']) {
+  assert.equal(models.length, 4);
+  for (const want of [/n-gram .*train split/, /n-gram .*kernel models' text/, /Laplace/, /RFM .*kept t=\d/]) assert.ok(models.some((m) => want.test(m)), `${want} among ${models}`);
+  for (const metric of ['accuracy', 'perplexity', 'bits / char', 'greedy: distinct 4-grams', 'sampled: distinct 4-grams']) {
     const column = cells[header.indexOf(metric)];
     assert.ok(column && column.every((v) => Number.isFinite(Number(v)) && Number(v) >= 0), `${metric}: ${column}`);
   }
-  assert.deepEqual(cells[header.indexOf('study (its method): BLEU')], ['0.449', '0.453', '0.472']);
+  assert.deepEqual(cells[header.indexOf('study (its method): BLEU')], ['', '0.449', '0.453', '0.472']);
   assert.match(streamText(nb, 'stdout'), /greedy "/);
+  const all = titles(figures(nb));
+  for (const want of [/^RFM weights diag\(M\)/, /accuracy against training windows/, /bits per character against training windows/]) assert.ok(all.some((t) => want.test(t)), `${want} among ${all}`);
   assert.ok(existsSync(join(out, '02-text-1984', 'table.png')));
 });

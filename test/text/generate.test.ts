@@ -32,7 +32,17 @@ test('generation checks its options and the model it drives', () => {
   assert.throws(() => generate(model, 'a', { length: 1, mode: 'beam' as never }), /mode must be/);
   assert.throws(() => generate(model, 'a', { length: 1, mode: 'sample', temperature: 0 }), /temperature must be a positive number/);
   assert.throws(() => generate(model, 'a', { length: 1, temperature: 2 }), /only applies with mode 'sample'/);
-  assert.throws(() => generate(model, 'a', { length: 1, topK: 5 } as never), /unknown option "topK"/);
+  assert.throws(() => generate(model, 'a', { length: 1, beam: 5 } as never), /unknown option "beam"/);
   const broken: CharModel = { vocab, context: 1, nextDistribution: () => new Float64Array(vocab.size).fill(0.5) };
   assert.throws(() => generate(broken, 'a', { length: 1 }), /sum to 25, not 1/);
+});
+
+test('top-k sampling draws only among the k most probable characters', () => {
+  const flat = KneserNeyModel.fit(vocab, vocab.encode('aaaaabbbbcccdde'.repeat(4)), { order: 1 });
+  const out = generate(flat, 'x', { length: 200, mode: 'sample', topK: 2, seed: 5 });
+  assert.match(out.text, /^[ab]+$/);
+  assert.ok(out.text.includes('a') && out.text.includes('b'));
+  assert.equal(generate(flat, 'x', { length: 50, mode: 'sample', topK: 1, seed: 9 }).text, 'a'.repeat(50), 'top-1 sampling is greedy');
+  assert.throws(() => generate(flat, 'x', { length: 1, mode: 'sample', topK: 0 }), /topK must be a positive integer/);
+  assert.throws(() => generate(flat, 'x', { length: 1, topK: 3 }), /topK only applies with mode 'sample'/);
 });

@@ -5,7 +5,7 @@ import { OptionError, ShapeError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { generate } from '../../src/text/generate';
-import { KernelCharModel } from '../../src/text/kernel-char-model';
+import { KernelCharModel, textMetricOptions } from '../../src/text/kernel-char-model';
 import { oneHotExpand } from './one-hot-reference';
 import { UNK, Vocabulary, ZERO_ROW } from '../../src/text/vocab';
 import type { Windows } from '../../src/text/windows';
@@ -54,7 +54,7 @@ test('the Laplace char model scores like KernelRegressor on the explicit one-hot
   // A symbol never seen as a target (<UNK>) gets a zero column, as regression onto it would.
   for (let i = 0; i < ours.rows; i++) assert.equal(ours.data[i * ours.cols + vocab.unkIndex], 0);
   assert.equal(model.details.model, 'laplace');
-  assert.ok(model.details.temperature.temperature > 0);
+  assert.ok(model.details.softmax.beta > 0);
 
   const logp = model.logProbs(heldOut);
   for (let i = 0; i < heldOut.count; i++) {
@@ -70,14 +70,19 @@ test('the Laplace char model scores like KernelRegressor on the explicit one-hot
   assert.equal(g.codes.length, 6);
 });
 
-for (const form of ['primal', 'dual'] as const) {
-  test(`the RFM char model (${form} form) scores like the RFM fit on the explicit one-hot matrix`, async () => {
+const variants = [
+  { metric: 'position', form: 'primal' },
+  { metric: 'full', form: 'primal' },
+  { metric: 'full', form: 'dual' },
+] as const;
+for (const { metric, form } of variants) {
+  test(`the RFM char model (${metric} M, ${form} form) scores like the RFM fit on the explicit one-hot matrix`, async () => {
     // Twelve positions of which only the last matters: the plain kernel is distracted, a learned metric is not.
     const train = windows(80, 7, true, 12, 0);
     const validation = windows(40, 8, false, 12, 0);
     const heldOut = windows(25, 9, true, 12, 0);
-    const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 2, form });
-    const rfm = new RFM({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3, iterations: 2, form, task: 'classification' });
+    const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 2, metric, form });
+    const rfm = new RFM({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3, iterations: 2, form, normalization: 'trace', task: 'classification', ...textMetricOptions(metric, vocab.size) });
     await rfm.fit(oneHotExpand(train, vocab.size), train.targets, { validation: { X: oneHotExpand(validation, vocab.size), Y: validation.targets } });
     const details = model.details.rfm!;
     assert.equal(details.form, form);
@@ -100,8 +105,8 @@ test("selection 'nll' keeps the RFM iteration with the lowest calibrated validat
   const scores = details.history.map((h) => h.validation!.score!);
   assert.ok(scores.every((s) => Number.isFinite(s) && s > 0));
   assert.equal(details.bestIteration, scores.indexOf(Math.min(...scores)));
-  // The recorded score is the NLL the model is calibrated to.
-  assert.ok(Math.abs(model.details.temperature.nll - scores[details.bestIteration]) < 1e-6);
+  // The recorded score is the NLL of the temperature fit the softmax layer starts from.
+  assert.ok(Math.abs(model.details.softmax.temperatureNll - scores[details.bestIteration]) < 1e-6);
   await assert.rejects(KernelCharModel.fit(vocab, train, validation, { iterations: 1, selection: 'mse' as never }), /selection must be 'accuracy' or 'nll'/);
 });
 

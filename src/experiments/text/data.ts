@@ -2,17 +2,19 @@
 // and which prompts are continued. Two protocols:
 //
 // 'correct': the text is cut into contiguous blocks assigned to train / validation / test (splitByBlocks), so no
-// held-out window overlaps a training one. The training windows are every window (stride 1) of `pieces` contiguous
-// stretches of training text, at random places in the train split; the n-gram counts the same stretches. Validation
-// and test windows are drawn at random from their splits; prompts are test-split text with its true continuation.
+// held-out window overlaps a training one. The training windows are drawn at random positions across the whole train
+// split (trainSampling 'random', the default; a larger draw with the same seed contains a smaller one), or are every
+// window (stride 1) of `pieces` contiguous stretches of training text ('stretches'). Validation and test windows are
+// drawn at random from their splits; prompts are test-split text with its true continuation.
 //
 // 'study': the study's sampling (docs/study-protocol.md section B): lines of at least 64 characters, first 64 kept, drawn at
 // random into fit / validation / test; one window per line (its first w characters, then the next one), unknown
 // non-ASCII characters as all-zero rows. Prompts are test lines' first w characters; their reference is the rest of
 // the full line.
 //
-// In both, the n-gram sees exactly the training windows' text: every stretch the kernel models' windows were cut
-// from, without its first w - (order - 1) characters, so that each of its full-order events is a kernel training
+// Two n-grams are trained: one on the whole train split (`trainText`: what a user of an n-gram would do), and one on
+// exactly the training windows' text (`trainPieces` through ngramSpans): every stretch the kernel models' windows were
+// cut from, without its first w - (order - 1) characters, so that each of its full-order events is a kernel training
 // window's last order - 1 characters and target, and nothing else it counts lies outside the kernel models' text.
 
 import { OptionError } from '../../core/errors';
@@ -37,8 +39,10 @@ export interface TextData {
   train: Windows;
   validation: Windows;
   test: Windows;
-  /** The stretches of `codes` the training windows were cut from. */
+  /** The stretches of `codes` the training windows were cut from (one per window with random sampling). */
   trainPieces: Span[];
+  /** All training text: the train split ('correct'), the fit lines ('study'). */
+  trainText: Span[];
   prompts: Prompt[];
   summary: TextDataSummary;
   /** Adjustments made to the requested sizes, in words. */
@@ -64,6 +68,8 @@ export interface TextDataSummary {
 export interface DataOptions {
   context: number;
   trainWindows: number;
+  /** 'random' windows across the train split, or every window of `trainPieces` stretches. */
+  trainSampling: 'random' | 'stretches';
   trainPieces: number;
   validationWindows: number;
   testWindows: number;
@@ -86,8 +92,7 @@ export function prepareCorrectData(text: string, o: DataOptions): TextData {
   const w = o.context;
   if (codes.length <= w) throw new OptionError(`text experiment: the context of ${w} characters is longer than the corpus (${codes.length} characters)`);
   const splits = splitByBlocks(codes.length, { fractions: o.split.fractions, blocks: o.split.blocks, seed: o.seed });
-  const pieces = choosePieces(splits.train, o.trainWindows, o.trainPieces, w, new Rng(deriveSeed(o.seed, 'training pieces')));
-  const train = makeWindows(codes, { context: w, spans: pieces });
+  const { train, pieces } = trainingWindows(codes, splits.train, o);
   const validation = drawWindows(codes, splits.validation, w, o.validationWindows, 'validation', deriveSeed(o.seed, 'validation windows'));
   const test = drawWindows(codes, splits.test, w, o.testWindows, 'test', deriveSeed(o.seed, 'test windows'));
   const prompts = choosePrompts(codes, splits.test, w, o.referenceLength, o.prompts, new Rng(deriveSeed(o.seed, 'prompts')));
@@ -98,6 +103,7 @@ export function prepareCorrectData(text: string, o: DataOptions): TextData {
     validation,
     test,
     trainPieces: pieces,
+    trainText: splits.train,
     prompts,
     summary: {
       protocol: 'correct',
@@ -176,6 +182,7 @@ export function prepareStudyData(text: string, o: DataOptions, sizesGiven: boole
     validation,
     test,
     trainPieces,
+    trainText: lineSpans[0],
     prompts,
     summary: {
       protocol: 'study',
@@ -190,6 +197,18 @@ export function prepareStudyData(text: string, o: DataOptions, sizesGiven: boole
     },
     notes,
   };
+}
+
+/** The training windows and the stretches they were cut from: random windows (one stretch each), or stretches. */
+function trainingWindows(codes: Int32Array, spans: Span[], o: DataOptions): { train: Windows; pieces: Span[] } {
+  const w = o.context;
+  if (o.trainSampling === 'stretches') {
+    const pieces = choosePieces(spans, o.trainWindows, o.trainPieces, w, new Rng(deriveSeed(o.seed, 'training pieces')));
+    return { train: makeWindows(codes, { context: w, spans: pieces }), pieces };
+  }
+  const train = drawWindows(codes, spans, w, o.trainWindows, 'train', deriveSeed(o.seed, 'training windows'));
+  const pieces = Array.from(train.positions, (t) => ({ start: t - w, end: t + 1 })).sort((a, b) => a.start - b.start);
+  return { train, pieces };
 }
 
 /**

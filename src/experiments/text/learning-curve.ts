@@ -1,0 +1,98 @@
+import { OptionError } from '../../core/errors';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { RunControl, checkRunControl } from '../common/run';
+import { evaluateNextCharacter } from '../../text/evaluate';
+import { loadCorpus } from '../../text/corpus';
+import { STUDY_REFERENCE_LENGTH, fitKernelModel, fitNgram, textConfig, type TextExperimentConfig, type TextExperimentResult } from './experiment';
+import { ngramSpans, prepareCorrectData, type TextData } from './data';
+
+/**
+ * The learning curve of the text study: next-character accuracy and bits per character on the same test windows
+ * against the number of training windows, for the n-gram on the kernel models' text, the Laplace model and the RFM.
+ * The training windows of a size are the first of one seeded random draw, so each size's set contains the smaller
+ * ones; validation and test windows are the same at every size ('correct' protocol, random windows).
+ */
+
+export type CurveModel = 'ngramWindows' | 'laplace' | 'rfm';
+export const CURVE_MODELS: readonly CurveModel[] = ['ngramWindows', 'laplace', 'rfm'];
+
+export interface LearningCurvePoint {
+  trainWindows: number;
+  model: CurveModel;
+  accuracy: number;
+  bitsPerCharacter: number;
+  /** The RFM's kept iteration (0: the plain kernel). */
+  keptIteration?: number;
+  /** Fit seconds of this model at this size. */
+  seconds: number;
+}
+
+export interface LearningCurveProgress {
+  trainWindows: number;
+  model: CurveModel;
+  message: string;
+}
+
+export interface LearningCurve {
+  sizes: number[];
+  points: LearningCurvePoint[];
+  config: TextExperimentConfig;
+}
+
+/** `sizes`: training windows per point, increasing; the rest of the config as runTextExperiment's ('correct' mode). */
+export async function runTextLearningCurve(
+  sizes: number[],
+  overrides: Partial<TextExperimentConfig> = {},
+  control: RunControl<LearningCurveProgress> = {},
+): Promise<LearningCurve> {
+  const c = textConfig(overrides);
+  const { onProgress, signal } = checkRunControl('runTextLearningCurve', control);
+  if (c.mode !== 'correct' || c.trainSampling !== 'random') throw new OptionError("runTextLearningCurve: needs mode 'correct' with trainSampling 'random' (nested random windows)");
+  if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s, i) => !Number.isInteger(s) || s < 1 || (i > 0 && s <= sizes[i - 1]))) {
+    throw new OptionError(`runTextLearningCurve: sizes must be increasing positive integers, got ${JSON.stringify(sizes)}`);
+  }
+  throwIfAborted(signal, 'the text learning curve');
+  const text = await loadCorpus(c.corpus);
+  const points: LearningCurvePoint[] = [];
+  for (const size of sizes) {
+    const data = prepareCorrectData(text, {
+      ...c,
+      trainWindows: size,
+      referenceLength: Math.max(c.generationLength, STUDY_REFERENCE_LENGTH),
+    });
+    for (const model of CURVE_MODELS) {
+      const point = await curvePoint(model, c, data);
+      points.push(point);
+      const kept = point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`;
+      onProgress?.({ trainWindows: size, model, message: `${size} windows, ${model}: accuracy ${point.accuracy.toFixed(4)}, ${point.bitsPerCharacter.toFixed(3)} bits/char${kept} (${point.seconds.toFixed(1)} s)` });
+      await yieldToEventLoop(signal, 'the text learning curve');
+    }
+  }
+  return { sizes: sizes.slice(), points, config: c };
+}
+
+async function curvePoint(model: CurveModel, c: TextExperimentConfig, data: TextData): Promise<LearningCurvePoint> {
+  const t0 = performance.now();
+  const fitted = model === 'ngramWindows' ? fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c).model : await fitKernelModel(c, data, model === 'rfm');
+  const seconds = (performance.now() - t0) / 1000;
+  const r = evaluateNextCharacter(fitted, data.test);
+  const keptIteration = 'details' in fitted && fitted.details.rfm ? fitted.details.rfm.bestIteration : undefined;
+  return { trainWindows: data.train.count, model, accuracy: r.accuracy, bitsPerCharacter: r.bitsPerCharacter, ...(keptIteration === undefined ? {} : { keptIteration }), seconds };
+}
+
+/**
+ * The curve's points of a runTextExperiment result (its n-gram on the kernel models' text, Laplace model and RFM):
+ * with the same config but for trainWindows, its training windows are the curve's draw at that size.
+ */
+export function curvePointsOf(result: TextExperimentResult): LearningCurvePoint[] {
+  const row = (key: CurveModel) => result.table.find((r) => r.key === key)!;
+  const seconds: Record<CurveModel, number> = { ngramWindows: result.fits.ngramWindows.seconds, laplace: result.fits.laplace.seconds.total, rfm: result.fits.rfm.seconds.total };
+  return CURVE_MODELS.map((model) => ({
+    trainWindows: result.data.trainWindows,
+    model,
+    accuracy: row(model).accuracy,
+    bitsPerCharacter: row(model).bitsPerCharacter,
+    ...(model === 'rfm' ? { keptIteration: result.fits.rfm.rfm!.bestIteration } : {}),
+    seconds: seconds[model],
+  }));
+}

@@ -30,6 +30,16 @@ export interface Features {
   /** The dense matrix (for gradients and serialisation). */
   dense(): Matrix;
   astype(dtype: DType): Features;
+  /** The given rows, in that order, as new Features of the same kind (Nystrom centres and row blocks). */
+  select(rows: ArrayLike<number>): Features;
+}
+
+/** Checks row indices for select(). */
+function checkRowIndices(rows: ArrayLike<number>, n: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ShapeError(`row index ${i} (entry ${r}) is outside 0 .. ${n - 1}`);
+  }
 }
 
 export class DenseFeatures implements Features {
@@ -75,6 +85,14 @@ export class DenseFeatures implements Features {
 
   dense(): Matrix {
     return this.x;
+  }
+
+  select(rows: ArrayLike<number>): DenseFeatures {
+    checkRowIndices(rows, this.rows);
+    const d = this.cols;
+    const out = new Matrix(rows.length, d, this.dtype);
+    for (let r = 0; r < rows.length; r++) out.data.set(this.x.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
+    return new DenseFeatures(out);
   }
 
   astype(dtype: DType): Features {
@@ -358,6 +376,15 @@ export class OneHotFeatures implements Features {
 
   dense(): Matrix {
     return this.times({ kind: 'identity' });
+  }
+
+  select(rows: ArrayLike<number>): OneHotFeatures {
+    checkRowIndices(rows, this.rows);
+    const offsets = new Int32Array(rows.length + 1);
+    for (let r = 0; r < rows.length; r++) offsets[r + 1] = offsets[r] + this.offsets[rows[r] + 1] - this.offsets[rows[r]];
+    const columns = new Int32Array(offsets[rows.length]);
+    for (let r = 0; r < rows.length; r++) columns.set(this.columns.subarray(this.offsets[rows[r]], this.offsets[rows[r] + 1]), offsets[r]);
+    return new OneHotFeatures(rows.length, this.cols, this.dtype, this.oneHotWidth, offsets, columns);
   }
 
   /** For each column, the rows with a 1 there, ascending. */

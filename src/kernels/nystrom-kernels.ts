@@ -80,6 +80,13 @@ export class FeatureKernels implements NystromKernels {
 
 /** ||x_i||_M^2 for every row, a block of rows at a time (a one-hot X is densified one block at a time only). */
 async function squaredNorms(x: Features, metric: Metric, blockRows: number): Promise<Float64Array> {
+  if (x.oneHotWidth !== undefined && metric.kind !== 'full') {
+    // 0/1 entries: x' diag(m) x = m' x, one product with the row vector m' (a gather per 1, no densified block).
+    const m = new Matrix(1, x.cols);
+    if (metric.kind === 'diagonal') m.data.set(metric.diagonal);
+    else m.data.fill(1);
+    return Float64Array.from((await x.crossProducts(m)).data);
+  }
   const out = new Float64Array(x.rows);
   for (let start = 0; start < x.rows; start += blockRows) {
     const end = Math.min(x.rows, start + blockRows);

@@ -1,7 +1,8 @@
 import type { Backend } from '../linalg/backend';
 import { diagonalInto } from '../linalg/elementwise';
 import { FloatArray, Matrix } from '../linalg/matrix';
-import type { Features } from '../rfm/features';
+import { DenseFeatures, Features } from '../rfm/features';
+import { l1LaplacianKernel } from './l1-laplacian';
 import { Metric, ProductKernel, forceTrainDiagonal, kernelFromGram } from './kernel';
 import type { NystromKernels } from './nystrom';
 
@@ -95,4 +96,31 @@ async function squaredNorms(x: Features, metric: Metric, blockRows: number): Pro
     out.set(xb.rowDots(xbm), start);
   }
   return out;
+}
+
+/** The blocks for the L1 Laplacian exp(-||x - z||_1 / L) (no product form: computed directly, l1-laplacian.ts). */
+export class L1LaplacianKernels implements NystromKernels {
+  readonly n: number;
+  readonly m: number;
+  readonly centres: Matrix;
+
+  constructor(
+    private readonly x: Matrix,
+    centreIndices: ArrayLike<number>,
+    private readonly bandwidth: number,
+  ) {
+    this.n = x.rows;
+    this.m = centreIndices.length;
+    this.centres = new DenseFeatures(x.astype('float64')).select(centreIndices).dense();
+  }
+
+  async block(start: number, end: number): Promise<Matrix> {
+    const d = this.x.cols;
+    const xb = new Matrix(end - start, d, this.x.astype('float64').data.subarray(start * d, end * d));
+    return l1LaplacianKernel(this.centres, xb, this.bandwidth);
+  }
+
+  async centreKernel(): Promise<Matrix> {
+    return l1LaplacianKernel(this.centres, this.centres, this.bandwidth);
+  }
 }

@@ -103,20 +103,18 @@ export class L1LaplacianKernels implements NystromKernels {
   readonly n: number;
   readonly m: number;
   readonly centres: Matrix;
+  private readonly x: Matrix;
 
-  constructor(
-    private readonly x: Matrix,
-    centreIndices: ArrayLike<number>,
-    private readonly bandwidth: number,
-  ) {
-    this.n = x.rows;
+  constructor(points: Matrix, centreIndices: ArrayLike<number>, private readonly bandwidth: number) {
+    this.x = points.astype('float64');
+    this.n = points.rows;
     this.m = centreIndices.length;
-    this.centres = new DenseFeatures(x.astype('float64')).select(centreIndices).dense();
+    this.centres = new DenseFeatures(this.x).select(centreIndices).dense();
   }
 
   async block(start: number, end: number): Promise<Matrix> {
     const d = this.x.cols;
-    const xb = new Matrix(end - start, d, this.x.astype('float64').data.subarray(start * d, end * d));
+    const xb = new Matrix(end - start, d, this.x.data.subarray(start * d, end * d));
     return l1LaplacianKernel(this.centres, xb, this.bandwidth);
   }
 

@@ -1,8 +1,8 @@
 import type { Backend } from '../linalg/backend';
-import { OptionError } from '../linalg/errors';
+import { OptionError, yieldToEventLoop } from '../core';
 import { Matrix } from '../linalg/matrix';
 import { Rng } from '../random';
-import { NystromKernels, choleskyWithJitter, throwIfAborted, yieldToEventLoop } from './nystrom';
+import { NystromKernels, choleskyWithJitter } from './nystrom';
 
 /**
  * Nystrom centres: m of the n training points, drawn without replacement and seeded.
@@ -42,8 +42,7 @@ export async function leverageScores(backend: Backend, pilot: NystromKernels, ri
   const { n, m } = pilot;
   const { factor: l } = await choleskyWithJitter(backend, await pilot.centreKernel(), 0, `the pilot centres' kernel matrix (${m} x ${m})`);
   const blockPhi = async (start: number, end: number) => {
-    throwIfAborted(signal);
-    await yieldToEventLoop();
+    await yieldToEventLoop(signal, 'the leverage scores');
     return backend.triangularSolve(l, await pilot.block(start, end), { inPlace: true });
   };
   const gram = new Matrix(m, m);

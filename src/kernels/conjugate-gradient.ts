@@ -1,4 +1,4 @@
-import { OptionError } from '../linalg/errors';
+import { OptionError } from '../core';
 import { Matrix } from '../linalg/matrix';
 
 /**

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { addToDiagonal, copyInto, meanDiagonal } from '../linalg/elementwise';
-import { NotSPDError, OptionError } from '../linalg/errors';
+import { NotSPDError, OptionError, throwIfAborted, yieldToEventLoop } from '../core';
 import { Matrix } from '../linalg/matrix';
 import { conjugateGradient } from './conjugate-gradient';
 
@@ -74,15 +74,6 @@ export interface NystromSolution {
 /** Jitter multiples of the mean diagonal tried when a Cholesky fails (as ridge-solve.ts, float64). */
 const JITTERS = [1e-10, 1e-8, 1e-6, 1e-4];
 
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Throws the signal's reason (an AbortError) when it has been aborted. */
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw signal.reason ?? new DOMException('the operation was aborted', 'AbortError');
-}
-
 /** Lower L with L L' = A + shift I (+ jitter I on failure, recorded), into a new matrix; A is untouched. */
 export async function choleskyWithJitter(
   backend: Backend,
@@ -132,7 +123,7 @@ async function solveDirect(backend: Backend, src: NystromKernels, y: Matrix, o: 
   const rhs = new Matrix(m, c);
   const total = blockCount(n, o.blockRows);
   for (let b = 0; b < total; b++) {
-    throwIfAborted(o.signal);
+    throwIfAborted(o.signal, 'the Nystrom solve');
     const start = b * o.blockRows;
     const end = Math.min(n, start + o.blockRows);
     const phiT = await src.block(start, end);
@@ -157,7 +148,7 @@ async function knmProduct(backend: Backend, src: NystromKernels, u: Matrix | nul
   const out = new Matrix(m, c);
   const total = blockCount(n, o.blockRows);
   for (let b = 0; b < total; b++) {
-    throwIfAborted(o.signal);
+    throwIfAborted(o.signal, 'the Nystrom solve');
     const start = b * o.blockRows;
     const end = Math.min(n, start + o.blockRows);
     let kt = kept?.[b];
@@ -201,7 +192,7 @@ async function solveFalkon(backend: Backend, src: NystromKernels, y: Matrix, o: 
     maxIterations,
     onIteration: async (it, residual) => {
       o.onProgress?.({ stage: 'cg', done: it, total: maxIterations, residual });
-      throwIfAborted(o.signal);
+      throwIfAborted(o.signal, 'the Nystrom solve');
       await yieldToEventLoop();
     },
   });
@@ -218,7 +209,7 @@ export async function solveNystrom(backend: Backend, src: NystromKernels, y: Mat
   if (!Number.isInteger(options.blockRows) || options.blockRows < 1) throw new OptionError(`Nystrom solve: blockRows must be a positive integer, got ${options.blockRows}`);
   if (options.method === 'cg' && !(options.ridge > 0)) throw new OptionError('Nystrom solve: the CG solver (Falkon) needs ridge > 0');
   const y64 = y.astype('float64');
-  throwIfAborted(options.signal);
+  throwIfAborted(options.signal, 'the Nystrom solve');
   if (options.method === 'direct') return solveDirect(backend, src, y64, options);
   if (options.method === 'cg') return solveFalkon(backend, src, y64, options);
   throw new OptionError(`Nystrom solve: method must be 'direct' or 'cg', got ${String(options.method)}`);

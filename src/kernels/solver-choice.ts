@@ -1,5 +1,4 @@
-import { AllocationPlan, checkAllocation, fits, formatBytes, largestFitting, memoryBudgetBytes } from '../core/memory';
-import { OptionError, checkOptions } from '../linalg/errors';
+import { MemoryError, OptionError, checkAllocation, checkOptions, memoryLimit } from '../core';
 import type { CentreSampling } from './centres';
 import type { NystromMethod } from './nystrom';
 
@@ -39,8 +38,47 @@ export const EXACT_TIME_LIMIT_SECONDS = 600;
 export const NYSTROM_MIN_SPEEDUP = 4;
 export const CG_ITERATIONS_ESTIMATE = 20;
 
-export interface SolverCost extends AllocationPlan {
+export interface SolverCost {
+  /** What is being sized, e.g. "Nystrom solve (n = 100000, m = 1000)". */
+  what: string;
+  bytes: number;
+  /** Elements of the largest single typed array. */
+  largestArray: number;
   flops: number;
+}
+
+/** V8's limit on one typed array (Node 20): 2^32 elements (`new Float64Array(2 ** 32 + 1)` throws). */
+export const MAX_TYPED_ARRAY_LENGTH = 2 ** 32;
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function fits(cost: SolverCost, budget: number): boolean {
+  return cost.bytes <= budget && cost.largestArray <= MAX_TYPED_ARRAY_LENGTH;
+}
+
+/** The largest size s in [1, upper] whose cost fits (0 if none), by bisection: costs grow with s. */
+export function largestFitting(costOf: (size: number) => SolverCost, upper: number, budget: number): number {
+  if (!fits(costOf(1), budget)) return 0;
+  let lo = 1;
+  let hi = Math.max(1, Math.floor(upper));
+  if (fits(costOf(hi), budget)) return hi;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(costOf(mid), budget)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Throws MemoryError (core's checkAllocation, plus V8's per-array limit) naming `largest`, the largest size that fits. */
+function refuse(cost: SolverCost, largest: string, budget: number): void {
+  if (cost.largestArray > MAX_TYPED_ARRAY_LENGTH) {
+    throw new MemoryError(`${cost.what} needs one array of ${cost.largestArray.toExponential(3)} elements, above V8's limit of 2^32 per typed array (about ${formatBytes(cost.bytes)} in all). The largest that fits: ${largest}`);
+  }
+  checkAllocation(cost.bytes, cost.what, `the largest that fits: ${largest}`);
+  if (cost.bytes > budget) throw new MemoryError(`${cost.what} needs about ${formatBytes(cost.bytes)}, more than the ${formatBytes(budget)} this machine can give. The largest that fits: ${largest}`);
 }
 
 export interface SolverPricing {
@@ -96,12 +134,13 @@ function nystromPlan(p: SolverPricing, o: NystromOptions, budget: number): NonNu
 }
 
 function refuseNystrom(p: SolverPricing, plan: ReturnType<typeof nystromPlan>, budget: number): void {
+  if (fits(plan.cost, budget)) return;
   const largest = largestFitting((m) => p.nystrom(m, plan.method, plan.keepBlocks), p.n, budget);
-  checkAllocation(plan.cost, largest > 0 ? `m <= ${largest.toLocaleString('en-US')} centres (nystrom.centres)` : 'none: even one centre does not fit', budget);
+  refuse(plan.cost, largest > 0 ? `m <= ${largest.toLocaleString('en-US')} centres (nystrom.centres)` : 'none: even one centre does not fit', budget);
 }
 
 export function chooseSolver(p: SolverPricing, requested: SolverName, o: NystromOptions = {}): SolverChoice {
-  const budget = memoryBudgetBytes();
+  const budget = memoryLimit();
   const exactCost = p.exact(p.n);
   const exactFits = fits(exactCost, budget);
   const exact = { bytes: exactCost.bytes, seconds: seconds(exactCost.flops), fits: exactFits };
@@ -109,7 +148,7 @@ export function chooseSolver(p: SolverPricing, requested: SolverName, o: Nystrom
   if (requested === 'exact') {
     if (!exactFits) {
       const largest = largestFitting(p.exact, p.n, budget);
-      checkAllocation(exactCost, `n <= ${largest.toLocaleString('en-US')} training points with the exact solver (or solver: 'nystrom')`, budget);
+      refuse(exactCost, `n <= ${largest.toLocaleString('en-US')} training points with the exact solver (or solver: 'nystrom')`, budget);
     }
     return { solver: 'exact', reason: `requested (exact: ${fmt(exact)})`, exact };
   }

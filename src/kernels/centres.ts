@@ -67,3 +67,25 @@ export async function leverageScores(backend: Backend, pilot: NystromKernels, ri
   }
   return scores;
 }
+
+/**
+ * The m centres for a fit: uniform, or by leverage scores estimated with a uniform pilot of m points (`sourceFor`
+ * builds the kernel blocks for a set of centres). Seeded.
+ */
+export async function chooseCentres(
+  backend: Backend,
+  n: number,
+  m: number,
+  sampling: CentreSampling,
+  seed: number,
+  sourceFor: (centres: Int32Array) => Promise<NystromKernels>,
+  ridge: number,
+  blockRows: number,
+  signal?: AbortSignal,
+): Promise<Int32Array> {
+  const rng = new Rng(seed);
+  const pilot = uniformCentres(n, m, rng);
+  if (sampling === 'uniform' || m === n) return pilot;
+  const scores = await leverageScores(backend, await sourceFor(pilot), ridge, blockRows, signal);
+  return weightedCentres(scores, m, rng);
+}

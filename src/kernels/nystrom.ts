@@ -155,6 +155,7 @@ async function knmProduct(backend: Backend, src: NystromKernels, u: Matrix | nul
     if (!kt) {
       kt = await src.block(start, end);
       if (kept) kept[b] = kt;
+      o.onProgress?.({ stage: 'blocks', done: b + 1, total });
     }
     const t = v ? rowRange(v, start, end).clone() : new Matrix(end - start, c);
     if (u) await backend.gemm(kt, u, { transA: true, beta: v ? 1 : 0, out: t });

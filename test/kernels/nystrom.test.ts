@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CancelledError, MemoryError } from '../../src/core';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { IDENTITY, productKernel } from '../../src/kernels/kernel';
 import { NystromMethod, solveNystrom } from '../../src/kernels/nystrom';
@@ -55,16 +56,61 @@ function mse(a: Matrix, b: Matrix): number {
 test('Nystrom with every training point a centre equals the exact solver to 1e-6 (n = 3000), direct and CG', async () => {
   const { x, y } = dataset(3000, 1);
   const test = dataset(500, 2);
-  const exact = await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: RIDGE }).fit(x, y);
+  const options = { kernel: 'laplace' as const, bandwidth: 3, ridge: RIDGE };
+  const exact = await new KernelRegressor({ ...options, solver: 'exact' }).fit(x, y);
+  assert.equal(exact.summary.solver, 'exact');
   const reference = await exact.predict(test.x);
-  const all = Int32Array.from({ length: 3000 }, (_, i) => i);
-  const direct = await nystromPredict(x, y, test.x, all, 'direct');
-  const directGap = relativeDifference(direct, reference);
-  assert.ok(directGap < 1e-6, `direct: relative difference ${directGap}`);
-  // Falkon's preconditioner is exact when C = X (B' H B = I): CG converges in a step or two.
-  const cg = await nystromPredict(x, y, test.x, all, 'cg', { tolerance: 1e-10 });
-  const cgGap = relativeDifference(cg, reference);
-  assert.ok(cgGap < 1e-6, `cg: relative difference ${cgGap}`);
+  for (const method of ['direct', 'cg'] as const) {
+    // Falkon's preconditioner is exact when C = X (B' H B = I): CG converges in a step or two.
+    const model = await new KernelRegressor({ ...options, solver: 'nystrom', nystrom: { centres: 3000, method, tolerance: 1e-10 } }).fit(x, y);
+    assert.equal(model.summary.solver, 'nystrom');
+    assert.equal(model.summary.method, method);
+    assert.match(model.summary.reason, /requested/);
+    const gap = relativeDifference(await model.predict(test.x), reference);
+    assert.ok(gap < 1e-6, `${method}: relative difference ${gap}`);
+  }
+});
+
+test('Nystrom with C = X equals the exact solver for the Gaussian and L1 Laplacian kernels, and with a diagonal M', async () => {
+  const { x, y } = dataset(400, 12);
+  const test = dataset(100, 13);
+  const cases = [{ kernel: 'gaussian' as const, bandwidth: 4 }, { kernel: 'l1-laplacian' as const, bandwidth: 6 }, { kernel: 'laplace' as const, bandwidth: 3, metric: [1, 2, 0.5, 1, 3] }];
+  for (const c of cases) {
+    const exact = await new KernelRegressor({ ...c, ridge: RIDGE, solver: 'exact' }).fit(x, y);
+    const nystrom = await new KernelRegressor({ ...c, ridge: RIDGE, solver: 'nystrom', nystrom: { centres: 400, method: 'direct' } }).fit(x, y);
+    const gap = relativeDifference(await nystrom.predict(test.x), await exact.predict(test.x));
+    assert.ok(gap < 1e-6, `${c.kernel}: relative difference ${gap}`);
+  }
+});
+
+test('the memory check refuses an oversize exact fit before any work, in under a second, naming the largest n', async () => {
+  const n = 120000;
+  const x = new Matrix(n, 2);
+  const y = new Float64Array(n);
+  const started = performance.now();
+  await assert.rejects(new KernelRegressor({ solver: 'exact' }).fit(x, y), (e: Error) => {
+    assert.ok(e instanceof MemoryError, `${e.name}: ${e.message}`);
+    assert.match(e.message, /exact solve \(n = 120000\)/);
+    assert.match(e.message, /largest that fits: n <= [\d,]+ training points/);
+    return true;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(seconds < 1, `refused after ${seconds} s`);
+});
+
+test("auto picks Nystrom when the exact solver does not fit, says why, reports progress and can be cancelled", async () => {
+  const { x, y } = dataset(70000, 14);
+  const progress: string[] = [];
+  const model = await new KernelRegressor({ bandwidth: 3, ridge: RIDGE, nystrom: { centres: 100, blockRows: 10000, method: 'direct' } }).fit(x, y, { onProgress: (p) => progress.push(`${p.stage} ${p.done}/${p.total}`) });
+  assert.equal(model.summary.solver, 'nystrom');
+  assert.match(model.summary.reason, /auto: the exact solver would not fit/);
+  assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7].map((b) => `blocks ${b}/7`));
+  const before = await model.predict(dataset(5, 15).x);
+  const controller = new AbortController();
+  const again = model.fit(dataset(70000, 16).x, y, { signal: controller.signal, onProgress: (p) => p.done === 2 && controller.abort() });
+  await assert.rejects(again, (e: Error) => e instanceof CancelledError);
+  const after = await model.predict(dataset(5, 15).x);
+  assert.deepEqual(after.data, before.data, 'a cancelled fit leaves the previous model');
 });
 
 test('CG (Falkon) converges to the direct Nystrom solve, with and without kept blocks', async () => {
@@ -73,7 +119,7 @@ test('CG (Falkon) converges to the direct Nystrom solve, with and without kept b
   const centres = uniformCentres(2000, 300, new Rng(5));
   const direct = await nystromPredict(x, y, test.x, centres, 'direct');
   const residuals: number[] = [];
-  const cg = await nystromPredict(x, y, test.x, centres, 'cg', { tolerance: 1e-10, onProgress: (p: { residual?: number }) => residuals.push(p.residual!) });
+  const cg = await nystromPredict(x, y, test.x, centres, 'cg', { tolerance: 1e-10, onProgress: (p: { stage: string; residual?: number }) => p.stage === 'cg' && residuals.push(p.residual!) });
   const kept = await nystromPredict(x, y, test.x, centres, 'cg', { tolerance: 1e-10, keepBlocks: true });
   assert.ok(relativeDifference(cg, direct) < 1e-7, `cg vs direct ${relativeDifference(cg, direct)}`);
   assert.ok(relativeDifference(kept, cg) < 1e-12, `kept blocks change the answer: ${relativeDifference(kept, cg)}`);

@@ -3,6 +3,9 @@ import { Matrix } from '../linalg/matrix';
 import { IDENTITY, Metric } from '../kernels/kernel';
 import { NystromMethod, NystromProgress, NystromSolution, solveNystrom } from '../kernels/nystrom';
 import { FeatureKernels } from '../kernels/nystrom-kernels';
+import { uniformCentres } from '../kernels/centres';
+import { deriveSeed } from '../core';
+import { Rng } from '../random';
 import { Engine, EngineSetup, kappaOf } from './engine';
 import { Features, stackFeatures } from './features';
 import type { FittedState } from './fitted';
@@ -31,6 +34,9 @@ export interface NystromEngineOptions {
   maxIterations?: number;
   signal?: AbortSignal;
   onProgress?: (p: NystromProgress) => void;
+  /** Training points scored for the train metrics (a fixed seeded subsample; all when n is smaller). */
+  trainSample: number;
+  seed: number;
 }
 
 interface Snapshot {
@@ -48,10 +54,21 @@ export class NystromEngine implements Engine {
   private kept?: Snapshot;
   private baselineSnapshot?: Snapshot;
   private readonly tracked: Features[];
+  /** Rows of X the train metrics are computed on, and those points. */
+  readonly trainRows: Int32Array;
+  private readonly trainPoints: Features;
 
   constructor(private readonly s: EngineSetup, private readonly x: Features, private readonly o: NystromEngineOptions) {
     this.alpha = new Matrix(o.centres.length, s.y.cols);
     this.tracked = s.tracked.map((t) => t.z!);
+    const n = x.rows;
+    this.trainRows = n <= o.trainSample ? Int32Array.from({ length: n }, (_, i) => i) : uniformCentres(n, o.trainSample, new Rng(deriveSeed(o.seed, 'nystrom train metrics')));
+    this.trainPoints = x.select(this.trainRows);
+  }
+
+  /** f_t on the fixed training subsample `trainRows` (the exact forms get K alpha = Y - lambda alpha free; this costs a block). */
+  async trainScores(): Promise<{ pred: Matrix; rows: Int32Array }> {
+    return { pred: await this.s.profile.time('train metrics', 0, () => this.scores(this.trainPoints)), rows: this.trainRows };
   }
 
   async solve(): Promise<number> {

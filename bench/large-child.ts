@@ -1,10 +1,9 @@
 /** One measurement of bench/large.bench.ts, run in its own process: `RESULT {json}` on stdout. */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { mnistTenClasses } from '../src/data/mnist';
+import { mnistAllImages } from '../src/experiments/feature-learning/mnist-all';
 import { DEFAULT_TEXT_CONFIG } from '../src/experiments/text/experiment';
 import { prepareCorrectData, type TextData } from '../src/experiments/text/data';
-import { KernelRegressor } from '../src/kernels/kernel-regressor';
 import { fitTemperature, meanNegativeLogLikelihood } from '../src/kernels/temperature';
 import { Matrix } from '../src/linalg/matrix';
 import { accuracy } from '../src/metrics/classification';
@@ -120,26 +119,12 @@ async function ngramRun(): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
 }
 
 async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
-  const split = mnistTenClasses({ train: 8000, test: 2000, seed: 0 });
-  const rows = (m: Matrix, from: number, to: number) => new Matrix(to - from, m.cols, m.data.slice(from * m.cols, to * m.cols));
-  const fitX = rows(split.train.x, 0, 7200);
-  const fitY = split.train.labels.slice(0, 7200);
-  const validation = { X: rows(split.train.x, 7200, 8000), Y: split.train.labels.slice(7200) };
   const nystrom = config.centres === undefined ? undefined : { centres: config.centres };
-  const started = performance.now();
-  let acc: number;
-  let detail: string;
-  if (config.iterations === 0) {
-    const model = await new KernelRegressor({ bandwidth: 10, ridge: RIDGE, solver: config.solver, nystrom }).fit(fitX, fitY, { validation });
-    acc = await model.score(split.test.x, split.test.labels);
-    detail = model.summary.solver === 'nystrom' ? `m = ${model.summary.centres} ${model.summary.method}` : 'exact';
-  } else {
-    const rfm = await rfmFor({ ...config, agopSampleSize: config.agopSampleSize ?? 2000 }, 10).fit(fitX, fitY, { validation });
-    acc = await rfm.score(split.test.x, split.test.labels);
-    const s = rfm.summary;
-    detail = `${s.solver?.solver === 'nystrom' ? `m = ${s.solver.nystrom!.centres} ${s.solver.nystrom!.method}` : `${s.form}, ${s.gradients}`}; |J| = ${s.agopSampleSize}; kept t = ${s.bestIteration}; per iteration ${rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s`;
-  }
-  return { ok: true, seconds: (performance.now() - started) / 1000, accuracy: acc, detail };
+  const model = config.iterations === 0 ? 'laplace' : 'rfm';
+  const r = await mnistAllImages({ models: [model], solver: config.solver, nystrom, iterations: config.iterations, agopSampleSize: config.agopSampleSize ?? 2000 });
+  const row = r.rows[0];
+  const detail = `${r.fit} fit + ${r.validation} validation / ${r.test} test; ${row.reason}${row.keptIteration === undefined ? '' : `; kept t = ${row.keptIteration}`}`;
+  return { ok: true, seconds: row.seconds, accuracy: row.testAccuracy, detail };
 }
 
 export async function runChild(config: ChildConfig): Promise<void> {

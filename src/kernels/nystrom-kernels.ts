@@ -1,7 +1,7 @@
 import type { Backend } from '../linalg/backend';
 import { diagonalInto } from '../linalg/elementwise';
 import { FloatArray, Matrix } from '../linalg/matrix';
-import { DenseFeatures, Features } from '../rfm/features';
+import { DenseFeatures, Features, OneHotFeatures } from '../rfm/features';
 import { l1LaplacianKernel } from './l1-laplacian';
 import { Metric, ProductKernel, forceTrainDiagonal, kernelFromGram } from './kernel';
 import type { NystromKernels } from './nystrom';
@@ -47,12 +47,29 @@ export class FeatureKernels implements NystromKernels {
 
   async block(start: number, end: number): Promise<Matrix> {
     const xb = this.x.select(this.rangeOf(start, end));
-    const gram = (await xb.crossProducts(this.centresM)).astype('float64');
+    const gram = this.sparseWeights() ? transpose(await this.products(xb)) : (await xb.crossProducts(this.centresM)).astype('float64');
     return kernelFromGram(this.backend, gram, this.centreNorms, this.norms.subarray(start, end), this.kernel, gram);
   }
 
+  /**
+   * With one-hot points and a diagonal (or no) M, Z M C' from the centres' column index (features.ts,
+   * weightedCrossProducts): an order of magnitude fewer operations than the gathers from the dense C M.
+   */
+  private sparseWeights(): boolean {
+    return this.x instanceof OneHotFeatures && this.metric.kind !== 'full';
+  }
+
+  /** Z M C' (z.rows x m), float64. */
+  private async products(z: Features): Promise<Matrix> {
+    if (this.sparseWeights() && z instanceof OneHotFeatures) {
+      const weights = this.metric.kind === 'diagonal' ? this.metric.diagonal : null;
+      return (this.centres as OneHotFeatures).weightedCrossProducts(z, weights, new Matrix(z.rows, this.m));
+    }
+    return (await this.centres.crossProducts(await z.times(this.metric))).astype('float64');
+  }
+
   async centreKernel(): Promise<Matrix> {
-    const gram = (await this.centres.crossProducts(this.centresM, { symmetric: true })).astype('float64');
+    const gram = this.sparseWeights() ? await this.products(this.centres) : (await this.centres.crossProducts(this.centresM, { symmetric: true })).astype('float64');
     const norms = diagonalInto(gram, new Float64Array(this.m));
     const k = await kernelFromGram(this.backend, gram, norms, norms, this.kernel, gram);
     forceTrainDiagonal(k);
@@ -65,9 +82,8 @@ export class FeatureKernels implements NystromKernels {
    */
   async cross(z: Features, weights = false): Promise<{ kernel: Matrix; weights?: Matrix }> {
     const z64 = z.astype('float64');
-    const zm = await z64.times(this.metric);
-    const zNorms = Float64Array.from(z64.rowDots(zm));
-    const gram = (await this.centres.crossProducts(zm)).astype('float64');
+    const zNorms = await squaredNorms(z64, this.metric, DEFAULT_NORM_BLOCK);
+    const gram = await this.products(z64);
     const w = weights ? new Matrix(gram.rows, gram.cols) : undefined;
     const kernel = await kernelFromGram(this.backend, gram, zNorms, this.centreNorms, this.kernel, gram, w);
     return { kernel, weights: w };
@@ -77,6 +93,19 @@ export class FeatureKernels implements NystromKernels {
   get centreSquaredNorms(): FloatArray {
     return this.centreNorms;
   }
+}
+
+const DEFAULT_NORM_BLOCK = 2048;
+
+function transpose(a: Matrix): Matrix {
+  const out = new Matrix(a.cols, a.rows);
+  const B = 64;
+  for (let ib = 0; ib < a.rows; ib += B) {
+    for (let jb = 0; jb < a.cols; jb += B) {
+      for (let i = ib; i < Math.min(ib + B, a.rows); i++) for (let j = jb; j < Math.min(jb + B, a.cols); j++) out.data[j * a.rows + i] = a.data[i * a.cols + j];
+    }
+  }
+  return out;
 }
 
 /** ||x_i||_M^2 for every row, a block of rows at a time (a one-hot X is densified one block at a time only). */

@@ -96,3 +96,18 @@ for (const c of CASES) {
     }
   });
 }
+
+test("one-hot Z diag(w) X' through X's column index equals the dense product (with and without weights, -1 codes)", async () => {
+  const r = new Rng(9);
+  const make = (n: number) => OneHotFeatures.fromCodes({ codes: Int32Array.from({ length: n * 4 }, () => r.int(4) - 1), width: 4, vocabulary: 3 });
+  const x = make(30);
+  const z = make(12);
+  const w = Float64Array.from({ length: 12 }, () => r.next());
+  const backend = await backendFor('float64');
+  for (const weights of [null, w]) {
+    const zw = z.dense().clone();
+    if (weights) for (let i = 0; i < zw.rows; i++) for (let k = 0; k < 12; k++) zw.data[i * 12 + k] *= weights[k];
+    const dense = await backend.gemm(zw, x.dense(), { transB: true });
+    assert.ok(matrixRelDiff(x.weightedCrossProducts(z, weights), dense) < 1e-15);
+  }
+});

@@ -9,7 +9,7 @@ import { Matrix } from '../src/linalg/matrix';
 import { accuracy } from '../src/metrics/classification';
 import { KneserNeyModel } from '../src/ngram/kneser-ney';
 import { chooseRfmSolver } from '../src/rfm/nystrom-setup';
-import { RFM } from '../src/rfm/rfm';
+import { RFM, type RFMEvent } from '../src/rfm/rfm';
 import { loadCorpus } from '../src/text/corpus';
 import { evaluateNextCharacter } from '../src/text/evaluate';
 import type { Windows } from '../src/text/windows';
@@ -83,7 +83,10 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   const size = data.vocab.size;
   const rfm = rfmFor(config, TEXT_BANDWIDTH);
   const started = performance.now();
-  await rfm.fit(oneHot(data.train, size), data.train.targets, { validation: { ...oneHot(data.validation, size), Y: data.validation.targets } });
+  const onEvent = (e: RFMEvent) => {
+    if (e.type === 'iteration') console.error(`    t = ${e.record.iteration}: ${e.record.seconds.toFixed(1)} s, validation accuracy ${e.record.validation?.accuracy?.toFixed(4)} (load ${load()})`);
+  };
+  await rfm.fit(oneHot(data.train, size), data.train.targets, { validation: { ...oneHot(data.validation, size), Y: data.validation.targets }, onEvent });
   const seconds = (performance.now() - started) / 1000;
   const classes = rfm.classes!;
   // Calibrated as the text models are: softmax(f / tau) over the whole vocabulary, tau fitted on validation.
@@ -92,7 +95,8 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   const test = widen(await rfm.predict(oneHot(data.test, size)), classes, size);
   const nll = meanNegativeLogLikelihood(test, data.test.targets, tau);
   const s = rfm.summary;
-  const detail = `${s.solver?.solver === 'nystrom' ? `m = ${s.solver.nystrom!.centres} ${s.solver.nystrom!.method}` : s.form}; kept t = ${s.bestIteration}; ${rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s`;
+  const steps = rfm.profile.summary().slice(0, 4).map((p) => `${p.step} ${p.seconds.toFixed(1)} s`).join(', ');
+  const detail = `${s.solver?.solver === 'nystrom' ? `m = ${s.solver.nystrom!.centres} ${s.solver.nystrom!.method}` : s.form}; kept t = ${s.bestIteration}; ${rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s; ${steps}`;
   return { ok: true, seconds, accuracy: accuracy(test, data.test.targets), bitsPerCharacter: nll / Math.LN2, detail };
 }
 

@@ -31,9 +31,10 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 /** Runs one configuration in a child process (its own peak memory) and returns its result line. */
 function inChild(config: ChildConfig): ChildResult {
-  const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), __filename, '--child', JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // The child's progress lines (stderr) show as they come; its result is the RESULT line on stdout.
+  const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), __filename, '--child', JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) return { ok: false, error: (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | '), seconds: 0, peakGiB: 0, load: load() };
+  if (!line) return { ok: false, error: `no result (exit ${r.status}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`, seconds: 0, peakGiB: 0, load: load() };
   return JSON.parse(line.slice(7)) as ChildResult;
 }
 

@@ -8,6 +8,11 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/** What checkAllocation lets through: the total, or the free memory plus what the OS can reclaim (free x 2). */
+export function memoryLimit(memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() }): number {
+  return Math.min(memory.total, 2 * memory.free);
+}
+
 /**
  * Memory guard for large dense allocations: before work that needs about `bytes` (an estimate, e.g. the cost
  * model's `memoryBytes`), throws a MemoryError naming the estimate, what it is for and `hint` (how to need less)
@@ -21,8 +26,7 @@ export function checkAllocation(
   memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() },
 ): void {
   if (!(bytes > CHECKED_ALLOCATION_BYTES)) return;
-  const limit = Math.min(memory.total, 2 * memory.free);
-  if (bytes <= limit) return;
+  if (bytes <= memoryLimit(memory)) return;
   throw new MemoryError(
     `${what} needs about ${gib(bytes)}, more than this machine can give ` +
       `(${gib(memory.free)} free of ${gib(memory.total)}): ${hint}`,

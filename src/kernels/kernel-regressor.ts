@@ -1,7 +1,6 @@
 import type { Backend } from '../linalg/backend';
-import { NotFittedError, OptionError, ShapeError } from '../core/errors';
+import { NotFittedError, NotSPDError, OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
-import { checkAllocation } from '../core/memory';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';
@@ -20,6 +19,9 @@ import {
   trainKernelBuffers,
 } from './kernel';
 import { l1LaplacianKernel } from './l1-laplacian';
+import type { NystromProgress } from './nystrom';
+import { exactKrrCost, fitNystromKrr, nystromKrrCost } from './nystrom-fit';
+import { DEFAULT_BLOCK_ROWS, NystromOptions, SolverChoice, SolverName, checkNystromOptions, checkSolverName, chooseSolver } from './solver-choice';
 import { ridgeSolve } from './ridge-solve';
 import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix, packBinary, unpackBinary } from './serialize';
 import {
@@ -52,6 +54,28 @@ export interface KernelRegressorOptions {
   task?: 'auto' | Task;
   /** A fixed M: d x d (full) or d values (diagonal); default the identity. Not for the L1 Laplacian. */
   metric?: MatrixLike | ArrayLike<number>;
+  /**
+   * 'exact' (K + lambda I)^-1 Y; 'nystrom' (nystrom.ts: m centres, f(z) = K(z, C) alpha); 'auto' (default): exact
+   * unless it would not fit in memory or would be too slow (solver-choice.ts). `summary` records the choice and why.
+   */
+  solver?: SolverName;
+  /** The Nystrom solver's settings (centres m, sampling, direct or CG, block rows). */
+  nystrom?: NystromOptions;
+  /** Seeds the Nystrom centres. Default 0. */
+  seed?: number;
+}
+
+/** What a fit did: the solver and why, and for Nystrom its centres and solve. */
+export interface KernelFitSummary {
+  solver: 'exact' | 'nystrom';
+  reason: string;
+  estimate: SolverChoice['exact'] & { nystrom?: SolverChoice['nystrom'] };
+  centres?: number;
+  method?: 'direct' | 'cg';
+  cgIterations?: number;
+  converged?: boolean;
+  jitter: number;
+  seconds: number;
 }
 
 export interface KernelFitEvent {
@@ -65,6 +89,19 @@ export interface KernelFitOptions {
   /** Held-out data to fit the softmax temperature on (classification). */
   validation?: { X: MatrixLike; Y: TargetLike };
   onEvent?: (event: KernelFitEvent) => void;
+  /** Nystrom: per block of K_nm and per CG iteration. */
+  onProgress?: (progress: NystromProgress) => void;
+  /** Cancels a Nystrom fit between blocks / CG iterations (CancelledError; the previous model stays). */
+  signal?: AbortSignal;
+}
+
+/** What a solver produces: the model's points (X, or the Nystrom centres), alpha, their norms. */
+interface FittedSolve {
+  x: Matrix;
+  alpha: Matrix;
+  norms: FloatArray;
+  jitter: number;
+  summary?: KernelFitSummary;
 }
 
 interface KernelRegressorState {
@@ -77,9 +114,10 @@ interface KernelRegressorState {
   temperature: number;
   temperatureSource: 'validation' | 'default (no validation data)';
   jitter: number;
+  summary?: KernelFitSummary;
 }
 
-const OPTION_KEYS = ['kernel', 'bandwidth', 'ridge', 'dtype', 'task', 'metric'] as const;
+const OPTION_KEYS = ['kernel', 'bandwidth', 'ridge', 'dtype', 'task', 'metric', 'solver', 'nystrom', 'seed'] as const;
 
 function parseMetric(metric: KernelRegressorOptions['metric'], dtype: DType): Metric {
   if (metric === undefined) return IDENTITY;
@@ -100,6 +138,9 @@ export class KernelRegressor {
   readonly ridge: number;
   readonly dtype: DType;
   readonly task: 'auto' | Task;
+  readonly solver: SolverName;
+  readonly nystrom?: NystromOptions;
+  readonly seed: number;
   private readonly metricOption: KernelRegressorOptions['metric'];
   private state?: KernelRegressorState;
 
@@ -115,11 +156,23 @@ export class KernelRegressor {
     if (options.metric !== undefined && this.kernel === 'l1-laplacian') throw new OptionError('KernelRegressor: the L1 Laplacian takes no metric M');
     this.metricOption = options.metric;
     parseMetric(this.metricOption, this.dtype);
+    this.solver = checkSolverName(options.solver ?? 'auto', 'KernelRegressor');
+    checkNystromOptions(options.nystrom, 'KernelRegressor');
+    this.nystrom = options.nystrom === undefined ? undefined : { ...options.nystrom };
+    this.seed = options.seed ?? 0;
+    if (!Number.isFinite(this.seed)) throw new OptionError(`KernelRegressor: seed must be a finite number, got ${String(this.seed)}`);
   }
 
   /** The hyperparameters, as given to the constructor (scikit-learn's get_params). */
   getParams(): KernelRegressorOptions {
-    return { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task, metric: this.metricOption };
+    return { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task, metric: this.metricOption, solver: this.solver, nystrom: this.nystrom, seed: this.seed };
+  }
+
+  /** The solver the last fit used and why (and the Nystrom solve's details). */
+  get summary(): KernelFitSummary {
+    const s = this.fitted().summary;
+    if (!s) throw new NotFittedError('this model was restored from a file without a fit summary');
+    return s;
   }
 
   get isFitted(): boolean {
@@ -150,7 +203,8 @@ export class KernelRegressor {
   }
 
   async fit(X: MatrixLike, Y: TargetLike, options: KernelFitOptions = {}): Promise<this> {
-    checkOptions('KernelRegressor.fit', options, ['validation', 'onEvent']);
+    checkOptions('KernelRegressor.fit', options, ['validation', 'onEvent', 'onProgress', 'signal']);
+    const started = performance.now();
     const x = copyFeatures(X, 'X', this.dtype);
     const task = resolveTask(this.task, Y);
     const classes = task === 'classification' ? sortedClasses(labelsOf(Y, 'Y'), options.validation ? labelsOf(options.validation.Y, 'validation Y') : []) : undefined;
@@ -160,9 +214,32 @@ export class KernelRegressor {
     const d = metric.kind === 'full' ? metric.matrix.rows : metric.kind === 'diagonal' ? metric.diagonal.length : x.cols;
     checkFeatureCount(x, d, 'X (the metric M)');
     const n = x.rows;
-    // K, its Cholesky factor and the kernel buffers: about three n x n matrices.
-    checkAllocation(3 * n * n * (this.dtype === 'float32' ? 4 : 8), `KernelRegressor.fit (n = ${n}, ${this.dtype})`, 'use fewer training points, float32, or an RFM/large-n solver');
+    const c = targets.y.cols;
+    const bytes = this.dtype === 'float32' ? 4 : 8;
+    // Priced before anything n x n is allocated: an oversize exact fit is refused here, with the largest n that fits.
+    const choice = chooseSolver(
+      { model: 'KernelRegressor', n, exact: (k) => exactKrrCost(k, d, c, bytes, metric.kind !== 'identity'), nystrom: nystromKrrCost(n, d, c, this.nystrom?.blockRows ?? DEFAULT_BLOCK_ROWS) },
+      this.solver,
+      this.nystrom,
+    );
+    const onJitter = (j: number, failure: NotSPDError) => options.onEvent?.({ type: 'jitter', jitter: j, size: n, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` });
     const backend = await backendFor(this.dtype);
+    const fitted = choice.solver === 'exact' ? await this.solveExact(backend, x, metric, targets.y, onJitter) : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
+    const state: KernelRegressorState = { ...fitted, metric, task, classes, temperature: 1, temperatureSource: 'default (no validation data)' };
+    if (task === 'classification' && options.validation) {
+      const v = encodeTargets(options.validation.Y, task, classes, 'validation Y');
+      const scores = await this.predictWith(state, options.validation.X);
+      checkRows(scores, v.y, 'validation X', 'validation Y');
+      state.temperature = fitTemperature(scores, v.labels!).temperature;
+      state.temperatureSource = 'validation';
+    }
+    state.summary = { ...state.summary!, reason: choice.reason, estimate: { ...choice.exact, nystrom: choice.nystrom }, seconds: (performance.now() - started) / 1000 };
+    this.state = state;
+    return this;
+  }
+
+  private async solveExact(backend: Backend, x: Matrix, metric: Metric, y: Matrix, onJitter: (j: number, f: NotSPDError) => void): Promise<FittedSolve> {
+    const n = x.rows;
     let kernel: Matrix;
     let norms: FloatArray;
     if (this.kernel === 'l1-laplacian') {
@@ -174,19 +251,33 @@ export class KernelRegressor {
       kernel = buffers.kernel;
       norms = buffers.norms;
     }
-    const alpha = new Matrix(n, targets.y.cols, this.dtype);
-    const { jitter } = await ridgeSolve(backend, kernel, this.ridge, targets.y.astype(this.dtype), { factor: new Matrix(n, n, this.dtype), alpha }, 'kernel matrix K(X, X)', (j, failure) =>
-      options.onEvent?.({ type: 'jitter', jitter: j, size: n, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
-    );
-    this.state = { x, alpha, norms, metric, task, classes, temperature: 1, temperatureSource: 'default (no validation data)', jitter };
-    if (task === 'classification' && options.validation) {
-      const v = this.encode(options.validation.Y, 'validation Y');
-      const scores = await this.predict(options.validation.X);
-      checkRows(scores, v.y, 'validation X', 'validation Y');
-      this.state.temperature = fitTemperature(scores, v.labels!).temperature;
-      this.state.temperatureSource = 'validation';
-    }
-    return this;
+    const alpha = new Matrix(n, y.cols, this.dtype);
+    const { jitter } = await ridgeSolve(backend, kernel, this.ridge, y.astype(this.dtype), { factor: new Matrix(n, n, this.dtype), alpha }, 'kernel matrix K(X, X)', onJitter);
+    // reason, estimate and seconds are filled in by fit.
+    return { x, alpha, norms, jitter, summary: { solver: 'exact', reason: '', estimate: { bytes: 0, seconds: 0, fits: true }, jitter, seconds: 0 } };
+  }
+
+  /** The Nystrom fit runs in float64 (nystrom.ts); the model keeps the centres, alpha and norms in this dtype. */
+  private async solveNystrom(x: Matrix, metric: Metric, y: Matrix, choice: SolverChoice, options: KernelFitOptions, onJitter: (j: number, f: NotSPDError) => void): Promise<FittedSolve> {
+    const metric64: Metric = metric.kind === 'identity' ? metric : metric.kind === 'diagonal' ? { kind: 'diagonal', diagonal: Float64Array.from(metric.diagonal) } : { kind: 'full', matrix: metric.matrix.astype('float64') };
+    const r = await fitNystromKrr(await backendFor('float64'), {
+      x,
+      y,
+      kernel: this.kernel,
+      bandwidth: this.bandwidth,
+      ridge: this.ridge,
+      metric: metric64,
+      plan: choice.nystrom!,
+      seed: this.seed,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      onJitter,
+    });
+    const sol = r.solution;
+    const summary: KernelFitSummary = { solver: 'nystrom', reason: choice.reason, estimate: choice.exact, centres: r.centres.rows, method: sol.method, jitter: sol.jitter, seconds: 0 };
+    if (sol.method === 'cg') Object.assign(summary, { cgIterations: sol.iterations, converged: sol.converged });
+    const norms = this.dtype === 'float32' ? Float32Array.from(r.norms) : r.norms;
+    return { x: r.centres.astype(this.dtype), alpha: sol.alpha.astype(this.dtype), norms, jitter: sol.jitter, summary };
   }
 
   private encode(y: TargetLike, name: string): EncodedTargets {
@@ -198,9 +289,12 @@ export class KernelRegressor {
     return backendFor(this.dtype);
   }
 
-  /** f(X) = K(X, X_train) alpha: n x c (for classification, one score column per class). */
+  /** f(X) = K(X, X_train) alpha (K(X, C) alpha for a Nystrom fit): n x c (for classification, one score column per class). */
   async predict(X: MatrixLike): Promise<Matrix> {
-    const s = this.fitted();
+    return this.predictWith(this.fitted(), X);
+  }
+
+  private async predictWith(s: KernelRegressorState, X: MatrixLike): Promise<Matrix> {
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
     const backend = await this.backend();
@@ -246,7 +340,7 @@ export class KernelRegressor {
     return {
       format: 'rfm-lab/kernel-regressor',
       version: 1,
-      params: { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task },
+      params: { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task, solver: this.solver, nystrom: this.nystrom, seed: this.seed },
       state: {
         x: encodeMatrix(s.x),
         alpha: encodeMatrix(s.alpha),
@@ -257,6 +351,7 @@ export class KernelRegressor {
         temperature: s.temperature,
         temperatureSource: s.temperatureSource,
         jitter: s.jitter,
+        summary: s.summary,
       },
     };
   }
@@ -293,6 +388,7 @@ export class KernelRegressor {
       temperature: st.temperature as number,
       temperatureSource: st.temperatureSource as KernelRegressorState['temperatureSource'],
       jitter: st.jitter as number,
+      summary: st.summary as KernelFitSummary | undefined,
     };
     return model;
   }

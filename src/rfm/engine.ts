@@ -26,6 +26,11 @@ export interface Engine {
   best(): () => Promise<FittedState>;
   /** Iteration 0: the plain kernel, M = I. */
   baseline(): FittedState;
+  /**
+   * Predictions on some training points for the train metrics, when they are not free (the Nystrom engine: its
+   * alpha is over the centres, so K alpha = Y - lambda alpha does not hold).
+   */
+  trainScores?(): Promise<{ pred: Matrix; rows: Int32Array }>;
 }
 
 /** Points whose predictions are tracked each iteration: their features (primal) or Gram rows and norms (dual). */

@@ -30,6 +30,16 @@ export interface Features {
   /** The dense matrix (for gradients and serialisation). */
   dense(): Matrix;
   astype(dtype: DType): Features;
+  /** The given rows, in that order, as new Features of the same kind (Nystrom centres and row blocks). */
+  select(rows: ArrayLike<number>): Features;
+}
+
+/** Checks row indices for select(). */
+function checkRowIndices(rows: ArrayLike<number>, n: number): void {
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ShapeError(`row index ${i} (entry ${r}) is outside 0 .. ${n - 1}`);
+  }
 }
 
 export class DenseFeatures implements Features {
@@ -75,6 +85,14 @@ export class DenseFeatures implements Features {
 
   dense(): Matrix {
     return this.x;
+  }
+
+  select(rows: ArrayLike<number>): DenseFeatures {
+    checkRowIndices(rows, this.rows);
+    const d = this.cols;
+    const out = new Matrix(rows.length, d, this.dtype);
+    for (let r = 0; r < rows.length; r++) out.data.set(this.x.data.subarray(rows[r] * d, (rows[r] + 1) * d), r * d);
+    return new DenseFeatures(out);
   }
 
   astype(dtype: DType): Features {
@@ -358,6 +376,41 @@ export class OneHotFeatures implements Features {
 
   dense(): Matrix {
     return this.times({ kind: 'identity' });
+  }
+
+  select(rows: ArrayLike<number>): OneHotFeatures {
+    checkRowIndices(rows, this.rows);
+    const offsets = new Int32Array(rows.length + 1);
+    for (let r = 0; r < rows.length; r++) offsets[r + 1] = offsets[r] + this.offsets[rows[r] + 1] - this.offsets[rows[r]];
+    const columns = new Int32Array(offsets[rows.length]);
+    for (let r = 0; r < rows.length; r++) columns.set(this.columns.subarray(this.offsets[rows[r]], this.offsets[rows[r] + 1]), offsets[r]);
+    return new OneHotFeatures(rows.length, this.cols, this.dtype, this.oneHotWidth, offsets, columns);
+  }
+
+  /**
+   * Z diag(w) X' (z.rows x rows) for a one-hot Z with X's width and vocabulary (w: one weight per column, null for
+   * all ones: then Z X'), through X's column index: row j adds w_k to the entries of the rows of X with a 1 in each
+   * column k where z_j has its 1s. For English text that is ~0.07 rows w adds per row of Z instead of the rows w
+   * gathers of crossProducts with a dense Z M (the Nystrom kernel blocks, kernels/nystrom-kernels.ts).
+   */
+  weightedCrossProducts(z: OneHotFeatures, weights: ArrayLike<number> | null, out?: Matrix): Matrix {
+    if (z.cols !== this.cols) throw new ShapeError(`Z diag(w) X': Z has ${z.cols} columns, X has ${this.cols}`);
+    if (weights !== null && weights.length !== this.cols) throw new ShapeError(`Z diag(w) X': ${weights.length} weights for ${this.cols} columns`);
+    const n = this.rows;
+    const res = out ?? new Matrix(z.rows, n, this.dtype);
+    assertShape(res, z.rows, n, "Z diag(w) X' output");
+    const g = res.data;
+    g.fill(0);
+    const index = this.columnIndex();
+    for (let j = 0; j < z.rows; j++) {
+      const gj = j * n;
+      for (let q = z.offsets[j]; q < z.offsets[j + 1]; q++) {
+        const k = z.columns[q];
+        const wk = weights === null ? 1 : weights[k];
+        for (let x = index.offsets[k], end = index.offsets[k + 1]; x < end; x++) g[gj + index.rows[x]] += wk;
+      }
+    }
+    return res;
   }
 
   /** For each column, the rows with a 1 there, ascending. */

@@ -1,6 +1,7 @@
 import type { DType } from '../linalg/matrix';
 import type { Task } from '../kernels/targets';
 import type { FormChoice, Form, GradientPath } from './cost-model';
+import type { SolverChoice } from '../kernels/solver-choice';
 
 /** What a fit records per iteration and overall, and how it compares iterations (docs/rfm-math.md section 3). */
 
@@ -21,6 +22,8 @@ export interface IterationRecord {
   seconds: number;
   /** Jitter added to the ridge so that Cholesky succeeded (0 when none was needed). */
   jitter: number;
+  /** Nystrom solver: CG iterations of this iteration's solve (absent for the direct solve and the exact forms). */
+  cgIterations?: number;
   /** On the training points: K alpha = Y - (ridge + jitter) alpha, at no extra cost. */
   train: Metrics;
   validation: Metrics | null;
@@ -29,6 +32,11 @@ export interface IterationRecord {
 }
 
 export interface FitSummary {
+  /**
+   * Exact forms or the Nystrom iteration, and why (solver-choice.ts): the estimates of both, and for Nystrom the
+   * centres m, their sampling, direct or CG. Absent in models saved before the Nystrom solver existed.
+   */
+  solver?: SolverChoice;
   form: Form;
   dtype: DType;
   requestedDtype: DType;

@@ -12,6 +12,8 @@ import { EncodedTargets, Task, TargetLike, encodeTargets } from '../kernels/targ
 import { accuracy, argmaxRows } from '../metrics/classification';
 import { meanSquaredError, r2Score } from '../metrics/regression';
 import { fitTemperature, softmaxRows } from '../kernels/temperature';
+import type { NystromProgress } from '../kernels/nystrom';
+import { NystromOptions, SolverName, checkNystromOptions, checkSolverName } from '../kernels/solver-choice';
 import { Form, FormChoice, Normalization } from './cost-model';
 import { FittedState, materializeMetric, predictDual, predictPrimal } from './fitted';
 import { FitSummary, IterationRecord } from './history';
@@ -25,8 +27,9 @@ import {
   parseFitInputs,
   toFeatures,
 } from './inputs';
+import { NystromEngine } from './nystrom-engine';
 import { Profile } from './profile';
-import { KeptIteration, scoreTracked, trainMetrics } from './selection';
+import { KeptIteration, scoreTracked, trainMetrics, trainMetricsOn } from './selection';
 import { decodeRFM, encodeRFM } from './serialize';
 import { EngineRun, EngineSettings, startEngine } from './setup';
 import { KeptState, PendingState, RFMState, ReadyState, TemperatureSource } from './state';
@@ -81,6 +84,14 @@ export interface RFMOptions {
   seed?: number;
   /** 'auto': classification when Y is a 1-D array of integer labels. */
   task?: 'auto' | Task;
+  /**
+   * 'exact' (the forms above); 'nystrom': kernel ridge regression on m centres each iteration and the AGOP of that
+   * predictor on a seeded subsample of agopSampleSize points (default 2000), nystrom-engine.ts; 'auto' (default):
+   * exact unless it would not fit in memory or would be too slow. `summary.solver` records the choice and why.
+   */
+  solver?: SolverName;
+  /** The Nystrom solver's settings (centres m, sampling, direct or CG, block rows). */
+  nystrom?: NystromOptions;
   onIteration?: (record: IterationRecord, model: RFM) => void;
 }
 
@@ -104,8 +115,13 @@ export interface RFMFitOptions {
   validationScore?: (scores: Matrix, targets: EncodedTargets) => number;
   onIteration?: (record: IterationRecord, model: RFM) => void;
   onEvent?: (event: RFMEvent) => void;
-  /** Checked between iterations: aborting it ends the fit with a CancelledError and leaves the model as it was. */
+  /**
+   * Checked between iterations (and, with the Nystrom solver, between blocks and CG iterations): aborting it ends
+   * the fit with a CancelledError and leaves the model as it was.
+   */
   signal?: AbortSignal;
+  /** Nystrom solver: progress per block of K_nm and per CG iteration. */
+  onProgress?: (progress: NystromProgress) => void;
 }
 
 const OPTION_KEYS = [
@@ -123,10 +139,12 @@ const OPTION_KEYS = [
   'dtype',
   'seed',
   'task',
+  'solver',
+  'nystrom',
   'onIteration',
 ] as const;
 
-const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal'] as const;
+const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal', 'onProgress'] as const;
 
 export class RFM {
   readonly kernel: 'laplace' | 'gaussian';
@@ -143,6 +161,8 @@ export class RFM {
   readonly dtype: DType;
   readonly seed: number;
   readonly task: 'auto' | Task;
+  readonly solver: SolverName;
+  readonly nystrom?: NystromOptions;
   readonly onIteration?: (record: IterationRecord, model: RFM) => void;
   private state?: RFMState;
   private pendingBest?: Promise<ReadyState>;
@@ -182,6 +202,12 @@ export class RFM {
     this.task = oneOf('RFM: task', options.task ?? 'auto', ['auto', 'regression', 'classification'] as const);
     if (this.diagonal && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: a diagonal M needs the primal form, not '${this.form}'`);
     if (this.normalization === 'max' && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: max-normalisation needs the primal form, not '${this.form}'`);
+    this.solver = checkSolverName(options.solver ?? 'auto', 'RFM');
+    checkNystromOptions(options.nystrom, 'RFM');
+    this.nystrom = options.nystrom === undefined ? undefined : { ...options.nystrom };
+    if (this.solver === 'nystrom' && (this.form === 'dual' || this.form === 'dual-q')) {
+      throw new OptionError(`RFM: the Nystrom iteration is a primal form (M is d x d): form '${this.form}' cannot be combined with solver 'nystrom'`);
+    }
     this.onIteration = options.onIteration;
   }
 
@@ -202,6 +228,8 @@ export class RFM {
       dtype: this.dtype,
       seed: this.seed,
       task: this.task,
+      solver: this.solver,
+      nystrom: this.nystrom,
     };
   }
 
@@ -252,7 +280,7 @@ export class RFM {
     this.checkFitOptions(inputs, options);
     const run = await startEngine(
       inputs,
-      this.engineSettings(),
+      { ...this.engineSettings(), signal: options.signal, onProgress: options.onProgress },
       (iteration, jitter, failure) =>
         options.onEvent?.({ type: 'jitter', iteration, jitter, size: inputs.n, message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}` }),
       (choice) => options.onEvent?.({ type: 'form', choice }),
@@ -279,7 +307,7 @@ export class RFM {
 
   private engineSettings(): EngineSettings {
     const { ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed } = this;
-    return { kernel: this.productKernel(), ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed };
+    return { kernel: this.productKernel(), ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed, solver: this.solver, nystrom: this.nystrom };
   }
 
   private checkFitOptions(inputs: FitInputs, options: RFMFitOptions): void {
@@ -307,7 +335,8 @@ export class RFM {
     run.iteration.current = t;
     const t0 = performance.now();
     const jitter = await engine.solve();
-    const train = trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
+    // The exact forms' training predictions are free (K alpha = Y - lambda alpha); the Nystrom engine scores a subsample.
+    const train = engine.trainScores ? trainMetricsOn(inputs.targets, await engine.trainScores()) : trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
     const scores =
       inputs.trackedRows > 0
         ? scoreTracked((await engine.predict(0)).astype('float64'), inputs, options.validationScore, t)
@@ -321,6 +350,7 @@ export class RFM {
       dtype: run.dtype,
       seconds: (performance.now() - t0) / 1000,
       jitter,
+      ...(engine instanceof NystromEngine && engine.lastSolution?.iterations !== undefined ? { cgIterations: engine.lastSolution.iterations } : {}),
       train,
       validation: scores.validation,
       test: scores.test,
@@ -346,6 +376,7 @@ export class RFM {
     }
     const { choice } = run;
     const summary: FitSummary = {
+      solver: run.solver,
       form: choice.form,
       dtype: run.dtype,
       requestedDtype: this.dtype,

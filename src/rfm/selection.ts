@@ -58,6 +58,16 @@ export function trainMetrics(targets: EncodedTargets, alpha: Matrix, shift: numb
   return metricsOf(pred, targets);
 }
 
+/** Train metrics from predictions on a subsample of the training points (the Nystrom engine's). */
+export function trainMetricsOn(targets: EncodedTargets, scored: { pred: Matrix; rows: Int32Array }): Metrics {
+  const { pred, rows } = scored;
+  const c = targets.y.cols;
+  const y = new Matrix(rows.length, c);
+  for (let r = 0; r < rows.length; r++) y.data.set(targets.y.data.subarray(rows[r] * c, (rows[r] + 1) * c), r * c);
+  const labels = targets.labels ? Int32Array.from(rows, (i) => targets.labels![i]) : undefined;
+  return metricsOf(pred.astype('float64'), { ...targets, y, labels } as EncodedTargets);
+}
+
 /** Splits the stacked predictions of the tracked sets and scores each (validation first, then test). */
 export function scoreTracked(
   pred: Matrix,

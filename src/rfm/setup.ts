@@ -1,5 +1,6 @@
 import { NotSPDError } from '../core/errors';
-import { checkAllocation } from '../core/memory';
+import type { NystromProgress } from '../kernels/nystrom';
+import { NystromOptions, SolverChoice, SolverName } from '../kernels/solver-choice';
 import { DType, FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
@@ -10,6 +11,7 @@ import { DualQEngine } from './dual-q';
 import { Engine, EngineSetup, TrackedPoints, flopsOf } from './engine';
 import { Features, stackFeatures } from './features';
 import type { FitInputs } from './inputs';
+import { NYSTROM_AGOP_SAMPLE, chooseRfmSolver, startNystromEngine } from './nystrom-setup';
 import { PrimalEngine } from './primal';
 import { Profile } from './profile';
 
@@ -30,6 +32,10 @@ export interface EngineSettings {
   form: 'auto' | Form;
   dtype: DType;
   seed: number;
+  solver: SolverName;
+  nystrom: NystromOptions | undefined;
+  signal?: AbortSignal;
+  onProgress?: (p: NystromProgress) => void;
 }
 
 export interface EngineRun {
@@ -41,6 +47,8 @@ export interface EngineRun {
   sample: number;
   /** The iteration the engine is on (for the jitter events, which the engine raises inside solve). */
   iteration: { current: number };
+  /** Exact or Nystrom, and why. */
+  solver: SolverChoice;
 }
 
 export async function startEngine(
@@ -50,33 +58,26 @@ export async function startEngine(
   onChoice: (choice: FormChoice) => void,
 ): Promise<EngineRun> {
   const { train, n, c, tracked, trackedRows } = inputs;
-  const sample = Math.min(s.agopSampleSize ?? n, n);
   const x64 = train.kind === 'points' ? train.x : undefined;
-  const choice = chooseForm(
-    {
-      n,
-      d: train.features,
-      c,
-      sample,
-      tracked: trackedRows,
-      iterations: s.iterations,
-      dtype: s.dtype,
-      diagonal: s.diagonal,
-      normalization: s.normalization,
-      gramOnly: train.kind === 'gram',
-      oneHotWidth: x64?.oneHotWidth,
-    },
-    s.form,
-  );
+  const costInput = {
+    n,
+    d: train.features,
+    c,
+    sample: Math.min(s.agopSampleSize ?? n, n),
+    tracked: trackedRows,
+    iterations: s.iterations,
+    dtype: s.dtype,
+    diagonal: s.diagonal,
+    normalization: s.normalization,
+    gramOnly: train.kind === 'gram',
+    oneHotWidth: x64?.oneHotWidth,
+  };
+  // Exact or Nystrom, priced before any allocation: what does not fit is refused here (MemoryError).
+  const solver = chooseRfmSolver({ ...costInput, sample: Math.min(s.agopSampleSize ?? NYSTROM_AGOP_SAMPLE, n) }, s.form, s.solver, s.nystrom);
+  const nystrom = solver.solver === 'nystrom';
+  const sample = nystrom ? Math.min(s.agopSampleSize ?? NYSTROM_AGOP_SAMPLE, n) : costInput.sample;
+  const choice = nystrom ? nystromFormChoice(solver) : chooseForm(costInput, s.form);
   onChoice(choice);
-  const cost = choice.candidates.find((k) => k.form === choice.form && k.dtype === choice.dtype && !k.excluded);
-  if (cost) {
-    checkAllocation(
-      cost.memoryBytes,
-      `RFM.fit (${choice.form} form, ${choice.dtype}, n = ${n})`,
-      'use fewer training points, agopSampleSize, float32, or a large-n solver',
-    );
-  }
   const dtype = choice.dtype;
   const profile = new Profile();
   const rng = new Rng(s.seed);
@@ -102,7 +103,11 @@ export async function startEngine(
   // Validation and test points are stacked into one block: one pair of products per iteration instead of two.
   const trackedFeatures = (): Features => stackFeatures(tracked.map((t) => t.z as Features)).astype(dtype);
   let engine: Engine;
-  if (choice.form === 'primal') {
+  if (nystrom) {
+    const input = { setup, x: x64 as Features, inputs, plan: solver.nystrom!, kernel: s.kernel, ridge: s.ridge, seed: s.seed, signal: s.signal, onProgress: s.onProgress };
+    if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
+    engine = await startNystromEngine(setup.backend, input);
+  } else if (choice.form === 'primal') {
     if (train.kind !== 'points') throw new Error('internal: the cost model gave a Gram fit the primal form'); // an invariant, not a user error
     if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
     engine = new PrimalEngine(setup, train.x.astype(dtype));
@@ -118,7 +123,12 @@ export async function startEngine(
     const data = { x: x64, gram: gramRun.dtype === 'float64' ? gramRun : gram64 };
     engine = choice.form === 'dual-q' ? new DualQEngine(setup, gramRun, data) : new DualSEngine(setup, gramRun, data);
   }
-  return { engine, choice, dtype, profile, sample, iteration };
+  return { engine, choice, dtype, profile, sample, iteration, solver };
+}
+
+/** The Nystrom iteration is a primal form in float64 (M is d x d; nystrom-engine.ts). */
+function nystromFormChoice(solver: SolverChoice): FormChoice {
+  return { form: 'primal', dtype: 'float64', gradients: 'hadamard-congruence', reason: `Nystrom iteration (${solver.reason})`, candidates: [] };
 }
 
 /** The tracked points of a dual form: their cross products with the training points and their squared norms. */

@@ -46,7 +46,7 @@ export interface KernelRegressorOptions {
   /** lambda; default 1e-3 (the study's). */
   ridge?: number;
   dtype?: DType;
-  /** 'auto': classification when the targets are a 1-D array of integer labels. */
+  /** 'auto': classification when Y is an Int32Array of labels, regression otherwise (docs/reliability.md). */
   task?: 'auto' | Task;
   /** A fixed M: d x d (full) or d values (diagonal); default the identity. Not for the L1 Laplacian. */
   metric?: MatrixLike | ArrayLike<number>;

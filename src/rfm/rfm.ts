@@ -70,7 +70,7 @@ export interface RFMOptions {
   /** float64 by default; float32 runs the primal and Q forms in float32 (the explicit S always runs in float64). */
   dtype?: DType;
   seed?: number;
-  /** 'auto': classification when Y is a 1-D array of integer labels. */
+  /** 'auto': classification when Y is an Int32Array of labels, regression otherwise (docs/reliability.md). */
   task?: 'auto' | Task;
   onIteration?: (record: IterationRecord, model: RFM) => void;
 }

@@ -76,3 +76,6 @@ export class EigenConvergenceError extends LinAlgError {
     );
   }
 }
+
+/** A second `fit` on a model whose fit is still running (the first would otherwise overwrite the second's result). */
+export class ConcurrentFitError extends RfmLabError {}

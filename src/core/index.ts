@@ -5,3 +5,4 @@ export * from './async';
 export * from './timer';
 export * from './seed';
 export * from './memory';
+export * from './fit-guard';

@@ -1,5 +1,5 @@
 import type { Backend } from '../linalg/backend';
-import { checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
+import { FitGuard, checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';
@@ -100,6 +100,7 @@ export class KernelRegressor {
   readonly task: 'auto' | Task;
   private readonly metricOption: KernelRegressorOptions['metric'];
   private state?: KernelRegressorState;
+  private readonly fitGuard = new FitGuard();
 
   constructor(options: KernelRegressorOptions = {}) {
     checkOptions('KernelRegressor', options, OPTION_KEYS);
@@ -147,7 +148,18 @@ export class KernelRegressor {
     return this.state;
   }
 
-  async fit(X: MatrixLike, Y: TargetLike, options: KernelFitOptions = {}): Promise<this> {
+  /**
+   * Fits alpha (and the temperature, for classification with validation data). Atomic (docs/reliability.md): the
+   * model changes only when the whole fit succeeds, and a second fit while one runs is rejected.
+   */
+  fit(X: MatrixLike, Y: TargetLike, options: KernelFitOptions = {}): Promise<this> {
+    return this.fitGuard.run('KernelRegressor.fit', async () => {
+      this.state = await this.fitState(X, Y, options);
+      return this;
+    });
+  }
+
+  private async fitState(X: MatrixLike, Y: TargetLike, options: KernelFitOptions): Promise<KernelRegressorState> {
     checkOptions('KernelRegressor.fit', options, ['validation', 'onEvent']);
     const x = copyFeatures(X, 'X', this.dtype);
     const task = resolveTask(this.task, Y);
@@ -176,15 +188,15 @@ export class KernelRegressor {
     const { jitter } = await ridgeSolve(backend, kernel, this.ridge, targets.y.astype(this.dtype), { factor: new Matrix(n, n, this.dtype), alpha }, 'kernel matrix K(X, X)', (j, failure) =>
       options.onEvent?.({ type: 'jitter', jitter: j, size: n, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
     );
-    this.state = { x, alpha, norms, metric, task, classes, temperature: 1, temperatureSource: 'default (no validation data)', jitter };
+    const state: KernelRegressorState = { x, alpha, norms, metric, task, classes, temperature: 1, temperatureSource: 'default (no validation data)', jitter };
     if (task === 'classification' && options.validation) {
-      const v = this.encode(options.validation.Y, 'validation Y');
-      const scores = await this.predict(options.validation.X);
+      const v = encodeTargets(options.validation.Y, task, classes, 'validation Y');
+      const scores = await this.scoresOf(state, options.validation.X);
       checkRows(scores, v.y, 'validation X', 'validation Y');
-      this.state.temperature = fitTemperature(scores, v.labels!).temperature;
-      this.state.temperatureSource = 'validation';
+      state.temperature = fitTemperature(scores, v.labels!).temperature;
+      state.temperatureSource = 'validation';
     }
-    return this;
+    return state;
   }
 
   private encode(y: TargetLike, name: string): EncodedTargets {
@@ -198,7 +210,10 @@ export class KernelRegressor {
 
   /** f(X) = K(X, X_train) alpha: n x c (for classification, one score column per class). */
   async predict(X: MatrixLike): Promise<Matrix> {
-    const s = this.fitted();
+    return this.scoresOf(this.fitted(), X);
+  }
+
+  private async scoresOf(s: KernelRegressorState, X: MatrixLike): Promise<Matrix> {
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
     const backend = await this.backend();

@@ -1,4 +1,4 @@
-import { NotFittedError, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
+import { FitGuard, NotFittedError, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';
@@ -142,6 +142,7 @@ export class RFM {
   readonly onIteration?: (record: IterationRecord, model: RFM) => void;
   private state?: RFMState;
   private pendingBest?: Promise<ReadyState>;
+  private readonly fitGuard = new FitGuard();
 
   constructor(options: RFMOptions = {}) {
     checkOptions('RFM', options, OPTION_KEYS);
@@ -232,9 +233,14 @@ export class RFM {
 
   /**
    * Fits iterations t = 0..T (fewer with early stopping) and keeps the best. The model changes only when the fit
-   * completes: an error or a cancelled `signal` leaves the previous fit (or none) in place.
+   * completes: an error or a cancelled `signal` leaves the previous fit (or none) in place. A second fit while one
+   * runs is rejected with a ConcurrentFitError (docs/reliability.md).
    */
-  async fit(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions = {}): Promise<this> {
+  fit(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions = {}): Promise<this> {
+    return this.fitGuard.run('RFM.fit', () => this.fitOnce(X, Y, options));
+  }
+
+  private async fitOnce(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions): Promise<this> {
     checkOptions('RFM.fit', options, FIT_OPTION_KEYS);
     throwIfAborted(options.signal, 'RFM.fit');
     const timer = new StageTimer();

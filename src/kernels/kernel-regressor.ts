@@ -1,5 +1,5 @@
 import type { Backend } from '../linalg/backend';
-import { FitGuard, checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
+import { DataError, FitGuard, checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';
@@ -18,6 +18,7 @@ import {
   trainKernelBuffers,
 } from './kernel';
 import { l1LaplacianKernel } from './l1-laplacian';
+import { checkPositiveSemidefinite, dataScaleMessage, kernelProblem, largestMagnitude } from './kernel-checks';
 import { ridgeSolve } from './ridge-solve';
 import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix, packBinary, unpackBinary } from './serialize';
 import {
@@ -52,12 +53,10 @@ export interface KernelRegressorOptions {
   metric?: MatrixLike | ArrayLike<number>;
 }
 
-export interface KernelFitEvent {
-  type: 'jitter';
-  jitter: number;
-  size: number;
-  message: string;
-}
+export type KernelFitEvent =
+  | { type: 'jitter'; jitter: number; size: number; message: string }
+  /** The data's scale against the bandwidth makes K(X, X) = I (docs/reliability.md); the fit goes on. */
+  | { type: 'warning'; message: string };
 
 export interface KernelFitOptions {
   /** Held-out data to fit the softmax temperature on (classification). */
@@ -85,10 +84,17 @@ function parseMetric(metric: KernelRegressorOptions['metric'], dtype: DType): Me
     const m = toMatrix(metric as MatrixLike, 'metric', dtype);
     if (m.rows !== m.cols) throw new ShapeError(`metric must be square (d x d), got ${m.rows} x ${m.cols}`);
     assertFinite(m, 'metric');
+    // Necessary for positive semi-definiteness; the full check (a Cholesky) runs in fit.
+    for (let i = 0; i < m.rows; i++) {
+      const v = m.data[i * m.cols + i];
+      if (v < 0) throw new DataError(`metric M is not positive semi-definite: its diagonal entry ${i} is ${v} < 0`);
+    }
     return { kind: 'full', matrix: m.clone() };
   }
   const diag = Float64Array.from(metric as ArrayLike<number>);
   assertFinite(diag, 'metric');
+  const negative = diag.findIndex((v) => v < 0);
+  if (negative >= 0) throw new DataError(`a diagonal metric M must be >= 0: entry ${negative} is ${diag[negative]}`);
   return { kind: 'diagonal', diagonal: dtype === 'float32' ? Float32Array.from(diag) : diag };
 }
 
@@ -173,6 +179,7 @@ export class KernelRegressor {
     // K, its Cholesky factor and the kernel buffers: about three n x n matrices.
     checkAllocation(3 * n * n * (this.dtype === 'float32' ? 4 : 8), `KernelRegressor.fit (n = ${n}, ${this.dtype})`, 'use fewer training points, float32, or an RFM/large-n solver');
     const backend = await backendFor(this.dtype);
+    if (metric.kind === 'full') await checkPositiveSemidefinite(await backendFor('float64'), metric.matrix, 'KernelRegressor: metric M');
     let kernel: Matrix;
     let norms: FloatArray;
     if (this.kernel === 'l1-laplacian') {
@@ -184,6 +191,7 @@ export class KernelRegressor {
       kernel = buffers.kernel;
       norms = buffers.norms;
     }
+    this.checkKernel(kernel, x, options);
     const alpha = new Matrix(n, targets.y.cols, this.dtype);
     const { jitter } = await ridgeSolve(backend, kernel, this.ridge, targets.y.astype(this.dtype), { factor: new Matrix(n, n, this.dtype), alpha }, 'kernel matrix K(X, X)', (j, failure) =>
       options.onEvent?.({ type: 'jitter', jitter: j, size: n, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
@@ -197,6 +205,15 @@ export class KernelRegressor {
       state.temperatureSource = 'validation';
     }
     return state;
+  }
+
+  /** The data's scale against the bandwidth (kernel-checks.ts): NaN or all-ones K is an error, K = I a warning. */
+  private checkKernel(kernel: Matrix, x: Matrix, options: KernelFitOptions): void {
+    const problem = kernelProblem(kernel);
+    if (problem === undefined) return;
+    const message = dataScaleMessage(problem, this.bandwidth, 'KernelRegressor.fit', largestMagnitude(x.data));
+    if (problem !== 'identity') throw new DataError(message);
+    options.onEvent?.({ type: 'warning', message });
   }
 
   private encode(y: TargetLike, name: string): EncodedTargets {

@@ -23,6 +23,8 @@ import {
   toFeatures,
 } from './inputs';
 import { Profile } from './profile';
+import { DegenerateIteration, engineChecks, unlessDegenerate } from './degeneracy';
+import { checkPositiveSemidefinite, largestMagnitude } from '../kernels/kernel-checks';
 import { KeptIteration, scoreTracked, trainMetrics } from './selection';
 import { decodeRFM, encodeRFM } from './serialize';
 import { EngineRun, EngineSettings, startEngine } from './setup';
@@ -79,6 +81,10 @@ export type RFMEvent =
   | { type: 'form'; choice: FormChoice }
   | { type: 'jitter'; iteration: number; jitter: number; size: number; message: string }
   | { type: 'iteration'; record: IterationRecord }
+  /** The data's scale makes K(X, X) = I at iteration 0 (docs/reliability.md); the fit goes on. */
+  | { type: 'warning'; iteration: number; message: string }
+  /** The AGOP collapsed (all-zero or non-finite M) at `iteration`: the fit stopped and kept `kept`. */
+  | { type: 'degenerate'; iteration: number; kept: number; message: string }
   | { type: 'done'; summary: FitSummary };
 
 export interface RFMFitOptions {
@@ -117,6 +123,13 @@ const OPTION_KEYS = [
 ] as const;
 
 const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal'] as const;
+
+/** X's largest |entry| for the data-scale messages (dense X only: a one-hot X is 0/1, a Gram fit has no X). */
+function dataScale(inputs: FitInputs): number | undefined {
+  const { train } = inputs;
+  if (train.kind !== 'points' || train.x.oneHotWidth !== undefined) return undefined;
+  return largestMagnitude(train.x.dense().data);
+}
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
   if (!allowed.includes(value as T)) {
@@ -246,21 +259,30 @@ export class RFM {
     const timer = new StageTimer();
     const inputs = parseFitInputs(X, Y, options, this.task);
     this.checkFitOptions(inputs, options);
+    if (inputs.train.kind === 'gram') await checkPositiveSemidefinite(await backendFor('float64'), inputs.train.gram, 'RFM.fit: gram');
     const run = await startEngine(
       inputs,
       this.engineSettings(),
       (iteration, jitter, failure) =>
         options.onEvent?.({ type: 'jitter', iteration, jitter, size: inputs.n, message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}` }),
       (choice) => options.onEvent?.({ type: 'form', choice }),
+      (iteration) => engineChecks(iteration, this.bandwidth, () => dataScale(inputs), (message) => options.onEvent?.({ type: 'warning', iteration: 0, message })),
     );
     const kept = new KeptIteration(inputs.task, this.earlyStopping);
     const history: IterationRecord[] = [];
     const onIteration = options.onIteration ?? this.onIteration;
     for (let t = 0; t <= this.iterations; t++) {
-      const { record, stop } = await this.iterate(t, run, inputs, kept, options);
-      history.push(record);
-      options.onEvent?.({ type: 'iteration', record });
-      onIteration?.(record, this);
+      const { record, stop, degenerate } = await this.iterate(t, run, inputs, kept, options);
+      if (record) {
+        history.push(record);
+        options.onEvent?.({ type: 'iteration', record });
+        onIteration?.(record, this);
+      }
+      if (degenerate) {
+        kept.stopReason = `stopped: ${degenerate.message}; kept iteration ${kept.best}`;
+        options.onEvent?.({ type: 'degenerate', iteration: degenerate.iteration, kept: kept.best, message: kept.stopReason });
+        break;
+      }
       await yieldToEventLoop(options.signal, 'RFM.fit');
       if (stop) break;
     }
@@ -294,11 +316,13 @@ export class RFM {
     inputs: FitInputs,
     kept: KeptIteration,
     options: RFMFitOptions,
-  ): Promise<{ record: IterationRecord; stop: boolean }> {
+  ): Promise<{ record?: IterationRecord; stop: boolean; degenerate?: DegenerateIteration }> {
     const { engine } = run;
     run.iteration.current = t;
     const t0 = performance.now();
-    const jitter = await engine.solve();
+    const solved = await unlessDegenerate(() => engine.solve());
+    if (solved.degenerate) return { stop: true, degenerate: solved.degenerate };
+    const jitter = solved.value as number;
     const train = trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
     const scores =
       inputs.trackedRows > 0
@@ -306,7 +330,7 @@ export class RFM {
         : { validation: null, test: null, validationScores: undefined };
     if (kept.offer(t, scores.validation, scores.validationScores)) engine.keepBest(t);
     const stop = kept.shouldStop(scores.validation);
-    if (t < this.iterations && !stop) await engine.update(t);
+    const updated = t < this.iterations && !stop ? await unlessDegenerate(() => engine.update(t)) : {};
     const record: IterationRecord = {
       iteration: t,
       form: run.choice.form,
@@ -317,7 +341,7 @@ export class RFM {
       validation: scores.validation,
       test: scores.test,
     };
-    return { record, stop };
+    return { record, stop: stop || updated.degenerate !== undefined, degenerate: updated.degenerate };
   }
 
   /** The fitted state after the loop: the temperature (classification with validation data) and the summary. */

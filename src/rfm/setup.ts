@@ -11,6 +11,7 @@ import { Features, stackFeatures } from './features';
 import type { FitInputs } from './inputs';
 import { PrimalEngine } from './primal';
 import { Profile } from './profile';
+import type { EngineChecks } from './degeneracy';
 
 /**
  * From parsed inputs to a running engine: the form chosen by the cost model (cost-model.ts), the memory guard on its
@@ -46,6 +47,7 @@ export async function startEngine(
   s: EngineSettings,
   onJitter: (iteration: number, jitter: number, failure: NotSPDError) => void,
   onChoice: (choice: FormChoice) => void,
+  makeChecks?: (iteration: { current: number }) => EngineChecks,
 ): Promise<EngineRun> {
   const { train, n, c, tracked, trackedRows } = inputs;
   const sample = Math.min(s.agopSampleSize ?? n, n);
@@ -95,6 +97,7 @@ export async function startEngine(
     features: train.features,
     profile,
     onJitter: (jitter: number, failure: NotSPDError) => onJitter(iteration.current, jitter, failure),
+    checks: makeChecks?.(iteration),
   };
   // Validation and test points are stacked into one block: one pair of products per iteration instead of two.
   const trackedFeatures = (): Features => stackFeatures(tracked.map((t) => t.z as Features)).astype(dtype);

@@ -177,7 +177,8 @@ export class KernelRegressor {
     checkFeatureCount(x, d, 'X (the metric M)');
     const n = x.rows;
     // K, its Cholesky factor and the kernel buffers: about three n x n matrices.
-    checkAllocation(3 * n * n * (this.dtype === 'float32' ? 4 : 8), `KernelRegressor.fit (n = ${n}, ${this.dtype})`, 'use fewer training points, float32, or an RFM/large-n solver');
+    const bytes = this.dtype === 'float32' ? 4 : 8;
+    checkAllocation(3 * n * n * bytes, `KernelRegressor.fit (n = ${n}, ${this.dtype})`, (limit) => `at most n = ${Math.floor(Math.sqrt(limit / (3 * bytes)))} training points fit; use fewer, float32, or a large-n solver`);
     const backend = await backendFor(this.dtype);
     if (metric.kind === 'full') await checkPositiveSemidefinite(await backendFor('float64'), metric.matrix, 'KernelRegressor: metric M');
     let kernel: Matrix;
@@ -233,6 +234,8 @@ export class KernelRegressor {
   private async scoresOf(s: KernelRegressorState, X: MatrixLike): Promise<Matrix> {
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
+    const n = s.x.rows;
+    checkAllocation(16 * z.rows * n, `KernelRegressor.predict (${z.rows} points against ${n} training points)`, (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`);
     const backend = await this.backend();
     const k = this.kernel === 'l1-laplacian' ? l1LaplacianKernel(z, s.x, this.bandwidth) : await crossKernel(backend, z, s.x, s.metric, s.norms, this.productKernel());
     return (await backend.gemm(k, s.alpha)).astype('float64');

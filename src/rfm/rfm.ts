@@ -1,4 +1,4 @@
-import { FitGuard, NotFittedError, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
+import { FitGuard, NotFittedError, checkAllocation, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';
@@ -123,6 +123,11 @@ const OPTION_KEYS = [
 ] as const;
 
 const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal'] as const;
+
+/** Predictions form m x n cross products and kernel values (two m x n float64 matrices): checked first. */
+function checkPredictMemory(what: string, m: number, n: number): void {
+  checkAllocation(16 * m * n, `${what} (${m} points against ${n} training points)`, (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`);
+}
 
 /** X's largest |entry| for the data-scale messages (dense X only: a one-hot X is 0/1, a Gram fit has no X). */
 function dataScale(inputs: FitInputs): number | undefined {
@@ -459,6 +464,7 @@ export class RFM {
     const z = toFeatures(X, 'X');
     checkFeatureCount(z, d, 'X');
     const m = await this.model(options.baseline);
+    checkPredictMemory('RFM.predict', z.rows, m.alpha.rows);
     if (m.kind === 'primal') return predictPrimal(m, z, this.productKernel());
     const zDense = z.dense();
     const x = m.data.x;

@@ -1,9 +1,9 @@
-import { NotSPDError, checkAllocation } from '../core';
+import { NotSPDError, checkAllocation, largestFitting } from '../core';
 import { DType, FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
 import { ProductKernel } from '../kernels/kernel';
-import { Form, FormChoice, Normalization, chooseForm } from './cost-model';
+import { CostInput, Form, FormChoice, Normalization, chooseForm } from './cost-model';
 import { DualSEngine } from './dual';
 import { DualQEngine } from './dual-q';
 import { Engine, EngineSetup, TrackedPoints, flopsOf } from './engine';
@@ -52,31 +52,22 @@ export async function startEngine(
   const { train, n, c, tracked, trackedRows } = inputs;
   const sample = Math.min(s.agopSampleSize ?? n, n);
   const x64 = train.kind === 'points' ? train.x : undefined;
-  const choice = chooseForm(
-    {
-      n,
-      d: train.features,
-      c,
-      sample,
-      tracked: trackedRows,
-      iterations: s.iterations,
-      dtype: s.dtype,
-      diagonal: s.diagonal,
-      normalization: s.normalization,
-      gramOnly: train.kind === 'gram',
-      oneHotWidth: x64?.oneHotWidth,
-    },
-    s.form,
-  );
+  const costInput: CostInput = {
+    n,
+    d: train.features,
+    c,
+    sample,
+    tracked: trackedRows,
+    iterations: s.iterations,
+    dtype: s.dtype,
+    diagonal: s.diagonal,
+    normalization: s.normalization,
+    gramOnly: train.kind === 'gram',
+    oneHotWidth: x64?.oneHotWidth,
+  };
+  const choice = chooseForm(costInput, s.form);
   onChoice(choice);
-  const cost = choice.candidates.find((k) => k.form === choice.form && k.dtype === choice.dtype && !k.excluded);
-  if (cost) {
-    checkAllocation(
-      cost.memoryBytes,
-      `RFM.fit (${choice.form} form, ${choice.dtype}, n = ${n})`,
-      'use fewer training points, agopSampleSize, float32, or a large-n solver',
-    );
-  }
+  checkFitMemory(costInput, choice);
   const dtype = choice.dtype;
   const profile = new Profile();
   const rng = new Rng(s.seed);
@@ -119,6 +110,25 @@ export async function startEngine(
     engine = choice.form === 'dual-q' ? new DualQEngine(setup, gramRun, data) : new DualSEngine(setup, gramRun, data);
   }
   return { engine, choice, dtype, profile, sample, iteration };
+}
+
+/**
+ * The memory guard (docs/reliability.md) on the cost model's estimate for the chosen form, before anything is
+ * allocated; the error names the largest number of training points that would fit in the same form.
+ */
+function checkFitMemory(input: CostInput, choice: FormChoice): void {
+  const bytes = (n: number): number => {
+    const sized = { ...input, n, sample: Math.min(input.sample, n) };
+    const cost = chooseForm(sized, 'auto').candidates.find((k) => k.form === choice.form && k.dtype === choice.dtype);
+    return cost ? cost.memoryBytes : Infinity;
+  };
+  checkAllocation(
+    bytes(input.n),
+    `RFM.fit (${choice.form} form, ${choice.dtype}, n = ${input.n})`,
+    (limit) =>
+      `at most n = ${largestFitting(bytes, limit, input.n)} training points fit in this form; use fewer, ` +
+      'agopSampleSize, float32, or a large-n solver',
+  );
 }
 
 /** The tracked points of a dual form: their cross products with the training points and their squared norms. */

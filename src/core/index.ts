@@ -6,3 +6,4 @@ export * from './timer';
 export * from './seed';
 export * from './memory';
 export * from './fit-guard';
+export * from './crc32';

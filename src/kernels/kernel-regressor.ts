@@ -20,7 +20,8 @@ import {
 import { l1LaplacianKernel } from './l1-laplacian';
 import { checkPositiveSemidefinite, dataScaleMessage, kernelProblem, largestMagnitude } from './kernel-checks';
 import { ridgeSolve } from './ridge-solve';
-import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix, packBinary, unpackBinary } from './serialize';
+import { EncodedArray, checkFields, checkModelFields, decodeArray, decodeMatrix, encodeArray, encodeMatrix, parseModelJson, toJSONArrays } from './serialize';
+import { packBinary, readModelFile, unpackBinary, writeModelFile } from './model-file';
 import {
   EncodedTargets,
   Task,
@@ -272,13 +273,14 @@ export class KernelRegressor {
     return predictorGradients(await this.backend(), z, s.x, s.metric, s.alpha, s.norms, this.productKernel());
   }
 
-  toJSON(): object {
+  /** The model as an object with raw arrays (serialize.ts): what toJSON, toBinary and save write (format version 2). */
+  private modelObject(): object {
     const s = this.fitted();
     const metric =
       s.metric.kind === 'identity' ? { kind: 'identity' } : s.metric.kind === 'diagonal' ? { kind: 'diagonal', diagonal: encodeArray(s.metric.diagonal, [s.metric.diagonal.length]) } : { kind: 'full', matrix: encodeMatrix(s.metric.matrix) };
     return {
       format: 'rfm-lab/kernel-regressor',
-      version: 1,
+      version: 2,
       params: { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task },
       state: {
         x: encodeMatrix(s.x),
@@ -294,18 +296,29 @@ export class KernelRegressor {
     };
   }
 
+  /** JSON-able (arrays as base64 with a CRC-32 each); a model over 512 MiB of arrays must use save instead. */
+  toJSON(): object {
+    return toJSONArrays(this.modelObject(), 'KernelRegressor.toJSON');
+  }
+
   toBinary(): Uint8Array {
-    return packBinary(this.toJSON());
+    return packBinary(this.modelObject());
+  }
+
+  /** Writes the binary model file to a path (atomically, through a temporary file) or a stream, in chunks. */
+  async save(target: string | NodeJS.WritableStream): Promise<void> {
+    await writeModelFile(this.modelObject(), target);
+  }
+
+  static async load(source: string | NodeJS.ReadableStream): Promise<KernelRegressor> {
+    return KernelRegressor.fromJSON((await readModelFile(source)) as object);
   }
 
   static fromJSON(json: string | object): KernelRegressor {
-    const o = (typeof json === 'string' ? JSON.parse(json) : json) as {
-      format: string;
-      params: KernelRegressorOptions;
-      state: Record<string, unknown> & { metric: { kind: string; diagonal?: EncodedArray; matrix?: EncodedArray } };
-    };
-    if (o.format !== 'rfm-lab/kernel-regressor') throw new ShapeError(`not a serialised KernelRegressor (format ${String(o.format)})`);
-    const st = o.state;
+    const o = parseModelJson(json, 'KernelRegressor model');
+    checkModelFields(o, 'rfm-lab/kernel-regressor', [1, 2], { params: 'object', state: 'object' });
+    const st = o.state as Record<string, unknown> & { metric: { kind: string; diagonal?: EncodedArray; matrix?: EncodedArray } };
+    checkFields(st, { metric: 'object', task: 'string', classes: 'optional-array', temperature: 'number', temperatureSource: 'string', jitter: 'number' }, 'rfm-lab/kernel-regressor state');
     const metric: Metric =
       st.metric.kind === 'identity'
         ? IDENTITY
@@ -313,7 +326,7 @@ export class KernelRegressor {
           ? { kind: 'diagonal', diagonal: decodeArray(st.metric.diagonal!, 'metric') }
           : { kind: 'full', matrix: decodeMatrix(st.metric.matrix!, 'metric') };
     const model = new KernelRegressor({
-      ...o.params,
+      ...(o.params as KernelRegressorOptions),
       metric: metric.kind === 'full' ? metric.matrix : metric.kind === 'diagonal' ? metric.diagonal : undefined,
     });
     model.state = {
@@ -322,7 +335,7 @@ export class KernelRegressor {
       norms: decodeArray(st.norms as EncodedArray, 'norms'),
       metric,
       task: st.task as Task,
-      classes: st.classes as number[] | undefined,
+      classes: (st.classes ?? undefined) as number[] | undefined,
       temperature: st.temperature as number,
       temperatureSource: st.temperatureSource as KernelRegressorState['temperatureSource'],
       jitter: st.jitter as number,

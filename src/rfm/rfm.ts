@@ -29,7 +29,8 @@ import { KeptIteration, scoreTracked, trainMetrics } from './selection';
 import { decodeRFM, encodeRFM } from './serialize';
 import { EngineRun, EngineSettings, startEngine } from './setup';
 import { KeptState, PendingState, RFMState, ReadyState, TemperatureSource } from './state';
-import { packBinary, unpackBinary } from '../kernels/serialize';
+import { toJSONArrays } from '../kernels/serialize';
+import { packBinary, readModelFile, unpackBinary, writeModelFile } from '../kernels/model-file';
 
 export type { GramInput, OneHotInput, PointsInput, TrackedInput } from './inputs';
 export type { KeptState } from './state';
@@ -550,22 +551,42 @@ export class RFM {
     return predictorGradients(await backendFor('float64'), z, x.dense(), { kind: 'full', matrix: metric }, m.alpha, m.norms, kernel);
   }
 
-  /**
-   * A JSON-able object (numeric arrays as base64 little-endian bytes) from which `RFM.fromJSON` restores a model that
-   * predicts: the hyperparameters, history, training points (or Gram matrix), the kept pair and the baseline.
-   * Dual-form models must be materialised first (`await rfm.materialize()`, or any predict).
-   */
-  toJSON(): object {
+  /** The model as an object with raw arrays (serialize.ts), what toJSON, toBinary and save write. */
+  private modelObject(what: string): object {
     const s = this.fitted();
     if (s.kept !== 'ready') {
-      throw new NotFittedError('call `await rfm.materialize()` (or predict once) before toJSON: the dual forms build C on first use');
+      throw new NotFittedError(`call \`await rfm.materialize()\` (or predict once) before ${what}: the dual forms build C on first use`);
     }
     return encodeRFM(this.getParams(), s);
   }
 
-  /** The same content as toJSON in the binary container of kernels/serialize.ts (for large models). */
+  /**
+   * A JSON-able object (numeric arrays as base64 little-endian bytes with a CRC-32 each; format version 2) from which
+   * `RFM.fromJSON` restores a model that predicts: the hyperparameters, history, training points (or Gram matrix), the
+   * kept pair and the baseline. Dual-form models must be materialised first (`await rfm.materialize()`, or any
+   * predict). A model whose arrays exceed what a JavaScript string holds (512 MiB) gets a ModelFileError: use save.
+   */
+  toJSON(): object {
+    return toJSONArrays(this.modelObject('toJSON'), 'RFM.toJSON');
+  }
+
+  /** The same content in the binary container of kernels/model-file.ts, in memory (save writes it in chunks). */
   toBinary(): Uint8Array {
-    return packBinary(this.toJSON());
+    return packBinary(this.modelObject('toBinary'));
+  }
+
+  /**
+   * Writes the model to a file path (through a temporary file, renamed when complete) or a writable stream, in the
+   * binary container, chunk by chunk: any size of model, e.g. over 2 GB (docs/reliability.md).
+   */
+  async save(target: string | NodeJS.WritableStream): Promise<void> {
+    await this.materialize();
+    await writeModelFile(this.modelObject('save'), target);
+  }
+
+  /** Reads a model written by save (a path or a readable stream); a corrupted file is a ModelFileError. */
+  static async load(source: string | NodeJS.ReadableStream): Promise<RFM> {
+    return RFM.fromJSON((await readModelFile(source)) as object);
   }
 
   static fromJSON(json: string | object): RFM {

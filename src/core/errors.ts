@@ -76,3 +76,12 @@ export class EigenConvergenceError extends LinAlgError {
     );
   }
 }
+
+/** A second `fit` on a model whose fit is still running (the first would otherwise overwrite the second's result). */
+export class ConcurrentFitError extends RfmLabError {}
+
+/**
+ * A model file (JSON or binary) that cannot be read back as it was written: not a model, an unknown format version,
+ * a truncated header or body, a missing field, a checksum that does not match, or non-finite numbers.
+ */
+export class ModelFileError extends RfmLabError {}

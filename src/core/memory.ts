@@ -17,18 +17,32 @@ export function memoryLimit(memory: { free: number; total: number } = { free: os
  * Memory guard for large dense allocations: before work that needs about `bytes` (an estimate, e.g. the cost
  * model's `memoryBytes`), throws a MemoryError naming the estimate, what it is for and `hint` (how to need less)
  * when it exceeds the machine's total memory, or the free memory plus what the OS can reclaim (free x 2, since
- * os.freemem() does not count the page cache). Estimates under 256 MB pass unchecked.
+ * os.freemem() does not count the page cache). Estimates under 256 MB pass unchecked. `hint` may be a function
+ * of that limit in bytes, to say what would fit (docs/reliability.md: "the largest n that fits").
  */
 export function checkAllocation(
   bytes: number,
   what: string,
-  hint: string,
+  hint: string | ((limitBytes: number) => string),
   memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() },
 ): void {
   if (!(bytes > CHECKED_ALLOCATION_BYTES)) return;
-  if (bytes <= memoryLimit(memory)) return;
+  const limit = memoryLimit(memory);
+  if (bytes <= limit) return;
   throw new MemoryError(
     `${what} needs about ${gib(bytes)}, more than this machine can give ` +
-      `(${gib(memory.free)} free of ${gib(memory.total)}): ${hint}`,
+      `(${gib(memory.free)} free of ${gib(memory.total)}): ${typeof hint === 'string' ? hint : hint(limit)}`,
   );
+}
+
+/** The largest integer n in [0, upTo] with bytes(n) <= limit, for a cost that grows with n (bisection). */
+export function largestFitting(bytes: (n: number) => number, limit: number, upTo: number): number {
+  let lo = 0;
+  let hi = upTo;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (bytes(mid) <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

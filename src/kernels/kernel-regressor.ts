@@ -1,5 +1,7 @@
 import type { Backend } from '../linalg/backend';
-import { NotFittedError, NotSPDError, OptionError, ShapeError } from '../core/errors';
+import { NotFittedError, NotSPDError, OptionError, ShapeError, DataError } from '../core/errors';
+import { FitGuard } from '../core/fit-guard';
+import { checkAllocation } from '../core/memory';
 import { checkOptions } from '../core/options';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
@@ -22,8 +24,10 @@ import { l1LaplacianKernel } from './l1-laplacian';
 import type { NystromProgress } from './nystrom';
 import { exactKrrCost, fitNystromKrr, nystromKrrCost } from './nystrom-fit';
 import { DEFAULT_BLOCK_ROWS, NystromOptions, SolverChoice, SolverName, checkNystromOptions, checkSolverName, chooseSolver } from './solver-choice';
+import { checkPositiveSemidefinite, dataScaleMessage, kernelProblem, largestMagnitude } from './kernel-checks';
 import { ridgeSolve } from './ridge-solve';
-import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix, packBinary, unpackBinary } from './serialize';
+import { EncodedArray, checkFields, checkModelFields, decodeArray, decodeMatrix, encodeArray, encodeMatrix, parseModelJson, toJSONArrays } from './serialize';
+import { packBinary, readModelFile, unpackBinary, writeModelFile } from './model-file';
 import {
   EncodedTargets,
   Task,
@@ -50,7 +54,7 @@ export interface KernelRegressorOptions {
   /** lambda; default 1e-3 (the study's). */
   ridge?: number;
   dtype?: DType;
-  /** 'auto': classification when the targets are a 1-D array of integer labels. */
+  /** 'auto': classification when Y is an Int32Array of labels, regression otherwise (docs/reliability.md). */
   task?: 'auto' | Task;
   /** A fixed M: d x d (full) or d values (diagonal); default the identity. Not for the L1 Laplacian. */
   metric?: MatrixLike | ArrayLike<number>;
@@ -78,12 +82,10 @@ export interface KernelFitSummary {
   seconds: number;
 }
 
-export interface KernelFitEvent {
-  type: 'jitter';
-  jitter: number;
-  size: number;
-  message: string;
-}
+export type KernelFitEvent =
+  | { type: 'jitter'; jitter: number; size: number; message: string }
+  /** The data's scale against the bandwidth makes K(X, X) = I (docs/reliability.md); the fit goes on. */
+  | { type: 'warning'; message: string };
 
 export interface KernelFitOptions {
   /** Held-out data to fit the softmax temperature on (classification). */
@@ -125,10 +127,17 @@ function parseMetric(metric: KernelRegressorOptions['metric'], dtype: DType): Me
     const m = toMatrix(metric as MatrixLike, 'metric', dtype);
     if (m.rows !== m.cols) throw new ShapeError(`metric must be square (d x d), got ${m.rows} x ${m.cols}`);
     assertFinite(m, 'metric');
+    // Necessary for positive semi-definiteness; the full check (a Cholesky) runs in fit.
+    for (let i = 0; i < m.rows; i++) {
+      const v = m.data[i * m.cols + i];
+      if (v < 0) throw new DataError(`metric M is not positive semi-definite: its diagonal entry ${i} is ${v} < 0`);
+    }
     return { kind: 'full', matrix: m.clone() };
   }
   const diag = Float64Array.from(metric as ArrayLike<number>);
   assertFinite(diag, 'metric');
+  const negative = diag.findIndex((v) => v < 0);
+  if (negative >= 0) throw new DataError(`a diagonal metric M must be >= 0: entry ${negative} is ${diag[negative]}`);
   return { kind: 'diagonal', diagonal: dtype === 'float32' ? Float32Array.from(diag) : diag };
 }
 
@@ -143,6 +152,7 @@ export class KernelRegressor {
   readonly seed: number;
   private readonly metricOption: KernelRegressorOptions['metric'];
   private state?: KernelRegressorState;
+  private readonly fitGuard = new FitGuard();
 
   constructor(options: KernelRegressorOptions = {}) {
     checkOptions('KernelRegressor', options, OPTION_KEYS);
@@ -202,7 +212,18 @@ export class KernelRegressor {
     return this.state;
   }
 
-  async fit(X: MatrixLike, Y: TargetLike, options: KernelFitOptions = {}): Promise<this> {
+  /**
+   * Fits alpha (and the temperature, for classification with validation data). Atomic (docs/reliability.md): the
+   * model changes only when the whole fit succeeds, and a second fit while one runs is rejected.
+   */
+  fit(X: MatrixLike, Y: TargetLike, options: KernelFitOptions = {}): Promise<this> {
+    return this.fitGuard.run('KernelRegressor.fit', async () => {
+      this.state = await this.fitState(X, Y, options);
+      return this;
+    });
+  }
+
+  private async fitState(X: MatrixLike, Y: TargetLike, options: KernelFitOptions): Promise<KernelRegressorState> {
     checkOptions('KernelRegressor.fit', options, ['validation', 'onEvent', 'onProgress', 'signal']);
     const started = performance.now();
     const x = copyFeatures(X, 'X', this.dtype);
@@ -213,6 +234,7 @@ export class KernelRegressor {
     const metric = parseMetric(this.metricOption, this.dtype);
     const d = metric.kind === 'full' ? metric.matrix.rows : metric.kind === 'diagonal' ? metric.diagonal.length : x.cols;
     checkFeatureCount(x, d, 'X (the metric M)');
+    if (metric.kind === 'full') await checkPositiveSemidefinite(await backendFor('float64'), metric.matrix, 'KernelRegressor: metric M');
     const n = x.rows;
     const c = targets.y.cols;
     const bytes = this.dtype === 'float32' ? 4 : 8;
@@ -224,21 +246,20 @@ export class KernelRegressor {
     );
     const onJitter = (j: number, failure: NotSPDError) => options.onEvent?.({ type: 'jitter', jitter: j, size: n, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` });
     const backend = await backendFor(this.dtype);
-    const fitted = choice.solver === 'exact' ? await this.solveExact(backend, x, metric, targets.y, onJitter) : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
+    const fitted = choice.solver === 'exact' ? await this.solveExact(backend, x, metric, targets.y, options, onJitter) : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
     const state: KernelRegressorState = { ...fitted, metric, task, classes, temperature: 1, temperatureSource: 'default (no validation data)' };
     if (task === 'classification' && options.validation) {
       const v = encodeTargets(options.validation.Y, task, classes, 'validation Y');
-      const scores = await this.predictWith(state, options.validation.X);
+      const scores = await this.scoresOf(state, options.validation.X);
       checkRows(scores, v.y, 'validation X', 'validation Y');
       state.temperature = fitTemperature(scores, v.labels!).temperature;
       state.temperatureSource = 'validation';
     }
     state.summary = { ...state.summary!, reason: choice.reason, estimate: { ...choice.exact, nystrom: choice.nystrom }, seconds: (performance.now() - started) / 1000 };
-    this.state = state;
-    return this;
+    return state;
   }
 
-  private async solveExact(backend: Backend, x: Matrix, metric: Metric, y: Matrix, onJitter: (j: number, f: NotSPDError) => void): Promise<FittedSolve> {
+  private async solveExact(backend: Backend, x: Matrix, metric: Metric, y: Matrix, options: KernelFitOptions, onJitter: (j: number, f: NotSPDError) => void): Promise<FittedSolve> {
     const n = x.rows;
     let kernel: Matrix;
     let norms: FloatArray;
@@ -251,6 +272,7 @@ export class KernelRegressor {
       kernel = buffers.kernel;
       norms = buffers.norms;
     }
+    this.checkKernel(kernel, x, options);
     const alpha = new Matrix(n, y.cols, this.dtype);
     const { jitter } = await ridgeSolve(backend, kernel, this.ridge, y.astype(this.dtype), { factor: new Matrix(n, n, this.dtype), alpha }, 'kernel matrix K(X, X)', onJitter);
     // reason, estimate and seconds are filled in by fit.
@@ -280,6 +302,15 @@ export class KernelRegressor {
     return { x: r.centres.astype(this.dtype), alpha: sol.alpha.astype(this.dtype), norms, jitter: sol.jitter, summary };
   }
 
+  /** The data's scale against the bandwidth (kernel-checks.ts): NaN or all-ones K is an error, K = I a warning. */
+  private checkKernel(kernel: Matrix, x: Matrix, options: KernelFitOptions): void {
+    const problem = kernelProblem(kernel);
+    if (problem === undefined) return;
+    const message = dataScaleMessage(problem, this.bandwidth, 'KernelRegressor.fit', largestMagnitude(x.data));
+    if (problem !== 'identity') throw new DataError(message);
+    options.onEvent?.({ type: 'warning', message });
+  }
+
   private encode(y: TargetLike, name: string): EncodedTargets {
     const s = this.fitted();
     return encodeTargets(y, s.task, s.classes, name);
@@ -291,12 +322,14 @@ export class KernelRegressor {
 
   /** f(X) = K(X, X_train) alpha (K(X, C) alpha for a Nystrom fit): n x c (for classification, one score column per class). */
   async predict(X: MatrixLike): Promise<Matrix> {
-    return this.predictWith(this.fitted(), X);
+    return this.scoresOf(this.fitted(), X);
   }
 
-  private async predictWith(s: KernelRegressorState, X: MatrixLike): Promise<Matrix> {
+  private async scoresOf(s: KernelRegressorState, X: MatrixLike): Promise<Matrix> {
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
+    const n = s.x.rows;
+    checkAllocation(16 * z.rows * n, `KernelRegressor.predict (${z.rows} points against ${n} training points)`, (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`);
     const backend = await this.backend();
     const k = this.kernel === 'l1-laplacian' ? l1LaplacianKernel(z, s.x, this.bandwidth) : await crossKernel(backend, z, s.x, s.metric, s.norms, this.productKernel());
     return (await backend.gemm(k, s.alpha)).astype('float64');
@@ -333,13 +366,14 @@ export class KernelRegressor {
     return predictorGradients(await this.backend(), z, s.x, s.metric, s.alpha, s.norms, this.productKernel());
   }
 
-  toJSON(): object {
+  /** The model as an object with raw arrays (serialize.ts): what toJSON, toBinary and save write (format version 2). */
+  private modelObject(): object {
     const s = this.fitted();
     const metric =
       s.metric.kind === 'identity' ? { kind: 'identity' } : s.metric.kind === 'diagonal' ? { kind: 'diagonal', diagonal: encodeArray(s.metric.diagonal, [s.metric.diagonal.length]) } : { kind: 'full', matrix: encodeMatrix(s.metric.matrix) };
     return {
       format: 'rfm-lab/kernel-regressor',
-      version: 1,
+      version: 2,
       params: { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task, solver: this.solver, nystrom: this.nystrom, seed: this.seed },
       state: {
         x: encodeMatrix(s.x),
@@ -356,18 +390,29 @@ export class KernelRegressor {
     };
   }
 
+  /** JSON-able (arrays as base64 with a CRC-32 each); a model over 512 MiB of arrays must use save instead. */
+  toJSON(): object {
+    return toJSONArrays(this.modelObject(), 'KernelRegressor.toJSON');
+  }
+
   toBinary(): Uint8Array {
-    return packBinary(this.toJSON());
+    return packBinary(this.modelObject());
+  }
+
+  /** Writes the binary model file to a path (atomically, through a temporary file) or a stream, in chunks. */
+  async save(target: string | NodeJS.WritableStream): Promise<void> {
+    await writeModelFile(this.modelObject(), target);
+  }
+
+  static async load(source: string | NodeJS.ReadableStream): Promise<KernelRegressor> {
+    return KernelRegressor.fromJSON((await readModelFile(source)) as object);
   }
 
   static fromJSON(json: string | object): KernelRegressor {
-    const o = (typeof json === 'string' ? JSON.parse(json) : json) as {
-      format: string;
-      params: KernelRegressorOptions;
-      state: Record<string, unknown> & { metric: { kind: string; diagonal?: EncodedArray; matrix?: EncodedArray } };
-    };
-    if (o.format !== 'rfm-lab/kernel-regressor') throw new ShapeError(`not a serialised KernelRegressor (format ${String(o.format)})`);
-    const st = o.state;
+    const o = parseModelJson(json, 'KernelRegressor model');
+    checkModelFields(o, 'rfm-lab/kernel-regressor', [1, 2], { params: 'object', state: 'object' });
+    const st = o.state as Record<string, unknown> & { metric: { kind: string; diagonal?: EncodedArray; matrix?: EncodedArray } };
+    checkFields(st, { metric: 'object', task: 'string', classes: 'optional-array', temperature: 'number', temperatureSource: 'string', jitter: 'number' }, 'rfm-lab/kernel-regressor state');
     const metric: Metric =
       st.metric.kind === 'identity'
         ? IDENTITY
@@ -375,7 +420,7 @@ export class KernelRegressor {
           ? { kind: 'diagonal', diagonal: decodeArray(st.metric.diagonal!, 'metric') }
           : { kind: 'full', matrix: decodeMatrix(st.metric.matrix!, 'metric') };
     const model = new KernelRegressor({
-      ...o.params,
+      ...(o.params as KernelRegressorOptions),
       metric: metric.kind === 'full' ? metric.matrix : metric.kind === 'diagonal' ? metric.diagonal : undefined,
     });
     model.state = {
@@ -384,7 +429,7 @@ export class KernelRegressor {
       norms: decodeArray(st.norms as EncodedArray, 'norms'),
       metric,
       task: st.task as Task,
-      classes: st.classes as number[] | undefined,
+      classes: (st.classes ?? undefined) as number[] | undefined,
       temperature: st.temperature as number,
       temperatureSource: st.temperatureSource as KernelRegressorState['temperatureSource'],
       jitter: st.jitter as number,

@@ -1,4 +1,4 @@
-import { OptionError, ShapeError } from '../core/errors';
+import { OptionError, ShapeError, DataError } from '../core/errors';
 import { argmaxRows } from '../metrics/classification';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 
@@ -16,16 +16,25 @@ function isVector(y: TargetLike): y is ArrayLike<number> {
   if (y === null || y === undefined || typeof (y as ArrayLike<unknown>).length !== 'number') {
     throw new ShapeError('targets must be a Matrix, an array of rows, or an array of numbers');
   }
+  if (ArrayBuffer.isView(y)) return true;
   const first = (y as ArrayLike<unknown>)[0];
-  return (y as ArrayLike<unknown>).length === 0 || typeof first === 'number';
+  if (typeof first === 'string') {
+    throw new OptionError(
+      'targets: string labels are not supported; map them to integer codes in an Int32Array (classification)',
+    );
+  }
+  // Anything but a row (an array) makes a vector, so that a null or a string in it is named by regressionTargets.
+  return (y as ArrayLike<unknown>).length === 0 || !(Array.isArray(first) || ArrayBuffer.isView(first));
 }
 
-/** 'auto' means classification exactly when the targets are a 1-D array of integers (labels). */
+/**
+ * 'auto' (docs/reliability.md): classification exactly when the labels say so by their type, an Int32Array; every
+ * other array of numbers is regression, integer-valued or not (counts and ratings are regression targets). Pass
+ * `task: 'classification'` to classify labels held in a plain array.
+ */
 export function resolveTask(task: 'auto' | Task, y: TargetLike): Task {
   if (task !== 'auto') return task;
-  if (!isVector(y)) return 'regression';
-  for (let i = 0; i < y.length; i++) if (!Number.isInteger(y[i])) return 'regression';
-  return 'classification';
+  return isVector(y) && y instanceof Int32Array ? 'classification' : 'regression';
 }
 
 /** Label of each row: the entries of a 1-D array, or the argmax of each row of a score/one-hot matrix. */
@@ -64,7 +73,13 @@ export function oneHot(indices: Int32Array, classCount: number): Matrix {
 
 /** Regression targets as an n x c float64 matrix (a 1-D array is one output). */
 export function regressionTargets(y: TargetLike, name: string): Matrix {
-  const m = isVector(y) ? Matrix.column(y) : toMatrix(y as MatrixLike, name);
+  let m: Matrix;
+  try {
+    m = isVector(y) ? Matrix.column(y) : toMatrix(y as MatrixLike, name);
+  } catch (e) {
+    if (e instanceof DataError && !e.message.startsWith(name)) e.message = `${name}: ${e.message}`;
+    throw e;
+  }
   assertFinite(m, name);
   return m;
 }

@@ -1,4 +1,4 @@
-import { DTypeError, EmptyMatrixError, NonFiniteError, ShapeError } from '../core/errors';
+import { DTypeError, EmptyMatrixError, NonFiniteError, ShapeError, DataError, RfmLabError } from '../core/errors';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
@@ -70,8 +70,11 @@ export class Matrix {
     const c = r === 0 ? 0 : rows[0].length;
     const m = new Matrix(r, c, dtype);
     for (let i = 0; i < r; i++) {
-      if (rows[i].length !== c) throw new ShapeError(`row ${i} has ${rows[i].length} values, row 0 has ${c}`);
-      for (let j = 0; j < c; j++) m.data[i * c + j] = rows[i][j];
+      const row = rows[i];
+      if (row === null || typeof row !== 'object' || row.length !== c) {
+        throw new ShapeError(`row ${i} has ${describeRow(row)}, row 0 has ${c} values`);
+      }
+      for (let j = 0; j < c; j++) m.data[i * c + j] = numberAt(row[j], `row ${i}, column ${j}`);
     }
     return m;
   }
@@ -79,7 +82,7 @@ export class Matrix {
   /** A column vector (n x 1) from values. */
   static column(values: ArrayLike<number>, dtype: DType = 'float64'): Matrix {
     const m = new Matrix(values.length, 1, dtype);
-    for (let i = 0; i < values.length; i++) m.data[i] = values[i];
+    for (let i = 0; i < values.length; i++) m.data[i] = numberAt(values[i], `index ${i}`);
     return m;
   }
 
@@ -150,12 +153,29 @@ export class Matrix {
 /** Accepts a Matrix or nested arrays, so notebook users can pass plain data. */
 export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>>;
 
+/** A value of a plain array that must be a number: null, undefined or a string would silently become 0 or NaN. */
+function numberAt(v: unknown, where: string): number {
+  if (typeof v !== 'number') throw new DataError(`expected a number at ${where}, got ${v === null ? 'null' : typeof v}`);
+  return v;
+}
+
+function describeRow(row: unknown): string {
+  if (row === null || row === undefined) return String(row);
+  const length = (row as { length?: unknown }).length;
+  return typeof length === 'number' ? `${length} values` : `a ${typeof row} (not an array of numbers)`;
+}
+
 export function toMatrix(x: MatrixLike, name: string, dtype: DType = 'float64'): Matrix {
   if (x instanceof Matrix) return x.astype(dtype);
   if (x === null || x === undefined || typeof x.length !== 'number') {
     throw new ShapeError(`${name} must be a Matrix or an array of rows`);
   }
-  return Matrix.from(x, dtype);
+  try {
+    return Matrix.from(x, dtype);
+  } catch (e) {
+    if (e instanceof RfmLabError) e.message = `${name}: ${e.message}`;
+    throw e;
+  }
 }
 
 export function assertNonEmpty(m: Matrix, name: string): void {

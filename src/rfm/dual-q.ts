@@ -70,6 +70,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
         await backend.addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
       }
     }
+    this.s.checks?.agop(this.pNext.data, `X M_${t + 1} X'`);
     this.swap();
   }
 

@@ -59,6 +59,7 @@ export class DualSEngine extends DualEngineBase implements Engine {
     await profile.time('AGOP: Hadamard S', n * n * j + n * n * c + 4 * j * n * c, () =>
       hadamardS(backend, wj, this.alpha, sm, rows, kappaOf(this.s.kernel), centering, this.sMatrix, this.u),
     );
+    this.s.checks?.agop(this.sMatrix.data, `S_${t}`);
     await profile.time('AGOP: U = P S', gemmFlops(n, n, n), () => backend.gemm(this.p, this.sMatrix, { out: this.u }));
     let gamma = 1;
     if (this.s.normalization === 'trace') {

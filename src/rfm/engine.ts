@@ -8,6 +8,7 @@ import type { GradientPath, Normalization } from './cost-model';
 import type { Features } from './features';
 import type { FittedState } from './fitted';
 import type { Profile } from './profile';
+import type { EngineChecks } from './degeneracy';
 
 /**
  * One form of the RFM iteration (primal.ts, dual-q.ts, dual.ts) behind the loop in rfm.ts:
@@ -60,6 +61,8 @@ export interface EngineSetup {
   features?: number;
   profile: Profile;
   onJitter: (jitter: number, failure: NotSPDError) => void;
+  /** Degeneracy checks (degeneracy.ts): the kernel matrix before each solve, the AGOP after each update. */
+  checks?: EngineChecks;
 }
 
 export function kappaOf(kernel: ProductKernel): number {
@@ -118,6 +121,7 @@ export abstract class DualEngineBase {
     diagonalInto(this.p, this.norms);
     await profile.time('distance kernel', 0, () => kernelFromGram(backend, this.p, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights));
     forceTrainDiagonal(this.kernelMatrix, this.weights);
+    this.s.checks?.kernel(this.kernelMatrix);
     const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
       ridgeSolve(backend, this.kernelMatrix, this.s.ridge, this.s.y, { factor: this.factor, alpha: this.alpha }, 'kernel matrix K(X, X)', this.s.onJitter),
     );

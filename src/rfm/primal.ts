@@ -70,6 +70,7 @@ export class PrimalEngine implements Engine {
     diagonalInto(this.gram, this.norms);
     await profile.time('distance kernel', 0, () => kernelFromGram(backend, this.gram, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights));
     forceTrainDiagonal(this.kernelMatrix, this.weights);
+    this.s.checks?.kernel(this.kernelMatrix);
     const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
       ridgeSolve(backend, this.kernelMatrix, this.s.ridge, this.s.y, { factor: this.factor, alpha: this.alpha }, 'kernel matrix K(X, X)', this.s.onJitter),
     );
@@ -155,6 +156,7 @@ export class PrimalEngine implements Engine {
     }
     if (next.kind === 'diagonal' && this.s.groupSize !== undefined) tieGroups(next.diagonal, this.s.groupSize);
     const values = next.kind === 'diagonal' ? next.diagonal : next.matrix.data;
+    this.s.checks?.agop(values, `M_${t + 1}`);
     if (this.s.normalization === 'max') scaleInPlace(values, 1 / maxAbs(values));
     else if (this.s.normalization === 'trace') {
       let tr = 0;

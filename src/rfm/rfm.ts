@@ -1,8 +1,10 @@
-import { NotFittedError, OptionError } from '../core/errors';
-import { checkOptions } from '../core/options';
-import { oneOf } from '../core/validate';
 import { throwIfAborted, yieldToEventLoop } from '../core/async';
+import { NotFittedError, OptionError } from '../core/errors';
+import { FitGuard } from '../core/fit-guard';
+import { checkAllocation } from '../core/memory';
+import { checkOptions } from '../core/options';
 import { StageTimer } from '../core/timer';
+import { oneOf } from '../core/validate';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';
@@ -30,10 +32,13 @@ import {
 import { NystromEngine } from './nystrom-engine';
 import { Profile } from './profile';
 import { KeptIteration, scoreTracked, trainMetrics, trainMetricsOn } from './selection';
+import { DegenerateIteration, engineChecks, unlessDegenerate } from './degeneracy';
+import { checkPositiveSemidefinite, largestMagnitude } from '../kernels/kernel-checks';
 import { decodeRFM, encodeRFM } from './serialize';
 import { EngineRun, EngineSettings, startEngine } from './setup';
 import { KeptState, PendingState, RFMState, ReadyState, TemperatureSource } from './state';
-import { packBinary, unpackBinary } from '../kernels/serialize';
+import { toJSONArrays } from '../kernels/serialize';
+import { packBinary, readModelFile, unpackBinary, writeModelFile } from '../kernels/model-file';
 
 export type { GramInput, OneHotInput, PointsInput, TrackedInput } from './inputs';
 export type { KeptState } from './state';
@@ -82,7 +87,7 @@ export interface RFMOptions {
   /** float64 by default; float32 runs the primal and Q forms in float32 (the explicit S always runs in float64). */
   dtype?: DType;
   seed?: number;
-  /** 'auto': classification when Y is a 1-D array of integer labels. */
+  /** 'auto': classification when Y is an Int32Array of labels, regression otherwise (docs/reliability.md). */
   task?: 'auto' | Task;
   /**
    * 'exact' (the forms above); 'nystrom': kernel ridge regression on m centres each iteration and the AGOP of that
@@ -99,6 +104,10 @@ export type RFMEvent =
   | { type: 'form'; choice: FormChoice }
   | { type: 'jitter'; iteration: number; jitter: number; size: number; message: string }
   | { type: 'iteration'; record: IterationRecord }
+  /** The data's scale makes K(X, X) = I at iteration 0 (docs/reliability.md); the fit goes on. */
+  | { type: 'warning'; iteration: number; message: string }
+  /** The AGOP collapsed (all-zero or non-finite M) at `iteration`: the fit stopped and kept `kept`. */
+  | { type: 'degenerate'; iteration: number; kept: number; message: string }
   | { type: 'done'; summary: FitSummary };
 
 export interface RFMFitOptions {
@@ -146,6 +155,18 @@ const OPTION_KEYS = [
 
 const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal', 'onProgress'] as const;
 
+/** Predictions form m x n cross products and kernel values (two m x n float64 matrices): checked first. */
+function checkPredictMemory(what: string, m: number, n: number): void {
+  checkAllocation(16 * m * n, `${what} (${m} points against ${n} training points)`, (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`);
+}
+
+/** X's largest |entry| for the data-scale messages (dense X only: a one-hot X is 0/1, a Gram fit has no X). */
+function dataScale(inputs: FitInputs): number | undefined {
+  const { train } = inputs;
+  if (train.kind !== 'points' || train.x.oneHotWidth !== undefined) return undefined;
+  return largestMagnitude(train.x.dense().data);
+}
+
 export class RFM {
   readonly kernel: 'laplace' | 'gaussian';
   readonly bandwidth: number;
@@ -166,6 +187,7 @@ export class RFM {
   readonly onIteration?: (record: IterationRecord, model: RFM) => void;
   private state?: RFMState;
   private pendingBest?: Promise<ReadyState>;
+  private readonly fitGuard = new FitGuard();
 
   constructor(options: RFMOptions = {}) {
     checkOptions('RFM', options, OPTION_KEYS);
@@ -270,29 +292,43 @@ export class RFM {
 
   /**
    * Fits iterations t = 0..T (fewer with early stopping) and keeps the best. The model changes only when the fit
-   * completes: an error or a cancelled `signal` leaves the previous fit (or none) in place.
+   * completes: an error or a cancelled `signal` leaves the previous fit (or none) in place. A second fit while one
+   * runs is rejected with a ConcurrentFitError (docs/reliability.md).
    */
-  async fit(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions = {}): Promise<this> {
+  fit(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions = {}): Promise<this> {
+    return this.fitGuard.run('RFM.fit', () => this.fitOnce(X, Y, options));
+  }
+
+  private async fitOnce(X: PointsInput | GramInput, Y: TargetLike, options: RFMFitOptions): Promise<this> {
     checkOptions('RFM.fit', options, FIT_OPTION_KEYS);
     throwIfAborted(options.signal, 'RFM.fit');
     const timer = new StageTimer();
     const inputs = parseFitInputs(X, Y, options, this.task);
     this.checkFitOptions(inputs, options);
+    if (inputs.train.kind === 'gram') await checkPositiveSemidefinite(await backendFor('float64'), inputs.train.gram, 'RFM.fit: gram');
     const run = await startEngine(
       inputs,
       { ...this.engineSettings(), signal: options.signal, onProgress: options.onProgress },
       (iteration, jitter, failure) =>
         options.onEvent?.({ type: 'jitter', iteration, jitter, size: inputs.n, message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}` }),
       (choice) => options.onEvent?.({ type: 'form', choice }),
+      (iteration) => engineChecks(iteration, this.bandwidth, () => dataScale(inputs), (message) => options.onEvent?.({ type: 'warning', iteration: 0, message })),
     );
     const kept = new KeptIteration(inputs.task, this.earlyStopping);
     const history: IterationRecord[] = [];
     const onIteration = options.onIteration ?? this.onIteration;
     for (let t = 0; t <= this.iterations; t++) {
-      const { record, stop } = await this.iterate(t, run, inputs, kept, options);
-      history.push(record);
-      options.onEvent?.({ type: 'iteration', record });
-      onIteration?.(record, this);
+      const { record, stop, degenerate } = await this.iterate(t, run, inputs, kept, options);
+      if (record) {
+        history.push(record);
+        options.onEvent?.({ type: 'iteration', record });
+        onIteration?.(record, this);
+      }
+      if (degenerate) {
+        kept.stopReason = `stopped: ${degenerate.message}; kept iteration ${kept.best}`;
+        options.onEvent?.({ type: 'degenerate', iteration: degenerate.iteration, kept: kept.best, message: kept.stopReason });
+        break;
+      }
       await yieldToEventLoop(options.signal, 'RFM.fit');
       if (stop) break;
     }
@@ -330,11 +366,13 @@ export class RFM {
     inputs: FitInputs,
     kept: KeptIteration,
     options: RFMFitOptions,
-  ): Promise<{ record: IterationRecord; stop: boolean }> {
+  ): Promise<{ record?: IterationRecord; stop: boolean; degenerate?: DegenerateIteration }> {
     const { engine } = run;
     run.iteration.current = t;
     const t0 = performance.now();
-    const jitter = await engine.solve();
+    const solved = await unlessDegenerate(() => engine.solve());
+    if (solved.degenerate) return { stop: true, degenerate: solved.degenerate };
+    const jitter = solved.value as number;
     // The exact forms' training predictions are free (K alpha = Y - lambda alpha); the Nystrom engine scores a subsample.
     const train = engine.trainScores ? trainMetricsOn(inputs.targets, await engine.trainScores()) : trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
     const scores =
@@ -343,7 +381,7 @@ export class RFM {
         : { validation: null, test: null, validationScores: undefined };
     if (kept.offer(t, scores.validation, scores.validationScores)) engine.keepBest(t);
     const stop = kept.shouldStop(scores.validation);
-    if (t < this.iterations && !stop) await engine.update(t);
+    const updated = t < this.iterations && !stop ? await unlessDegenerate(() => engine.update(t)) : {};
     const record: IterationRecord = {
       iteration: t,
       form: run.choice.form,
@@ -355,7 +393,7 @@ export class RFM {
       validation: scores.validation,
       test: scores.test,
     };
-    return { record, stop };
+    return { record, stop: stop || updated.degenerate !== undefined, degenerate: updated.degenerate };
   }
 
   /** The fitted state after the loop: the temperature (classification with validation data) and the summary. */
@@ -474,6 +512,7 @@ export class RFM {
     const z = toFeatures(X, 'X');
     checkFeatureCount(z, d, 'X');
     const m = await this.model(options.baseline);
+    checkPredictMemory('RFM.predict', z.rows, m.alpha.rows);
     if (m.kind === 'primal') return predictPrimal(m, z, this.productKernel());
     const zDense = z.dense();
     const x = m.data.x;
@@ -559,22 +598,42 @@ export class RFM {
     return predictorGradients(await backendFor('float64'), z, x.dense(), { kind: 'full', matrix: metric }, m.alpha, m.norms, kernel);
   }
 
-  /**
-   * A JSON-able object (numeric arrays as base64 little-endian bytes) from which `RFM.fromJSON` restores a model that
-   * predicts: the hyperparameters, history, training points (or Gram matrix), the kept pair and the baseline.
-   * Dual-form models must be materialised first (`await rfm.materialize()`, or any predict).
-   */
-  toJSON(): object {
+  /** The model as an object with raw arrays (serialize.ts), what toJSON, toBinary and save write. */
+  private modelObject(what: string): object {
     const s = this.fitted();
     if (s.kept !== 'ready') {
-      throw new NotFittedError('call `await rfm.materialize()` (or predict once) before toJSON: the dual forms build C on first use');
+      throw new NotFittedError(`call \`await rfm.materialize()\` (or predict once) before ${what}: the dual forms build C on first use`);
     }
     return encodeRFM(this.getParams(), s);
   }
 
-  /** The same content as toJSON in the binary container of kernels/serialize.ts (for large models). */
+  /**
+   * A JSON-able object (numeric arrays as base64 little-endian bytes with a CRC-32 each; format version 2) from which
+   * `RFM.fromJSON` restores a model that predicts: the hyperparameters, history, training points (or Gram matrix), the
+   * kept pair and the baseline. Dual-form models must be materialised first (`await rfm.materialize()`, or any
+   * predict). A model whose arrays exceed what a JavaScript string holds (512 MiB) gets a ModelFileError: use save.
+   */
+  toJSON(): object {
+    return toJSONArrays(this.modelObject('toJSON'), 'RFM.toJSON');
+  }
+
+  /** The same content in the binary container of kernels/model-file.ts, in memory (save writes it in chunks). */
   toBinary(): Uint8Array {
-    return packBinary(this.toJSON());
+    return packBinary(this.modelObject('toBinary'));
+  }
+
+  /**
+   * Writes the model to a file path (through a temporary file, renamed when complete) or a writable stream, in the
+   * binary container, chunk by chunk: any size of model, e.g. over 2 GB (docs/reliability.md).
+   */
+  async save(target: string | NodeJS.WritableStream): Promise<void> {
+    await this.materialize();
+    await writeModelFile(this.modelObject('save'), target);
+  }
+
+  /** Reads a model written by save (a path or a readable stream); a corrupted file is a ModelFileError. */
+  static async load(source: string | NodeJS.ReadableStream): Promise<RFM> {
+    return RFM.fromJSON((await readModelFile(source)) as object);
   }
 
   static fromJSON(json: string | object): RFM {

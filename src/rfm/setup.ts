@@ -5,7 +5,7 @@ import { DType, FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
 import { ProductKernel } from '../kernels/kernel';
-import { Form, FormChoice, Normalization, chooseForm } from './cost-model';
+import { CostInput, Form, FormChoice, Normalization, chooseForm } from './cost-model';
 import { DualSEngine } from './dual';
 import { DualQEngine } from './dual-q';
 import { Engine, EngineSetup, TrackedPoints, flopsOf } from './engine';
@@ -14,6 +14,7 @@ import type { FitInputs } from './inputs';
 import { NYSTROM_AGOP_SAMPLE, chooseRfmSolver, startNystromEngine } from './nystrom-setup';
 import { PrimalEngine } from './primal';
 import { Profile } from './profile';
+import type { EngineChecks } from './degeneracy';
 
 /**
  * From parsed inputs to a running engine: the form chosen by the cost model (cost-model.ts), the memory guard on its
@@ -56,10 +57,11 @@ export async function startEngine(
   s: EngineSettings,
   onJitter: (iteration: number, jitter: number, failure: NotSPDError) => void,
   onChoice: (choice: FormChoice) => void,
+  makeChecks?: (iteration: { current: number }) => EngineChecks,
 ): Promise<EngineRun> {
   const { train, n, c, tracked, trackedRows } = inputs;
   const x64 = train.kind === 'points' ? train.x : undefined;
-  const costInput = {
+  const costInput: CostInput = {
     n,
     d: train.features,
     c,
@@ -99,6 +101,7 @@ export async function startEngine(
     features: train.features,
     profile,
     onJitter: (jitter: number, failure: NotSPDError) => onJitter(iteration.current, jitter, failure),
+    checks: makeChecks?.(iteration),
   };
   // Validation and test points are stacked into one block: one pair of products per iteration instead of two.
   const trackedFeatures = (): Features => stackFeatures(tracked.map((t) => t.z as Features)).astype(dtype);
@@ -130,6 +133,7 @@ export async function startEngine(
 function nystromFormChoice(solver: SolverChoice): FormChoice {
   return { form: 'primal', dtype: 'float64', gradients: 'hadamard-congruence', reason: `Nystrom iteration (${solver.reason})`, candidates: [] };
 }
+
 
 /** The tracked points of a dual form: their cross products with the training points and their squared norms. */
 async function trackedGram(

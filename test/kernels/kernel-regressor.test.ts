@@ -82,7 +82,7 @@ test('KernelRegressor classification: labels, one-hot targets, calibrated probab
   const rng = new Rng(6);
   const make = (rows: number) => {
     const x = gaussian(rows, 3, rng);
-    return { X: x, Y: Array.from({ length: rows }, (_, i) => (x.get(i, 0) > 0 ? 7 : 3)) };
+    return { X: x, Y: Int32Array.from({ length: rows }, (_, i) => (x.get(i, 0) > 0 ? 7 : 3)) };
   };
   const train = make(60);
   const val = make(40);
@@ -91,7 +91,7 @@ test('KernelRegressor classification: labels, one-hot targets, calibrated probab
   const acc = await model.score(val.X, val.Y);
   assert.ok(acc > 0.8);
   const scores = await model.predict(val.X);
-  const idx = labelIndices(val.Y, [3, 7]);
+  const idx = labelIndices(Array.from(val.Y), [3, 7]);
   const tau = model.temperature!;
   // The fitted temperature minimises the validation NLL.
   const nll = meanNegativeLogLikelihood(scores, idx, tau);
@@ -102,8 +102,9 @@ test('KernelRegressor classification: labels, one-hot targets, calibrated probab
   assert.deepEqual(await model.predictLabels(val.X.selectRows([0])), [val.Y[0]]);
 });
 
-test('targets: integer 1-D arrays are labels, anything else regression; one-hot rows', () => {
-  assert.equal(resolveTask('auto', [0, 2, 1]), 'classification');
+test('targets: an Int32Array is labels, anything else regression (docs/reliability.md); one-hot rows', () => {
+  assert.equal(resolveTask('auto', Int32Array.from([0, 2, 1])), 'classification');
+  assert.equal(resolveTask('auto', [0, 2, 1]), 'regression');
   assert.equal(resolveTask('auto', [0.5, 2, 1]), 'regression');
   assert.equal(resolveTask('auto', [[0], [1]]), 'regression');
   assert.equal(resolveTask('regression', [0, 1]), 'regression');

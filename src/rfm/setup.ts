@@ -28,6 +28,8 @@ export interface EngineSettings {
   form: 'auto' | Form;
   dtype: DType;
   seed: number;
+  /** Score the test set once after the fit (kept iteration and iteration 0) where the form can replay the kept state. */
+  deferTest: boolean;
 }
 
 export interface EngineRun {
@@ -39,6 +41,19 @@ export interface EngineRun {
   sample: number;
   /** The iteration the engine is on (for the jitter events, which the engine raises inside solve). */
   iteration: { current: number };
+  /** The test set is scored after the fit by engine.predictDeferred, not every iteration. */
+  deferredTest: boolean;
+  /** The sets scored every iteration, in the order of the engine's stacked block (validation first). */
+  scored: FitInputs['tracked'];
+}
+
+/** Q_k logged per update for replaying a deferred set: c T |J| n values, which a large c cannot afford. */
+const MAX_REPLAY_LOG_BYTES = 512 * 2 ** 20;
+
+/** Whether the form can score the test set after the fit from the kept state (the explicit-S dual form cannot). */
+function canDefer(form: Form, c: number, sample: number, n: number, iterations: number, dtype: DType): boolean {
+  if (form === 'primal') return true;
+  return form === 'dual-q' && c * iterations * sample * n * (dtype === 'float32' ? 4 : 8) <= MAX_REPLAY_LOG_BYTES;
 }
 
 export async function startEngine(
@@ -47,8 +62,13 @@ export async function startEngine(
   onJitter: (iteration: number, jitter: number, failure: NotSPDError) => void,
   onChoice: (choice: FormChoice) => void,
 ): Promise<EngineRun> {
-  const { train, n, c, tracked, trackedRows } = inputs;
+  const { train, n, c } = inputs;
   const sample = Math.min(s.agopSampleSize ?? n, n);
+  const test = inputs.tracked.find((t) => t.name === 'test');
+  const wantDefer = test !== undefined && s.deferTest;
+  // The cost model prices the points scored every iteration; a deferred test set is scored once.
+  const everyIteration = (defer: boolean) => (defer ? inputs.tracked.filter((t) => t !== test) : inputs.tracked);
+  const rowsOf = (sets: FitInputs['tracked']) => sets.reduce((a, t) => a + t.points.rows, 0);
   const x64 = train.kind === 'points' ? train.x : undefined;
   const choice = chooseForm(
     {
@@ -56,7 +76,7 @@ export async function startEngine(
       d: train.features,
       c,
       sample,
-      tracked: trackedRows,
+      tracked: rowsOf(everyIteration(wantDefer)),
       iterations: s.iterations,
       dtype: s.dtype,
       diagonal: s.diagonal,
@@ -76,6 +96,9 @@ export async function startEngine(
     );
   }
   const dtype = choice.dtype;
+  const deferredTest = wantDefer && canDefer(choice.form, c, sample, n, s.iterations, dtype);
+  const tracked = everyIteration(deferredTest);
+  const trackedRows = rowsOf(tracked);
   const profile = new Profile();
   const rng = new Rng(s.seed);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
@@ -97,11 +120,13 @@ export async function startEngine(
     onJitter: (jitter: number, failure: NotSPDError) => onJitter(iteration.current, jitter, failure),
   };
   // Validation and test points are stacked into one block: one pair of products per iteration instead of two.
-  const trackedFeatures = (): Features => stackFeatures(tracked.map((t) => t.z as Features)).astype(dtype);
+  const featuresOf = (sets: FitInputs['tracked']): Features => stackFeatures(sets.map((t) => t.z as Features)).astype(dtype);
+  const trackedFeatures = (): Features => featuresOf(tracked);
   let engine: Engine;
   if (choice.form === 'primal') {
     if (train.kind !== 'points') throw new Error('internal: the cost model gave a Gram fit the primal form'); // an invariant, not a user error
     if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
+    if (deferredTest) setup.deferred = { z: featuresOf([test!]), rows: test!.points.rows };
     engine = new PrimalEngine(setup, train.x.astype(dtype));
   } else {
     // Gram matrices from X in the run dtype (float32 runs keep G in float64 only if it was given; the rebuild of
@@ -112,10 +137,11 @@ export async function startEngine(
     const gramRun =
       gram64 ?? (await profile.time("Gram X X'", flopsOf(xRun as Features, n * n * d), () => (xRun as Features).gram()));
     if (trackedRows > 0) setup.tracked = [await trackedGram(xRun, tracked, trackedFeatures, profile, n, d)];
+    if (deferredTest) setup.deferred = await trackedGram(xRun, [test!], () => featuresOf([test!]), profile, n, d);
     const data = { x: x64, gram: gramRun.dtype === 'float64' ? gramRun : gram64 };
     engine = choice.form === 'dual-q' ? new DualQEngine(setup, gramRun, data) : new DualSEngine(setup, gramRun, data);
   }
-  return { engine, choice, dtype, profile, sample, iteration };
+  return { engine, choice, dtype, profile, sample, iteration, deferredTest, scored: tracked };
 }
 
 /** The tracked points of a dual form: their cross products with the training points and their squared norms. */

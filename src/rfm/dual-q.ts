@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots, symmetrize } from '../linalg/elementwise';
-import { Matrix } from '../linalg/matrix';
+import { FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
@@ -20,9 +20,11 @@ import type { DualData, DualFit, FittedState } from './fitted';
  * in float64 through the explicit S: C_1 = S_0 / |J|, C_{t+1} = (G C_t)' S_t (G C_t) / |J|.
  */
 export class DualQEngine extends DualEngineBase implements Engine {
-  private readonly log: Array<{ wj: Matrix; alpha: Matrix; rows: Int32Array | null }> = [];
+  /** Per update: W_J, alpha and J (to rebuild C), and Q_k = B_k P_t per output when a deferred set needs replaying. */
+  private readonly log: Array<{ wj: Matrix; alpha: Matrix; rows: Int32Array | null; q?: Matrix[] }> = [];
   private keptIteration = 0;
   private keptAlpha?: Matrix;
+  private keptNorms?: FloatArray;
   private work?: { sm: Matrix; b: Matrix; q: Matrix; qz: Matrix[] };
 
   private readonly data: DualData;
@@ -36,6 +38,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
   keepBest(t: number): void {
     this.keptIteration = t;
     this.keptAlpha = this.alpha.clone();
+    this.keptNorms = this.norms.slice();
   }
 
   async update(t: number): Promise<void> {
@@ -54,11 +57,13 @@ export class DualQEngine extends DualEngineBase implements Engine {
     // W_J is kept for rebuilding C later; the engine takes a fresh W buffer for the next iteration.
     const wj = rows === null ? this.weights : sampleRows(this.weights, rows);
     if (rows === null) this.weights = new Matrix(n, n, dtype);
-    this.log.push({ wj, alpha: this.alpha.clone(), rows });
+    const entry = { wj, alpha: this.alpha.clone(), rows, q: this.s.deferred ? new Array<Matrix>(c) : undefined };
+    this.log.push(entry);
     const sm = await scoreMatrix(backend, wj, this.alpha, work.sm);
     for (let k = 0; k < c; k++) {
       await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b });
       await profile.time('AGOP: Q = B P', gemmFlops(j, n, n), () => backend.gemm(work.b, this.p, { out: work.q }));
+      if (entry.q) entry.q[k] = work.q.clone();
       await profile.time("AGOP: P' = Q' Q", j * n * n, () => backend.syrk(work.q, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.pNext }));
       for (let i = 0; i < this.trackedGram.length; i++) {
         const m = this.trackedGram[i].rows;
@@ -72,6 +77,45 @@ export class DualQEngine extends DualEngineBase implements Engine {
     }
     this.s.checks?.agop(this.pNext.data, `X M_${t + 1} X'`);
     this.swap();
+  }
+
+  /**
+   * The deferred set's P_{z,t} replayed from iteration 0 to the kept t with the logged Q_k (the same products the
+   * tracked sets get each iteration), then f_t(z) and f_0(z).
+   */
+  async predictDeferred(): Promise<{ kept: Matrix; baseline: Matrix }> {
+    const { backend, profile, dtype, centering } = this.s;
+    const deferred = this.s.deferred!;
+    const n = this.n;
+    const m = deferred.rows;
+    const kappa = kappaOf(this.s.kernel);
+    const gram0 = deferred.gram!.astype(dtype);
+    const norms0 = dtype === 'float32' ? Float32Array.from(deferred.norms!) : Float64Array.from(deferred.norms!);
+    let pz = gram0;
+    let pzNorms: FloatArray = norms0;
+    for (const e of this.log.slice(0, this.keptIteration)) {
+      const j = e.wj.rows;
+      const c = e.alpha.cols;
+      const sm = await scoreMatrix(backend, e.wj, e.alpha);
+      const b = new Matrix(j, n, dtype);
+      const qz = new Matrix(j, m, dtype);
+      const next = new Matrix(m, n, dtype);
+      const nextNorms = allocate(dtype, m);
+      for (let k = 0; k < c; k++) {
+        await backend.gradientCoefficients(e.wj, e.alpha, sm, { rows: e.rows, output: k, kappa, centering, out: b });
+        await profile.time('test points (after the fit)', gemmFlops(j, m, n) * 2, async () => {
+          await backend.gemm(b, pz, { transB: true, out: qz });
+          await backend.gemm(qz, e.q![k], { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: next });
+        });
+        await backend.addColumnSquares(qz, nextNorms, 1 / j, k > 0);
+      }
+      pz = next;
+      pzNorms = nextNorms;
+    }
+    return {
+      kept: await this.predictFrom(pz, pzNorms, this.keptNorms!, this.keptAlpha!),
+      baseline: await this.predictFrom(gram0, norms0, this.baselineState.norms!, this.baselineState.alpha!),
+    };
   }
 
   best(): () => Promise<FittedState> {

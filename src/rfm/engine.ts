@@ -16,6 +16,7 @@ import type { EngineChecks } from './degeneracy';
  *   predict(i)   predictions of (M_t, alpha_t) on tracked set i (validation, test)
  *   keepBest(t)  remember the pair (M_t, alpha_t), never M_{t+1} with alpha_t
  *   update(t)    M_{t+1} from the AGOP of f_t
+ *   predictDeferred()  after the loop: predictions of the kept pair and of iteration 0 on the deferred set
  */
 export interface Engine {
   readonly alpha: Matrix;
@@ -23,6 +24,12 @@ export interface Engine {
   predict(set: number): Promise<Matrix>;
   keepBest(t: number): void;
   update(t: number): Promise<void>;
+  /**
+   * Predictions of the kept iteration and of iteration 0 on `setup.deferred` (the test set, scored once after the
+   * fit instead of every iteration), in the run dtype. Only engines that can replay the kept state implement it;
+   * setup.ts tracks the set every iteration for the others.
+   */
+  predictDeferred?(): Promise<{ kept: Matrix; baseline: Matrix }>;
   /** The kept iteration's state (the dual forms build C lazily, on first use). */
   best(): () => Promise<FittedState>;
   /** Iteration 0: the plain kernel, M = I. */
@@ -49,6 +56,8 @@ export interface EngineSetup {
   ridge: number;
   y: Matrix;
   tracked: TrackedPoints[];
+  /** Points predicted only after the fit, by the kept pair and iteration 0 (predictDeferred). */
+  deferred?: TrackedPoints;
   /** J_t for each update (null: all training points). */
   sample: (t: number) => Int32Array | null;
   centering: boolean;
@@ -137,6 +146,14 @@ export abstract class DualEngineBase {
     const kz = this.trackedKernel[set];
     await profile.time('tracked points', 0, () => kernelFromGram(backend, this.trackedGram[set], this.trackedNorms[set], this.norms, this.s.kernel, kz));
     return profile.time('tracked points', gemmFlops(kz.rows, this.alpha.cols, this.n), () => backend.gemm(kz, this.alpha, { out: this.trackedPred[set] }));
+  }
+
+  /** f(z) = K(z, X) alpha for points with cross products `pz` (m x n) and norms `pzNorms` under the same M. */
+  protected async predictFrom(pz: Matrix, pzNorms: FloatArray, norms: FloatArray, alpha: Matrix): Promise<Matrix> {
+    const { backend, profile } = this.s;
+    const kz = new Matrix(pz.rows, this.n, pz.dtype);
+    await profile.time('test points (after the fit)', 0, () => kernelFromGram(backend, pz, pzNorms, norms, this.s.kernel, kz));
+    return profile.time('test points (after the fit)', gemmFlops(kz.rows, alpha.cols, this.n), () => backend.gemm(kz, alpha));
   }
 
   protected swap(): void {

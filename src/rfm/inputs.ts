@@ -85,7 +85,6 @@ export interface FitInputs {
   c: number;
   tracked: ParsedTracked[];
   validation: ParsedTracked | undefined;
-  trackedRows: number;
 }
 
 function parseTraining(X: PointsInput | GramInput): TrainingPoints {
@@ -126,8 +125,7 @@ export function parseFitInputs(
     if (input !== undefined) tracked.push(parseTracked(input, name, task, classes, c, n, train));
   }
   const validation = tracked.find((t) => t.name === 'validation');
-  const trackedRows = tracked.reduce((a, t) => a + t.points.rows, 0);
-  return { train, n, task, classes, targets, c, tracked, validation, trackedRows };
+  return { train, n, task, classes, targets, c, tracked, validation };
 }
 
 function parseTracked(

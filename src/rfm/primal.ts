@@ -79,15 +79,30 @@ export class PrimalEngine implements Engine {
   }
 
   async predict(set: number): Promise<Matrix> {
-    const { backend, profile } = this.s;
     const t = this.tracked[set];
-    const { n, d, metric } = this;
-    const m = t.z.rows;
-    const zm = await profile.time('tracked points', metric.kind === 'full' ? flopsOf(t.z, gemmFlops(m, d, d)) : 0, () => t.z.times(metric, t.zm));
-    await profile.time('tracked points', flopsOf(this.x, gemmFlops(m, n, d)), () => this.x.crossProducts(zm, { out: t.gram }));
-    t.z.rowDots(zm, t.norms);
-    await kernelFromGram(backend, t.gram, t.norms, this.norms, this.s.kernel, t.gram);
-    return profile.time('tracked points', gemmFlops(m, this.alpha.cols, n), () => backend.gemm(t.gram, this.alpha, { out: t.pred }));
+    return this.predictPoints(t.z, { metric: this.metric, alpha: this.alpha, norms: this.norms }, t);
+  }
+
+  async predictDeferred(): Promise<{ kept: Matrix; baseline: Matrix }> {
+    const z = this.s.deferred!.z!;
+    const baseline = this.baselineSnapshot!;
+    return {
+      kept: await this.predictPoints(z, this.kept!),
+      baseline: await this.predictPoints(z, { metric: IDENTITY, alpha: baseline.alpha, norms: baseline.norms }),
+    };
+  }
+
+  /** f(z) of the pair (M, alpha) with the training norms ||x_i||_M^2, into `buffers` when given. */
+  private async predictPoints(z: Features, pair: PrimalSnapshot, buffers?: { zm: Matrix; gram: Matrix; norms: FloatArray; pred: Matrix }): Promise<Matrix> {
+    const { backend, profile } = this.s;
+    const { n, d } = this;
+    const { metric, alpha } = pair;
+    const m = z.rows;
+    const zm = await profile.time('tracked points', metric.kind === 'full' ? flopsOf(z, gemmFlops(m, d, d)) : 0, () => z.times(metric, buffers?.zm));
+    const gram = await profile.time('tracked points', flopsOf(this.x, gemmFlops(m, n, d)), () => this.x.crossProducts(zm, { out: buffers?.gram }));
+    const norms = z.rowDots(zm, buffers?.norms);
+    await kernelFromGram(backend, gram, norms, pair.norms, this.s.kernel, gram);
+    return profile.time('tracked points', gemmFlops(m, alpha.cols, n), () => backend.gemm(gram, alpha, { out: buffers?.pred }));
   }
 
   private snapshot(): PrimalSnapshot {

@@ -31,7 +31,7 @@ import {
 } from './inputs';
 import { NystromEngine } from './nystrom-engine';
 import { Profile } from './profile';
-import { KeptIteration, scoreTracked, trainMetrics, trainMetricsOn } from './selection';
+import { KeptIteration, scoreTestAfterFit, scoreTracked, trainMetrics, trainMetricsOn } from './selection';
 import { DegenerateIteration, engineChecks, unlessDegenerate } from './degeneracy';
 import { checkPositiveSemidefinite, largestMagnitude } from '../kernels/kernel-checks';
 import { decodeRFM, encodeRFM } from './serialize';
@@ -113,8 +113,16 @@ export type RFMEvent =
 export interface RFMFitOptions {
   /** Selects the kept iteration (and fits the softmax temperature for classification). */
   validation?: TrackedInput;
-  /** Records test metrics every iteration (off by default: it costs a prediction per iteration). */
+  /**
+   * Test points: scored once after the fit, by the kept iteration and by iteration 0 (the baseline), recorded as
+   * `history[bestIteration].test` and `history[0].test` (the other records' `test` is null).
+   */
   test?: TrackedInput;
+  /**
+   * Score the test points every iteration instead (every record's `test`), for plots of test error against t: it
+   * costs a prediction per iteration (and, in the dual forms, the update of the test points' cross products).
+   */
+  testEveryIteration?: boolean;
   /**
    * Chooses the kept iteration (and drives early stopping) by this function of the validation predictions instead
    * of MSE or accuracy; lower is better (e.g. a calibrated negative log-likelihood). It gets the scores (m x c,
@@ -153,7 +161,7 @@ const OPTION_KEYS = [
   'onIteration',
 ] as const;
 
-const FIT_OPTION_KEYS = ['validation', 'test', 'validationScore', 'onIteration', 'onEvent', 'signal', 'onProgress'] as const;
+const FIT_OPTION_KEYS = ['validation', 'test', 'testEveryIteration', 'validationScore', 'onIteration', 'onEvent', 'signal', 'onProgress'] as const;
 
 /** Predictions form m x n cross products and kernel values (two m x n float64 matrices): checked first. */
 function checkPredictMemory(what: string, m: number, n: number): void {
@@ -308,7 +316,7 @@ export class RFM {
     if (inputs.train.kind === 'gram') await checkPositiveSemidefinite(await backendFor('float64'), inputs.train.gram, 'RFM.fit: gram');
     const run = await startEngine(
       inputs,
-      { ...this.engineSettings(), signal: options.signal, onProgress: options.onProgress },
+      { ...this.engineSettings(options.testEveryIteration !== true), signal: options.signal, onProgress: options.onProgress },
       (iteration, jitter, failure) =>
         options.onEvent?.({ type: 'jitter', iteration, jitter, size: inputs.n, message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}` }),
       (choice) => options.onEvent?.({ type: 'form', choice }),
@@ -332,6 +340,7 @@ export class RFM {
       await yieldToEventLoop(options.signal, 'RFM.fit');
       if (stop) break;
     }
+    await scoreTestAfterFit(run, inputs, kept.best, history, options.testEveryIteration === true);
     const state = this.fittedState(inputs, run, kept, history, timer.elapsedSeconds(), options);
     this.state = state;
     this.pendingBest = undefined;
@@ -341,9 +350,9 @@ export class RFM {
     return this;
   }
 
-  private engineSettings(): EngineSettings {
+  private engineSettings(deferTest: boolean): EngineSettings {
     const { ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed } = this;
-    return { kernel: this.productKernel(), ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed, solver: this.solver, nystrom: this.nystrom };
+    return { kernel: this.productKernel(), ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed, solver: this.solver, nystrom: this.nystrom, deferTest };
   }
 
   private checkFitOptions(inputs: FitInputs, options: RFMFitOptions): void {
@@ -353,6 +362,9 @@ export class RFM {
     }
     if (this.earlyStopping && !inputs.validation) {
       throw new OptionError('RFM: earlyStopping needs validation data (fit(X, Y, { validation: { X, Y } }))');
+    }
+    if (options.testEveryIteration !== undefined && typeof options.testEveryIteration !== 'boolean') {
+      throw new OptionError(`RFM.fit: testEveryIteration must be a boolean, got ${String(options.testEveryIteration)}`);
     }
     if (options.validationScore !== undefined && (typeof options.validationScore !== 'function' || !inputs.validation)) {
       throw new OptionError('RFM.fit: validationScore must be a function, and needs validation data');
@@ -376,8 +388,8 @@ export class RFM {
     // The exact forms' training predictions are free (K alpha = Y - lambda alpha); the Nystrom engine scores a subsample.
     const train = engine.trainScores ? trainMetricsOn(inputs.targets, await engine.trainScores()) : trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
     const scores =
-      inputs.trackedRows > 0
-        ? scoreTracked((await engine.predict(0)).astype('float64'), inputs, options.validationScore, t)
+      run.scored.length > 0
+        ? scoreTracked((await engine.predict(0)).astype('float64'), run.scored, options.validationScore, t)
         : { validation: null, test: null, validationScores: undefined };
     if (kept.offer(t, scores.validation, scores.validationScores)) engine.keepBest(t);
     const stop = kept.shouldStop(scores.validation);

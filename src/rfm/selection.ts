@@ -4,7 +4,9 @@ import { EncodedTargets, Task } from '../kernels/targets';
 import { accuracy } from '../metrics/classification';
 import { meanSquaredError } from '../metrics/regression';
 import { EarlyStopper, Metrics, isBetter } from './history';
-import type { FitInputs } from './inputs';
+import type { FitInputs, ParsedTracked } from './inputs';
+import type { IterationRecord } from './history';
+import type { EngineRun } from './setup';
 
 /**
  * Which iteration the fit keeps (docs/rfm-math.md section 3): the best by validation metric (MSE for
@@ -68,10 +70,10 @@ export function trainMetricsOn(targets: EncodedTargets, scored: { pred: Matrix; 
   return metricsOf(pred.astype('float64'), { ...targets, y, labels } as EncodedTargets);
 }
 
-/** Splits the stacked predictions of the tracked sets and scores each (validation first, then test). */
+/** Splits the stacked predictions of the sets scored every iteration and scores each (validation first, then test). */
 export function scoreTracked(
   pred: Matrix,
-  inputs: FitInputs,
+  sets: ParsedTracked[],
   validationScore: ValidationScore | undefined,
   iteration: number,
 ): { validation: Metrics | null; test: Metrics | null; validationScores: Matrix | undefined } {
@@ -81,7 +83,7 @@ export function scoreTracked(
     validationScores: undefined,
   };
   let start = 0;
-  for (const t of inputs.tracked) {
+  for (const t of sets) {
     const part = rowBlock(pred, start, t.points.rows);
     start += t.points.rows;
     const metrics = metricsOf(part, t.targets);
@@ -98,6 +100,23 @@ export function scoreTracked(
     out[t.name] = metrics;
   }
   return out;
+}
+
+/**
+ * The test metrics of the kept iteration and of iteration 0 into their history records (new objects: the records
+ * already given to onIteration are not changed). A deferred test set is predicted now from the kept state; a test set
+ * the form had to track every iteration keeps only those two records' metrics unless `everyIteration`.
+ */
+export async function scoreTestAfterFit(run: EngineRun, inputs: FitInputs, best: number, history: IterationRecord[], everyIteration: boolean): Promise<void> {
+  const test = inputs.tracked.find((t) => t.name === 'test');
+  if (!test || everyIteration) return;
+  if (run.deferredTest) {
+    const { kept, baseline } = await run.engine.predictDeferred!();
+    history[0] = { ...history[0], test: metricsOf(baseline.astype('float64'), test.targets) };
+    history[best] = { ...history[best], test: metricsOf(kept.astype('float64'), test.targets) };
+    return;
+  }
+  for (let t = 1; t < history.length; t++) if (t !== best) history[t] = { ...history[t], test: null };
 }
 
 function rowBlock(m: Matrix, start: number, rows: number): Matrix {

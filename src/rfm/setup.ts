@@ -37,6 +37,8 @@ export interface EngineSettings {
   nystrom: NystromOptions | undefined;
   signal?: AbortSignal;
   onProgress?: (p: NystromProgress) => void;
+  /** Score the test set once after the fit (kept iteration and iteration 0) where the form can replay the kept state. */
+  deferTest: boolean;
 }
 
 export interface EngineRun {
@@ -50,6 +52,19 @@ export interface EngineRun {
   iteration: { current: number };
   /** Exact or Nystrom, and why. */
   solver: SolverChoice;
+  /** The test set is scored after the fit by engine.predictDeferred, not every iteration. */
+  deferredTest: boolean;
+  /** The sets scored every iteration, in the order of the engine's stacked block (validation first). */
+  scored: FitInputs['tracked'];
+}
+
+/** Q_k logged per update for replaying a deferred set: c T |J| n values, which a large c cannot afford. */
+const MAX_REPLAY_LOG_BYTES = 512 * 2 ** 20;
+
+/** Whether the form can score the test set after the fit from the kept state (the explicit-S dual form cannot). */
+function canDefer(form: Form, c: number, sample: number, n: number, iterations: number, dtype: DType): boolean {
+  if (form === 'primal') return true;
+  return form === 'dual-q' && c * iterations * sample * n * (dtype === 'float32' ? 4 : 8) <= MAX_REPLAY_LOG_BYTES;
 }
 
 export async function startEngine(
@@ -59,14 +74,18 @@ export async function startEngine(
   onChoice: (choice: FormChoice) => void,
   makeChecks?: (iteration: { current: number }) => EngineChecks,
 ): Promise<EngineRun> {
-  const { train, n, c, tracked, trackedRows } = inputs;
+  const { train, n, c } = inputs;
+  const test = inputs.tracked.find((t) => t.name === 'test');
+  const wantDefer = test !== undefined && s.deferTest;
+  // The cost model prices the points scored every iteration; a deferred test set is scored once.
+  const everyIteration = (defer: boolean) => (defer ? inputs.tracked.filter((t) => t !== test) : inputs.tracked);
   const x64 = train.kind === 'points' ? train.x : undefined;
   const costInput: CostInput = {
     n,
     d: train.features,
     c,
     sample: Math.min(s.agopSampleSize ?? n, n),
-    tracked: trackedRows,
+    tracked: rowsOf(everyIteration(wantDefer)),
     iterations: s.iterations,
     dtype: s.dtype,
     diagonal: s.diagonal,
@@ -81,6 +100,8 @@ export async function startEngine(
   const choice = nystrom ? nystromFormChoice(solver) : chooseForm(costInput, s.form);
   onChoice(choice);
   const dtype = choice.dtype;
+  const deferredTest = !nystrom && wantDefer && canDefer(choice.form, c, sample, n, s.iterations, dtype);
+  const scored = everyIteration(deferredTest);
   const profile = new Profile();
   const rng = new Rng(s.seed);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
@@ -103,30 +124,49 @@ export async function startEngine(
     onJitter: (jitter: number, failure: NotSPDError) => onJitter(iteration.current, jitter, failure),
     checks: makeChecks?.(iteration),
   };
-  // Validation and test points are stacked into one block: one pair of products per iteration instead of two.
-  const trackedFeatures = (): Features => stackFeatures(tracked.map((t) => t.z as Features)).astype(dtype);
-  let engine: Engine;
-  if (nystrom) {
-    const input = { setup, x: x64 as Features, inputs, plan: solver.nystrom!, kernel: s.kernel, ridge: s.ridge, seed: s.seed, signal: s.signal, onProgress: s.onProgress };
-    if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
-    engine = await startNystromEngine(setup.backend, input);
-  } else if (choice.form === 'primal') {
-    if (train.kind !== 'points') throw new Error('internal: the cost model gave a Gram fit the primal form'); // an invariant, not a user error
-    if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
-    engine = new PrimalEngine(setup, train.x.astype(dtype));
-  } else {
-    // Gram matrices from X in the run dtype (float32 runs keep G in float64 only if it was given; the rebuild of
-    // C for new points forms it from X when first needed).
-    const xRun = x64?.astype(dtype);
-    const gram64 = train.kind === 'gram' ? train.gram : undefined;
-    const d = train.features ?? 0;
-    const gramRun =
-      gram64 ?? (await profile.time("Gram X X'", flopsOf(xRun as Features, n * n * d), () => (xRun as Features).gram()));
-    if (trackedRows > 0) setup.tracked = [await trackedGram(xRun, tracked, trackedFeatures, profile, n, d)];
-    const data = { x: x64, gram: gramRun.dtype === 'float64' ? gramRun : gram64 };
-    engine = choice.form === 'dual-q' ? new DualQEngine(setup, gramRun, data) : new DualSEngine(setup, gramRun, data);
+  const sets = { scored, deferred: deferredTest ? test : undefined };
+  const engine = await buildEngine(inputs, s, setup, choice, nystrom ? solver : undefined, sets);
+  return { engine, choice, dtype, profile, sample, iteration, solver, deferredTest, scored };
+}
+
+const rowsOf = (sets: FitInputs['tracked']): number => sets.reduce((a, t) => a + t.points.rows, 0);
+
+/** The engine of the chosen form, with the sets scored every iteration stacked into one block (one pair of products). */
+async function buildEngine(
+  inputs: FitInputs,
+  s: EngineSettings,
+  setup: EngineSetup,
+  choice: FormChoice,
+  nystromChoice: SolverChoice | undefined,
+  sets: { scored: FitInputs['tracked']; deferred: FitInputs['tracked'][number] | undefined },
+): Promise<Engine> {
+  const { train, n } = inputs;
+  const { dtype, profile } = setup;
+  const x64 = train.kind === 'points' ? train.x : undefined;
+  const featuresOf = (list: FitInputs['tracked']): Features => stackFeatures(list.map((t) => t.z as Features)).astype(dtype);
+  const trackedRows = rowsOf(sets.scored);
+  const deferred = sets.deferred;
+  if (nystromChoice) {
+    const input = { setup, x: x64 as Features, inputs, plan: nystromChoice.nystrom!, kernel: s.kernel, ridge: s.ridge, seed: s.seed, signal: s.signal, onProgress: s.onProgress };
+    if (trackedRows > 0) setup.tracked = [{ z: featuresOf(sets.scored), rows: trackedRows }];
+    return startNystromEngine(setup.backend, input);
   }
-  return { engine, choice, dtype, profile, sample, iteration, solver };
+  if (choice.form === 'primal') {
+    if (train.kind !== 'points') throw new Error('internal: the cost model gave a Gram fit the primal form'); // an invariant, not a user error
+    if (trackedRows > 0) setup.tracked = [{ z: featuresOf(sets.scored), rows: trackedRows }];
+    if (deferred) setup.deferred = { z: featuresOf([deferred]), rows: deferred.points.rows };
+    return new PrimalEngine(setup, train.x.astype(dtype));
+  }
+  // Gram matrices from X in the run dtype (float32 runs keep G in float64 only if it was given; the rebuild of
+  // C for new points forms it from X when first needed).
+  const xRun = x64?.astype(dtype);
+  const gram64 = train.kind === 'gram' ? train.gram : undefined;
+  const d = train.features ?? 0;
+  const gramRun = gram64 ?? (await profile.time("Gram X X'", flopsOf(xRun as Features, n * n * d), () => (xRun as Features).gram()));
+  if (trackedRows > 0) setup.tracked = [await trackedGram(xRun, sets.scored, () => featuresOf(sets.scored), profile, n, d)];
+  if (deferred) setup.deferred = await trackedGram(xRun, [deferred], () => featuresOf([deferred]), profile, n, d);
+  const data = { x: x64, gram: gramRun.dtype === 'float64' ? gramRun : gram64 };
+  return choice.form === 'dual-q' ? new DualQEngine(setup, gramRun, data) : new DualSEngine(setup, gramRun, data);
 }
 
 /** The Nystrom iteration is a primal form in float64 (M is d x d; nystrom-engine.ts). */

@@ -27,7 +27,7 @@ const CASES: Case[] = [
 
 async function fitForm(c: Case, form: 'primal' | 'dual' | 'dual-q', data: ReturnType<typeof makeData>) {
   const rfm = new RFM({ bandwidth: 5, iterations: 6, form, ...c.options });
-  await rfm.fit(data.x, data.y, { validation: { X: data.xv, Y: data.yv }, test: { X: data.xt, Y: data.yt } });
+  await rfm.fit(data.x, data.y, { validation: { X: data.xv, Y: data.yv }, test: { X: data.xt, Y: data.yt }, testEveryIteration: true });
   return rfm;
 }
 

@@ -133,8 +133,8 @@ for (const c of CASES) {
     const validation = windows(40, c.width, c.vocabulary, c.n + 1, c.classes);
     const test_ = windows(30, c.width, c.vocabulary, c.n + 2, c.classes);
     const options: RFMOptions = { bandwidth: 3, iterations: 4, task: 'classification', ...c.options };
-    const a = await new RFM(options).fit(oneHot(train), train.labels, { validation: { ...oneHot(validation), Y: validation.labels }, test: { X: dense(test_), Y: test_.labels } });
-    const b = await new RFM(options).fit(dense(train), train.labels, { validation: { X: dense(validation), Y: validation.labels }, test: { X: dense(test_), Y: test_.labels } });
+    const a = await new RFM(options).fit(oneHot(train), train.labels, { validation: { ...oneHot(validation), Y: validation.labels }, test: { X: dense(test_), Y: test_.labels }, testEveryIteration: true });
+    const b = await new RFM(options).fit(dense(train), train.labels, { validation: { X: dense(validation), Y: validation.labels }, test: { X: dense(test_), Y: test_.labels }, testEveryIteration: true });
     if (c.gradients) assert.equal(a.summary.gradients, c.gradients);
     assert.equal(a.history.length, 5);
     for (let t = 0; t < 5; t++) {

@@ -20,16 +20,16 @@ function dataFor(d: number) {
   return { path, fit: part(data.fit), val: part(data.val), test: part(data.test) };
 }
 
-async function ours(data: ReturnType<typeof dataFor>, dtype: 'float64' | 'float32', form: 'auto' | 'primal' | 'dual-q' = 'auto') {
+async function ours(data: ReturnType<typeof dataFor>, dtype: 'float64' | 'float32', form: 'auto' | 'primal' | 'dual-q' = 'auto', testEveryIteration = false) {
   const rfm = new RFM({ bandwidth: 1, ridge: 1e-3, iterations: 10, dtype, form });
-  return rfm.fit(data.fit.X, data.fit.Y, { validation: data.val, test: data.test });
+  return rfm.fit(data.fit.X, data.fit.Y, { validation: data.val, test: data.test, testEveryIteration });
 }
 
 for (const d of [100, 1000]) {
   test(`float64: the numpy reference's validation and test MSE at every iteration (d = ${d})`, { skip: SKIP_NO_REF }, async () => {
     const data = dataFor(d);
     const ref = referenceFit(data.path, ['--form', 'primal']);
-    const rfm = await ours(data, 'float64');
+    const rfm = await ours(data, 'float64', 'auto', true);
     assert.equal(rfm.summary.form, d < 640 ? 'primal' : 'dual-q');
     assert.equal(rfm.history.length, ref.val_mse.length);
     for (let t = 0; t < ref.val_mse.length; t++) {
@@ -38,6 +38,21 @@ for (const d of [100, 1000]) {
     }
     assert.equal(rfm.bestIteration, ref.best_iter);
   });
+
+  for (const dtype of ['float64', 'float32'] as const) {
+    test(`${dtype}: the test set scored once after the fit gives the every-iteration MSE of the kept iteration and of t = 0 (d = ${d})`, { skip: SKIP_NO_REF }, async () => {
+      const data = dataFor(d);
+      const every = await ours(data, dtype, 'auto', true);
+      const once = await ours(data, dtype);
+      assert.equal(once.summary.form, every.summary.form);
+      assert.equal(once.bestIteration, every.bestIteration);
+      const best = once.bestIteration;
+      const tol = dtype === 'float64' ? 1e-10 : 1e-5;
+      assert.ok(relDiff(once.history[best].test!.mse, every.history[best].test!.mse) < tol, `kept: ${once.history[best].test!.mse} vs ${every.history[best].test!.mse}`);
+      assert.ok(relDiff(once.history[0].test!.mse, every.history[0].test!.mse) < tol, `t = 0: ${once.history[0].test!.mse} vs ${every.history[0].test!.mse}`);
+      assert.ok(once.history.every((h, t) => (t === 0 || t === best ? h.test !== null : h.test === null)));
+    });
+  }
 
   const f32Form = d < 640 ? 'primal' : 'dual-q';
   test(`float32 ${f32Form} picks float64's best iteration with a test MSE within 1e-3 (d = ${d})`, { skip: SKIP_NO_REF }, async () => {

@@ -371,7 +371,7 @@ async function fittedRfm(train: Labelled, validation: Labelled, test: Labelled, 
     task: classification ? ('classification' as const) : ('regression' as const),
   };
   const rfm = new RFM(options);
-  await rfm.fit(train.x, train.y, { validation: { X: validation.x, Y: validation.y }, test: { X: test.x, Y: test.y } });
+  await rfm.fit(train.x, train.y, { validation: { X: validation.x, Y: validation.y }, test: { X: test.x, Y: test.y }, testEveryIteration: true });
   const last = rfm.history.length - 1;
   // Validation may keep an early iteration (even 0, where M = I); the comparison wants what T iterations learned.
   // Without validation data the fit keeps its last iteration, and with no subsampling it repeats the same steps.

@@ -161,10 +161,9 @@ async function runTrial(
       const testRows = Int32Array.from({ length: data.test.length }, (_, i) => m + i);
       const testGram = g.cross.selectRows(testRows);
       const testNorms = testRows.map((r) => g.crossNorms[r]);
-      // The test set is tracked through the fit (stacked with validation: ~4 ms per iteration at n = 640) and its
-      // MSE read off the kept iteration's and iteration 0's records. Predicting it after the fit instead rebuilds C_t
-      // in float64, ~7 n^3 flops per iteration up to the kept one: measured 50-650 ms per fit against a ~250 ms fit.
-      // In float32 the tracked MSEs match float64's to ~5e-5 relative (the rebuild's: 1e-3 at d = 1800, t = 10).
+      // The test set is scored once after the fit (RFM.fit's default): its cross products are replayed up to the
+      // kept iteration from the logged AGOP products, in the run dtype, and iteration 0 is the plain kernel. Predicting
+      // it through predictFromGram instead would rebuild C_t in float64 (~7 n^3 flops per iteration up to the kept one).
       await rfm.fit({ gram: g.train, features: d }, yFit, {
         validation: { gram: valGram, norms: g.crossNorms.subarray(0, m), Y: yVal },
         test: { gram: testGram, norms: testNorms, Y: yTest },

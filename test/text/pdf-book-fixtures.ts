@@ -9,8 +9,8 @@
 import { PDFDocument, PDFFont, PDFHexString, PDFPage, PDFRef, StandardFonts, beginText, endText, moveText, setFontAndSize, showText } from 'pdf-lib';
 import { fillLine } from './pdf-fixtures';
 
-export const PAGE_WIDTH = 612;
-export const PAGE_HEIGHT = 792;
+const PAGE_WIDTH = 612;
+const PAGE_HEIGHT = 792;
 const BODY_SIZE = 11;
 const LEADING = 14;
 const MEASURE = 396;

@@ -198,3 +198,14 @@ test('an e-book edition with every quirk at once (advert, contents, drop caps, h
   assert.ok(cer < 0.0005, `CER ${cer}`);
   assert.ok(wrong.length <= 0.02 * decisions.length, `${wrong.length} of ${decisions.length} hyphen decisions wrong`);
 });
+
+test('a page of one-line dialogue, every line indented, is measured against its odd/even family\'s margin', async (t) => {
+  const lines = (await wrap(loomings.slice(0, 3), 1000))[0];
+  const half = Math.ceil(lines.length / 2);
+  const dialogue = ['“Who is there?”', '“Only the miller.”', '“At this hour?”', '“The wheel has stopped.”', '“Then go and look at it.”', '“I have looked.”', '“And?”', '“It is turning again.”'];
+  const pages = [lines.slice(0, half), lines.slice(half), dialogue.map((l) => `\t${l}`), ...(await wrap(loomings.slice(3, 4), 40))];
+  const expected = [...loomings.slice(0, 3), ...dialogue, loomings[3]].join('\n\n');
+  const result = await extract(t, { pages, oddLeft: 72, evenLeft: 126 }, expected);
+  assert.equal(result.text, expected);
+  assert.deepEqual(result.quality.pages.map((p) => [p.page, p.left, p.layoutSource]), [[1, 72, 'page'], [2, 126, 'page'], [3, 72, 'family'], [4, 126, 'page']]);
+});

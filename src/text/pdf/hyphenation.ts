@@ -53,7 +53,7 @@ export function joinHyphenated(paragraph: string, next: string, words: WordList,
   return { text, decision: { page, word: joined ? left + right : `${left}-${right}`, joined, reason } };
 }
 
-export function decide(left: string, right: string, words: WordList): { joined: boolean; reason: HyphenReason } {
+function decide(left: string, right: string, words: WordList): { joined: boolean; reason: HyphenReason } {
   if (/\p{N}$/u.test(left) || /^\p{N}/u.test(right)) return { joined: false, reason: 'digits' };
   const capitals = /^\p{Lu}+$/u.test(lastPart(left)) && /^\p{Lu}/u.test(right) && /^[\p{Lu}\p{N}'\u2019-]+$/u.test(right);
   if (/^\p{Lu}/u.test(right) && !capitals) return { joined: false, reason: 'capitalised' };

@@ -80,12 +80,16 @@ function marginOf(starts: number[], lineCount: number): number {
   return candidates.length > 0 ? Math.min(...candidates) + 1 : Math.min(...starts);
 }
 
-/** The layout most pages of a family share: medians of their measurements. */
+/**
+ * The layout most pages of a family share: medians of their measurements, the lower median for the margin (pages of
+ * indented dialogue only ever measure it too far right).
+ */
 function familyLayout(layouts: PageLayout[]): PageLayout | null {
   if (layouts.length === 0) return null;
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const lowerMedian = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
   return {
-    left: median(layouts.map((l) => l.left)),
+    left: lowerMedian(layouts.map((l) => l.left)),
     right: median(layouts.map((l) => l.right)),
     spacing: median(layouts.map((l) => l.spacing)),
     source: 'family',

@@ -42,7 +42,7 @@ interface Candidate {
 /** The page's first or last line, standing apart from the body. */
 const atEdge = (c: Candidate) => c.outer === undefined && c.apart;
 
-export function runningKey(raw: string): string {
+function runningKey(raw: string): string {
   return raw
     .toLowerCase()
     .replace(/[\p{Cc}\p{Co}\d]+/gu, '#')

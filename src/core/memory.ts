@@ -8,17 +8,17 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** What checkAllocation lets through: the total, or the free memory plus what the OS can reclaim (free x 2). */
+/** What checkAllocation lets through: os.freemem() (on Linux MemAvailable, reclaimable page cache included), at most the total. */
 export function memoryLimit(memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() }): number {
-  return Math.min(memory.total, 2 * memory.free);
+  return Math.min(memory.total, memory.free);
 }
 
 /**
  * Memory guard for large dense allocations: before work that needs about `bytes` (an estimate, e.g. the cost
  * model's `memoryBytes`), throws a MemoryError naming the estimate, what it is for and `hint` (how to need less)
- * when it exceeds the machine's total memory, or the free memory plus what the OS can reclaim (free x 2, since
- * os.freemem() does not count the page cache). Estimates under 256 MB pass unchecked. `hint` may be a function
- * of that limit in bytes, to say what would fit (docs/reliability.md: "the largest n that fits").
+ * when it exceeds the memory available now: os.freemem(), which on Linux is MemAvailable (free memory plus the page
+ * cache the kernel can reclaim), and never more than os.totalmem(). Estimates under 256 MB pass unchecked. `hint`
+ * may be a function of that limit in bytes, to say what would fit (docs/reliability.md: "the largest n that fits").
  */
 export function checkAllocation(
   bytes: number,
@@ -30,7 +30,7 @@ export function checkAllocation(
   const limit = memoryLimit(memory);
   if (bytes <= limit) return;
   throw new MemoryError(
-    `${what} needs about ${gib(bytes)}, more than this machine can give ` +
+    `${what} needs about ${gib(bytes)}, more than this machine has available ` +
       `(${gib(memory.free)} free of ${gib(memory.total)}): ${typeof hint === 'string' ? hint : hint(limit)}`,
   );
 }

@@ -75,9 +75,10 @@ test('checkAllocation passes small or affordable estimates and names the estimat
   checkAllocation(2 * GiB, 'fits', 'h', { free: 4 * GiB, total: 24 * GiB });
   assert.throws(
     () => checkAllocation(30 * GiB, 'RFM.fit (dual form)', 'use fewer points', { free: 10 * GiB, total: 24 * GiB }),
-    (e: Error) => e instanceof MemoryError && /RFM.fit \(dual form\) needs about 30.00 GiB, more than this machine can give \(10.00 GiB free of 24.00 GiB\): use fewer points/.test(e.message),
+    (e: Error) => e instanceof MemoryError && /RFM.fit \(dual form\) needs about 30.00 GiB, more than this machine has available \(10.00 GiB free of 24.00 GiB\): use fewer points/.test(e.message),
   );
-  assert.throws(() => checkAllocation(3 * GiB, 'x', 'h', { free: 1 * GiB, total: 24 * GiB }), MemoryError);
+  assert.throws(() => checkAllocation(3 * GiB, 'x', 'h', { free: 2 * GiB, total: 24 * GiB }), MemoryError);
+  assert.throws(() => checkAllocation(30 * GiB, 'x', 'h', { free: 40 * GiB, total: 24 * GiB }), MemoryError);
 });
 
 test('scalar option checks return the value or name the option and the value', () => {

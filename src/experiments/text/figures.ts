@@ -23,7 +23,7 @@ export function learningCurveFigures(curve: LearningCurve): { accuracy: Figure; 
 
 /**
  * The RFM's learned weights diag(M) of the kept iteration as a positions x symbols heatmap (log10; row 1 is the
- * character just before the predicted one). With the 'position' metric each row is one weight.
+ * character just before the predicted one, t-1). With the 'position' metric each row is one weight.
  */
 export function positionWeightsFigure(result: TextExperimentResult): Figure {
   const rfm = result.fits.rfm.rfm!;
@@ -39,9 +39,9 @@ export function positionWeightsFigure(result: TextExperimentResult): Figure {
     title: `RFM weights diag(M), log10 (${result.fits.rfm.metric} M, kept iteration ${rfm.bestIteration})`,
     z: rows,
     x: [...symbols],
-    y: Array.from({ length: w }, (_, i) => `-${i + 1}`),
+    y: Array.from({ length: w }, (_, i) => `t-${i + 1}`),
     xTitle: 'symbol',
-    yTitle: 'position (characters before the predicted one)',
+    yTitle: 'context position (t-1: the character before the predicted one)',
     height: 700,
   });
 }

@@ -1,3 +1,4 @@
+import { OptionError } from './core/errors';
 // Seeded pseudo-random numbers, so every experiment can be rerun exactly.
 // xoshiro128** (Blackman & Vigna) on 32-bit integers: fast in JS, and the state is seeded through splitmix32 so
 // that nearby seeds (0, 1, 2...) give unrelated streams.
@@ -15,7 +16,7 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new Error(`Rng: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed)) throw new OptionError(`Rng: seed must be a finite number, got ${seed}`);
     // Fold the high bits in too, so seeds above 2^32 (e.g. Date.now()) still differ.
     let state = (Math.floor(seed) ^ Math.floor(seed / 0x100000000)) | 0;
     for (let i = 0; i < 4; i++) {
@@ -48,7 +49,7 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0) throw new OptionError(`Rng.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.next() * n);
   }
 
@@ -83,10 +84,10 @@ export class Rng {
     let total = 0;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i];
-      if (!(w >= 0) || !Number.isFinite(w)) throw new Error(`Rng.choice: weight ${i} is ${w}; weights must be finite and >= 0`);
+      if (!(w >= 0) || !Number.isFinite(w)) throw new OptionError(`Rng.choice: weight ${i} is ${w}; weights must be finite and >= 0`);
       total += w;
     }
-    if (total <= 0) throw new Error('Rng.choice: weights are all zero (or empty)');
+    if (total <= 0) throw new OptionError('Rng.choice: weights are all zero (or empty)');
     let target = this.next() * total;
     let last = -1;
     for (let i = 0; i < weights.length; i++) {

@@ -36,13 +36,25 @@ export class CancelledError extends RfmLabError {
   }
 }
 
+/**
+ * Data that cannot be used as given: a missing or unreadable file, text that is not UTF-8, a character outside the
+ * vocabulary, a model that returned something other than probabilities.
+ */
+export class DataError extends RfmLabError {}
+
+/**
+ * A component of the environment the call needs is missing or broken: the native addon, the tfjs WASM backend,
+ * Chromium, the tslab kernel. The message says how to install or rebuild it (environment.md lists them all).
+ */
+export class EnvironmentError extends RfmLabError {}
+
 /** A memory estimate larger than what the machine can give (checkAllocation in core/memory.ts). */
 export class MemoryError extends RfmLabError {}
 
 /** Parent of the linear-algebra failures (a matrix that the algorithm cannot handle, rather than bad arguments). */
 export class LinAlgError extends RfmLabError {}
 
-/** Thrown by the low-level Cholesky; estimators catch it and retry with jitter (docs/rfm-math.md, "Jitter"). */
+/** Thrown by the low-level Cholesky; estimators catch it and retry with jitter (docs/rfm-math.md section 2). */
 export class NotSPDError extends LinAlgError {
   readonly size: number;
   readonly pivot: number;

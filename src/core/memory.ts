@@ -8,16 +8,16 @@ function gib(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-/** What checkAllocation lets through: the total, or the free memory plus what the OS can reclaim (free x 2). */
+/** What checkAllocation lets through (so a caller can size a plan against the same limit, e.g. by bisection). */
 export function memoryLimit(memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() }): number {
-  return Math.min(memory.total, 2 * memory.free);
+  return Math.min(memory.total, memory.free);
 }
 
 /**
  * Memory guard for large dense allocations: before work that needs about `bytes` (an estimate, e.g. the cost
  * model's `memoryBytes`), throws a MemoryError naming the estimate, what it is for and `hint` (how to need less)
- * when it exceeds the machine's total memory, or the free memory plus what the OS can reclaim (free x 2, since
- * os.freemem() does not count the page cache). Estimates under 256 MB pass unchecked.
+ * when it exceeds the memory available now: os.freemem(), which on Linux is MemAvailable (free memory plus the page
+ * cache the kernel can reclaim), and never more than os.totalmem(). Estimates under 256 MB pass unchecked.
  */
 export function checkAllocation(
   bytes: number,
@@ -28,7 +28,7 @@ export function checkAllocation(
   if (!(bytes > CHECKED_ALLOCATION_BYTES)) return;
   if (bytes <= memoryLimit(memory)) return;
   throw new MemoryError(
-    `${what} needs about ${gib(bytes)}, more than this machine can give ` +
+    `${what} needs about ${gib(bytes)}, more than this machine has available ` +
       `(${gib(memory.free)} free of ${gib(memory.total)}): ${hint}`,
   );
 }

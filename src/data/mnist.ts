@@ -1,5 +1,6 @@
 import { readFileSync } from 'fs';
-import { OptionError, checkOptions } from '../core';
+import { DataError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix } from '../linalg/matrix';
 import { Rng } from '../random';
 
@@ -26,7 +27,7 @@ export function digitImages(digit: number): Float32Array {
     // Read the one JSON file needed; requiring the package would parse all ten (21 MB).
     const path = require.resolve(`mnist/src/digits/${digit}.json`);
     const data: number[] = JSON.parse(readFileSync(path, 'utf8')).data;
-    if (data.length % MNIST_PIXELS !== 0) throw new Error(`mnist: ${path} holds ${data.length} values, not a whole number of 28 x 28 images`);
+    if (data.length % MNIST_PIXELS !== 0) throw new DataError(`mnist: ${path} holds ${data.length} values, not a whole number of 28 x 28 images`);
     images = Float32Array.from(data);
     cache.set(digit, images);
   }

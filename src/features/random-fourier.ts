@@ -1,11 +1,12 @@
 import { symmetricSqrt } from '../linalg/eigen';
-import { OptionError, ShapeError, checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite, assertSquare, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
 
 /**
- * Random Fourier features (Rahimi & Recht), rfm-math.md section 8: phi(x) = sqrt(2/p) cos(W'x + b) with
+ * Random Fourier features (Rahimi & Recht), docs/rfm-math.md section 8: phi(x) = sqrt(2/p) cos(W'x + b) with
  * E[phi(x)'phi(z)] = K(x, z) for a shift-invariant kernel whose spectral density the columns of W are drawn from.
  * - Laplace exp(-||x - z|| / L): multivariate Cauchy, w = g / |u| / L with g ~ N(0, I_d), u ~ N(0, 1);
  * - Gaussian exp(-||x - z||^2 / L^2): w ~ N(0, 2 I_d / L^2);

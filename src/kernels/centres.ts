@@ -1,5 +1,6 @@
 import type { Backend } from '../linalg/backend';
-import { OptionError, yieldToEventLoop } from '../core';
+import { OptionError } from '../core/errors';
+import { yieldToEventLoop } from '../core/async';
 import { Matrix } from '../linalg/matrix';
 import { Rng } from '../random';
 import { NystromKernels, choleskyWithJitter } from './nystrom';

@@ -1,11 +1,11 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots } from '../linalg/elementwise';
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { FloatArray, Matrix } from '../linalg/matrix';
 import { Metric, ProductKernel, applyMetric, kernelFromGram } from './kernel';
 
 /**
- * Gradients of a fitted kernel predictor f_k(z) = sum_i A_ik K(x_i, z) at points z (rfm-math.md section 3):
+ * Gradients of a fitted kernel predictor f_k(z) = sum_i A_ik K(x_i, z) at points z (docs/rfm-math.md section 3):
  *   grad f_k(z) = -(q / L^q) M sum_i A_ik W(z, x_i) (z - x_i),  W = K o D^(q-2), 0 where D = 0,
  * i.e. for the m x d block of points: -(q / L^q) [ (W_z A_k) o_rows Z - W_z (A_k o_rows X) ] M.
  * The predictor has a cusp at each training point for q < 2 (the zero-distance term is dropped there).

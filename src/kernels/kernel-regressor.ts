@@ -1,5 +1,6 @@
 import type { Backend } from '../linalg/backend';
-import { checkOptions, NotFittedError, NotSPDError, OptionError, ShapeError } from '../core';
+import { NotFittedError, NotSPDError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';
@@ -37,7 +38,7 @@ import { r2Score } from '../metrics/regression';
 import { fitTemperature, softmaxRows } from './temperature';
 
 /**
- * Kernel ridge regression (rfm-math.md section 2): alpha = (K(X, X) + lambda I)^-1 Y, f(z) = K(z, X) alpha, for the
+ * Kernel ridge regression (docs/rfm-math.md section 2): alpha = (K(X, X) + lambda I)^-1 Y, f(z) = K(z, X) alpha, for the
  * Laplace, Gaussian and L1 Laplacian kernels, with an optional fixed M (full or diagonal) for the first two.
  * Classification regresses onto one-hot rows; probabilities are softmax(f / tau) with tau fitted on validation data.
  */

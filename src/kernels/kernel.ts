@@ -1,10 +1,10 @@
 import type { Backend } from '../linalg/backend';
 import { diagonalInto, rowDots, scaleColumns, setDiagonal, symmetrize } from '../linalg/elementwise';
-import { OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
 import { DType, FloatArray, Matrix, allocate, epsOf } from '../linalg/matrix';
 
 /**
- * The kernel family of rfm-math.md section 1: K(x, z) = exp(-(||x - z||_M / L)^q), with M-norm distances computed
+ * The kernel family of docs/rfm-math.md section 1: K(x, z) = exp(-(||x - z||_M / L)^q), with M-norm distances computed
  * from matrix products (the backend's fused distanceKernel) and the L1 Laplacian as a separate blockwise kernel.
  */
 

@@ -1,4 +1,4 @@
-import type { NotSPDError } from '../core';
+import type { NotSPDError } from '../core/errors';
 import type { Backend } from '../linalg/backend';
 import { Matrix } from '../linalg/matrix';
 import { DenseFeatures } from '../rfm/features';

@@ -1,6 +1,7 @@
 import type { Backend } from '../linalg/backend';
 import { addToDiagonal, copyInto, meanDiagonal } from '../linalg/elementwise';
-import { NotSPDError, OptionError, throwIfAborted, yieldToEventLoop } from '../core';
+import { NotSPDError, OptionError } from '../core/errors';
+import { throwIfAborted, yieldToEventLoop } from '../core/async';
 import { Matrix } from '../linalg/matrix';
 import { conjugateGradient } from './conjugate-gradient';
 

@@ -1,10 +1,10 @@
 import type { Backend } from '../linalg/backend';
 import { addToDiagonal, copyInto, meanDiagonal } from '../linalg/elementwise';
-import { NotSPDError } from '../core';
+import { NotSPDError } from '../core/errors';
 import { DType, Matrix } from '../linalg/matrix';
 
 /**
- * alpha = (K + lambda I)^-1 Y by Cholesky, with the jitter policy of rfm-math.md section 2: when the factorisation
+ * alpha = (K + lambda I)^-1 Y by Cholesky, with the jitter policy of docs/rfm-math.md section 2: when the factorisation
  * fails, retry with lambda + j * mean(diag(K + lambda I)) for j in JITTER_MULTIPLES (growing 100x each time; float32
  * starts higher because its rounding is ~1e-7 of the diagonal), then throw naming the size and the jitters tried.
  */

@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError } from '../core';
+import { DTypeError, ShapeError } from '../core/errors';
 import { DType, FloatArray, Matrix, allocate, dtypeOf } from '../linalg/matrix';
 
 /**

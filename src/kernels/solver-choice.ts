@@ -1,4 +1,6 @@
-import { MemoryError, OptionError, checkAllocation, checkOptions, memoryLimit } from '../core';
+import { MemoryError, OptionError } from '../core/errors';
+import { checkAllocation, memoryLimit } from '../core/memory';
+import { checkOptions } from '../core/options';
 import type { CentreSampling } from './centres';
 import type { NystromMethod } from './nystrom';
 

@@ -1,4 +1,4 @@
-import { OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
 import { argmaxRows } from '../metrics/classification';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 

@@ -35,7 +35,7 @@ export interface TriangularSolveOptions {
 /**
  * The fused elementwise step every kernel needs: from a Gram-like matrix P (rows a, cols b) and squared norms
  * pa, pb, the distances D = sqrt(max(0, pa_i + pb_j - 2 P_ij)), with a squared distance below
- * zeroTol * (pa_i + pb_j) taken as exactly 0 (float cancellation, rfm-math.md section 1), then
+ * zeroTol * (pa_i + pb_j) taken as exactly 0 (float cancellation, docs/rfm-math.md section 1), then
  * K = exp(-(D / L)^q) and, when asked, W = K o D^(q - 2) with W = 0 where D = 0.
  */
 export interface DistanceKernelOptions {

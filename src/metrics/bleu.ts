@@ -11,7 +11,8 @@
 // - Corpus BLEU sums numerators, denominators, hypothesis lengths and closest reference lengths over sentences
 //   before combining (it is not the mean of sentence scores); it is 0 when no unigram matches at all.
 
-import { checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 
 export type Tokens = readonly string[];
 
@@ -39,11 +40,11 @@ export function sentenceBleu(references: readonly Tokens[], hypothesis: Tokens, 
 export function corpusBleu(referencesPerHypothesis: readonly (readonly Tokens[])[], hypotheses: readonly Tokens[], options: BleuOptions = {}): number {
   checkOptions('BLEU', options, ['weights', 'smoothing', 'epsilon']);
   const { weights = [0.25, 0.25, 0.25, 0.25], smoothing = 'none', epsilon = 0.1 } = options;
-  if (weights.length === 0 || weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new Error(`BLEU: weights must be non-negative numbers, got [${weights.join(', ')}]`);
-  if (smoothing !== 'none' && smoothing !== 'method1') throw new Error(`BLEU: smoothing must be 'none' or 'method1', got ${JSON.stringify(smoothing)}`);
-  if (!(epsilon > 0)) throw new Error(`BLEU: epsilon must be > 0, got ${epsilon}`);
+  if (weights.length === 0 || weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new OptionError(`BLEU: weights must be non-negative numbers, got [${weights.join(', ')}]`);
+  if (smoothing !== 'none' && smoothing !== 'method1') throw new OptionError(`BLEU: smoothing must be 'none' or 'method1', got ${JSON.stringify(smoothing)}`);
+  if (!(epsilon > 0)) throw new OptionError(`BLEU: epsilon must be > 0, got ${epsilon}`);
   if (referencesPerHypothesis.length !== hypotheses.length) {
-    throw new Error(`BLEU: ${hypotheses.length} hypotheses but ${referencesPerHypothesis.length} reference sets`);
+    throw new ShapeError(`BLEU: ${hypotheses.length} hypotheses but ${referencesPerHypothesis.length} reference sets`);
   }
   const maxOrder = weights.length;
   const numerators = new Array<number>(maxOrder).fill(0);
@@ -53,7 +54,7 @@ export function corpusBleu(referencesPerHypothesis: readonly (readonly Tokens[])
   hypotheses.forEach((hypothesis, s) => {
     const references = referencesPerHypothesis[s];
     if (!Array.isArray(hypothesis) || !Array.isArray(references) || references.length === 0 || !references.every(Array.isArray)) {
-      throw new Error(`BLEU: sentence ${s} needs a token array and at least one reference token array (use wordTokens or charTokens)`);
+      throw new ShapeError(`BLEU: sentence ${s} needs a token array and at least one reference token array (use wordTokens or charTokens)`);
     }
     for (let n = 1; n <= maxOrder; n++) {
       const [matched, total] = modifiedPrecision(references, hypothesis, n);

@@ -1,11 +1,11 @@
 // Held-out log-loss of a next-character model: mean negative log-likelihood of the true next characters,
-// perplexity = exp(mean NLL), bits per character = mean NLL / ln 2 (rfm-math.md section 7).
+// perplexity = exp(mean NLL), bits per character = mean NLL / ln 2 (docs/rfm-math.md section 7).
 // A model that gives a true character probability 0 scores an infinite perplexity: that is reported, not hidden.
 //
 // studyPerplexity is the study's number, which is not a perplexity of any model (see its comment).
 // The model-facing wrappers (a CharModel on windows) are text/evaluate.ts: metrics take numbers, not models.
 
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 
 export interface HeldOutScore {
   count: number;

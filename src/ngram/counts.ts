@@ -4,6 +4,7 @@
 // Counting stops at ZERO_ROW codes (the study's unknown characters) and at span boundaries, so that no n-gram joins
 // text across a gap or across train / test splits.
 
+import { DataError, OptionError, ShapeError } from '../core/errors';
 import type { Span } from '../text/windows';
 import { ZERO_ROW } from '../text/vocab';
 
@@ -30,18 +31,18 @@ export class NgramCounts {
   }
 
   static count(codes: Int32Array, vocabSize: number, order: number, spans?: readonly Span[]): NgramCounts {
-    if (!Number.isInteger(order) || order < 1) throw new Error(`n-gram: order must be a positive integer, got ${order}`);
-    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 0xffff) throw new Error(`n-gram: vocabulary size must be in [1, 65535], got ${vocabSize}`);
+    if (!Number.isInteger(order) || order < 1) throw new OptionError(`n-gram: order must be a positive integer, got ${order}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 0xffff) throw new OptionError(`n-gram: vocabulary size must be in [1, 65535], got ${vocabSize}`);
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i];
-      if (c !== ZERO_ROW && (c < 0 || c >= vocabSize)) throw new Error(`n-gram: code ${c} at position ${i} is outside [0, ${vocabSize})`);
+      if (c !== ZERO_ROW && (c < 0 || c >= vocabSize)) throw new DataError(`n-gram: code ${c} at position ${i} is outside [0, ${vocabSize})`);
     }
     const raw: CountTable[] = Array.from({ length: order }, () => new Map());
     // Keys are slices of one string of the whole text: cheaper than building each key code by code.
     const text = contextKey(codes, 0, codes.length);
     for (const span of spans ?? [{ start: 0, end: codes.length }]) {
       if (span.start < 0 || span.end > codes.length || span.start > span.end) {
-        throw new Error(`n-gram: span [${span.start}, ${span.end}) is not inside the text [0, ${codes.length})`);
+        throw new ShapeError(`n-gram: span [${span.start}, ${span.end}) is not inside the text [0, ${codes.length})`);
       }
       let runStart = span.start;
       for (let t = span.start; t < span.end; t++) {
@@ -76,7 +77,7 @@ export class NgramCounts {
    */
   continuationTable(k: number): CountTable {
     this.checkLevel(k);
-    if (k >= this.order - 1) throw new Error(`n-gram: no continuation counts for the top context length ${k}`);
+    if (k >= this.order - 1) throw new OptionError(`n-gram: no continuation counts for the top context length ${k}`);
     let table = this.continuations[k];
     if (!table) {
       table = new Map();
@@ -95,7 +96,7 @@ export class NgramCounts {
   }
 
   private checkLevel(k: number): void {
-    if (!Number.isInteger(k) || k < 0 || k >= this.order) throw new Error(`n-gram: context length ${k} is outside [0, ${this.order})`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.order) throw new OptionError(`n-gram: context length ${k} is outside [0, ${this.order})`);
   }
 }
 

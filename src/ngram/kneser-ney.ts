@@ -13,7 +13,8 @@
 // 0.5 where a level has no count of 1, as in a small vocabulary's unigram continuation counts).
 
 import { checkContextCodes, type CharModel } from '../text/char-model';
-import { checkOptions } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import type { Vocabulary } from '../text/vocab';
 import type { Span } from '../text/windows';
 import { contextKey, NgramCounts, usableHistory, type CountTable } from './counts';
@@ -57,7 +58,7 @@ export class KneserNeyModel implements CharModel {
     checkOptions('KneserNeyModel.fit', options, ['order', 'discount', 'spans']);
     const discount = options.discount ?? 0.75;
     if (discount !== 'estimate' && !(typeof discount === 'number' && discount > 0 && discount <= 1)) {
-      throw new Error(`KneserNeyModel: discount must be in (0, 1] or 'estimate', got ${JSON.stringify(discount)}`);
+      throw new OptionError(`KneserNeyModel: discount must be in (0, 1] or 'estimate', got ${JSON.stringify(discount)}`);
     }
     const counts = NgramCounts.count(codes, vocab.size, options.order, options.spans);
     return new KneserNeyModel(vocab, options.order, counts, discount);

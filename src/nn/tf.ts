@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../core/errors';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Matrix } from '../linalg/matrix';
 import { withoutEmscriptenHandlers } from '../linalg/backends/emscripten-handlers';
@@ -40,7 +41,7 @@ async function load(): Promise<TfRuntime> {
   const active = tf.getBackend();
   if (!active) {
     const preferred = tf.findBackendFactory('tensorflow') !== null ? 'tensorflow' : 'wasm';
-    if (!(await withoutEmscriptenHandlers(() => tf.setBackend(preferred)))) throw new Error(`tfjs: the '${preferred}' backend failed to initialise`);
+    if (!(await withoutEmscriptenHandlers(() => tf.setBackend(preferred)))) throw new EnvironmentError(`tfjs: the '${preferred}' backend failed to initialise`);
   }
   await withoutEmscriptenHandlers(() => tf.ready());
   return { tf, backend: tf.getBackend() };

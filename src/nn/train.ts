@@ -1,5 +1,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError, ShapeError, yieldToEventLoop } from '../core';
+import { NonFiniteError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { yieldToEventLoop } from '../core/async';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { Rng } from '../random';
 import type { Mlp } from './mlp';
@@ -19,9 +21,11 @@ export interface TrainOptions {
   weightDecay?: number;
   /** Seeds the batch order. */
   seed: number;
+  /** Checked after every epoch: aborting it stops training with a CancelledError. */
+  signal?: AbortSignal;
 }
 
-const TRAIN_OPTIONS = ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'seed'] as const;
+const TRAIN_OPTIONS = ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'seed', 'signal'] as const;
 
 export interface EpochRecord {
   epoch: number;
@@ -87,11 +91,11 @@ export async function trainMlp(net: Mlp, x: Matrix, y: Matrix, options: TrainOpt
         tf.dispose([objective, dataLoss!]);
       }
       const record = { epoch, loss: total / n };
-      if (!Number.isFinite(record.loss)) throw new Error(`trainMlp: the loss became ${record.loss} in epoch ${epoch}; lower the learning rate`);
+      if (!Number.isFinite(record.loss)) throw new NonFiniteError(`trainMlp: the loss became ${record.loss} in epoch ${epoch}; lower the learning rate`);
       history.push(record);
       onEpoch?.(record);
       // Let the notebook's event loop run (progress output, interrupts) between epochs.
-      await yieldToEventLoop();
+      await yieldToEventLoop(options.signal, 'trainMlp');
     }
   } finally {
     xs.dispose();

@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../core/errors';
 import { existsSync } from 'fs';
 import type { Browser } from 'playwright-core';
 
@@ -15,10 +16,10 @@ export function findChromium(): string {
   const fromEnv = process.env.CHROMIUM_PATH;
   if (fromEnv) {
     if (existsSync(fromEnv)) return fromEnv;
-    throw new Error(`No browser at CHROMIUM_PATH=${fromEnv}. ${INSTALL_HINT}`);
+    throw new EnvironmentError(`No browser at CHROMIUM_PATH=${fromEnv}. ${INSTALL_HINT}`);
   }
   const found = CANDIDATES.find((path) => existsSync(path));
-  if (found === undefined) throw new Error(`No Chromium found (tried ${CANDIDATES.join(', ')}). ${INSTALL_HINT}`);
+  if (found === undefined) throw new EnvironmentError(`No Chromium found (tried ${CANDIDATES.join(', ')}). ${INSTALL_HINT}`);
   return found;
 }
 
@@ -29,6 +30,6 @@ export async function launchChromium(): Promise<Browser> {
   try {
     return await chromium.launch({ executablePath, args: ARGS });
   } catch (e) {
-    throw new Error(`Could not start Chromium at ${executablePath}: ${(e as Error).message}\n${INSTALL_HINT}`);
+    throw new EnvironmentError(`Could not start Chromium at ${executablePath}: ${(e as Error).message}\n${INSTALL_HINT}`);
   }
 }

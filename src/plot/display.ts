@@ -1,3 +1,4 @@
+import { EnvironmentError } from '../core/errors';
 import type { Figure } from './figures';
 import { figureHtml, figureTitle, plotlyLoaderHtml } from './figure-html';
 
@@ -30,10 +31,10 @@ function displayWriter(caller: string): WriteDisplayData {
   // Required lazily: tslab/dist/jupyter loads tslab's TypeScript compiler, which plain node does not need.
   const jupyter: { lastWriteDisplayData?: unknown } = require('tslab/dist/jupyter');
   if (!('lastWriteDisplayData' in jupyter)) {
-    throw new Error(`${caller}: tslab/dist/jupyter no longer exports lastWriteDisplayData; this tslab version is not supported (tested with 1.0.22)`);
+    throw new EnvironmentError(`${caller}: tslab/dist/jupyter no longer exports lastWriteDisplayData; this tslab version is not supported (tested with 1.0.22)`);
   }
   if (typeof jupyter.lastWriteDisplayData !== 'function') {
-    throw new Error(`${caller}: not running in a tslab Jupyter kernel, so there is nowhere to display the figure; outside a notebook use exportFigure(fig, 'figure.html') and open that file`);
+    throw new EnvironmentError(`${caller}: not running in a tslab Jupyter kernel, so there is nowhere to display the figure; outside a notebook use exportFigure(fig, 'figure.html') and open that file`);
   }
   return jupyter.lastWriteDisplayData as WriteDisplayData;
 }

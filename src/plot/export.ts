@@ -1,3 +1,4 @@
+import { EnvironmentError, OptionError } from '../core/errors';
 import { mkdirSync, writeFileSync } from 'fs';
 import { dirname, extname, resolve } from 'path';
 import type { Browser, Page } from 'playwright-core';
@@ -39,7 +40,7 @@ function formatOf(path: string, options: ExportOptions): ExportFormat {
   if (options.format !== undefined) return options.format;
   const format = FORMATS[extname(path).toLowerCase()];
   if (format === undefined) {
-    throw new Error(`exportFigure: cannot tell the format of '${path}'; name it .png, .svg or .html, or pass { format }`);
+    throw new OptionError(`exportFigure: cannot tell the format of '${path}'; name it .png, .svg or .html, or pass { format }`);
   }
   return format;
 }
@@ -54,7 +55,7 @@ const TO_IMAGE_IN_PAGE = `async ({ fig, options }) => {
 
 function dataUrlBytes(url: string): Buffer {
   const comma = url.indexOf(',');
-  if (!url.startsWith('data:') || comma < 0) throw new Error(`plotly returned something other than a data URL: ${url.slice(0, 40)}`);
+  if (!url.startsWith('data:') || comma < 0) throw new EnvironmentError(`plotly returned something other than a data URL: ${url.slice(0, 40)}`);
   const meta = url.slice(0, comma);
   const payload = url.slice(comma + 1);
   return meta.endsWith(';base64') ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'utf8');

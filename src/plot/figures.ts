@@ -1,3 +1,4 @@
+import { OptionError, ShapeError } from '../core/errors';
 /**
  * Pure builders of plotly.js figures. A figure is plain JSON (no typed arrays, no NaN),
  * so it can be published as the `application/vnd.plotly.v1+json` MIME bundle, inlined
@@ -46,7 +47,7 @@ function numbers(values: ArrayLike<number>): (number | null)[] {
 
 function requireLength(builder: string, what: string, values: ArrayLike<unknown>, expected: number, against: string): void {
   if (values.length !== expected) {
-    throw new Error(`${builder}: ${what} has length ${values.length} but ${against} has length ${expected}`);
+    throw new ShapeError(`${builder}: ${what} has length ${values.length} but ${against} has length ${expected}`);
   }
 }
 
@@ -54,7 +55,7 @@ function requireLength(builder: string, what: string, values: ArrayLike<unknown>
 function requirePositive(builder: string, what: string, values: ArrayLike<number>, axis: string): void {
   for (let i = 0; i < values.length; i++) {
     if (values[i] <= 0) {
-      throw new Error(`${builder}: ${what}[${i}] = ${values[i]} cannot be shown on a log ${axis} axis; use a linear axis or drop that point`);
+      throw new OptionError(`${builder}: ${what}[${i}] = ${values[i]} cannot be shown on a log ${axis} axis; use a linear axis or drop that point`);
     }
   }
 }
@@ -96,7 +97,7 @@ export function lineBands(options: LineBandsOptions): Figure {
     const label = `lineBands: series '${s.name}'`;
     requireLength(label, 'mean', s.mean, s.x.length, 'x');
     if ((s.lo === undefined) !== (s.hi === undefined)) {
-      throw new Error(`${label} has only one of lo and hi; a band needs both`);
+      throw new OptionError(`${label} has only one of lo and hi; a band needs both`);
     }
     const band = s.lo && s.hi ? { lo: s.lo, hi: s.hi } : undefined;
     if (band) {
@@ -212,7 +213,7 @@ export function bars(options: BarsOptions): Figure {
     const label = `bars: series '${s.name}'`;
     requireLength(label, 'values', s.values, n, 'categories');
     if ((s.lo === undefined) !== (s.hi === undefined)) {
-      throw new Error(`${label} has only one of lo and hi; an error bar needs both`);
+      throw new OptionError(`${label} has only one of lo and hi; an error bar needs both`);
     }
     if (options.yLog) requirePositive(label, 'values', s.values, 'value');
     const values = numbers(s.values);

@@ -3,7 +3,7 @@ import { scaleInPlace } from '../linalg/elementwise';
 import { Matrix } from '../linalg/matrix';
 
 /**
- * The AGOP in sample space (rfm-math.md section 4). With W = K o D^(q-2) (0 where D = 0) among the training points,
+ * The AGOP in sample space (docs/rfm-math.md section 4). With W = K o D^(q-2) (0 where D = 0) among the training points,
  * A the weights, kappa = q / L^q and J the AGOP points, the gradient of output k at x_j (j in J) is M X' b_jk with
  *     b_jk = -kappa (s_jk e_j - A[:, k] o W[:, j]),   s_jk = (W' A)_jk,
  * so AGOP = M X' S X M / |J| with S = sum_{j in J, k} b_jk b_jk'. W is symmetric (the fit symmetrises the Gram
@@ -31,7 +31,7 @@ export function scoreMatrix(backend: Backend, wj: Matrix, alpha: Matrix, out?: M
  * The n x n matrix S by the Hadamard identity, in O(n^2 |J| + n^2 c) instead of O(n^2 c d):
  *   S = kappa^2 [ diag_J(rowsum(S_m o S_m)) - T - T' + (W_J' W_J) o (A A') ],  T_ji = W_ij (S_m A')_ji for j in J,
  * and with centring S -= |J| kappa^2 Bbar Bbar', Bbar_k = (s_k on J - A_k o (W_J' 1)) / |J|.
- * `work` is an n x n scratch matrix. Meant for float64 (rfm-math.md section 5: S spans ~1e-7..2e11).
+ * `work` is an n x n scratch matrix. Meant for float64 (docs/rfm-math.md section 5: S spans ~1e-7..2e11).
  */
 export async function hadamardS(
   backend: Backend,

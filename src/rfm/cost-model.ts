@@ -1,8 +1,8 @@
 import type { DType } from '../linalg/matrix';
-import { OptionError } from '../core';
+import { OptionError } from '../core/errors';
 
 /**
- * Which form of the RFM iteration to run (rfm-math.md sections 3-5), from flop counts per iteration.
+ * Which form of the RFM iteration to run (docs/rfm-math.md sections 3-5), from flop counts per iteration.
  *
  * With n training points, d features, c outputs, j = |J| AGOP points, m tracked points (validation + test), and a
  * GEMM of (a x b)(b x e) counted as 2abe flops, a SYRK of an a x b matrix as a^2 b, Cholesky n^3/3:
@@ -122,7 +122,7 @@ function costOf(form: Form, input: CostInput, dtype: DType): FormCost {
   const x = featureProductCosts(n, d, input.oneHotWidth);
   if (form === 'primal') {
     const g = primalGradientCosts(n, d, c, j, diagonal, input.oneHotWidth);
-    // The explicit S only in float64 (rfm-math.md section 5).
+    // The explicit S only in float64 (docs/rfm-math.md section 5).
     const paths: GradientPath[] = dtype === 'float64' ? ['per-output', 'hadamard', 'hadamard-congruence'] : ['per-output'];
     gradients = paths.reduce((a, b) => (g[b] < g[a] ? b : a));
     flops = (diagonal ? n * d : x.times(n)) + x.cross(n, true) + chol + (diagonal ? m * d : x.times(m)) + x.cross(m) + 2 * m * n * c + g[gradients];

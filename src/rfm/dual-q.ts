@@ -9,7 +9,7 @@ import { DualEngineBase, Engine, EngineSetup, gemmFlops, kappaOf } from './engin
 import type { DualData, DualFit, FittedState } from './fitted';
 
 /**
- * The dual Q form (rfm-math.md section 5): S is never formed. Per output k, with B_k the |J| x n gradient
+ * The dual Q form (docs/rfm-math.md section 5): S is never formed. Per output k, with B_k the |J| x n gradient
  * coefficients of agop.ts,
  *     Q_k = B_k P_t,   P_{t+1} = sum_k Q_k' Q_k / |J|,   P_{z,t+1} = sum_k (B_k P_z,t')' Q_k / |J|,
  *     p_{z,t+1} = sum_k column sums of (B_k P_z,t') o (B_k P_z,t') / |J|:

@@ -5,7 +5,7 @@ import { DualEngineBase, Engine, EngineSetup, gemmFlops, kappaOf } from './engin
 import type { DualData, FittedState } from './fitted';
 
 /**
- * The explicit-S dual form (rfm-math.md sections 4-5), float64 only. With S_t from the Hadamard identity (cost
+ * The explicit-S dual form (docs/rfm-math.md sections 4-5), float64 only. With S_t from the Hadamard identity (cost
  * independent of the number of outputs) and U = P_t S_t:
  *     P_{t+1} = g U P_t,   P_{z,t+1} = g (P_z,t S_t) P_t,   p_{z,t+1} = g diag(P_z,t S_t P_z,t'),
  * g = gamma / |J| with gamma the trace-normalisation factor (1 without it). It also tracks R_t = G C_t, which costs

@@ -1,12 +1,12 @@
 import { rowDots, symmetrize } from '../linalg/elementwise';
-import { OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
 import { DType, FloatArray, Matrix, allocate, assertShape } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Metric, applyMetric } from '../kernels/kernel';
 
 /**
  * The points X (rows x d) as the RFM uses them: only through the products below, so that a structured X computes
- * them without its dense matrix. A dense X runs them on the backend; a one-hot X (rfm-math.md section 6: w ones
+ * them without its dense matrix. A dense X runs them on the backend; a one-hot X (docs/rfm-math.md section 6: w ones
  * per row) as sums of rows and gathers over the columns of its ones, e.g. X M in O(n w d) instead of 2 n d^2 and
  * (X M) X' in O(n^2 w) instead of 2 n^2 d. cost-model.ts prices both (featureProductCosts).
  * The one-hot products return synchronously, so synchronous callers (the text models' scorers) can use them.

@@ -3,7 +3,7 @@ import type { Task } from '../kernels/targets';
 import type { FormChoice, Form, GradientPath } from './cost-model';
 import type { SolverChoice } from '../kernels/solver-choice';
 
-/** What a fit records per iteration and overall, and how it compares iterations (rfm-math.md section 3). */
+/** What a fit records per iteration and overall, and how it compares iterations (docs/rfm-math.md section 3). */
 
 export interface Metrics {
   mse: number;

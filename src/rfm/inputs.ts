@@ -1,6 +1,7 @@
-import { OptionError, ShapeError, checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
-import { checkRows, copyFeatures } from '../kernels/inputs';
+import { checkFeatureCount, checkRows, copyFeatures } from '../kernels/inputs';
 import { EncodedTargets, Task, TargetLike, encodeTargets, labelsOf, resolveTask, sortedClasses } from '../kernels/targets';
 import { DenseFeatures, Features, OneHotCodes, OneHotFeatures } from './features';
 import type { TrackedPoints } from './engine';
@@ -17,7 +18,7 @@ export interface GramInput {
 }
 
 /**
- * One-hot rows by their codes (docs/rfm-math.md, "One-hot inputs"): row i has a 1 in column p V + codes[i w + p] for
+ * One-hot rows by their codes (docs/rfm-math.md section 6): row i has a 1 in column p V + codes[i w + p] for
  * each position p < w = width, none where the code is -1; d = w V with V = vocabulary.
  */
 export interface OneHotInput {
@@ -55,10 +56,6 @@ export function toFeatures(x: PointsInput, name: string): Features {
     return OneHotFeatures.fromCodes(x.oneHot, `${name}.oneHot`);
   }
   return new DenseFeatures(copyFeatures(x, name, 'float64'));
-}
-
-export function checkFeatureCount(z: Features, d: number, name: string): void {
-  if (z.cols !== d) throw new ShapeError(`the model was fit on ${d} features, ${name} has ${z.cols}`);
 }
 
 function checkRowCount(rows: number, y: Matrix, xName: string, yName: string): void {

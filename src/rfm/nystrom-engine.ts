@@ -4,7 +4,7 @@ import { IDENTITY, Metric } from '../kernels/kernel';
 import { NystromMethod, NystromProgress, NystromSolution, solveNystrom } from '../kernels/nystrom';
 import { FeatureKernels } from '../kernels/nystrom-kernels';
 import { uniformCentres } from '../kernels/centres';
-import { deriveSeed } from '../core';
+import { deriveSeed } from '../core/seed';
 import { Rng } from '../random';
 import { Engine, EngineSetup, kappaOf } from './engine';
 import { Features, stackFeatures } from './features';

@@ -1,4 +1,4 @@
-import { OptionError } from '../core';
+import { OptionError } from '../core/errors';
 import type { Backend } from '../linalg/backend';
 import { chooseCentres } from '../kernels/centres';
 import { IDENTITY, ProductKernel } from '../kernels/kernel';

@@ -8,7 +8,7 @@ import type { Features } from './features';
 import type { FittedState } from './fitted';
 
 /**
- * The primal form (rfm-math.md section 3): M_t is d x d (or its diagonal), distances from X M X'. Per iteration:
+ * The primal form (docs/rfm-math.md section 3): M_t is d x d (or its diagonal), distances from X M X'. Per iteration:
  * X M (2nd^2), X M X' (2n^2 d), the kernel and its solve, then M_{t+1} = (X M)' S (X M) / |J|, built per output as
  * G_k = B_k (X M), M += G_k' G_k / |J| (one GEMM and one SYRK per output), or, with many outputs in float64,
  * through the Hadamard S (cost independent of c), as (X M)' S (X M) or as M (X' S X) M, whichever the cost model

@@ -1,4 +1,4 @@
-import { OptionError } from '../core';
+import { OptionError } from '../core/errors';
 import { Matrix } from '../linalg/matrix';
 import { EncodedTargets, Task } from '../kernels/targets';
 import { accuracy } from '../metrics/classification';
@@ -7,7 +7,7 @@ import { EarlyStopper, Metrics, isBetter } from './history';
 import type { FitInputs } from './inputs';
 
 /**
- * Which iteration the fit keeps (docs/rfm-math.md, "The iteration"): the best by validation metric (MSE for
+ * Which iteration the fit keeps (docs/rfm-math.md section 3): the best by validation metric (MSE for
  * regression, accuracy with ties broken by MSE for classification, or the caller's validationScore), the last one
  * without validation data; and when to stop early.
  */

@@ -1,4 +1,4 @@
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { IDENTITY, Metric } from '../kernels/kernel';
 import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix } from '../kernels/serialize';
 import { DenseFeatures } from './features';

@@ -1,4 +1,4 @@
-import { NotSPDError } from '../core';
+import { NotSPDError } from '../core/errors';
 import type { NystromProgress } from '../kernels/nystrom';
 import { NystromOptions, SolverChoice, SolverName } from '../kernels/solver-choice';
 import { DType, FloatArray, Matrix } from '../linalg/matrix';
@@ -106,7 +106,7 @@ export async function startEngine(
     if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
     engine = await startNystromEngine(setup.backend, input);
   } else if (choice.form === 'primal') {
-    if (train.kind !== 'points') throw new Error('unreachable: the cost model gives Gram fits a dual form');
+    if (train.kind !== 'points') throw new Error('internal: the cost model gave a Gram fit the primal form'); // an invariant, not a user error
     if (trackedRows > 0) setup.tracked = [{ z: trackedFeatures(), rows: trackedRows }];
     engine = new PrimalEngine(setup, train.x.astype(dtype));
   } else {

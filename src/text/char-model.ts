@@ -1,6 +1,7 @@
 // The one interface every next-character model implements (n-gram, calibrated kernel models), so that generation and
 // the held-out metrics are written once.
 
+import { DataError, ShapeError } from '../core/errors';
 import type { CodeWindows } from './windows';
 import type { Vocabulary } from './vocab';
 
@@ -20,14 +21,14 @@ export function windowLogProbs(model: CharModel, windows: CodeWindows): Float64A
   if (model.logProbs) {
     const out = model.logProbs(windows);
     if (out.length !== windows.count * size) {
-      throw new Error(`CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`);
+      throw new ShapeError(`CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`);
     }
     return out;
   }
   const out = new Float64Array(windows.count * size);
   for (let i = 0; i < windows.count; i++) {
     const p = model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
-    if (p.length !== size) throw new Error(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
+    if (p.length !== size) throw new ShapeError(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
     for (let c = 0; c < size; c++) out[i * size + c] = Math.log(p[c]);
   }
   return out;
@@ -45,6 +46,6 @@ export function fitContext(codes: ArrayLike<number>, length: number, pad: number
 export function checkContextCodes(codes: ArrayLike<number>, size: number, where: string): void {
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i];
-    if (!Number.isInteger(c) || c < -1 || c >= size) throw new Error(`${where}: context code ${c} at position ${i} is not a symbol of a ${size}-symbol vocabulary`);
+    if (!Number.isInteger(c) || c < -1 || c >= size) throw new DataError(`${where}: context code ${c} at position ${i} is not a symbol of a ${size}-symbol vocabulary`);
   }
 }

@@ -18,7 +18,8 @@
 //    become ASCII '-', the study's only dash; one character stays one character. 'keep' leaves them.
 // 6. Spaces: tab, no-break and the other Unicode space characters become an ASCII space (runs are not collapsed).
 
-import { checkOptions } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { WordList } from './word-list';
 
 export type QuotePolicy = 'study' | 'ascii' | 'keep';
@@ -37,8 +38,8 @@ export function cleanText(text: string, options: CleanOptions = {}): string {
   checkOptions('cleanText', options, CLEAN_OPTION_KEYS);
   const quotes = options.quotes ?? 'study';
   const dashes = options.dashes ?? 'hyphen';
-  if (!['study', 'ascii', 'keep'].includes(quotes)) throw new Error(`cleanText: quotes must be 'study', 'ascii' or 'keep', got ${JSON.stringify(quotes)}`);
-  if (!['hyphen', 'keep'].includes(dashes)) throw new Error(`cleanText: dashes must be 'hyphen' or 'keep', got ${JSON.stringify(dashes)}`);
+  if (!['study', 'ascii', 'keep'].includes(quotes)) throw new OptionError(`cleanText: quotes must be 'study', 'ascii' or 'keep', got ${JSON.stringify(quotes)}`);
+  if (!['hyphen', 'keep'].includes(dashes)) throw new OptionError(`cleanText: dashes must be 'hyphen' or 'keep', got ${JSON.stringify(dashes)}`);
   let out = normaliseLineEnds(text);
   out = stripInvisible(out, options.words);
   out = expandLigatures(out);

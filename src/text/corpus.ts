@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cleanText, type CleanOptions } from './clean';
-import { checkOptions } from '../core';
+import { DataError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { extractPdfText, type PdfTextOptions } from './pdf';
 
 export type CorpusSource =
@@ -19,20 +20,20 @@ interface MobyDickSection {
 
 export async function loadCorpus(options: CorpusSource): Promise<string> {
   if (options === null || typeof options !== 'object') {
-    throw new Error("loadCorpus: pass { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }");
+    throw new OptionError("loadCorpus: pass { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }");
   }
   let raw: string;
   if ('source' in options) {
     checkOptions('loadCorpus', options, ['source', 'clean']);
     if (options.source !== 'moby-dick') {
-      throw new Error(`loadCorpus: unknown source ${JSON.stringify(options.source)} (the built-in corpus is 'moby-dick')`);
+      throw new OptionError(`loadCorpus: unknown source ${JSON.stringify(options.source)} (the built-in corpus is 'moby-dick')`);
     }
     raw = mobyDick();
   } else if ('path' in options) {
     checkOptions('loadCorpus', options, ['path', 'clean', 'pdf']);
     raw = await readFile(options.path, options.pdf);
   } else {
-    throw new Error(`loadCorpus: pass either source or path (got ${Object.keys(options).join(', ') || 'no options'})`);
+    throw new OptionError(`loadCorpus: pass either source or path (got ${Object.keys(options).join(', ') || 'no options'})`);
   }
   return options.clean === false ? raw : cleanText(raw, options.clean ?? {});
 }
@@ -47,24 +48,24 @@ function mobyDick(): string {
 }
 
 async function readFile(file: string, pdfOptions: PdfTextOptions | undefined): Promise<string> {
-  if (typeof file !== 'string' || file === '') throw new Error('loadCorpus: path must be a non-empty string');
+  if (typeof file !== 'string' || file === '') throw new OptionError('loadCorpus: path must be a non-empty string');
   const extension = path.extname(file).toLowerCase();
   if (extension === '.pdf') return extractPdfText(file, pdfOptions ?? {});
-  if (pdfOptions !== undefined) throw new Error(`loadCorpus: the pdf option applies to .pdf files, not ${file}`);
+  if (pdfOptions !== undefined) throw new OptionError(`loadCorpus: the pdf option applies to .pdf files, not ${file}`);
   if (extension !== '.txt') {
-    throw new Error(`loadCorpus: cannot read ${file}: unknown extension ${JSON.stringify(extension)} (use .txt or .pdf)`);
+    throw new OptionError(`loadCorpus: cannot read ${file}: unknown extension ${JSON.stringify(extension)} (use .txt or .pdf)`);
   }
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`loadCorpus: file not found: ${path.resolve(file)}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError(`loadCorpus: file not found: ${path.resolve(file)}`);
     throw error;
   }
   const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
     return decoder.decode(bytes);
   } catch {
-    throw new Error(`loadCorpus: ${file} is not valid UTF-8 text`);
+    throw new DataError(`loadCorpus: ${file} is not valid UTF-8 text`);
   }
 }

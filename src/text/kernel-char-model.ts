@@ -1,4 +1,4 @@
-// Next-character kernel models over one-hot windows (rfm-math.md sections 2-3 and 5-7): Laplace kernel ridge
+// Next-character kernel models over one-hot windows (docs/rfm-math.md sections 2-3 and 5-7): Laplace kernel ridge
 // regression onto one-hot targets, with M = I (the Laplace model) or with the metric M learned by an RFM, and
 // probabilities softmax(f / tau) with tau fitted on validation windows.
 //
@@ -13,7 +13,9 @@
 // - Scoring a window against the training windows then costs O(w d + n w + n V) with M (the one-hot products of
 //   src/rfm/features.ts) and O(n w + n V) without: about a millisecond per generated character at n = 5000.
 
-import { checkOptions, OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { StageTimer } from '../core/timer';
 import { Matrix, type FloatArray } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { distanceKernelRows } from '../linalg/distance-kernel';
@@ -37,7 +39,7 @@ import type { CodeWindows, Windows } from './windows';
  * (M = I) at every L tried.
  */
 export const DEFAULT_TEXT_BANDWIDTH = 5;
-/** The study's L (seed-experiments.md B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
+/** The study's L (docs/study-protocol.md section B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
 export const STUDY_TEXT_BANDWIDTH = 48;
 
 export interface KernelCharModelOptions {
@@ -124,7 +126,6 @@ export class KernelCharModel extends CalibratedModel {
    */
   static async fit(vocab: Vocabulary, train: Windows, validation: Windows, options: KernelCharModelOptions = {}): Promise<KernelCharModel> {
     checkOptions('KernelCharModel.fit', options, OPTION_KEYS);
-    const started = performance.now();
     const { bandwidth = DEFAULT_TEXT_BANDWIDTH, ridge = 1e-3, iterations = 0, normalization = 'none', form = 'auto', selection = 'accuracy', seed = 0 } = options;
     if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth))) throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
     if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge))) throw new OptionError(`KernelCharModel: ridge must be a number >= 0, got ${String(ridge)}`);
@@ -136,11 +137,10 @@ export class KernelCharModel extends CalibratedModel {
     checkTrainingWindows(validation, size, 'validation');
     if (validation.context !== train.context) throw new ShapeError(`KernelCharModel: validation windows have ${validation.context} characters, training windows ${train.context}`);
     const emit = options.onEvent;
-    const seconds: KernelCharFitDetails['seconds'] = { inputs: 0, rfm: 0, metric: 0, solve: 0, calibration: 0, total: 0 };
+    const timer = new StageTimer<KernelCharStage>(['inputs', 'rfm', 'metric', 'solve', 'calibration']);
+    const seconds = timer.seconds as KernelCharFitDetails['seconds'];
     const stage = async <T>(name: KernelCharStage, f: () => Promise<T> | T): Promise<T> => {
-      const t0 = performance.now();
-      const r = await f();
-      seconds[name] += (performance.now() - t0) / 1000;
+      const r = await timer.time(name, f);
       emit?.({ type: 'stage', stage: name, seconds: seconds[name] });
       return r;
     };
@@ -168,7 +168,7 @@ export class KernelCharModel extends CalibratedModel {
     const { metric, alpha, norms, jitter } = model;
     const scorer = windowScorer(index, metric, norms, alpha, bandwidth);
     const temperature = await stage('calibration', () => fitTemperature(scorer(validation), validation.targets));
-    seconds.total = (performance.now() - started) / 1000;
+    seconds.total = timer.elapsedSeconds();
     const details: KernelCharFitDetails = {
       model: iterations > 0 ? 'rfm' : 'laplace',
       bandwidth,

@@ -23,7 +23,8 @@ import { promises as fs } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { expandLigatures, normaliseSpaces, removeInvisible, resolveZeroWidth } from './clean';
-import { checkOptions, RfmLabError } from '../core';
+import { OptionError, RfmLabError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { WordList } from './word-list';
 
 export type PdfErrorCode = 'missing-file' | 'not-pdf' | 'encrypted' | 'wrong-password' | 'no-text-layer' | 'unreadable';
@@ -68,7 +69,7 @@ export async function extractPdfText(source: string | Uint8Array, options: PdfTe
 export async function extractPdf(source: string | Uint8Array, options: PdfTextOptions = {}): Promise<PdfText> {
   checkOptions('extractPdf', options, PDF_OPTION_KEYS);
   const band = options.band ?? 0.12;
-  if (!(band > 0 && band < 0.5)) throw new Error(`extractPdf: band must be in (0, 0.5), got ${band}`);
+  if (!(band > 0 && band < 0.5)) throw new OptionError(`extractPdf: band must be in (0, 0.5), got ${band}`);
   const { bytes, name } = await readSource(source);
   const pages = await readPages(bytes, name, options);
   const pageCount = pages.length;
@@ -155,7 +156,7 @@ async function readSource(source: string | Uint8Array): Promise<{ bytes: Uint8Ar
     name = 'the PDF data';
     bytes = source;
   } else {
-    throw new Error('extractPdf: source must be a file path or a Uint8Array of PDF bytes');
+    throw new OptionError('extractPdf: source must be a file path or a Uint8Array of PDF bytes');
   }
   // The header may be preceded by junk, but must be within the first kilobyte.
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');

@@ -3,7 +3,8 @@
 // Codes index a one-hot vector. Code -1 (ZERO_ROW) is the study's "all-zero row": in its seed-compatible mode, newlines
 // and non-ASCII characters outside the vocabulary were encoded as no symbol at all rather than as <UNK>.
 
-import { checkOptions } from '../core';
+import { DataError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 
 export const UNK = '<UNK>';
 export const ZERO_ROW = -1;
@@ -54,16 +55,16 @@ export class Vocabulary {
     this.lowercase = options.lowercase ?? false;
     this.unknown = options.unknown ?? 'unk';
     if (this.unknown !== 'unk' && this.unknown !== 'study') {
-      throw new Error(`Vocabulary: unknown must be 'unk' or 'study', got ${JSON.stringify(this.unknown)}`);
+      throw new OptionError(`Vocabulary: unknown must be 'unk' or 'study', got ${JSON.stringify(this.unknown)}`);
     }
-    if (symbols.length === 0) throw new Error('Vocabulary: no symbols');
+    if (symbols.length === 0) throw new OptionError('Vocabulary: no symbols');
     symbols.forEach((symbol, code) => {
       if (symbol !== UNK && Array.from(symbol).length !== 1) {
-        throw new Error(`Vocabulary: symbol ${code} (${JSON.stringify(symbol)}) must be one character or ${UNK}`);
+        throw new OptionError(`Vocabulary: symbol ${code} (${JSON.stringify(symbol)}) must be one character or ${UNK}`);
       }
-      if (this.index.has(symbol)) throw new Error(`Vocabulary: symbol ${JSON.stringify(symbol)} appears twice`);
+      if (this.index.has(symbol)) throw new OptionError(`Vocabulary: symbol ${JSON.stringify(symbol)} appears twice`);
       if (this.lowercase && symbol !== UNK && symbol.toLowerCase() !== symbol) {
-        throw new Error(`Vocabulary: symbol ${JSON.stringify(symbol)} can never match in a lowercasing vocabulary`);
+        throw new OptionError(`Vocabulary: symbol ${JSON.stringify(symbol)} can never match in a lowercasing vocabulary`);
       }
       this.index.set(symbol, code);
     });
@@ -83,8 +84,8 @@ export class Vocabulary {
     options: VocabularyOptions & { minCount?: number; maxSize?: number } = {},
   ): Vocabulary {
     const { minCount = 1, maxSize = Infinity, ...vocabOptions } = options;
-    if (!(minCount >= 1)) throw new Error(`Vocabulary.fromText: minCount must be >= 1, got ${minCount}`);
-    if (!(maxSize >= 2)) throw new Error(`Vocabulary.fromText: maxSize must be >= 2, got ${maxSize}`);
+    if (!(minCount >= 1)) throw new OptionError(`Vocabulary.fromText: minCount must be >= 1, got ${minCount}`);
+    if (!(maxSize >= 2)) throw new OptionError(`Vocabulary.fromText: maxSize must be >= 2, got ${maxSize}`);
     const counts = new Map<string, number>();
     for (const raw of text) {
       const ch = vocabOptions.lowercase ? lowerChar(raw) : raw;
@@ -109,7 +110,7 @@ export class Vocabulary {
     if (code !== undefined) return code;
     if (this.unknown === 'study' && !isPrintableAscii(ch)) return ZERO_ROW;
     if (this.unkIndex < 0) {
-      throw new Error(`Vocabulary: character ${JSON.stringify(ch)} (U+${codePointHex(ch)}) is not in the vocabulary and there is no ${UNK}`);
+      throw new DataError(`Vocabulary: character ${JSON.stringify(ch)} (U+${codePointHex(ch)}) is not in the vocabulary and there is no ${UNK}`);
     }
     return this.unkIndex;
   }
@@ -131,7 +132,7 @@ export class Vocabulary {
       if (code === ZERO_ROW) out += zero;
       else if (code === this.unkIndex) out += unknown;
       else if (Number.isInteger(code) && code >= 0 && code < this.size) out += this.symbols[code];
-      else throw new Error(`Vocabulary.decode: code ${code} at position ${i} is outside [0, ${this.size})`);
+      else throw new DataError(`Vocabulary.decode: code ${code} at position ${i} is outside [0, ${this.size})`);
     }
     return out;
   }

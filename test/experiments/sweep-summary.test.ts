@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { descentShape, quantile, summarise, throttledProgress } from '../../src/experiments/common/sweep-summary';
 import { makeStudyTask } from '../../src/experiments/double-descent/data';
-import { OptionError } from '../../src/core';
+import { OptionError } from '../../src/core/errors';
 
 test('summarise: mean and 2.5 / 97.5 % quantiles per column', () => {
   const s = summarise([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]]);
@@ -12,7 +12,7 @@ test('summarise: mean and 2.5 / 97.5 % quantiles per column', () => {
 });
 
 test('descentShape: the study\'s published RFM and baseline curves, and curves without a second descent', () => {
-  // Read off the study's Figure 3 (seed-experiments.md A).
+  // Read off the study's Figure 3 (docs/study-protocol.md section A).
   const d = [10, 50, 90, 200, 550, 1000, 2000];
   const rfm = descentShape(d, [0.36, 0.024, 0.014, 0.036, 0.066, 0.057, 0.038]);
   assert.equal(rfm.peakX, 550);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError, MemoryError } from '../../src/core';
+import { CancelledError, MemoryError } from '../../src/core/errors';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { IDENTITY, productKernel } from '../../src/kernels/kernel';
 import { NystromMethod, solveNystrom } from '../../src/kernels/nystrom';

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random';
 import { KneserNeyModel } from '../../src/ngram/kneser-ney';
-import { fitNgram } from '../../src/ngram/fit-ngram';
 import { Vocabulary, ZERO_ROW } from '../../src/text/vocab';
 
 const vocab = Vocabulary.study();
@@ -71,10 +70,8 @@ test('counting stops at all-zero rows and at span boundaries', () => {
   assert.notDeepEqual(spans.nextDistribution([1]), whole.nextDistribution([1]), 'the b -> a across the span boundary is not counted');
 });
 
-test('fitNgram picks the smoothing; bad options and codes are errors', () => {
+test('bad options and codes are errors', () => {
   const codes = vocab.encode(TEXT);
-  assert.ok(fitNgram(vocab, codes, { order: 3 }) instanceof KneserNeyModel);
-  assert.throws(() => fitNgram(vocab, codes, { smoothing: 'witten-bell', order: 3 } as never), /smoothing must be/);
   assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 3, discount: 1.5 }), /discount must be in \(0, 1\]/);
   assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 0 }), /order must be a positive integer/);
   assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 2, smoothing: 'add-k' } as never), /unknown option "smoothing"/);

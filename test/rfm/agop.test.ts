@@ -9,7 +9,7 @@ import { RFM } from '../../src/rfm/rfm';
 import { Rng } from '../../src/random';
 import { gaussianMatrix, matrixRelDiff, target } from './helpers';
 
-/** S = sum_{j in J, k} b_jk b_jk' by explicit loops over points and outputs (rfm-math.md section 4). */
+/** S = sum_{j in J, k} b_jk b_jk' by explicit loops over points and outputs (docs/rfm-math.md section 4). */
 function naiveS(w: Matrix, a: Matrix, rows: number[], kappa: number, centering: boolean): Matrix {
   const n = w.rows;
   const c = a.cols;

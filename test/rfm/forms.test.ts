@@ -6,7 +6,7 @@ import { RFM, RFMOptions } from '../../src/rfm/rfm';
 import { Rng } from '../../src/random';
 import { gaussianMatrix, matrixRelDiff, relDiff, target } from './helpers';
 
-/** The three forms of rfm-math.md section 5 compute the same iterates: float64, 1e-8 relative, every iteration. */
+/** The three forms of docs/rfm-math.md section 5 compute the same iterates: float64, 1e-8 relative, every iteration. */
 
 interface Case {
   name: string;

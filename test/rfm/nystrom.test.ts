@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError, MemoryError } from '../../src/core';
+import { CancelledError, MemoryError } from '../../src/core/errors';
 import { Matrix } from '../../src/linalg/matrix';
 import { RFM } from '../../src/rfm/rfm';
 import { Rng } from '../../src/random';

@@ -7,7 +7,7 @@ import { DenseFeatures, OneHotFeatures, stackFeatures } from '../../src/rfm/feat
 import { RFM, RFMOptions } from '../../src/rfm/rfm';
 import { matrixRelDiff, relDiff } from './helpers';
 
-/** One-hot X given by its codes computes the same iterates as its dense matrix (rfm-math.md section 6). */
+/** One-hot X given by its codes computes the same iterates as its dense matrix (docs/rfm-math.md section 6). */
 
 interface Windows {
   codes: Int32Array;

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
-import { OptionError, ShapeError } from '../../src/core';
+import { OptionError, ShapeError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { generate } from '../../src/text/generate';
 import { KernelCharModel } from '../../src/text/kernel-char-model';
-import { oneHotExpand } from '../../src/text/onehot-gram';
+import { oneHotExpand } from './one-hot-reference';
 import { UNK, Vocabulary, ZERO_ROW } from '../../src/text/vocab';
 import type { Windows } from '../../src/text/windows';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument, PDFHexString, StandardFonts, beginText, endText, moveText, setFontAndSize, showText } from 'pdf-lib';
 import { extractPdf, extractPdfText, PdfError } from '../../src/text/pdf';
-import { characterErrorRate } from '../../src/metrics/edit-distance';
+import { characterErrorRate } from './edit-distance';
 import { encryptedPdf, handSetChapter, imageOnlyPdf, typesetBook, type BookChapter } from './pdf-fixtures';
 
 const FIXTURE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'alice-in-wonderland-ch1.pdf');

@@ -2,7 +2,7 @@ import { Matrix } from '../../linalg/matrix';
 import { Rng } from '../../random';
 
 /**
- * The scaling test's data (seed-experiments.md part A): X ~ N(0, 1) of n x dMax, the first d columns scaled by
+ * The scaling test's data (docs/study-protocol.md section A): X ~ N(0, 1) of n x dMax, the first d columns scaled by
  * 1/sqrt(d) (nested features), rows [0, train) split at random into fit and validation, the rest test.
  */
 

@@ -1,10 +1,11 @@
-import { OptionError, checkOptions } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
 import { Matrix } from '../../linalg/matrix';
 import { Rng } from '../../random';
 import { ScalingTarget, TARGET_COEFFICIENTS, targetVariance } from '../common/scaling-data';
 
 /**
- * The regression task of the study's scaling experiment (seed-experiments.md A), reused by every double-descent
+ * The regression task of the study's scaling experiment (docs/study-protocol.md section A), reused by every double-descent
  * sweep so that their numbers are comparable with it: x ~ N(0, I_d) / sqrt(d) and a target in x1, x2, x3,
  * optionally with Gaussian label noise on the training labels. Test labels are the noiseless target, so a test MSE
  * is the excess risk and noise shows up only through what the model fitted.

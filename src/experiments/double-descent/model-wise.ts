@@ -1,11 +1,13 @@
 import { minNormLeastSquares, DEFAULT_RCOND } from '../../features/min-norm-least-squares';
 import { randomFourierFeatures, RandomFeatureKernel } from '../../features/random-fourier';
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError, checkOptions } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { Matrix } from '../../linalg/matrix';
 import { backendFor } from '../../linalg/registry';
 import { StudyTarget, makeStudyTask } from './data';
-import { trialSeed } from '../../core';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './models';
@@ -78,7 +80,8 @@ export function featureGrid(n: number, count = 15): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunControl<SweepProgress> = {}): Promise<ModelWiseResult> {
+/** The config with defaults filled in, validated; features sorted. */
+function modelWiseConfig(config: ModelWiseConfig): ModelWiseResult['config'] {
   checkOptions('modelWiseSweep', config, CONFIG_KEYS);
   checkOptions('modelWiseSweep rfm', config.rfm, RFM_SETTING_KEYS);
   const train = config.train ?? 200;
@@ -101,13 +104,63 @@ export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunC
     throw new OptionError(`modelWiseSweep: features must be positive integers, got [${c.features.join(', ')}]`);
   }
   for (const kind of c.kinds) if (!(kind in KIND_NAMES)) throw new OptionError(`modelWiseSweep: unknown feature map '${kind}' (use ${Object.keys(KIND_NAMES).join(', ')})`);
-  const features = [...c.features].sort((a, b) => a - b);
-  c.features = features;
+  c.features = [...c.features].sort((a, b) => a - b);
+  return c;
+}
+
+/** One row of the sweep: every p for one trial and feature map, [test MSE, train MSE, |w|, truncated] per p. */
+interface SweepRow {
+  test: number[];
+  train: number[];
+  norm: number[];
+  truncated: number[];
+}
+
+async function featureMapRow(
+  c: ModelWiseResult['config'],
+  task: ReturnType<typeof makeStudyTask>,
+  trial: number,
+  k: number,
+  step: (label: string) => Promise<void>,
+): Promise<SweepRow> {
+  const kind = c.kinds[k];
+  const features = c.features;
   const pMax = features[features.length - 1];
   const backend = await backendFor('float64');
-  const start = Date.now();
-  const step = progressReporter('model-wise', c.trials * c.kinds.length * features.length, checkRunControl('modelWiseSweep', control));
+  const metric = kind === 'rfm' ? (await fitRfm(task.xTrain, task.yTrain, c.rfm)).metric : undefined;
+  // One draw of p_max features per trial and map; every p uses its leading columns (nested models), rescaled
+  // to the sqrt(2/p) amplitude of a p-feature map.
+  const sampler = randomFourierFeatures({
+    kernel: kind === 'gaussian' ? 'gaussian' : 'laplace',
+    bandwidth: c.bandwidth,
+    features: pMax,
+    seed: trialSeed(c.seed, trial, 1 + k),
+    inputDim: c.dim,
+    metric,
+  });
+  const phiTrain = await sampler.transform(task.xTrain);
+  const phiTest = await sampler.transform(task.xTest);
+  const row: SweepRow = { test: [], train: [], norm: [], truncated: [] };
+  for (const p of features) {
+    const scale = Math.sqrt(pMax / p);
+    const a = leading(phiTrain, p, scale);
+    const solution = await minNormLeastSquares(a, task.yTrain, { rcond: c.rcond });
+    const fitted = await backend.gemm(a, solution.weights);
+    const predicted = await backend.gemm(leading(phiTest, p, scale), solution.weights);
+    row.train.push(meanSquaredError(fitted, task.yTrain));
+    row.test.push(meanSquaredError(predicted, task.yTest));
+    row.norm.push(Math.sqrt(sumOfSquares(solution.weights.data)));
+    row.truncated.push(Math.min(c.train, p) - solution.rank);
+    await step(`trial ${trial + 1}/${c.trials}, ${kind}, p = ${p}`);
+  }
+  return row;
+}
 
+export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunControl<SweepProgress> = {}): Promise<ModelWiseResult> {
+  const c = modelWiseConfig(config);
+  const { features, train } = c;
+  const timer = new StageTimer();
+  const step = progressReporter('model-wise', c.trials * c.kinds.length * features.length, checkRunControl('modelWiseSweep', control));
   const shape = (): number[][][] => c.kinds.map(() => []);
   const testMse = shape();
   const trainMse = shape();
@@ -118,40 +171,11 @@ export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunC
     const task = makeStudyTask({ dim: c.dim, train, test: c.test, seed: trialSeed(c.seed, trial), target: c.target, labelNoise: c.labelNoise });
     targetVariance = task.targetVariance;
     for (let k = 0; k < c.kinds.length; k++) {
-      const kind = c.kinds[k];
-      const metric = kind === 'rfm' ? (await fitRfm(task.xTrain, task.yTrain, c.rfm)).metric : undefined;
-      // One draw of p_max features per trial and map; every p uses its leading columns (nested models), rescaled
-      // to the sqrt(2/p) amplitude of a p-feature map.
-      const sampler = randomFourierFeatures({
-        kernel: kind === 'gaussian' ? 'gaussian' : 'laplace',
-        bandwidth: c.bandwidth,
-        features: pMax,
-        seed: trialSeed(c.seed, trial, 1 + k),
-        inputDim: c.dim,
-        metric,
-      });
-      const phiTrain = await sampler.transform(task.xTrain);
-      const phiTest = await sampler.transform(task.xTest);
-      const rowTest: number[] = [];
-      const rowTrain: number[] = [];
-      const rowNorm: number[] = [];
-      const rowTruncated: number[] = [];
-      for (const p of features) {
-        const scale = Math.sqrt(pMax / p);
-        const a = leading(phiTrain, p, scale);
-        const solution = await minNormLeastSquares(a, task.yTrain, { rcond: c.rcond });
-        const fitted = await backend.gemm(a, solution.weights);
-        const predicted = await backend.gemm(leading(phiTest, p, scale), solution.weights);
-        rowTrain.push(meanSquaredError(fitted, task.yTrain));
-        rowTest.push(meanSquaredError(predicted, task.yTest));
-        rowNorm.push(Math.sqrt(sumOfSquares(solution.weights.data)));
-        rowTruncated.push(Math.min(train, p) - solution.rank);
-        await step(`trial ${trial + 1}/${c.trials}, ${kind}, p = ${p}`);
-      }
-      testMse[k].push(rowTest);
-      trainMse[k].push(rowTrain);
-      weightNorm[k].push(rowNorm);
-      truncated[k].push(rowTruncated);
+      const row = await featureMapRow(c, task, trial, k, step);
+      testMse[k].push(row.test);
+      trainMse[k].push(row.train);
+      weightNorm[k].push(row.norm);
+      truncated[k].push(row.truncated);
     }
   }
   return {
@@ -161,7 +185,7 @@ export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunC
     trainMse,
     weightNorm,
     truncated,
-    elapsedMs: Date.now() - start,
+    elapsedMs: timer.elapsedMs(),
   };
 }
 

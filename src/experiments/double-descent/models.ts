@@ -7,7 +7,7 @@ import { RFM } from '../../rfm/rfm';
 
 /**
  * The three predictors the sample-wise and ridge sweeps compare, behind one shape: fit on (X, y), predict new
- * points, and say how much jitter the solve needed (a "ridgeless" kernel fit can need some; rfm-math.md section 2).
+ * points, and say how much jitter the solve needed (a "ridgeless" kernel fit can need some; docs/rfm-math.md section 2).
  */
 
 export interface RfmSettings {

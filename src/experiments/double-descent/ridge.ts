@@ -1,7 +1,9 @@
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError, checkOptions } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { StudyTarget, makeStudyTask } from './data';
-import { trialSeed } from '../../core';
 import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
@@ -66,7 +68,7 @@ export async function ridgeSweep(config: RidgeSweepConfig = {}, control: RunCont
   if (c.ridges.length === 0 || c.ridges.some((r) => !(r > 0) || !Number.isFinite(r))) throw new OptionError(`ridgeSweep: ridges must be finite and > 0, got [${c.ridges.join(', ')}]`);
   for (const m of c.models) if (!(m in MODEL_NAMES)) throw new OptionError(`ridgeSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
   if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`ridgeSweep: trials must be a positive integer, got ${c.trials}`);
-  const start = Date.now();
+  const timer = new StageTimer();
   const combos = c.labelNoise.flatMap((labelNoise) => c.models.map((model) => ({ model, labelNoise })));
   const step = progressReporter('ridge', c.trials * combos.length * c.ridges.length, checkRunControl('ridgeSweep', control));
   const mse = combos.map((): number[][] => []);
@@ -92,5 +94,5 @@ export async function ridgeSweep(config: RidgeSweepConfig = {}, control: RunCont
     model,
     labelNoise,
   }));
-  return { config: c, curves, elapsedMs: Date.now() - start };
+  return { config: c, curves, elapsedMs: timer.elapsedMs() };
 }

@@ -1,7 +1,9 @@
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError, checkOptions } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { StudyTarget, leadingTrain, makeStudyTask } from './data';
-import { trialSeed } from '../../core';
 import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
@@ -75,7 +77,7 @@ export async function sampleWiseSweep(config: SampleWiseConfig = {}, control: Ru
   if (c.ridges.some((r) => !(r >= 0) || !Number.isFinite(r))) throw new OptionError(`sampleWiseSweep: ridges must be finite and >= 0, got [${c.ridges.join(', ')}]`);
   for (const m of c.models) if (!(m in MODEL_NAMES)) throw new OptionError(`sampleWiseSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
   if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`sampleWiseSweep: trials must be a positive integer, got ${c.trials}`);
-  const start = Date.now();
+  const timer = new StageTimer();
   const nMax = c.samples[c.samples.length - 1];
   const combos = c.labelNoise.flatMap((labelNoise) => c.ridges.flatMap((ridge) => c.models.map((model) => ({ model, ridge, labelNoise }))));
   const step = progressReporter('sample-wise', c.trials * combos.length * c.samples.length, checkRunControl('sampleWiseSweep', control));
@@ -112,5 +114,5 @@ export async function sampleWiseSweep(config: SampleWiseConfig = {}, control: Ru
     labelNoise,
     jitter: jitter[k],
   }));
-  return { config: c, curves, elapsedMs: Date.now() - start };
+  return { config: c, curves, elapsedMs: timer.elapsedMs() };
 }

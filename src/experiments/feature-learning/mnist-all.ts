@@ -1,4 +1,5 @@
-import { OptionError, checkOptions } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
 import { digitCount, mnistTenClasses } from '../../data/mnist';
 import { KernelRegressor } from '../../kernels/kernel-regressor';
 import type { NystromOptions, SolverName } from '../../kernels/solver-choice';

@@ -3,7 +3,7 @@ import { scaleInPlace } from '../../linalg/elementwise';
 import { Matrix } from '../../linalg/matrix';
 
 /**
- * Gram matrices of nested feature sets (rfm-math.md section 5): as d grows to d + k, the unscaled X X' gains the
+ * Gram matrices of nested feature sets (docs/rfm-math.md section 5): as d grows to d + k, the unscaled X X' gains the
  * rank-k update X_new X_new', so a sweep over d costs one pass over the features in all, not one Gram per d.
  * With the study's 1/sqrt(d) scaling the Gram at d is the unscaled one divided by d.
  */

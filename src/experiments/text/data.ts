@@ -6,7 +6,7 @@
 // stretches of training text, at random places in the train split; the n-gram counts the same stretches. Validation
 // and test windows are drawn at random from their splits; prompts are test-split text with its true continuation.
 //
-// 'study': the study's sampling (seed-experiments.md B): lines of at least 64 characters, first 64 kept, drawn at
+// 'study': the study's sampling (docs/study-protocol.md section B): lines of at least 64 characters, first 64 kept, drawn at
 // random into fit / validation / test; one window per line (its first w characters, then the next one), unknown
 // non-ASCII characters as all-zero rows. Prompts are test lines' first w characters; their reference is the rest of
 // the full line.
@@ -15,7 +15,8 @@
 // from, without its first w - (order - 1) characters, so that each of its full-order events is a kernel training
 // window's last order - 1 characters and target, and nothing else it counts lies outside the kernel models' text.
 
-import { OptionError, deriveSeed } from '../../core';
+import { OptionError } from '../../core/errors';
+import { deriveSeed } from '../../core/seed';
 import { Rng } from '../../random';
 import { Vocabulary, ZERO_ROW } from '../../text/vocab';
 import { makeWindows, randomSplit, sampleWindows, splitByBlocks, type Span, type TextSplits, type Windows } from '../../text/windows';

@@ -1,4 +1,8 @@
-import { checkOptions, deriveSeed, OptionError, StageTimer, throwIfAborted, yieldToEventLoop } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
+import { deriveSeed } from '../../core/seed';
 import { RunControl, checkRunControl } from '../common/run';
 import { backendInfo } from '../../linalg/registry';
 import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../../metrics/bleu';
@@ -13,7 +17,7 @@ import type { Span } from '../../text/windows';
 import { STUDY_LINE_COUNTS, ngramSpans, prepareCorrectData, prepareStudyData, type TextData, type TextDataSummary } from './data';
 
 /**
- * The text experiment (seed-experiments.md part B), corrected: a character n-gram (Kneser-Ney), a Laplace kernel and
+ * The text experiment (docs/study-protocol.md section B), corrected: a character n-gram (Kneser-Ney), a Laplace kernel and
  * an RFM, all trained on the same training text, scored on the same held-out windows by next-character accuracy,
  * perplexity and bits per character (calibrated probabilities), and by BLEU of their continuations of held-out
  * prompts against the true continuation of the same length. Beside it: the study's published numbers, and our
@@ -108,7 +112,7 @@ export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
   rfmIterations: 10,
 };
 
-/** The study's table (seed-experiments.md B), by its method: character BLEU-2 (16 vs 28 characters) and 2^entropy. */
+/** The study's table (docs/study-protocol.md section B), by its method: character BLEU-2 (16 vs 28 characters) and 2^entropy. */
 export const PUBLISHED_TEXT_RESULTS: Record<TextModelKey, { bleu: number; perplexity: number }> = {
   ngram: { bleu: 0.449, perplexity: 15.36 },
   laplace: { bleu: 0.453, perplexity: 9.08 },

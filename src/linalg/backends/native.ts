@@ -12,7 +12,9 @@ import type {
 } from '../backend';
 import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
 import { checkColumnSquares } from '../elementwise';
-import { NotSPDError, OptionError } from '../../core';
+import { EnvironmentError, LinAlgError, NotSPDError, OptionError } from '../../core/errors';
+import { extendBackend } from './extend';
+import { jsBackend } from './js';
 import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../matrix';
 
 /**
@@ -102,31 +104,53 @@ function loadAddon(): Addon {
   let file = process.env.RFM_NATIVE_ADDON;
   if (!file) {
     const root = packageRoot();
-    if (!root) throw new Error(`native addon not found: no native/binding.gyp above ${__dirname}; ${HOW_TO_BUILD}`);
+    if (!root) throw new EnvironmentError(`native addon not found: no native/binding.gyp above ${__dirname}; ${HOW_TO_BUILD}`);
     file = path.join(root, ADDON_FILE);
     if (!fs.existsSync(file)) {
       const why = buildStatus(root);
-      throw new Error(`native addon not built (${why ?? `${path.relative(root, file)} is missing`}); ${HOW_TO_BUILD}`);
+      throw new EnvironmentError(`native addon not built (${why ?? `${path.relative(root, file)} is missing`}); ${HOW_TO_BUILD}`);
     }
   } else if (!fs.existsSync(file)) {
-    throw new Error(`native addon not built (RFM_NATIVE_ADDON points to ${file}, which is missing); ${HOW_TO_BUILD}`);
+    throw new EnvironmentError(`native addon not built (RFM_NATIVE_ADDON points to ${file}, which is missing); ${HOW_TO_BUILD}`);
   }
   let addon: Addon;
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     addon = require(file) as Addon;
   } catch (e) {
-    throw new Error(`native addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}; rebuild it with \`npm run build:native\``);
+    throw new EnvironmentError(`native addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}; rebuild it with \`npm run build:native\``);
   }
   if (addon.abi !== ABI) {
-    throw new Error(`native addon ${file} is stale (interface ${addon.abi}, this code needs ${ABI}); rebuild it with \`npm run build:native\``);
+    throw new EnvironmentError(`native addon ${file} is stale (interface ${addon.abi}, this code needs ${ABI}); rebuild it with \`npm run build:native\``);
   }
   cached = addon;
   return addon;
 }
 
+/** potrf in the addon, with the errors of the js reference (NotSPDError at the failed pivot, the shared input check). */
+async function nativeCholesky(addon: Addon, a: Matrix, o: CholeskyOptions): Promise<Matrix> {
+  // checkCholeskyInput's shape checks here; its NaN/Infinity scan runs in the worker, in the same pass as the
+  // copy (a 16M-entry scan costs the main thread ~20-40 ms), and on a find the shared check throws its own error.
+  assertNonEmpty(a, 'cholesky input');
+  assertSquare(a, 'cholesky input');
+  const n = a.rows;
+  const out = o.inPlace ? a : new Matrix(n, n, a.dtype);
+  const info = await addon.potrf(a.data, out.data, n);
+  if (info < 0) {
+    checkCholeskyInput(a);
+    throw new LinAlgError('native potrf reported a non-finite input that the shared check did not find');
+  }
+  if (info > 0) {
+    // LAPACK leaves the failed pivot's value on the diagonal; report the 0-based column like the js reference.
+    const j = info - 1;
+    throw new NotSPDError(n, j, `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`);
+  }
+  return out;
+}
+
 function makeBackend(addon: Addon): Backend {
-  return {
+  // Every op runs in the addon; extendBackend gives a future op the js reference until the addon has its own.
+  return extendBackend(jsBackend, {
     name: 'native',
     dtypes: ['float64', 'float32'],
 
@@ -145,25 +169,7 @@ function makeBackend(addon: Addon): Backend {
       return out;
     },
 
-    async cholesky(a: Matrix, o: CholeskyOptions = {}): Promise<Matrix> {
-      // checkCholeskyInput's shape checks here; its NaN/Infinity scan runs in the worker, in the same pass as the
-      // copy (a 16M-entry scan costs the main thread ~20-40 ms), and on a find the shared check throws its own error.
-      assertNonEmpty(a, 'cholesky input');
-      assertSquare(a, 'cholesky input');
-      const n = a.rows;
-      const out = o.inPlace ? a : new Matrix(n, n, a.dtype);
-      const info = await addon.potrf(a.data, out.data, n);
-      if (info < 0) {
-        checkCholeskyInput(a);
-        throw new Error('native potrf reported a non-finite input that the shared check did not find');
-      }
-      if (info > 0) {
-        // LAPACK leaves the failed pivot's value on the diagonal; report the 0-based column like the js reference.
-        const j = info - 1;
-        throw new NotSPDError(n, j, `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`);
-      }
-      return out;
-    },
+    cholesky: (a: Matrix, o: CholeskyOptions = {}) => nativeCholesky(addon, a, o),
 
     async triangularSolve(l: Matrix, b: Matrix, o: TriangularSolveOptions = {}): Promise<Matrix> {
       checkTriangularSolve(l, b);
@@ -206,7 +212,7 @@ function makeBackend(addon: Addon): Backend {
     getThreads(): number {
       return addon.getThreads();
     },
-  };
+  });
 }
 
 let backend: Backend | undefined;

@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import type { Backend, DistanceKernelOptions, DistanceKernelResult, GemmOptions, GradientCoefficientsOptions, SyrkOptions } from '../backend';
-import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
-import { distanceKernelRows } from '../distance-kernel';
-import { addColumnSquares } from '../elementwise';
-import { gradientCoefficientsInto } from '../gradient-coefficients';
-import { DTypeError } from '../../core';
+import type { Backend, GemmOptions, SyrkOptions } from '../backend';
+import { checkCholeskyInput, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import { EnvironmentError } from '../../core/errors';
+import { jsBackend } from './js';
+import { extendBackend } from './extend';
 import { FloatArray, Matrix } from '../matrix';
 import { Product, blockedCholesky, blockedTriangularSolve } from './tfjs-cholesky';
 import { withoutEmscriptenHandlers } from './emscripten-handlers';
@@ -47,10 +46,10 @@ async function startWasm(tf: Tf): Promise<{ binary: string; simd: boolean; threa
     // The binaries ship in the package's dist folder, next to its main script; naming it explicitly means the file
     // reported in `detail` is the one read from disk, never fetched.
     const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep;
-    if (!existsSync(join(dist, file))) throw new Error(`tfjs-backend-wasm is installed without ${file} (looked in ${dist})`);
+    if (!existsSync(join(dist, file))) throw new EnvironmentError(`tfjs-backend-wasm is installed without ${file} (looked in ${dist})`);
     wasm.setWasmPaths(dist);
     const started = await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
-    if (!started) throw new Error(`tfjs-backend-wasm failed to initialise ${file}`);
+    if (!started) throw new EnvironmentError(`tfjs-backend-wasm failed to initialise ${file}`);
   }
   await withoutEmscriptenHandlers(() => tf.ready());
   return { binary: file, simd, threads: wasm.getThreadsCount() };
@@ -82,12 +81,6 @@ async function start(): Promise<Runtime> {
   const { binary, simd, threads } = await startWasm(tf);
   const how = `${binary}: ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`;
   return { tf, detail: `tfjs-core ${tf.version_core} on wasm (${how})${nodeProblem ? `; ${nodeProblem}` : ''}`, threads };
-}
-
-function float32Only(what: string, ...ms: Matrix[]): void {
-  for (const m of ms) {
-    if (m.dtype !== 'float32') throw new DTypeError(`${what}: the tfjs backend is float32 only (tfjs has no float64), got ${m.dtype}`);
-  }
 }
 
 /** out = alpha p + beta out, where p (null for an empty inner dimension) is the product; beta = 0 ignores out. */
@@ -131,7 +124,6 @@ function createBackend({ tf, threads }: Runtime): Backend {
 
   function gemm(a: Matrix, b: Matrix, o: GemmOptions = {}): Matrix {
     const { m, n } = gemmShape(a, b, o);
-    float32Only('gemm', a, b);
     const alpha = o.alpha ?? 1;
     const beta = o.beta ?? 0;
     const p = m * n === 0 ? null : multiply(a, Boolean(o.transA), b, Boolean(o.transB));
@@ -143,7 +135,6 @@ function createBackend({ tf, threads }: Runtime): Backend {
 
   function syrk(a: Matrix, o: SyrkOptions = {}): Matrix {
     const n = syrkShape(a, o);
-    float32Only('syrk', a);
     const alpha = o.alpha ?? 1;
     const beta = o.beta ?? 0;
     const out = o.out ?? new Matrix(n, n, 'float32');
@@ -160,65 +151,31 @@ function createBackend({ tf, threads }: Runtime): Backend {
     return out;
   }
 
-  function distanceKernel(gram: Matrix, pa: FloatArray, pb: FloatArray, o: DistanceKernelOptions): DistanceKernelResult {
-    checkDistanceKernel(gram, pa, pb, o);
-    float32Only('distanceKernel', gram);
-    // The shared JavaScript loop, not tfjs ops: for q = 1 and 2 (the Laplace and Gaussian kernels) it measured
-    // faster than uploading, eight elementwise tfjs passes and downloading, and it applies the rules exactly.
-    const kernel = o.outKernel ?? new Matrix(gram.rows, gram.cols, 'float32');
-    const weights = o.weights ? o.outWeights ?? new Matrix(gram.rows, gram.cols, 'float32') : undefined;
-    distanceKernelRows(gram.data, pa, pb, gram.cols, 0, gram.rows, o, kernel.data, weights?.data);
-    return weights ? { kernel, weights } : { kernel };
-  }
-
-  function gradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, o: GradientCoefficientsOptions): Matrix {
-    checkGradientCoefficients(wj, alpha, scores, o);
-    float32Only('gradientCoefficients', wj);
-    // The shared JavaScript loop, like distanceKernel: an elementwise pass gains nothing from a round trip to tfjs.
-    gradientCoefficientsInto(wj.data, alpha.data, scores.data, wj.rows, alpha.rows, alpha.cols, o, o.out.data);
-    return o.out;
-  }
-
-  return {
+  // Only the products and the triangular algorithms run on tfjs; every other op is the js backend's (the elementwise
+  // passes, the distance kernel and the gradient coefficients measured faster in JavaScript than a round trip
+  // through tfjs tensors). extendBackend adds the float32 check to all of them.
+  return extendBackend(jsBackend, {
     name: 'tfjs',
     dtypes: ['float32'],
+    dtypeNote: ' (tfjs has no float64)',
     gemm: async (a, b, o) => gemm(a, b, o),
     syrk: async (a, o) => syrk(a, o),
     cholesky: async (a, o = {}) => {
       checkCholeskyInput(a);
-      float32Only('cholesky', a);
       const out = o.inPlace ? a : a.clone();
       blockedCholesky(out.data as Float32Array, a.rows, product);
       return out;
     },
     triangularSolve: async (l, b, o = {}) => {
       checkTriangularSolve(l, b);
-      float32Only('triangularSolve', l, b);
       const out = o.inPlace ? b : b.clone();
       blockedTriangularSolve(l.data as Float32Array, l.rows, out.data as Float32Array, b.cols, Boolean(o.transpose), product);
-      return out;
-    },
-    distanceKernel: async (g, pa, pb, o) => distanceKernel(g, pa, pb, o),
-    gradientCoefficients: async (w, a, s, o) => gradientCoefficients(w, a, s, o),
-    addColumnSquares: async (a, out, scale, accumulate) => {
-      float32Only('addColumnSquares', a);
-      addColumnSquares(a, out, scale, accumulate);
-      return out;
-    },
-    rowSquaredNorms: (a) => {
-      float32Only('rowSquaredNorms', a);
-      const out = new Float32Array(a.rows);
-      for (let i = 0; i < a.rows; i++) {
-        let s = 0;
-        for (let j = 0, off = i * a.cols; j < a.cols; j++) s += a.data[off + j] * a.data[off + j];
-        out[i] = s;
-      }
       return out;
     },
     // wasm runs single-threaded under Node and libtensorflow fixes its pool at start-up: nothing to set.
     setThreads: () => undefined,
     getThreads: () => threads,
-  };
+  });
 }
 
 let loading: Promise<{ backend: Backend; detail: string }> | undefined;

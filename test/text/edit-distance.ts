@@ -1,3 +1,4 @@
+// A test helper (the PDF tests measure extraction against the source text with it); not part of src/.
 // Levenshtein distance and character error rate, over code points.
 //
 // Texts of tens of thousands of characters are compared (extraction against source), so the dynamic programme is

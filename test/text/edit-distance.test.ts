@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random';
-import { characterErrorRate, levenshtein } from '../../src/metrics/edit-distance';
+import { characterErrorRate, levenshtein } from './edit-distance';
 
 function fullDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);

@@ -20,6 +20,7 @@ export interface ChildConfig {
   solver: 'exact' | 'nystrom';
   iterations: number;
   centres?: number;
+  sampling?: 'uniform' | 'leverage';
   diagonal?: boolean;
   normalization?: 'none' | 'trace';
   agopSampleSize?: number;
@@ -123,7 +124,7 @@ async function ngramRun(): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
 }
 
 async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
-  const nystrom = config.centres === undefined ? undefined : { centres: config.centres };
+  const nystrom = config.centres === undefined ? undefined : { centres: config.centres, sampling: config.sampling };
   const model = config.iterations === 0 ? 'laplace' : 'rfm';
   const r = await mnistAllImages({ models: [model], solver: config.solver, nystrom, iterations: config.iterations, agopSampleSize: config.agopSampleSize ?? 2000 });
   const row = r.rows[0];

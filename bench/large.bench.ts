@@ -71,6 +71,8 @@ function mnist(): void {
     }
   }
   console.log(`MNIST section: ${((performance.now() - started) / 1000).toFixed(0)} s in all (load ${load()})`);
+  const leverage = inChild({ task: 'mnist', n: 8000, solver: 'nystrom', iterations: 0, centres, sampling: 'leverage' });
+  console.log(row(['Laplace', `nystrom m = ${centres}, leverage-score centres`, ...describe(leverage)]));
 }
 
 function text(): void {

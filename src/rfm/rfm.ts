@@ -494,6 +494,10 @@ export class RFM {
     if (s.kept !== 'ready') {
       throw new NotFittedError('call `await rfm.materialize()` (or predict once) before keptState: the dual forms build the kept state on first use');
     }
+    if (s.summary.solver?.solver === 'nystrom') {
+      // Its alpha is over the m centres, not the training points: a caller pairing it with X would be silently wrong.
+      throw new OptionError("keptState: this RFM was fit with the Nystrom solver (alpha is over its centres, not the training points); use predict, or fit with solver: 'exact'");
+    }
     const { alpha, norms } = s.best;
     return {
       iteration: s.summary.bestIteration,

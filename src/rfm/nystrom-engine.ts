@@ -1,4 +1,4 @@
-import { maxAbs, scaleInPlace, symmetrize } from '../linalg/elementwise';
+import { scaleInPlace, symmetrize } from '../linalg/elementwise';
 import { Matrix } from '../linalg/matrix';
 import { IDENTITY, Metric } from '../kernels/kernel';
 import { NystromMethod, NystromProgress, NystromSolution, solveNystrom } from '../kernels/nystrom';
@@ -9,6 +9,7 @@ import { Rng } from '../random';
 import { Engine, EngineSetup, kappaOf } from './engine';
 import { Features, stackFeatures } from './features';
 import type { FittedState } from './fitted';
+import { finishMetricUpdate } from './metric-update';
 
 /**
  * The RFM iteration with the Nystrom solver (kernels/nystrom.ts): the model of iteration t is the pair (M_t, alpha_t)
@@ -206,13 +207,7 @@ export class NystromEngine implements Engine {
       symmetrize(matrix);
       next = { kind: 'full', matrix };
     }
-    const values = next.kind === 'diagonal' ? next.diagonal : next.matrix.data;
-    if (this.s.normalization === 'max') scaleInPlace(values, 1 / maxAbs(values));
-    else if (this.s.normalization === 'trace') {
-      let tr = 0;
-      for (let p = 0; p < d; p++) tr += next.kind === 'diagonal' ? next.diagonal[p] : next.matrix.data[p * d + p];
-      scaleInPlace(values, d / tr);
-    }
+    finishMetricUpdate(next, this.s, 'M (Nystrom update)');
     return next;
   }
 }

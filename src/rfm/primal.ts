@@ -1,4 +1,4 @@
-import { diagonalInto, maxAbs, scaleInPlace, symmetrize } from '../linalg/elementwise';
+import { diagonalInto, scaleInPlace, symmetrize } from '../linalg/elementwise';
 import { FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { IDENTITY, Metric, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
@@ -6,6 +6,7 @@ import { hadamardS, sampleRows, scoreMatrix } from './agop';
 import { Engine, EngineSetup, flopsOf, gemmFlops, kappaOf } from './engine';
 import type { Features } from './features';
 import type { FittedState } from './fitted';
+import { finishMetricUpdate } from './metric-update';
 
 /**
  * The primal form (docs/rfm-math.md section 3): M_t is d x d (or its diagonal), distances from X M X'. Per iteration:
@@ -169,16 +170,7 @@ export class PrimalEngine implements Engine {
         }
       }
     }
-    if (next.kind === 'diagonal' && this.s.groupSize !== undefined) tieGroups(next.diagonal, this.s.groupSize);
-    const values = next.kind === 'diagonal' ? next.diagonal : next.matrix.data;
-    this.s.checks?.agop(values, `M_${t + 1}`);
-    if (this.s.normalization === 'max') scaleInPlace(values, 1 / maxAbs(values));
-    else if (this.s.normalization === 'trace') {
-      let tr = 0;
-      if (next.kind === 'diagonal') for (let p = 0; p < d; p++) tr += next.diagonal[p];
-      else for (let p = 0; p < d; p++) tr += next.matrix.data[p * d + p];
-      scaleInPlace(values, d / tr);
-    }
+    finishMetricUpdate(next, this.s, `M_${t + 1}`);
     this.metric = next;
   }
 
@@ -222,15 +214,6 @@ export class PrimalEngine implements Engine {
 }
 
 type LearnedMetric = Exclude<Metric, { kind: 'identity' }>;
-
-/** Each run of `size` consecutive entries replaced by its mean (one weight per group of features). */
-function tieGroups(diagonal: FloatArray, size: number): void {
-  for (let start = 0; start < diagonal.length; start += size) {
-    let sum = 0;
-    for (let p = start; p < start + size; p++) sum += diagonal[p];
-    diagonal.fill(sum / size, start, start + size);
-  }
-}
 
 /** Buffers of the update, allocated on first use for the gradient path in use. */
 interface PrimalWork {

@@ -10,7 +10,7 @@ import { meanSquaredError, r2Score } from '../metrics/regression';
 import { fitTemperature, softmaxRows } from '../kernels/temperature';
 import { Form, FormChoice, Normalization } from './cost-model';
 import { FittedState, materializeMetric, predictDual, predictPrimal } from './fitted';
-import { FitSummary, IterationRecord } from './history';
+import { BoundedHistory, FitSummary, IterationRecord } from './history';
 import {
   FitInputs,
   GramInput,
@@ -189,7 +189,7 @@ export class RFM {
     this.form = oneOf(options.form ?? 'auto', ['auto', 'primal', 'dual', 'dual-q'] as const, 'RFM: form');
     this.dtype = oneOf(options.dtype ?? 'float64', ['float64', 'float32'] as const, 'RFM: dtype');
     this.seed = options.seed ?? 0;
-    if (!Number.isFinite(this.seed)) throw new OptionError(`RFM: seed must be a finite number, got ${String(this.seed)}`);
+    if (!Number.isSafeInteger(this.seed)) throw new OptionError(`RFM: seed must be an integer, got ${String(this.seed)}`);
     this.task = oneOf(options.task ?? 'auto', ['auto', 'regression', 'classification'] as const, 'RFM: task');
     if (this.diagonal && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: a diagonal M needs the primal form, not '${this.form}'`);
     if (this.normalization === 'max' && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: max-normalisation needs the primal form, not '${this.form}'`);
@@ -275,12 +275,12 @@ export class RFM {
       (iteration) => engineChecks(iteration, this.bandwidth, () => dataScale(inputs), (message) => options.onEvent?.({ type: 'warning', iteration: 0, message })),
     );
     const kept = new KeptIteration(inputs.task, this.earlyStopping);
-    const history: IterationRecord[] = [];
+    const history = new BoundedHistory();
     const onIteration = options.onIteration ?? this.onIteration;
     for (let t = 0; t <= this.iterations; t++) {
       const { record, stop, degenerate } = await this.iterate(t, run, inputs, kept, options);
       if (record) {
-        history.push(record);
+        history.push(record, kept.best);
         options.onEvent?.({ type: 'iteration', record });
         onIteration?.(record, this);
       }
@@ -355,7 +355,7 @@ export class RFM {
     inputs: FitInputs,
     run: EngineRun,
     kept: KeptIteration,
-    history: IterationRecord[],
+    history: BoundedHistory,
     seconds: number,
     options: RFMFitOptions,
   ): PendingState {
@@ -382,7 +382,8 @@ export class RFM {
           : 'mse',
       selection: validation ? 'best validation metric' : 'last iteration (no validation data)',
       bestIteration: kept.best,
-      iterationsRun: history.length,
+      iterationsRun: history.count,
+      historyDropped: history.dropped,
       stopReason: kept.stopReason,
       agopSampleSize: run.sample,
       seconds,
@@ -399,7 +400,7 @@ export class RFM {
       baseline: run.engine.baseline(),
       temperature,
       temperatureSource,
-      history,
+      history: history.records,
       summary,
       profile: run.profile,
     };

@@ -1,4 +1,4 @@
-import { OptionError } from './core';
+import { OptionError } from './core/errors';
 // Seeded pseudo-random numbers, so every experiment can be rerun exactly.
 // xoshiro128** (Blackman & Vigna) on 32-bit integers: fast in JS, and the state is seeded through splitmix32 so
 // that nearby seeds (0, 1, 2...) give unrelated streams.

@@ -11,9 +11,9 @@ function gib(bytes: number): string {
 /**
  * Memory guard for large dense allocations: before work that needs about `bytes` (an estimate, e.g. the cost
  * model's `memoryBytes`), throws a MemoryError naming the estimate, what it is for and `hint` (how to need less)
- * when it exceeds the machine's total memory, or the free memory plus what the OS can reclaim (free x 2, since
- * os.freemem() does not count the page cache). Estimates under 256 MB pass unchecked. `hint` may be a function
- * of that limit in bytes, to say what would fit (docs/reliability.md: "the largest n that fits").
+ * when it exceeds the memory available now: os.freemem(), which on Linux is MemAvailable (free memory plus the page
+ * cache the kernel can reclaim), and never more than os.totalmem(). Estimates under 256 MB pass unchecked. `hint`
+ * may be a function of that limit in bytes, to say what would fit (docs/reliability.md: "the largest n that fits").
  */
 export function checkAllocation(
   bytes: number,
@@ -22,10 +22,10 @@ export function checkAllocation(
   memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() },
 ): void {
   if (!(bytes > CHECKED_ALLOCATION_BYTES)) return;
-  const limit = Math.min(memory.total, 2 * memory.free);
+  const limit = Math.min(memory.total, memory.free);
   if (bytes <= limit) return;
   throw new MemoryError(
-    `${what} needs about ${gib(bytes)}, more than this machine can give ` +
+    `${what} needs about ${gib(bytes)}, more than this machine has available ` +
       `(${gib(memory.free)} free of ${gib(memory.total)}): ${typeof hint === 'string' ? hint : hint(limit)}`,
   );
 }

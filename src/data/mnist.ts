@@ -1,5 +1,6 @@
 import { readFileSync } from 'fs';
-import { checkOptions, DataError, OptionError } from '../core';
+import { DataError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix } from '../linalg/matrix';
 import { Rng } from '../random';
 

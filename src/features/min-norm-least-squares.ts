@@ -1,5 +1,6 @@
 import { symmetricEigen } from '../linalg/eigen';
-import { OptionError, ShapeError, checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite, assertNonEmpty, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots } from '../linalg/elementwise';
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { FloatArray, Matrix } from '../linalg/matrix';
 import { Metric, ProductKernel, applyMetric, kernelFromGram } from './kernel';
 

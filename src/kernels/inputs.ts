@@ -1,4 +1,4 @@
-import { EmptyMatrixError, ShapeError } from '../core';
+import { EmptyMatrixError, ShapeError } from '../core/errors';
 import { DType, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 
 /** Input checks shared by the estimators, so every one names the same problems the same way. */
@@ -17,6 +17,6 @@ export function checkRows(x: Matrix, y: Matrix, xName: string, yName: string): v
   if (x.rows !== y.rows) throw new ShapeError(`${xName} has ${x.rows} rows but ${yName} has ${y.rows}: they must match`);
 }
 
-export function checkFeatureCount(z: Matrix, d: number, name: string): void {
+export function checkFeatureCount(z: { readonly cols: number }, d: number, name: string): void {
   if (z.cols !== d) throw new ShapeError(`the model was fit on ${d} features, ${name} has ${z.cols}`);
 }

@@ -1,5 +1,5 @@
 import type { Backend } from '../linalg/backend';
-import { DataError, NotSPDError, ShapeError } from '../core';
+import { DataError, NotSPDError, ShapeError } from '../core/errors';
 import { addToDiagonal, meanDiagonal } from '../linalg/elementwise';
 import { FloatArray, Matrix } from '../linalg/matrix';
 

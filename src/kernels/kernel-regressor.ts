@@ -1,5 +1,8 @@
 import type { Backend } from '../linalg/backend';
-import { DataError, FitGuard, checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
+import { DataError, NotFittedError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { checkAllocation } from '../core/memory';
+import { FitGuard } from '../core/fit-guard';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';

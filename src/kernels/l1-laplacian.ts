@@ -1,4 +1,4 @@
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { Matrix } from '../linalg/matrix';
 
 /**

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { addToDiagonal, copyInto, meanDiagonal } from '../linalg/elementwise';
-import { NotSPDError } from '../core';
+import { NotSPDError } from '../core/errors';
 import { DType, Matrix } from '../linalg/matrix';
 
 /**

@@ -1,4 +1,5 @@
-import { ModelFileError, crc32 } from '../core';
+import { DTypeError, ModelFileError, ShapeError } from '../core/errors';
+import { crc32 } from '../core/crc32';
 import { DType, FloatArray, Matrix, allocate, dtypeOf } from '../linalg/matrix';
 
 /**

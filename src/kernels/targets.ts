@@ -1,4 +1,4 @@
-import { DataError, OptionError, ShapeError } from '../core';
+import { DataError, OptionError, ShapeError } from '../core/errors';
 import { argmaxRows } from '../metrics/classification';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 

@@ -1,4 +1,5 @@
-import { OptionError, ShapeError, NonFiniteError, checkOptions } from '../core';
+import { OptionError, ShapeError, NonFiniteError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix } from '../linalg/matrix';
 import type { ScoreMatrix } from '../metrics/classification';
 
@@ -47,11 +48,24 @@ export function logSoftmaxRows(scores: ScoreMatrix, temperature: number): Float6
   return out;
 }
 
-/** Row-wise softmax(scores / temperature) as a float64 matrix (rows sum to 1). */
+/** Row-wise softmax(scores / temperature) as a float64 matrix (rows sum to 1; the row maximum subtracted first). */
 export function softmaxRows(scores: ScoreMatrix, temperature: number): Matrix {
-  const out = logSoftmaxRows(scores, temperature);
-  for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
-  return new Matrix(scores.rows, scores.cols, out);
+  checkTemperature(temperature, 'softmax');
+  const { rows, cols: c, data } = scores;
+  const out = new Matrix(rows, c);
+  for (let i = 0; i < rows; i++) {
+    const off = i * c;
+    let max = -Infinity;
+    for (let j = 0; j < c; j++) max = Math.max(max, data[off + j]);
+    let sum = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp((data[off + j] - max) / temperature);
+      out.data[off + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < c; j++) out.data[off + j] /= sum;
+  }
+  return out;
 }
 
 /** Mean NLL of the labelled rows (label -1 rows are skipped) under softmax(scores / temperature). */

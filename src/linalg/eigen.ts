@@ -1,4 +1,4 @@
-import { EigenConvergenceError, ShapeError } from '../core';
+import { EigenConvergenceError, ShapeError } from '../core/errors';
 import { Matrix, assertFinite, assertNonEmpty, assertSquare } from './matrix';
 
 /**

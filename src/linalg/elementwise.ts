@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError } from '../core';
+import { DTypeError, ShapeError } from '../core/errors';
 import { FloatArray, Matrix, allocate } from './matrix';
 
 /**

@@ -1,4 +1,4 @@
-import { DTypeError, DataError, EmptyMatrixError, NonFiniteError, RfmLabError, ShapeError } from '../core';
+import { DataError, DTypeError, EmptyMatrixError, NonFiniteError, RfmLabError, ShapeError } from '../core/errors';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;

@@ -11,7 +11,8 @@
 // - Corpus BLEU sums numerators, denominators, hypothesis lengths and closest reference lengths over sentences
 //   before combining (it is not the mean of sentence scores); it is 0 when no unigram matches at all.
 
-import { checkOptions, OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 
 export type Tokens = readonly string[];
 

@@ -1,4 +1,4 @@
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 
 /**
  * Argmax and accuracy, the one implementation used by the estimators (selection, score), the experiments and the

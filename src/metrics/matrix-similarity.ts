@@ -1,4 +1,4 @@
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { symmetricEigen } from '../linalg/eigen';
 import { Matrix, assertSquare } from '../linalg/matrix';
 

@@ -5,7 +5,7 @@
 // studyPerplexity is the study's number, which is not a perplexity of any model (see its comment).
 // The model-facing wrappers (a CharModel on windows) are text/evaluate.ts: metrics take numbers, not models.
 
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 
 export interface HeldOutScore {
   count: number;

@@ -1,4 +1,4 @@
-import { NonFiniteError, ShapeError } from '../core';
+import { NonFiniteError, ShapeError } from '../core/errors';
 import type { Matrix } from '../linalg/matrix';
 
 /** Regression errors of n x c predictions against n x c targets: the one MSE and R^2 of the project. */

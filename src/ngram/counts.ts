@@ -4,8 +4,9 @@
 // Counting stops at ZERO_ROW codes (the study's unknown characters) and at span boundaries, so that no n-gram joins
 // text across a gap or across train / test splits.
 
+import { DataError, MemoryError, OptionError, ShapeError } from '../core/errors';
+import { checkAllocation } from '../core/memory';
 import * as v8 from 'v8';
-import { DataError, MemoryError, OptionError, ShapeError, checkAllocation } from '../core';
 import type { Span } from '../text/windows';
 import { ZERO_ROW } from '../text/vocab';
 

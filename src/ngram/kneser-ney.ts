@@ -13,7 +13,8 @@
 // 0.5 where a level has no count of 1, as in a small vocabulary's unigram continuation counts).
 
 import { checkContextCodes, type CharModel } from '../text/char-model';
-import { checkOptions, OptionError } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import type { Vocabulary } from '../text/vocab';
 import type { Span } from '../text/windows';
 import { contextKey, NgramCounts, usableHistory, type CountTable } from './counts';

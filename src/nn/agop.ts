@@ -1,5 +1,6 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix } from '../linalg/matrix';
 import type { Mlp } from './mlp';
 import { matMulExplicit } from './tf';

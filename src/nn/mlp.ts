@@ -1,5 +1,7 @@
+import { positiveInteger } from '../core/validate';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';
@@ -32,13 +34,6 @@ export interface DenseLayer {
   /** fan-in x fan-out. */
   weights: Matrix;
   bias: Float64Array;
-}
-
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new OptionError(`Mlp: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 export class Mlp {
@@ -90,12 +85,12 @@ export class Mlp {
   /** Builds a network on the shared tfjs instance (see ./tf). */
   static async create(options: MlpOptions): Promise<Mlp> {
     checkOptions('Mlp', options, MLP_OPTIONS);
-    positiveInteger('inputDim', options.inputDim);
-    positiveInteger('outputDim', options.outputDim);
+    positiveInteger('Mlp: inputDim', options.inputDim);
+    positiveInteger('Mlp: outputDim', options.outputDim);
     if (!Array.isArray(options.hidden) || options.hidden.length === 0) {
       throw new OptionError('Mlp: hidden must list at least one hidden layer width');
     }
-    options.hidden.forEach((h, i) => positiveInteger(`hidden[${i}]`, h));
+    options.hidden.forEach((h, i) => positiveInteger(`Mlp: hidden[${i}]`, h));
     if (!Number.isFinite(options.seed)) throw new OptionError(`Mlp: seed must be a finite number, got ${options.seed}`);
     if (options.initScale !== undefined && !(options.initScale > 0 && Number.isFinite(options.initScale))) {
       throw new OptionError(`Mlp: initScale must be a positive number, got ${options.initScale}`);

@@ -1,4 +1,4 @@
-import { EnvironmentError } from '../core';
+import { EnvironmentError } from '../core/errors';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Matrix } from '../linalg/matrix';
 import { withoutEmscriptenHandlers } from '../linalg/backends/emscripten-handlers';

@@ -1,5 +1,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, NonFiniteError, OptionError, ShapeError, yieldToEventLoop } from '../core';
+import { NonFiniteError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { yieldToEventLoop } from '../core/async';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { Rng } from '../random';
 import type { Mlp } from './mlp';
@@ -19,9 +21,11 @@ export interface TrainOptions {
   weightDecay?: number;
   /** Seeds the batch order. */
   seed: number;
+  /** Checked after every epoch: aborting it stops training with a CancelledError. */
+  signal?: AbortSignal;
 }
 
-const TRAIN_OPTIONS = ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'seed'] as const;
+const TRAIN_OPTIONS = ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'seed', 'signal'] as const;
 
 export interface EpochRecord {
   epoch: number;
@@ -91,7 +95,7 @@ export async function trainMlp(net: Mlp, x: Matrix, y: Matrix, options: TrainOpt
       history.push(record);
       onEpoch?.(record);
       // Let the notebook's event loop run (progress output, interrupts) between epochs.
-      await yieldToEventLoop();
+      await yieldToEventLoop(options.signal, 'trainMlp');
     }
   } finally {
     xs.dispose();

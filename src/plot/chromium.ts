@@ -1,4 +1,4 @@
-import { EnvironmentError } from '../core';
+import { EnvironmentError } from '../core/errors';
 import { existsSync } from 'fs';
 import type { Browser } from 'playwright-core';
 

@@ -1,4 +1,4 @@
-import { EnvironmentError } from '../core';
+import { EnvironmentError } from '../core/errors';
 import type { Figure } from './figures';
 import { figureHtml, figureTitle, plotlyLoaderHtml } from './figure-html';
 

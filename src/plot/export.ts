@@ -1,4 +1,4 @@
-import { EnvironmentError, OptionError } from '../core';
+import { EnvironmentError, OptionError } from '../core/errors';
 import { mkdirSync, writeFileSync } from 'fs';
 import { dirname, extname, resolve } from 'path';
 import type { Browser, Page } from 'playwright-core';

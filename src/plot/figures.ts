@@ -1,4 +1,4 @@
-import { OptionError, ShapeError } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
 /**
  * Pure builders of plotly.js figures. A figure is plain JSON (no typed arrays, no NaN),
  * so it can be published as the `application/vnd.plotly.v1+json` MIME bundle, inlined

@@ -1,5 +1,5 @@
 import type { DType } from '../linalg/matrix';
-import { OptionError } from '../core';
+import { OptionError } from '../core/errors';
 
 /**
  * Which form of the RFM iteration to run (docs/rfm-math.md sections 3-5), from flop counts per iteration.

@@ -1,4 +1,4 @@
-import { DataError } from '../core';
+import { DataError } from '../core/errors';
 import { FloatArray, Matrix } from '../linalg/matrix';
 import { dataScaleMessage, kernelProblem } from '../kernels/kernel-checks';
 

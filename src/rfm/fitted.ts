@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots } from '../linalg/elementwise';
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Metric, ProductKernel, kernelFromGram } from '../kernels/kernel';

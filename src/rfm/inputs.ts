@@ -1,6 +1,7 @@
-import { OptionError, ShapeError, checkOptions } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
-import { checkRows, copyFeatures } from '../kernels/inputs';
+import { checkFeatureCount, checkRows, copyFeatures } from '../kernels/inputs';
 import { EncodedTargets, Task, TargetLike, encodeTargets, labelsOf, resolveTask, sortedClasses } from '../kernels/targets';
 import { DenseFeatures, Features, OneHotCodes, OneHotFeatures } from './features';
 import type { TrackedPoints } from './engine';
@@ -55,10 +56,6 @@ export function toFeatures(x: PointsInput, name: string): Features {
     return OneHotFeatures.fromCodes(x.oneHot, `${name}.oneHot`);
   }
   return new DenseFeatures(copyFeatures(x, name, 'float64'));
-}
-
-export function checkFeatureCount(z: Features, d: number, name: string): void {
-  if (z.cols !== d) throw new ShapeError(`the model was fit on ${d} features, ${name} has ${z.cols}`);
 }
 
 function checkRowCount(rows: number, y: Matrix, xName: string, yName: string): void {

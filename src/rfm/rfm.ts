@@ -1,8 +1,14 @@
-import { FitGuard, NotFittedError, checkAllocation, OptionError, StageTimer, checkOptions, throwIfAborted, yieldToEventLoop } from '../core';
+import { NotFittedError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { oneOf } from '../core/validate';
+import { throwIfAborted, yieldToEventLoop } from '../core/async';
+import { StageTimer } from '../core/timer';
+import { checkAllocation } from '../core/memory';
+import { FitGuard } from '../core/fit-guard';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';
-import { copyFeatures, checkRows } from '../kernels/inputs';
+import { checkFeatureCount, copyFeatures, checkRows } from '../kernels/inputs';
 import { ProductKernel, checkBandwidth, checkRidge, productKernel } from '../kernels/kernel';
 import { EncodedTargets, Task, TargetLike, encodeTargets } from '../kernels/targets';
 import { accuracy, argmaxRows } from '../metrics/classification';
@@ -17,7 +23,6 @@ import {
   GramPoints,
   PointsInput,
   TrackedInput,
-  checkFeatureCount,
   isGramInput,
   parseFitInputs,
   toFeatures,
@@ -137,13 +142,6 @@ function dataScale(inputs: FitInputs): number | undefined {
   return largestMagnitude(train.x.dense().data);
 }
 
-function oneOf<T extends string>(value: unknown, allowed: readonly T[], what: string): T {
-  if (!allowed.includes(value as T)) {
-    throw new OptionError(`${what} must be one of ${allowed.join(', ')}, got ${String(value)}`);
-  }
-  return value as T;
-}
-
 export class RFM {
   readonly kernel: 'laplace' | 'gaussian';
   readonly bandwidth: number;
@@ -165,7 +163,7 @@ export class RFM {
 
   constructor(options: RFMOptions = {}) {
     checkOptions('RFM', options, OPTION_KEYS);
-    this.kernel = oneOf(options.kernel ?? 'laplace', ['laplace', 'gaussian'] as const, 'RFM: kernel (the L1 Laplacian has no M-norm form; use KernelRegressor)');
+    this.kernel = oneOf('RFM: kernel (the L1 Laplacian has no M-norm form; use KernelRegressor)', options.kernel ?? 'laplace', ['laplace', 'gaussian'] as const);
     this.bandwidth = checkBandwidth(options.bandwidth ?? 10, 'RFM');
     this.ridge = checkRidge(options.ridge ?? 1e-3, 'RFM');
     const T = options.iterations ?? 10;
@@ -174,7 +172,7 @@ export class RFM {
     this.diagonal = options.diagonal ?? false;
     this.centering = options.centering ?? false;
     if (typeof this.diagonal !== 'boolean' || typeof this.centering !== 'boolean') throw new OptionError('RFM: diagonal and centering must be booleans');
-    this.normalization = oneOf(options.normalization ?? 'none', ['none', 'max', 'trace'] as const, 'RFM: normalization');
+    this.normalization = oneOf('RFM: normalization', options.normalization ?? 'none', ['none', 'max', 'trace'] as const);
     if (options.agopSampleSize !== undefined && !(Number.isInteger(options.agopSampleSize) && options.agopSampleSize >= 1)) {
       throw new OptionError(`RFM: agopSampleSize must be a positive integer, got ${String(options.agopSampleSize)}`);
     }
@@ -186,11 +184,11 @@ export class RFM {
       if (!(tolerance >= 0)) throw new OptionError(`RFM: earlyStopping.tolerance must be >= 0, got ${String(tolerance)}`);
       this.earlyStopping = { patience, tolerance };
     }
-    this.form = oneOf(options.form ?? 'auto', ['auto', 'primal', 'dual', 'dual-q'] as const, 'RFM: form');
-    this.dtype = oneOf(options.dtype ?? 'float64', ['float64', 'float32'] as const, 'RFM: dtype');
+    this.form = oneOf('RFM: form', options.form ?? 'auto', ['auto', 'primal', 'dual', 'dual-q'] as const);
+    this.dtype = oneOf('RFM: dtype', options.dtype ?? 'float64', ['float64', 'float32'] as const);
     this.seed = options.seed ?? 0;
     if (!Number.isSafeInteger(this.seed)) throw new OptionError(`RFM: seed must be an integer, got ${String(this.seed)}`);
-    this.task = oneOf(options.task ?? 'auto', ['auto', 'regression', 'classification'] as const, 'RFM: task');
+    this.task = oneOf('RFM: task', options.task ?? 'auto', ['auto', 'regression', 'classification'] as const);
     if (this.diagonal && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: a diagonal M needs the primal form, not '${this.form}'`);
     if (this.normalization === 'max' && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: max-normalisation needs the primal form, not '${this.form}'`);
     this.onIteration = options.onIteration;

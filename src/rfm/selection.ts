@@ -1,4 +1,4 @@
-import { OptionError } from '../core';
+import { OptionError } from '../core/errors';
 import { Matrix } from '../linalg/matrix';
 import { EncodedTargets, Task } from '../kernels/targets';
 import { accuracy } from '../metrics/classification';

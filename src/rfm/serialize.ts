@@ -1,4 +1,4 @@
-import { ModelFileError } from '../core';
+import { ModelFileError, ShapeError } from '../core/errors';
 import { IDENTITY, Metric } from '../kernels/kernel';
 import { EncodedArray, checkModelFields, decodeArray, decodeMatrix, encodeArray, encodeMatrix, parseModelJson } from '../kernels/serialize';
 import { DenseFeatures } from './features';

@@ -1,4 +1,5 @@
-import { NotSPDError, checkAllocation, largestFitting } from '../core';
+import { NotSPDError } from '../core/errors';
+import { checkAllocation, largestFitting } from '../core/memory';
 import { DType, FloatArray, Matrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';

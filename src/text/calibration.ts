@@ -1,7 +1,7 @@
 // A next-character model from a kernel model's window scores and a fitted temperature: p = softmax(f / tau)
 // (the softmax and the temperature fit are kernels/temperature.ts; docs/rfm-math.md section 7).
 
-import { NonFiniteError, OptionError, ShapeError } from '../core';
+import { NonFiniteError, OptionError, ShapeError } from '../core/errors';
 import { logSoftmaxRows, softmaxRows, type ScoreMatrix } from '../kernels/temperature';
 import { checkContextCodes, fitContext, type CharModel } from './char-model';
 import type { Vocabulary } from './vocab';

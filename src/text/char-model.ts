@@ -1,7 +1,7 @@
 // The one interface every next-character model implements (n-gram, calibrated kernel models), so that generation and
 // the held-out metrics are written once.
 
-import { DataError, ShapeError } from '../core';
+import { DataError, ShapeError } from '../core/errors';
 import type { CodeWindows } from './windows';
 import type { Vocabulary } from './vocab';
 

@@ -18,7 +18,8 @@
 //    become ASCII '-', the study's only dash; one character stays one character. 'keep' leaves them.
 // 6. Spaces: tab, no-break and the other Unicode space characters become an ASCII space (runs are not collapsed).
 
-import { checkOptions, OptionError } from '../core';
+import { OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { WordList } from './word-list';
 
 export type QuotePolicy = 'study' | 'ascii' | 'keep';

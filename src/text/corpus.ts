@@ -4,7 +4,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cleanText, type CleanOptions } from './clean';
-import { checkOptions, DataError, OptionError } from '../core';
+import { DataError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { extractPdfText, PdfError, type PdfTextOptions } from './pdf';
 
 export type CorpusSource =

@@ -1,7 +1,7 @@
 // Held-out scores of a next-character model on windows: its log-probabilities, scored by src/metrics/
 // (accuracy, mean NLL, perplexity, bits per character) in one pass.
 
-import { ShapeError } from '../core';
+import { ShapeError } from '../core/errors';
 import { argmaxRows, labelAccuracy } from '../metrics/classification';
 import { scoreLogProbs, type HeldOutScore } from '../metrics/perplexity';
 import { windowLogProbs, type CharModel } from './char-model';

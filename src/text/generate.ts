@@ -4,7 +4,8 @@
 
 import { Rng } from '../random';
 import { checkContextCodes, type CharModel } from './char-model';
-import { checkOptions, DataError, OptionError, ShapeError } from '../core';
+import { DataError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 
 export interface GenerateOptions {
   /** Characters to generate. */

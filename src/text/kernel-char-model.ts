@@ -13,7 +13,9 @@
 // - Scoring a window against the training windows then costs O(w d + n w + n V) with M (the one-hot products of
 //   src/rfm/features.ts) and O(n w + n V) without: about a millisecond per generated character at n = 5000.
 
-import { checkOptions, OptionError, ShapeError, StageTimer } from '../core';
+import { OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { StageTimer } from '../core/timer';
 import { Matrix, type FloatArray } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { distanceKernelRows } from '../linalg/distance-kernel';

@@ -4,7 +4,7 @@
 // of the n w comparisons of a direct one-hot Gram: the difference between seconds and a fraction of a second when thousands of
 // held-out windows are scored against 5000 training windows.
 
-import { DataError, ShapeError } from '../core';
+import { DataError, ShapeError } from '../core/errors';
 import { Matrix } from '../linalg/matrix';
 import { ZERO_ROW } from './vocab';
 import type { CodeWindows } from './windows';

@@ -23,7 +23,8 @@ import { promises as fs } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { expandLigatures, normaliseSpaces, removeInvisible, resolveZeroWidth } from './clean';
-import { checkOptions, OptionError, RfmLabError } from '../core';
+import { OptionError, RfmLabError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { WordList } from './word-list';
 
 export type PdfErrorCode = 'missing-file' | 'not-pdf' | 'encrypted' | 'wrong-password' | 'no-text-layer' | 'unreadable';

@@ -3,7 +3,8 @@
 // Codes index a one-hot vector. Code -1 (ZERO_ROW) is the study's "all-zero row": in its seed-compatible mode, newlines
 // and non-ASCII characters outside the vocabulary were encoded as no symbol at all rather than as <UNK>.
 
-import { checkOptions, DataError, OptionError } from '../core';
+import { DataError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
 
 export const UNK = '<UNK>';
 export const ZERO_ROW = -1;

@@ -8,7 +8,8 @@
 // characters (studyLines, lineWindows), drawn at random (randomSplit); lines do not overlap, so that split is fair.
 
 import { Rng } from '../random';
-import { checkOptions, DataError, OptionError, ShapeError } from '../core';
+import { DataError, OptionError, ShapeError } from '../core/errors';
+import { checkOptions } from '../core/options';
 import { ZERO_ROW, type Vocabulary } from './vocab';
 
 /** Integer-coded windows: row i is codes[i * context .. (i + 1) * context). The one-hot form is never stored. */

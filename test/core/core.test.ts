@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CancelledError,
-  EigenConvergenceError,
-  LinAlgError,
-  MemoryError,
-  NotFittedError,
-  NotSPDError,
-  OptionError,
-  RfmLabError,
-  ShapeError,
-  StageTimer,
-  checkAllocation,
-  checkOptions,
-  deriveSeed,
-  throwIfAborted,
-  trialSeed,
-  yieldToEventLoop,
-} from '../../src/core';
+import { CancelledError, EigenConvergenceError, LinAlgError, MemoryError, NotFittedError, NotSPDError, OptionError, RfmLabError, ShapeError } from '../../src/core/errors';
+import { checkOptions } from '../../src/core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../src/core/async';
+import { StageTimer } from '../../src/core/timer';
+import { deriveSeed, trialSeed } from '../../src/core/seed';
+import { checkAllocation } from '../../src/core/memory';
+import { nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../src/core/validate';
 import { PdfError } from '../../src/text/pdf';
 
 test('one error family: every class is an RfmLabError with its own name; the linear-algebra ones share LinAlgError', () => {
@@ -86,7 +75,20 @@ test('checkAllocation passes small or affordable estimates and names the estimat
   checkAllocation(2 * GiB, 'fits', 'h', { free: 4 * GiB, total: 24 * GiB });
   assert.throws(
     () => checkAllocation(30 * GiB, 'RFM.fit (dual form)', 'use fewer points', { free: 10 * GiB, total: 24 * GiB }),
-    (e: Error) => e instanceof MemoryError && /RFM.fit \(dual form\) needs about 30.00 GiB, more than this machine can give \(10.00 GiB free of 24.00 GiB\): use fewer points/.test(e.message),
+    (e: Error) => e instanceof MemoryError && /RFM.fit \(dual form\) needs about 30.00 GiB, more than this machine has available \(10.00 GiB free of 24.00 GiB\): use fewer points/.test(e.message),
   );
-  assert.throws(() => checkAllocation(3 * GiB, 'x', 'h', { free: 1 * GiB, total: 24 * GiB }), MemoryError);
+  assert.throws(() => checkAllocation(3 * GiB, 'x', 'h', { free: 2 * GiB, total: 24 * GiB }), MemoryError);
+  assert.throws(() => checkAllocation(30 * GiB, 'x', 'h', { free: 40 * GiB, total: 24 * GiB }), MemoryError);
+});
+
+test('scalar option checks return the value or name the option and the value', () => {
+  assert.equal(positiveInteger('f: n', 3), 3);
+  assert.throws(() => positiveInteger('f: n', 2.5), (e: Error) => e instanceof OptionError && e.message === 'f: n must be a positive integer, got 2.5');
+  assert.throws(() => positiveInteger('f: n', '3'), /got 3/);
+  assert.equal(positiveNumber('f: x', 0.5), 0.5);
+  assert.throws(() => positiveNumber('f: x', Infinity), /f: x must be a positive number, got Infinity/);
+  assert.equal(nonNegativeNumber('f: x', 0), 0);
+  assert.throws(() => nonNegativeNumber('f: x', NaN), /f: x must be >= 0, got NaN/);
+  assert.equal(oneOf('f: mode', 'b', ['a', 'b'] as const), 'b');
+  assert.throws(() => oneOf('f: mode', 'c', ['a', 'b']), /f: mode must be one of a, b, got c/);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { featureGrid, modelWiseSweep } from '../../src/experiments/double-descent/model-wise';
-import { OptionError } from '../../src/core';
+import { OptionError } from '../../src/core/errors';
 import type { SweepProgress } from '../../src/experiments/common/sweep-summary';
 
 test('featureGrid runs from n/10 to 10 n and is dense around n', () => {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sampleWiseSweep } from '../../src/experiments/double-descent/sample-wise';
 import { ridgeSweep } from '../../src/experiments/double-descent/ridge';
-import { curvesFigure } from '../../src/experiments/double-descent/figures';
-import { OptionError } from '../../src/core';
+import { curvesFigure } from '../../src/experiments/common/curves-figure';
+import { OptionError } from '../../src/core/errors';
 
 test('sample-wise: one curve per model, ridge and noise level; the random-features control peaks at n = p', async () => {
   let events = 0;

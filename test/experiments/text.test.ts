@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTextExperiment, STUDY_BLEU_CAP, studyMethodCells, textConfig, textTableCells, type TextExperimentConfig } from '../../src/experiments/text/experiment';
 import { ngramSpans } from '../../src/experiments/text/data';
-import { OptionError } from '../../src/core';
+import { OptionError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 
 const WORDS = ['the', 'whale', 'sea', 'ship', 'captain', 'white', 'and', 'of', 'a', 'to', 'in', 'his', 'old', 'man', 'boat', 'deep', 'harpoon'];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OptionError, ShapeError } from '../../src/core';
+import { OptionError, ShapeError } from '../../src/core/errors';
 import { Matrix } from '../../src/linalg/matrix';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { labelIndices, oneHot, resolveTask } from '../../src/kernels/targets';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConcurrentFitError, ShapeError } from '../../src/core';
+import { ConcurrentFitError, ShapeError } from '../../src/core/errors';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { Matrix } from '../../src/linalg/matrix';
 import { Rng } from '../../src/random';

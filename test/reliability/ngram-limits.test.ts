@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MemoryError } from '../../src/core';
+import { MemoryError } from '../../src/core/errors';
 import { KneserNeyModel } from '../../src/ngram/kneser-ney';
 import { estimateNgramMemory } from '../../src/ngram/counts';
 import { Vocabulary } from '../../src/text/vocab';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError, EmptyMatrixError, NonFiniteError, NotFittedError, OptionError, ShapeError } from '../../src/core';
+import { CancelledError, EmptyMatrixError, NonFiniteError, NotFittedError, OptionError, ShapeError } from '../../src/core/errors';
 import { Matrix } from '../../src/linalg/matrix';
 import { RFM, RFMEvent } from '../../src/rfm/rfm';
 import { Rng } from '../../src/random';

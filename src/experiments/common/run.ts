@@ -1,4 +1,5 @@
-import { checkOptions, OptionError } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
 
 /**
  * The second argument of every study's run function: `run(config, { onProgress, signal })`. `onProgress` is called

@@ -1,4 +1,5 @@
-import { StageTimer, yieldToEventLoop } from '../../core';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
 import type { RunControl } from './run';
 
 /**
@@ -117,6 +118,7 @@ export function curve(name: string, x: number[], trials: number[][], variance: n
  * output, a pending interrupt); throws CancelledError at the next step once `control.signal` is aborted.
  */
 export function progressReporter(sweep: string, total: number, control: RunControl<SweepProgress> = {}): (label: string) => Promise<void> {
+  throwIfAborted(control.signal, sweep);
   const timer = new StageTimer();
   let done = 0;
   return async (label: string) => {

@@ -1,4 +1,5 @@
-import { OptionError, checkOptions } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
 import { Matrix } from '../../linalg/matrix';
 import { Rng } from '../../random';
 import { ScalingTarget, TARGET_COEFFICIENTS, targetVariance } from '../common/scaling-data';

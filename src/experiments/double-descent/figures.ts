@@ -1,6 +1,5 @@
 import { Cell, Figure, table } from '../../plot/figures';
 import { Curve, DescentShape, SHAPE_TOLERANCE } from '../common/sweep-summary';
-export { curvesFigure, type CurvesFigureOptions } from '../common/curves-figure';
 
 /** Figures of the double-descent sweeps, built by the plot module from their results (pure: no DOM, no files). */
 

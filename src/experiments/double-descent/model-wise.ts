@@ -1,7 +1,10 @@
 import { minNormLeastSquares, DEFAULT_RCOND } from '../../features/min-norm-least-squares';
 import { randomFourierFeatures, RandomFeatureKernel } from '../../features/random-fourier';
 import { meanSquaredError } from '../../metrics/regression';
-import { checkOptions, OptionError, StageTimer, trialSeed } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { Matrix } from '../../linalg/matrix';
 import { backendFor } from '../../linalg/registry';
 import { StudyTarget, makeStudyTask } from './data';

@@ -1,5 +1,8 @@
 import { meanSquaredError } from '../../metrics/regression';
-import { checkOptions, OptionError, StageTimer, trialSeed } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { StudyTarget, leadingTrain, makeStudyTask } from './data';
 import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';

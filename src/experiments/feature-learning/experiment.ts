@@ -2,7 +2,12 @@ import { mnistSubset } from '../../data/mnist';
 import { oneHot } from '../../kernels/targets';
 import { accuracy } from '../../metrics/classification';
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError, StageTimer, checkOptions, throwIfAborted, trialSeed, yieldToEventLoop } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
+import { nonNegativeNumber, positiveInteger, positiveNumber } from '../../core/validate';
 import { RunControl, checkRunControl } from '../common/run';
 import { Matrix } from '../../linalg/matrix';
 import { symmetricEigen } from '../../linalg/eigen';
@@ -219,28 +224,13 @@ export const DEFAULT_VARIANTS: NetworkVariant[] = [
   { initScale: 0.1, weightDecay: 0 },
 ];
 
-function positiveInteger(what: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new OptionError(`${what} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-function positiveNumber(what: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new OptionError(`${what} must be a positive number, got ${String(value)}`);
-  return value;
-}
-
-function nonNegative(what: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new OptionError(`${what} must be >= 0, got ${String(value)}`);
-  return value;
-}
-
 function networkSettings(what: string, given: Partial<NetworkSettings> | undefined, defaults: NetworkSettings): NetworkSettings {
   checkOptions(`${what}.network`, given, NETWORK_KEYS);
   const s = { ...defaults, ...given };
   if (!Array.isArray(s.hidden) || s.hidden.length === 0) throw new OptionError(`${what}.network.hidden must list at least one width`);
   s.hidden.forEach((h, i) => positiveInteger(`${what}.network.hidden[${i}]`, h));
   positiveNumber(`${what}.network.initScale`, s.initScale);
-  nonNegative(`${what}.network.weightDecay`, s.weightDecay);
+  nonNegativeNumber(`${what}.network.weightDecay`, s.weightDecay);
   positiveInteger(`${what}.network.epochs`, s.epochs);
   positiveInteger(`${what}.network.batchSize`, s.batchSize);
   positiveNumber(`${what}.network.learningRate`, s.learningRate);
@@ -251,7 +241,7 @@ function kernelSettings(what: string, given: Partial<KernelSettings> | undefined
   checkOptions(`${what}.kernel`, given, KERNEL_KEYS);
   const s = { ...defaults, ...given };
   positiveNumber(`${what}.kernel.bandwidth`, s.bandwidth);
-  nonNegative(`${what}.kernel.ridge`, s.ridge);
+  nonNegativeNumber(`${what}.kernel.ridge`, s.ridge);
   positiveInteger(`${what}.kernel.iterations`, s.iterations);
   return s;
 }
@@ -263,7 +253,7 @@ function variantList(what: string, given: NetworkVariant[] | undefined): Network
     checkOptions(`${what}.variants[${i}]`, v, ['initScale', 'weightDecay']);
     return {
       initScale: positiveNumber(`${what}.variants[${i}].initScale`, v.initScale),
-      weightDecay: nonNegative(`${what}.variants[${i}].weightDecay`, v.weightDecay),
+      weightDecay: nonNegativeNumber(`${what}.variants[${i}].weightDecay`, v.weightDecay),
     };
   });
 }
@@ -340,7 +330,7 @@ interface TrainedNetwork {
 }
 
 /** Trains a network, then reads off W_1' W_1, its AGOP on the training points and its outputs on `test`. */
-async function trainedNetwork(x: Matrix, y: Matrix, test: Matrix, settings: NetworkSettings, seed: number): Promise<TrainedNetwork> {
+async function trainedNetwork(x: Matrix, y: Matrix, test: Matrix, settings: NetworkSettings, seed: number, signal?: AbortSignal): Promise<TrainedNetwork> {
   const { init, order } = streams(seed);
   const net = await Mlp.create({ inputDim: x.cols, hidden: settings.hidden, outputDim: y.cols, seed: init, initScale: settings.initScale });
   try {
@@ -350,6 +340,7 @@ async function trainedNetwork(x: Matrix, y: Matrix, test: Matrix, settings: Netw
       learningRate: settings.learningRate,
       weightDecay: settings.weightDecay,
       seed: order,
+      signal,
     });
     return { nfm: await net.neuralFeatureMatrix(), agop: await networkAgop(net, x), outputs: await net.predict(test), loss: history.map((h) => h.loss) };
   } finally {
@@ -482,7 +473,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   const test = { x: scaledFeatures(data, data.test, dim), y: scalingTargets(data, data.test, dim, target) };
   const { backend: tfBackend } = await loadTf();
 
-  const [net, networkMs] = await timed(() => trainedNetwork(x, y, test.x, network, seed));
+  const [net, networkMs] = await timed(() => trainedNetwork(x, y, test.x, network, seed, control.signal));
   await step('network trained');
   const [rfm, rfmMs] = await timed(() => fittedRfm({ x, y }, validation, test, kernel, false));
   await step('RFM and Laplace kernel fitted');
@@ -491,7 +482,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   const { comparison, spectra } = compare(matrices);
   const variantResults: VariantResult[] = [];
   for (const v of variants) {
-    const other = await trainedNetwork(x, y, test.x, { ...network, ...v }, seed);
+    const other = await trainedNetwork(x, y, test.x, { ...network, ...v }, seed, control.signal);
     variantResults.push({ ...variantResult(v, other, meanSquaredError(other.outputs, test.y), rfm.m, spectra.rfm.top), nfmLeadingTrace: leadingTraceFraction(other.nfm, 3) });
     await step(`variant initScale ${v.initScale}, weightDecay ${v.weightDecay}`);
   }
@@ -554,7 +545,7 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
     const testLabels = subset.test.labels;
     const y = oneHot(labels, digits.length);
 
-    const [net, networkMs] = await timed(() => trainedNetwork(x, y, testX, network, seed));
+    const [net, networkMs] = await timed(() => trainedNetwork(x, y, testX, network, seed, control.signal));
     await step(`${label}: network trained`);
     const [rfm, rfmMs] = await timed(() => fittedRfm({ x, y: labels }, validation, { x: testX, y: testLabels }, kernel, true));
     const matrices = { nfm: net.nfm, agop: net.agop, rfm: rfm.m };
@@ -574,7 +565,7 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
 
     if (t === 0) {
       for (const v of variants) {
-        const other = await trainedNetwork(x, y, testX, { ...network, ...v }, seed);
+        const other = await trainedNetwork(x, y, testX, { ...network, ...v }, seed, control.signal);
         variantResults.push(variantResult(v, other, accuracy(other.outputs, testLabels), rfm.m, spectra.rfm.top));
         await step(`${label}: variant initScale ${v.initScale}, weightDecay ${v.weightDecay}`);
       }

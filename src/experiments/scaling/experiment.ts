@@ -1,9 +1,13 @@
-import { checkOptions, OptionError } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
 import type { DType } from '../../linalg/matrix';
 import { backendFor, setThreads } from '../../linalg/registry';
+import { meanSquaredError } from '../../metrics/regression';
 import { RFM } from '../../rfm/rfm';
 import { chooseForm } from '../../rfm/cost-model';
-import { StageTimer, throwIfAborted, trialSeed, yieldToEventLoop } from '../../core';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
+import { trialSeed } from '../../core/seed';
 import { Curve, SweepProgress, curve } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 import { NestedGram } from './nested-gram';
@@ -147,8 +151,8 @@ async function runTrial(
     if (form === 'primal') {
       const xTest = scaledFeatures(data, data.test, d);
       await rfm.fit(scaledFeatures(data, data.fit, d), yFit, { validation: { X: scaledFeatures(data, data.validation, d), Y: yVal } });
-      rfmMse = mseOf(await rfm.predict(xTest), yTest);
-      baselineMse = mseOf(await rfm.predict(xTest, { baseline: true }), yTest);
+      rfmMse = meanSquaredError(await rfm.predict(xTest), yTest);
+      baselineMse = meanSquaredError(await rfm.predict(xTest, { baseline: true }), yTest);
     } else {
       await nested.growTo(d);
       const g = nested.scaled();
@@ -182,12 +186,6 @@ async function runTrial(
     await step(r);
   }
   return results;
-}
-
-function mseOf(pred: { data: ArrayLike<number> }, y: { data: ArrayLike<number> }): number {
-  let s = 0;
-  for (let i = 0; i < y.data.length; i++) s += (pred.data[i] - y.data[i]) ** 2;
-  return s / y.data.length;
 }
 
 /** Runs the scaling test; `onProgress` is called after every (trial, d) fit; `signal` cancels between fits. */

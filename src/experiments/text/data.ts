@@ -15,7 +15,8 @@
 // from, without its first w - (order - 1) characters, so that each of its full-order events is a kernel training
 // window's last order - 1 characters and target, and nothing else it counts lies outside the kernel models' text.
 
-import { OptionError, deriveSeed } from '../../core';
+import { OptionError } from '../../core/errors';
+import { deriveSeed } from '../../core/seed';
 import { Rng } from '../../random';
 import { Vocabulary, ZERO_ROW } from '../../text/vocab';
 import { makeWindows, randomSplit, sampleWindows, splitByBlocks, type Span, type TextSplits, type Windows } from '../../text/windows';

@@ -1,4 +1,8 @@
-import { checkOptions, deriveSeed, OptionError, StageTimer, throwIfAborted, yieldToEventLoop } from '../../core';
+import { OptionError } from '../../core/errors';
+import { checkOptions } from '../../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../../core/async';
+import { StageTimer } from '../../core/timer';
+import { deriveSeed } from '../../core/seed';
 import { RunControl, checkRunControl } from '../common/run';
 import { backendInfo } from '../../linalg/registry';
 import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../../metrics/bleu';

@@ -1,7 +1,7 @@
 import type { Backend, BackendName } from '../backend';
 import type { DType } from '../matrix';
 import { Matrix } from '../matrix';
-import { DTypeError } from '../../core';
+import { DTypeError } from '../../core/errors';
 
 /** Ops that return their result directly (the others return Promises, so their errors are rejections). */
 const SYNC_OPS: ReadonlySet<string> = new Set(['rowSquaredNorms', 'setThreads', 'getThreads']);

@@ -12,7 +12,7 @@ import type {
 } from '../backend';
 import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
 import { checkColumnSquares } from '../elementwise';
-import { EnvironmentError, LinAlgError, NotSPDError, OptionError } from '../../core';
+import { EnvironmentError, LinAlgError, NotSPDError, OptionError } from '../../core/errors';
 import { extendBackend } from './extend';
 import { jsBackend } from './js';
 import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../matrix';

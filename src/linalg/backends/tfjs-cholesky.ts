@@ -1,4 +1,4 @@
-import { NotSPDError } from '../../core';
+import { NotSPDError } from '../../core/errors';
 
 /**
  * Blocked Cholesky factorisation and triangular solves for a library that multiplies matrices fast but has no

@@ -4,7 +4,7 @@ import { dirname, join, sep } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Backend, GemmOptions, SyrkOptions } from '../backend';
 import { checkCholeskyInput, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
-import { EnvironmentError } from '../../core';
+import { EnvironmentError } from '../../core/errors';
 import { jsBackend } from './js';
 import { extendBackend } from './extend';
 import { FloatArray, Matrix } from '../matrix';

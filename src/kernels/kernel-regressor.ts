@@ -1,5 +1,5 @@
 import type { Backend } from '../linalg/backend';
-import { DataError, NotFittedError, OptionError, ShapeError } from '../core/errors';
+import { DataError, ModelFileError, NotFittedError, OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
 import { checkAllocation } from '../core/memory';
 import { FitGuard } from '../core/fit-guard';
@@ -343,6 +343,8 @@ export class KernelRegressor {
       temperatureSource: st.temperatureSource as KernelRegressorState['temperatureSource'],
       jitter: st.jitter as number,
     };
+    const { x, alpha } = model.state;
+    if (alpha.rows !== x.rows) throw new ModelFileError(`rfm-lab/kernel-regressor: alpha has ${alpha.rows} rows, x has ${x.rows}`);
     return model;
   }
 

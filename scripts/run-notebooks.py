@@ -19,6 +19,43 @@ DEFAULT_PATTERN = os.path.join('notebooks', '[0-9][0-9]-*.ipynb')
 KERNEL_STARTUP_SECONDS = 120
 
 
+def positive_int(text):
+    """nbclient's timeout is an int trait: a float (even 60.0) fails inside nbclient with a TraitError."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a whole number of seconds, got {text!r}')
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f'expected a positive number of seconds, got {value}')
+    return value
+
+
+# Asynchronous failures (docs/reliability.md): a rejection nobody awaits or a throw in a timer happens outside
+# the cell that caused it, so the kernel reports no error and the run would pass. A first hidden cell records them,
+# a last one waits ASYNC_GRACE_MS for late timers and fails if any was recorded. Both are left out of the saved copy.
+ASYNC_GRACE_MS = 500
+ASYNC_GUARD_SETUP = '''{
+  const failures: string[] = [];
+  (globalThis as any).__runNotebooksAsyncFailures = failures;
+  const note = (kind: string) => (e: unknown) => failures.push(`${kind}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  process.on('unhandledRejection', note('unhandled promise rejection (a promise nobody awaited)'));
+  process.on('uncaughtException', note('uncaught exception (thrown in a callback or timer)'));
+}'''
+ASYNC_GUARD_CHECK = f'''await new Promise((resolve) => setTimeout(resolve, {ASYNC_GRACE_MS}));
+{{
+  const failures: string[] = (globalThis as any).__runNotebooksAsyncFailures;
+  if (failures.length > 0) throw new Error(`asynchronous failure(s) outside any cell's await:\\n${{failures.join('\\n')}}`);
+}}'''
+
+
+def with_async_guard(nb):
+    """The notebook with the guard cells around its cells (a copy's cell list; the caller restores it)."""
+    import nbformat
+    cells = list(nb.cells)
+    nb.cells = [nbformat.v4.new_code_cell(ASYNC_GUARD_SETUP)] + cells + [nbformat.v4.new_code_cell(ASYNC_GUARD_CHECK)]
+    return cells
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog='run-notebooks',
@@ -29,8 +66,8 @@ def parse_args(argv):
                         help='small sizes, for CI: sets RFM_QUICK=1 in the kernel (otherwise it is unset)')
     parser.add_argument('--out', default=os.path.join(ROOT, 'reports'),
                         help='directory for executed notebooks and exported figures (default: reports/)')
-    parser.add_argument('--timeout', type=float, default=3600,
-                        help='seconds one cell may run before it counts as failed (default: 3600)')
+    parser.add_argument('--timeout', type=positive_int, default=3600,
+                        help='whole seconds one cell may run before it counts as failed (default: 3600)')
     return parser.parse_args(argv)
 
 
@@ -77,10 +114,17 @@ def run_notebook(path, out_dir, timeout, quick):
     total = len(code_cells)
     print(f'== {name}: {total} code cells{" (quick mode)" if quick else ""}', flush=True)
 
-    state = {'index': None, 'started': 0.0}
+    state = {'index': None, 'started': 0.0, 'guard': None}
     notebook_started = time.monotonic()
+    original_cells = with_async_guard(nb)
+    last = len(nb.cells) - 1
 
     def on_cell_execute(cell, cell_index):
+        if cell_index in (0, last):
+            state['guard'] = cell_index
+            return
+        cell_index -= 1
+        state['guard'] = None
         state['index'] = cell_index
         state['started'] = time.monotonic()
         elapsed = state['started'] - notebook_started
@@ -88,6 +132,8 @@ def run_notebook(path, out_dir, timeout, quick):
               end='', flush=True)
 
     def on_cell_executed(cell, cell_index, execute_reply):
+        if cell_index in (0, last):
+            return
         status = execute_reply['content'].get('status', '?')
         print(f'{"ok" if status == "ok" else status.upper()} {time.monotonic() - state["started"]:.1f}s', flush=True)
 
@@ -111,7 +157,11 @@ def run_notebook(path, out_dir, timeout, quick):
         failure = f'the kernel died: {e}'
     except CellExecutionError as e:
         failure = str(e).strip()
+        if state['guard'] == last:
+            failure = cell_messages(nb.cells[last]) or failure
     finally:
+        guard_cell = nb.cells[last]
+        nb.cells = original_cells
         os.makedirs(out_dir, exist_ok=True)
         out_path = os.path.join(out_dir, name)
         nbformat.write(nb, out_path)
@@ -122,7 +172,11 @@ def run_notebook(path, out_dir, timeout, quick):
 
     where = ''
     bar = '-' * 72
-    if state['index'] is not None:
+    if state['guard'] == last:
+        where = ' after its last cell'
+        print(f'\n{bar}\nFAILED {name}{where}\n{bar}\n{cell_messages(guard_cell) or failure}\n{bar}',
+              file=sys.stderr, flush=True)
+    elif state['index'] is not None:
         cell = nb.cells[state['index']]
         where = f' at cell {position[state["index"]]}/{total}'
         message = cell_messages(cell) or failure

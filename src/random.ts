@@ -16,7 +16,8 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new OptionError(`Rng: seed must be a finite number, got ${seed}`);
+    // An integer: seed 1.5 would otherwise silently give seed 1's stream (docs/reliability.md).
+    if (!Number.isSafeInteger(seed)) throw new OptionError(`Rng: seed must be an integer, got ${seed}`);
     // Fold the high bits in too, so seeds above 2^32 (e.g. Date.now()) still differ.
     let state = (Math.floor(seed) ^ Math.floor(seed / 0x100000000)) | 0;
     for (let i = 0; i < 4; i++) {

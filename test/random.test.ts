@@ -61,7 +61,7 @@ test('shuffle permutes in place; choice follows the weights', () => {
 });
 
 test('bad arguments are errors', () => {
-  assert.throws(() => new Rng(NaN), /seed must be a finite number/);
+  assert.throws(() => new Rng(NaN), /seed must be an integer/);
   const rng = new Rng(0);
   assert.throws(() => rng.int(0), /positive integer/);
   assert.throws(() => rng.choice([0, 0]), /all zero/);

@@ -35,13 +35,13 @@ export function checkAllocation(
   );
 }
 
-/** The largest integer n in [0, upTo] with bytes(n) <= limit, for a cost that grows with n (bisection). */
-export function largestFitting(bytes: (n: number) => number, limit: number, upTo: number): number {
+/** The largest integer n in [0, upTo] for which `fits(n)` holds, for a test that fails from some n on (bisection). */
+export function largestFitting(fits: (n: number) => boolean, upTo: number): number {
   let lo = 0;
-  let hi = upTo;
+  let hi = Math.floor(upTo);
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (bytes(mid) <= limit) lo = mid;
+    if (fits(mid)) lo = mid;
     else hi = mid - 1;
   }
   return lo;

@@ -6,7 +6,7 @@ import { OptionError } from './errors';
  * split, so runs 0 and 1 would share streams. The result is a non-negative 32-bit integer (Rng's seed range).
  */
 export function deriveSeed(seed: number, purpose: string): number {
-  if (!Number.isFinite(seed)) throw new OptionError(`deriveSeed: seed must be a finite number, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new OptionError(`deriveSeed: seed must be an integer, got ${seed}`);
   // FNV-1a over the purpose's UTF-16 code units, then the seed's low and high 32-bit words, finished by the
   // murmur3 fmix32 avalanche so that a one-bit change anywhere flips about half of the output bits.
   let h = 0x811c9dc5;

@@ -1,5 +1,5 @@
 import type { Backend } from '../linalg/backend';
-import { NotFittedError, NotSPDError, OptionError, ShapeError, DataError } from '../core/errors';
+import { NotFittedError, NotSPDError, OptionError, ShapeError, DataError, ModelFileError } from '../core/errors';
 import { FitGuard } from '../core/fit-guard';
 import { checkAllocation } from '../core/memory';
 import { checkOptions } from '../core/options';
@@ -435,6 +435,8 @@ export class KernelRegressor {
       jitter: st.jitter as number,
       summary: st.summary as KernelFitSummary | undefined,
     };
+    const { x, alpha } = model.state;
+    if (alpha.rows !== x.rows) throw new ModelFileError(`rfm-lab/kernel-regressor: alpha has ${alpha.rows} rows, x has ${x.rows}`);
     return model;
   }
 

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
-import { crc32 } from '../core/crc32';
 import { ModelFileError } from '../core/errors';
+import { crc32 } from '../core/crc32';
 import { DType, FloatArray, allocate } from '../linalg/matrix';
 import { bytesOf, checkDType, checkFiniteValues, decodeArray, lengthOf, mapEncoded } from './serialize';
 

@@ -1,5 +1,5 @@
-import { crc32 } from '../core/crc32';
 import { DTypeError, ShapeError, ModelFileError } from '../core/errors';
+import { crc32 } from '../core/crc32';
 import { DType, FloatArray, Matrix, allocate, dtypeOf } from '../linalg/matrix';
 
 /**

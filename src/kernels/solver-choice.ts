@@ -1,5 +1,5 @@
 import { MemoryError, OptionError } from '../core/errors';
-import { checkAllocation, memoryLimit } from '../core/memory';
+import { checkAllocation, largestFitting, memoryLimit } from '../core/memory';
 import { checkOptions } from '../core/options';
 import type { CentreSampling } from './centres';
 import type { NystromMethod } from './nystrom';
@@ -61,19 +61,6 @@ function fits(cost: SolverCost, budget: number): boolean {
   return cost.bytes <= budget && cost.largestArray <= MAX_TYPED_ARRAY_LENGTH;
 }
 
-/** The largest size s in [1, upper] whose cost fits (0 if none), by bisection: costs grow with s. */
-export function largestFitting(costOf: (size: number) => SolverCost, upper: number, budget: number): number {
-  if (!fits(costOf(1), budget)) return 0;
-  let lo = 1;
-  let hi = Math.max(1, Math.floor(upper));
-  if (fits(costOf(hi), budget)) return hi;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (fits(costOf(mid), budget)) lo = mid;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Throws MemoryError (core's checkAllocation, plus V8's per-array limit) naming `largest`, the largest size that fits. */
 function refuse(cost: SolverCost, largest: string, budget: number): void {
@@ -150,7 +137,7 @@ function nystromPlan(p: SolverPricing, o: NystromOptions, budget: number): NonNu
 
 function refuseNystrom(p: SolverPricing, plan: ReturnType<typeof nystromPlan>, budget: number): void {
   if (fits(plan.cost, budget)) return;
-  const largest = largestFitting((m) => p.nystrom(m, plan.method, plan.keepBlocks), p.n, budget);
+  const largest = largestFitting((m) => fits(p.nystrom(m, plan.method, plan.keepBlocks), budget), p.n);
   refuse(plan.cost, largest > 0 ? `m <= ${largest.toLocaleString('en-US')} centres (nystrom.centres)` : 'none: even one centre does not fit', budget);
 }
 
@@ -162,7 +149,7 @@ export function chooseSolver(p: SolverPricing, requested: SolverName, o: Nystrom
   const fmt = (c: { bytes: number; seconds: number }) => `~${formatBytes(c.bytes)}, ~${c.seconds.toPrecision(2)} s at ${NOMINAL_GFLOPS} GFLOPS`;
   if (requested === 'exact') {
     if (!exactFits) {
-      const largest = largestFitting(p.exact, p.n, budget);
+      const largest = largestFitting((k) => fits(p.exact(k), budget), p.n);
       refuse(exactCost, `n <= ${largest.toLocaleString('en-US')} training points with the exact solver (or solver: 'nystrom')`, budget);
     }
     return { solver: 'exact', reason: `requested (exact: ${fmt(exact)})`, exact };

@@ -58,6 +58,20 @@ if (envPreference) {
   preferenceSource = 'RFM_BACKEND';
 }
 
+/** RFM_DISABLE_BACKENDS, checked once: a misspelt name silently disabling nothing is a wrong fallback test. */
+function parseDisabled(value: string): BackendName[] {
+  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const name of names) {
+    if (name === 'js') throw new OptionError('RFM_DISABLE_BACKENDS: js cannot be disabled (every backend falls back to it)');
+    if (name !== 'native' && name !== 'tfjs') {
+      throw new OptionError(`RFM_DISABLE_BACKENDS: unknown backend "${name}" (the ones that can be disabled: native, tfjs)`);
+    }
+  }
+  return names as BackendName[];
+}
+
+const disabled = parseDisabled(process.env.RFM_DISABLE_BACKENDS ?? '');
+
 function probe(): Promise<Map<BackendName, { backend?: Backend; status: BackendStatus }>> {
   if (!statuses) {
     statuses = (async () => {
@@ -65,7 +79,7 @@ function probe(): Promise<Map<BackendName, { backend?: Backend; status: BackendS
       found.set('js', { backend: jsBackend, status: { name: 'js', available: true, dtypes: jsBackend.dtypes, detail: 'plain TypeScript' } });
       for (const name of ['native', 'tfjs'] as const) {
         // Disabling a backend by env var lets tests and users check the fallbacks on a machine that has it.
-        if ((process.env.RFM_DISABLE_BACKENDS ?? '').split(',').includes(name)) {
+        if (disabled.includes(name)) {
           found.set(name, { status: { name, available: false, dtypes: [], detail: 'disabled by RFM_DISABLE_BACKENDS' } });
           continue;
         }

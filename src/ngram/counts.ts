@@ -4,7 +4,9 @@
 // Counting stops at ZERO_ROW codes (the study's unknown characters) and at span boundaries, so that no n-gram joins
 // text across a gap or across train / test splits.
 
-import { DataError, OptionError, ShapeError } from '../core/errors';
+import { DataError, MemoryError, OptionError, ShapeError } from '../core/errors';
+import { checkAllocation } from '../core/memory';
+import * as v8 from 'v8';
 import type { Span } from '../text/windows';
 import { ZERO_ROW } from '../text/vocab';
 
@@ -18,6 +20,40 @@ export function contextKey(codes: ArrayLike<number>, start: number, end: number)
     key += String.fromCharCode(...Array.prototype.slice.call(codes, i, Math.min(end, i + 8192)));
   }
   return key;
+}
+
+/**
+ * An upper bound on what counting n-grams of `order` over `length` characters takes, checked before counting
+ * (docs/reliability.md): at most min(length, V^k) distinct contexts of each length k, for the raw and the
+ * continuation tables, each a count vector of 4 V bytes plus ~600 bytes of Map entry, key and typed-array objects
+ * (measured: ~250 of them on the V8 heap; rss 835 bytes per context at V = 60).
+ */
+export function estimateNgramMemory(length: number, vocabSize: number, order: number): { contexts: number; heapBytes: number; totalBytes: number } {
+  let contexts = 0;
+  for (let k = 0; k < order; k++) {
+    const distinct = Math.min(Math.max(length - k, 0), Math.pow(vocabSize, k));
+    contexts += k < order - 1 ? 2 * distinct : distinct;
+  }
+  return { contexts, heapBytes: 256 * contexts, totalBytes: (4 * vocabSize + 600) * contexts };
+}
+
+function checkNgramMemory(length: number, vocabSize: number, order: number): void {
+  const largest = (fits: (e: ReturnType<typeof estimateNgramMemory>) => boolean): number => {
+    let o = 1;
+    while (o < order && fits(estimateNgramMemory(length, vocabSize, o + 1))) o++;
+    return o;
+  };
+  const e = estimateNgramMemory(length, vocabSize, order);
+  const what = `n-gram counts of order ${order} over ${length} characters (up to ${e.contexts} contexts)`;
+  checkAllocation(e.totalBytes, what, (limit) => `use order <= ${largest((x) => x.totalBytes <= limit)} on this text`);
+  const heap = 0.75 * v8.getHeapStatistics().heap_size_limit;
+  if (e.heapBytes > heap) {
+    throw new MemoryError(
+      `${what} need about ${(e.heapBytes / 2 ** 30).toFixed(2)} GiB of JavaScript heap, more than node's limit ` +
+        `(${(heap / 0.75 / 2 ** 30).toFixed(2)} GiB; node --max-old-space-size raises it): use order <= ` +
+        `${largest((x) => x.heapBytes <= heap)} on this text`,
+    );
+  }
 }
 
 export class NgramCounts {
@@ -37,6 +73,7 @@ export class NgramCounts {
       const c = codes[i];
       if (c !== ZERO_ROW && (c < 0 || c >= vocabSize)) throw new DataError(`n-gram: code ${c} at position ${i} is outside [0, ${vocabSize})`);
     }
+    checkNgramMemory(spans ? spans.reduce((a, s) => a + Math.max(0, s.end - s.start), 0) : codes.length, vocabSize, order);
     const raw: CountTable[] = Array.from({ length: order }, () => new Map());
     // Keys are slices of one string of the whole text: cheaper than building each key code by code.
     const text = contextKey(codes, 0, codes.length);

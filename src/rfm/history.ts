@@ -49,6 +49,8 @@ export interface FitSummary {
   selection: 'best validation metric' | 'last iteration (no validation data)';
   bestIteration: number;
   iterationsRun: number;
+  /** Records left out of `history` to bound it (BoundedHistory: more than HISTORY_LIMIT iterations); 0 usually. */
+  historyDropped: number;
   stopReason: string;
   /** |J|: the points each AGOP averages over. */
   agopSampleSize: number;
@@ -83,5 +85,29 @@ export class EarlyStopper {
     }
     this.stale++;
     return this.stale >= this.patience;
+  }
+}
+
+/** The most records a fit keeps (docs/reliability.md): `iterations: 1e9` may run long, but not fill the memory. */
+export const HISTORY_LIMIT = 1000;
+
+/**
+ * The history of a fit, bounded: past HISTORY_LIMIT records it drops the oldest, except iteration 0 (the baseline)
+ * and the currently kept iteration, and counts what it dropped (summary.historyDropped). Records stay in order.
+ */
+export class BoundedHistory {
+  readonly records: IterationRecord[] = [];
+  count = 0;
+  dropped = 0;
+
+  constructor(private readonly limit = HISTORY_LIMIT) {}
+
+  push(record: IterationRecord, kept: number): void {
+    this.records.push(record);
+    this.count++;
+    if (this.records.length <= this.limit) return;
+    const i = this.records.findIndex((r) => r.iteration !== 0 && r.iteration !== kept);
+    this.records.splice(i, 1);
+    this.dropped++;
   }
 }

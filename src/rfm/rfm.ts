@@ -1,10 +1,10 @@
-import { throwIfAborted, yieldToEventLoop } from '../core/async';
 import { NotFittedError, OptionError } from '../core/errors';
+import { checkOptions } from '../core/options';
+import { oneOf } from '../core/validate';
+import { throwIfAborted, yieldToEventLoop } from '../core/async';
 import { FitGuard } from '../core/fit-guard';
 import { checkAllocation } from '../core/memory';
-import { checkOptions } from '../core/options';
 import { StageTimer } from '../core/timer';
-import { oneOf } from '../core/validate';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from '../kernels/gradients';
@@ -18,7 +18,7 @@ import type { NystromProgress } from '../kernels/nystrom';
 import { NystromOptions, SolverName, checkNystromOptions, checkSolverName } from '../kernels/solver-choice';
 import { Form, FormChoice, Normalization } from './cost-model';
 import { FittedState, materializeMetric, predictDual, predictPrimal } from './fitted';
-import { FitSummary, IterationRecord } from './history';
+import { BoundedHistory, FitSummary, IterationRecord } from './history';
 import {
   FitInputs,
   GramInput,
@@ -228,7 +228,7 @@ export class RFM {
     this.form = oneOf('RFM: form', options.form ?? 'auto', ['auto', 'primal', 'dual', 'dual-q'] as const);
     this.dtype = oneOf('RFM: dtype', options.dtype ?? 'float64', ['float64', 'float32'] as const);
     this.seed = options.seed ?? 0;
-    if (!Number.isFinite(this.seed)) throw new OptionError(`RFM: seed must be a finite number, got ${String(this.seed)}`);
+    if (!Number.isSafeInteger(this.seed)) throw new OptionError(`RFM: seed must be an integer, got ${String(this.seed)}`);
     this.task = oneOf('RFM: task', options.task ?? 'auto', ['auto', 'regression', 'classification'] as const);
     if (this.diagonal && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: a diagonal M needs the primal form, not '${this.form}'`);
     if (this.normalization === 'max' && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: max-normalisation needs the primal form, not '${this.form}'`);
@@ -323,12 +323,12 @@ export class RFM {
       (iteration) => engineChecks(iteration, this.bandwidth, () => dataScale(inputs), (message) => options.onEvent?.({ type: 'warning', iteration: 0, message })),
     );
     const kept = new KeptIteration(inputs.task, this.earlyStopping);
-    const history: IterationRecord[] = [];
+    const history = new BoundedHistory();
     const onIteration = options.onIteration ?? this.onIteration;
     for (let t = 0; t <= this.iterations; t++) {
       const { record, stop, degenerate } = await this.iterate(t, run, inputs, kept, options);
       if (record) {
-        history.push(record);
+        history.push(record, kept.best);
         options.onEvent?.({ type: 'iteration', record });
         onIteration?.(record, this);
       }
@@ -340,7 +340,7 @@ export class RFM {
       await yieldToEventLoop(options.signal, 'RFM.fit');
       if (stop) break;
     }
-    await scoreTestAfterFit(run, inputs, kept.best, history, options.testEveryIteration === true);
+    await scoreTestAfterFit(run, inputs, kept.best, history.records, options.testEveryIteration === true);
     const state = this.fittedState(inputs, run, kept, history, timer.elapsedSeconds(), options);
     this.state = state;
     this.pendingBest = undefined;
@@ -413,7 +413,7 @@ export class RFM {
     inputs: FitInputs,
     run: EngineRun,
     kept: KeptIteration,
-    history: IterationRecord[],
+    history: BoundedHistory,
     seconds: number,
     options: RFMFitOptions,
   ): PendingState {
@@ -441,7 +441,8 @@ export class RFM {
           : 'mse',
       selection: validation ? 'best validation metric' : 'last iteration (no validation data)',
       bestIteration: kept.best,
-      iterationsRun: history.length,
+      iterationsRun: history.count,
+      historyDropped: history.dropped,
       stopReason: kept.stopReason,
       agopSampleSize: run.sample,
       seconds,
@@ -458,7 +459,7 @@ export class RFM {
       baseline: run.engine.baseline(),
       temperature,
       temperatureSource,
-      history,
+      history: history.records,
       summary,
       profile: run.profile,
     };

@@ -110,13 +110,15 @@ export function scoreTracked(
 export async function scoreTestAfterFit(run: EngineRun, inputs: FitInputs, best: number, history: IterationRecord[], everyIteration: boolean): Promise<void> {
   const test = inputs.tracked.find((t) => t.name === 'test');
   if (!test || everyIteration) return;
+  // The history may have dropped records (history.ts), so records are found by their iteration, not their index.
+  const at = (t: number): number => history.findIndex((r) => r.iteration === t);
   if (run.deferredTest) {
     const { kept, baseline } = await run.engine.predictDeferred!();
-    history[0] = { ...history[0], test: metricsOf(baseline.astype('float64'), test.targets) };
-    history[best] = { ...history[best], test: metricsOf(kept.astype('float64'), test.targets) };
+    history[at(0)] = { ...history[at(0)], test: metricsOf(baseline.astype('float64'), test.targets) };
+    history[at(best)] = { ...history[at(best)], test: metricsOf(kept.astype('float64'), test.targets) };
     return;
   }
-  for (let t = 1; t < history.length; t++) if (t !== best) history[t] = { ...history[t], test: null };
+  for (let i = 0; i < history.length; i++) if (history[i].iteration !== 0 && history[i].iteration !== best) history[i] = { ...history[i], test: null };
 }
 
 function rowBlock(m: Matrix, start: number, rows: number): Matrix {

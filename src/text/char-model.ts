@@ -23,15 +23,38 @@ export function windowLogProbs(model: CharModel, windows: CodeWindows): Float64A
     if (out.length !== windows.count * size) {
       throw new ShapeError(`CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`);
     }
+    for (let i = 0; i < windows.count; i++) checkDistribution(out.subarray(i * size, (i + 1) * size), true, i, 'logProbs');
     return out;
   }
   const out = new Float64Array(windows.count * size);
   for (let i = 0; i < windows.count; i++) {
     const p = model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
     if (p.length !== size) throw new ShapeError(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
+    checkDistribution(p, false, i, 'nextDistribution');
     for (let c = 0; c < size; c++) out[i * size + c] = Math.log(p[c]);
   }
   return out;
+}
+
+/** Sums further than this from 1 are not a distribution (float32 softmax sums are within ~1e-6). */
+const SUM_TOLERANCE = 1e-5;
+
+/**
+ * Scores (perplexity, accuracy) are meaningful only for probabilities: finite, >= 0 and summing to 1 (docs/reliability.md).
+ * `logs`: the row holds natural logs of the probabilities.
+ */
+function checkDistribution(row: ArrayLike<number>, logs: boolean, window: number, method: string): void {
+  let sum = 0;
+  for (let c = 0; c < row.length; c++) {
+    const p = logs ? Math.exp(row[c]) : row[c];
+    if (!(p >= 0) || p === Infinity || (logs && Number.isNaN(row[c]))) {
+      throw new DataError(`CharModel.${method}: window ${window}, symbol ${c}: ${row[c]} is not a ${logs ? 'log-' : ''}probability`);
+    }
+    sum += p;
+  }
+  if (Math.abs(sum - 1) > SUM_TOLERANCE) {
+    throw new DataError(`CharModel.${method}: the probabilities of window ${window} sum to ${sum}, not 1: a model must return a distribution`);
+  }
 }
 
 /** The last `length` codes of `codes`, left-padded with `pad` when there are fewer: for models that need exactly w. */

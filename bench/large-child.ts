@@ -22,6 +22,8 @@ export interface ChildConfig {
   centres?: number;
   sampling?: 'uniform' | 'leverage';
   diagonal?: boolean;
+  /** Ties the diagonal's weights in groups of this many features (the vocabulary: one weight per position). */
+  groupSize?: number;
   normalization?: 'none' | 'trace';
   agopSampleSize?: number;
   /** Only price the exact solver (and show its refusal where it does not fit); fit nothing. */
@@ -71,6 +73,7 @@ function rfmFor(config: ChildConfig, bandwidth: number): RFM {
     ridge: RIDGE,
     iterations: config.iterations,
     diagonal: config.diagonal ?? false,
+    groupSize: config.groupSize,
     normalization: config.normalization ?? 'none',
     agopSampleSize: config.agopSampleSize,
     solver: config.solver,

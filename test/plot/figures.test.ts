@@ -140,7 +140,7 @@ test('a table is as wide as its columns need and as tall as its rows, wrapped li
   const rows = [['n-gram', 0.5], ['Laplace', 0.25], ['RFM', 0.125]];
   const narrow = table({ columns: ['model', 'bits'], rows });
   const wide = table({ columns: ['model', 'bits'], rows: [...rows, [long, 1]] });
-  const widths = (f: Figure) => (f.data[0] as { columnwidth: number[] }).columnwidth;
+  const widths = (f: Figure) => f.data[0].columnwidth as number[];
   assert.ok(widths(wide)[0] > widths(narrow)[0], 'a longer entry widens its column');
   assert.ok(widths(wide)[0] >= textWidthPx(long, 12), 'wide enough for the entry on one line');
   const wrapped = table({ columns: ['model', 'bits'], rows: [...rows, [`${long} ${long} ${long}`, 1]] });

@@ -5,8 +5,8 @@
  * was read.
  */
 import { backendInfo } from '../src/linalg/registry';
-import { PUBLISHED_SCALING, runScalingTest, scalingConfig, studyDims } from '../src/experiments/scaling';
-import { throttledProgress } from '../src/experiments/sweep-summary';
+import { PUBLISHED_SCALING, runScalingTest, scalingConfig, studyDims } from '../src/experiments/scaling/experiment';
+import { throttledProgress } from '../src/experiments/common/sweep-summary';
 import type { DType } from '../src/linalg/matrix';
 
 function arg(name: string, fallback: string): string {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const concurrency = Number(arg('concurrency', String(scalingConfig().concurrency)));
   const config = scalingConfig({ trials, dtype, dims, concurrency });
   console.log(`scaling test: ${trials} trials x ${dims.length} dimensions, T = ${config.iterations}, ${dtype}, ${config.concurrency} trials at once with ${config.threadsPerTrial} thread(s) each`);
-  const result = await runScalingTest(config, throttledProgress((line) => console.log(line), 30000));
+  const result = await runScalingTest(config, { onProgress: throttledProgress((line) => console.log(line), 30000) });
   const fits = trials * dims.length;
   const iterations = fits * (config.iterations + 1);
   const perTrial = result.seconds / trials;

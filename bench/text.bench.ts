@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { DEFAULT_TEXT_CONFIG, runTextExperiment, studyMethodCells, textTableCells } from '../src/experiments/text';
-import { prepareCorrectData } from '../src/experiments/text-data';
+import { DEFAULT_TEXT_CONFIG, runTextExperiment, studyMethodCells, textTableCells } from '../src/experiments/text/experiment';
+import { prepareCorrectData } from '../src/experiments/text/data';
 import { backendInfo } from '../src/linalg/registry';
-import { evaluateNextCharacter } from '../src/metrics/next-character';
+import { evaluateNextCharacter } from '../src/text/evaluate';
 import { loadCorpus } from '../src/text/corpus';
 import { KernelCharModel } from '../src/text/kernel-char-model';
 
@@ -62,8 +62,7 @@ async function main(): Promise<void> {
     trainWindows,
     rfmIterations,
     rfmSelection,
-    onProgress: (p) => console.log(`[${p.elapsedSeconds.toFixed(1)} s] ${p.stage}: ${p.message}`),
-  });
+  }, { onProgress: (p) => console.log(`[${p.elapsedSeconds.toFixed(1)} s] ${p.stage}: ${p.message}`) });
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const rfm = result.fits.rfm;

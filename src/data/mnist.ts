@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { OptionError, checkOptions } from '../linalg/errors';
+import { OptionError, checkOptions } from '../core';
 import { Matrix } from '../linalg/matrix';
 import { Rng } from '../random';
 

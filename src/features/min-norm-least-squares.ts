@@ -1,5 +1,5 @@
 import { symmetricEigen } from '../linalg/eigen';
-import { OptionError, ShapeError, checkOptions } from '../linalg/errors';
+import { OptionError, ShapeError, checkOptions } from '../core';
 import { Matrix, MatrixLike, assertFinite, assertNonEmpty, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 

@@ -1,5 +1,5 @@
 import { symmetricSqrt } from '../linalg/eigen';
-import { OptionError, ShapeError, checkOptions } from '../linalg/errors';
+import { OptionError, ShapeError, checkOptions } from '../core';
 import { Matrix, MatrixLike, assertFinite, assertSquare, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';

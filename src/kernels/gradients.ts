@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots } from '../linalg/elementwise';
-import { ShapeError } from '../linalg/errors';
+import { ShapeError } from '../core';
 import { FloatArray, Matrix } from '../linalg/matrix';
 import { Metric, ProductKernel, applyMetric, kernelFromGram } from './kernel';
 

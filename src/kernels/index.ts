@@ -5,6 +5,6 @@ export { KERNEL_NAMES, ZERO_DISTANCE_FACTOR, zeroTolerance } from './kernel';
 export type { KernelName, Metric } from './kernel';
 export { l1LaplacianKernel } from './l1-laplacian';
 export { JITTER_MULTIPLES } from './ridge-solve';
-export { accuracy, argmaxRows, labelIndices, meanSquaredError, oneHot, r2Score, resolveTask } from './targets';
+export { labelIndices, oneHot, resolveTask } from './targets';
 export type { Task, TargetLike } from './targets';
 export { fitTemperature, meanNegativeLogLikelihood, softmaxRows } from './temperature';

@@ -1,4 +1,4 @@
-import { EmptyMatrixError, ShapeError } from '../linalg/errors';
+import { EmptyMatrixError, ShapeError } from '../core';
 import { DType, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 
 /** Input checks shared by the estimators, so every one names the same problems the same way. */

@@ -1,5 +1,5 @@
 import type { Backend } from '../linalg/backend';
-import { checkOptions, OptionError, ShapeError } from '../linalg/errors';
+import { checkAllocation, checkOptions, NotFittedError, OptionError, ShapeError } from '../core';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { predictorGradients } from './gradients';
@@ -24,14 +24,13 @@ import {
   EncodedTargets,
   Task,
   TargetLike,
-  accuracy,
-  argmaxRows,
   encodeTargets,
   labelsOf,
-  r2Score,
   resolveTask,
   sortedClasses,
 } from './targets';
+import { accuracy, argmaxRows } from '../metrics/classification';
+import { r2Score } from '../metrics/regression';
 import { fitTemperature, softmaxRows } from './temperature';
 
 /**
@@ -144,7 +143,7 @@ export class KernelRegressor {
   }
 
   private fitted(): KernelRegressorState {
-    if (!this.state) throw new OptionError('this KernelRegressor is not fitted yet: call fit(X, Y) first');
+    if (!this.state) throw new NotFittedError('this KernelRegressor is not fitted yet: call fit(X, Y) first');
     return this.state;
   }
 
@@ -158,8 +157,10 @@ export class KernelRegressor {
     const metric = parseMetric(this.metricOption, this.dtype);
     const d = metric.kind === 'full' ? metric.matrix.rows : metric.kind === 'diagonal' ? metric.diagonal.length : x.cols;
     checkFeatureCount(x, d, 'X (the metric M)');
-    const backend = await backendFor(this.dtype);
     const n = x.rows;
+    // K, its Cholesky factor and the kernel buffers: about three n x n matrices.
+    checkAllocation(3 * n * n * (this.dtype === 'float32' ? 4 : 8), `KernelRegressor.fit (n = ${n}, ${this.dtype})`, 'use fewer training points, float32, or an RFM/large-n solver');
+    const backend = await backendFor(this.dtype);
     let kernel: Matrix;
     let norms: FloatArray;
     if (this.kernel === 'l1-laplacian') {
@@ -180,7 +181,7 @@ export class KernelRegressor {
       const v = this.encode(options.validation.Y, 'validation Y');
       const scores = await this.predict(options.validation.X);
       checkRows(scores, v.y, 'validation X', 'validation Y');
-      this.state.temperature = fitTemperature(scores, v.labels!);
+      this.state.temperature = fitTemperature(scores, v.labels!).temperature;
       this.state.temperatureSource = 'validation';
     }
     return this;

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { diagonalInto, rowDots, scaleColumns, setDiagonal, symmetrize } from '../linalg/elementwise';
-import { OptionError, ShapeError } from '../linalg/errors';
+import { OptionError, ShapeError } from '../core';
 import { DType, FloatArray, Matrix, allocate, epsOf } from '../linalg/matrix';
 
 /**

@@ -1,4 +1,4 @@
-import { ShapeError } from '../linalg/errors';
+import { ShapeError } from '../core';
 import { Matrix } from '../linalg/matrix';
 
 /**

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { addToDiagonal, copyInto, meanDiagonal } from '../linalg/elementwise';
-import { NotSPDError } from '../linalg/errors';
+import { NotSPDError } from '../core';
 import { DType, Matrix } from '../linalg/matrix';
 
 /**

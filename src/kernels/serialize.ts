@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError } from '../linalg/errors';
+import { DTypeError, ShapeError } from '../core';
 import { DType, FloatArray, Matrix, allocate, dtypeOf } from '../linalg/matrix';
 
 /**

@@ -1,9 +1,10 @@
-import { NonFiniteError, OptionError, ShapeError } from '../linalg/errors';
+import { OptionError, ShapeError } from '../core';
+import { argmaxRows } from '../metrics/classification';
 import { Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 
 /**
  * Targets for kernel regression: real-valued outputs (regression), or integer labels regressed onto one-hot rows
- * (classification, the RFM paper's practice), with the metrics the estimators select and score with.
+ * (classification, the RFM paper's practice). The metrics the estimators select and score with are src/metrics/.
  */
 
 export type Task = 'regression' | 'classification';
@@ -80,64 +81,4 @@ export function encodeTargets(y: TargetLike, task: Task, classes: readonly numbe
   if (!classes) throw new OptionError(`${name}: classification needs the class list`);
   const idx = labelIndices(labelsOf(y, name), classes);
   return { y: oneHot(idx, classes.length), labels: idx };
-}
-
-export function argmaxRows(m: Matrix): Int32Array {
-  const out = new Int32Array(m.rows);
-  for (let i = 0; i < m.rows; i++) {
-    let best = 0;
-    let bv = -Infinity;
-    for (let j = 0, off = i * m.cols; j < m.cols; j++) {
-      if (m.data[off + j] > bv) {
-        bv = m.data[off + j];
-        best = j;
-      }
-    }
-    out[i] = best;
-  }
-  return out;
-}
-
-/** Mean over all n x c entries of (pred - y)^2, as the numpy reference computes it. */
-export function meanSquaredError(pred: Matrix, y: Matrix): number {
-  if (pred.rows !== y.rows || pred.cols !== y.cols) {
-    throw new ShapeError(`predictions are ${pred.rows} x ${pred.cols}, targets ${y.rows} x ${y.cols}`);
-  }
-  let s = 0;
-  for (let i = 0; i < pred.data.length; i++) {
-    const e = pred.data[i] - y.data[i];
-    s += e * e;
-  }
-  const v = s / pred.data.length;
-  if (!Number.isFinite(v)) throw new NonFiniteError(`mean squared error is ${v}: the predictions are not finite`);
-  return v;
-}
-
-export function accuracy(pred: Matrix, labels: Int32Array): number {
-  const am = argmaxRows(pred);
-  let hit = 0;
-  for (let i = 0; i < am.length; i++) if (am[i] === labels[i]) hit++;
-  return hit / am.length;
-}
-
-/** Coefficient of determination, averaged uniformly over outputs (scikit-learn's default). */
-export function r2Score(pred: Matrix, y: Matrix): number {
-  meanSquaredError(pred, y);
-  const { rows, cols } = y;
-  let total = 0;
-  for (let k = 0; k < cols; k++) {
-    let mean = 0;
-    for (let i = 0; i < rows; i++) mean += y.data[i * cols + k];
-    mean /= rows;
-    let ssRes = 0;
-    let ssTot = 0;
-    for (let i = 0; i < rows; i++) {
-      const e = pred.data[i * cols + k] - y.data[i * cols + k];
-      const t = y.data[i * cols + k] - mean;
-      ssRes += e * e;
-      ssTot += t * t;
-    }
-    total += ssTot === 0 ? (ssRes === 0 ? 1 : 0) : 1 - ssRes / ssTot;
-  }
-  return total / cols;
 }

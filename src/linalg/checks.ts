@@ -1,5 +1,5 @@
 import type { DistanceKernelOptions, GemmOptions, GradientCoefficientsOptions, SyrkOptions } from './backend';
-import { DTypeError, NonFiniteError, OptionError, ShapeError, checkOptions } from './errors';
+import { DTypeError, NonFiniteError, OptionError, ShapeError, checkOptions } from '../core';
 import { Matrix, assertNonEmpty, assertSameDtype, assertSquare, FloatArray } from './matrix';
 
 /** Argument checks shared by every backend, so all of them fail the same way on the same bad input. */

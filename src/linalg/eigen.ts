@@ -1,4 +1,4 @@
-import { ShapeError } from './errors';
+import { EigenConvergenceError, ShapeError } from '../core';
 import { Matrix, assertFinite, assertNonEmpty, assertSquare } from './matrix';
 
 /**
@@ -12,13 +12,6 @@ export interface SymmetricEigen {
   values: Float64Array;
   /** Eigenvectors as columns, in the order of `values`; orthonormal. */
   vectors: Matrix;
-}
-
-export class EigenConvergenceError extends Error {
-  constructor(size: number, index: number) {
-    super(`symmetric eigensolver: the QL iteration did not converge for eigenvalue ${index} of the ${size} x ${size} matrix`);
-    this.name = 'EigenConvergenceError';
-  }
 }
 
 // Asymmetry above this (relative to the largest entry) is a caller's mistake, not rounding.

@@ -1,4 +1,4 @@
-import { DTypeError, ShapeError } from './errors';
+import { DTypeError, ShapeError } from '../core';
 import { FloatArray, Matrix, allocate } from './matrix';
 
 /**

@@ -1,4 +1,4 @@
-import { DTypeError, EmptyMatrixError, NonFiniteError, ShapeError } from './errors';
+import { DTypeError, EmptyMatrixError, NonFiniteError, ShapeError } from '../core';
 
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;

@@ -1,6 +1,6 @@
 import type { Backend, BackendName } from './backend';
 import { jsBackend } from './backends/js';
-import { OptionError } from './errors';
+import { OptionError } from '../core';
 import type { DType } from './matrix';
 
 /**

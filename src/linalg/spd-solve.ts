@@ -1,6 +1,6 @@
 import type { Backend } from './backend';
 import { Matrix, assertFinite, assertSquare } from './matrix';
-import { ShapeError } from './errors';
+import { ShapeError } from '../core';
 
 /** Solves A X = B for a symmetric positive definite A through its Cholesky factor; throws NotSPDError. */
 export async function spdSolve(backend: Backend, a: Matrix, b: Matrix, options: { overwrite?: boolean } = {}): Promise<Matrix> {

@@ -11,7 +11,7 @@
 // - Corpus BLEU sums numerators, denominators, hypothesis lengths and closest reference lengths over sentences
 //   before combining (it is not the mean of sentence scores); it is 0 when no unigram matches at all.
 
-import { checkOptions } from '../text/options';
+import { checkOptions } from '../core';
 
 export type Tokens = readonly string[];
 
@@ -37,7 +37,7 @@ export function sentenceBleu(references: readonly Tokens[], hypothesis: Tokens, 
 }
 
 export function corpusBleu(referencesPerHypothesis: readonly (readonly Tokens[])[], hypotheses: readonly Tokens[], options: BleuOptions = {}): number {
-  checkOptions(options, ['weights', 'smoothing', 'epsilon'], 'BLEU');
+  checkOptions('BLEU', options, ['weights', 'smoothing', 'epsilon']);
   const { weights = [0.25, 0.25, 0.25, 0.25], smoothing = 'none', epsilon = 0.1 } = options;
   if (weights.length === 0 || weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new Error(`BLEU: weights must be non-negative numbers, got [${weights.join(', ')}]`);
   if (smoothing !== 'none' && smoothing !== 'method1') throw new Error(`BLEU: smoothing must be 'none' or 'method1', got ${JSON.stringify(smoothing)}`);

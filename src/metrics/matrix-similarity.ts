@@ -1,4 +1,4 @@
-import { ShapeError } from '../linalg/errors';
+import { ShapeError } from '../core';
 import { symmetricEigen } from '../linalg/eigen';
 import { Matrix, assertSquare } from '../linalg/matrix';
 

@@ -3,9 +3,9 @@
 // A model that gives a true character probability 0 scores an infinite perplexity: that is reported, not hidden.
 //
 // studyPerplexity is the study's number, which is not a perplexity of any model (see its comment).
+// The model-facing wrappers (a CharModel on windows) are text/evaluate.ts: metrics take numbers, not models.
 
-import { windowLogProbs, type CharModel } from '../text/char-model';
-import type { Windows } from '../text/windows';
+import { ShapeError } from '../core';
 
 export interface HeldOutScore {
   count: number;
@@ -18,40 +18,20 @@ export interface HeldOutScore {
 /** Scores row-major log-probabilities (count x vocabSize) against the true targets. */
 export function scoreLogProbs(logProbs: ArrayLike<number>, targets: ArrayLike<number>, vocabSize: number): HeldOutScore {
   const count = targets.length;
-  if (count === 0) throw new Error('perplexity: no held-out characters to score');
-  if (logProbs.length !== count * vocabSize) throw new Error(`perplexity: ${logProbs.length} log-probabilities for ${count} targets x ${vocabSize} symbols`);
+  if (count === 0) throw new ShapeError('perplexity: no held-out characters to score');
+  if (logProbs.length !== count * vocabSize) throw new ShapeError(`perplexity: ${logProbs.length} log-probabilities for ${count} targets x ${vocabSize} symbols`);
   let total = 0;
   for (let i = 0; i < count; i++) {
     const t = targets[i];
     if (!Number.isInteger(t) || t < 0 || t >= vocabSize) {
-      throw new Error(`perplexity: target ${t} at row ${i} is not a symbol (an all-zero row cannot be scored; make windows with zeroTargets: 'skip')`);
+      throw new ShapeError(`perplexity: target ${t} at row ${i} is not a symbol (an all-zero row cannot be scored; make windows with zeroTargets: 'skip')`);
     }
     const lp = logProbs[i * vocabSize + t];
-    if (Number.isNaN(lp) || lp > 1e-9) throw new Error(`perplexity: log-probability ${lp} at row ${i} is not a log-probability`);
+    if (Number.isNaN(lp) || lp > 1e-9) throw new ShapeError(`perplexity: log-probability ${lp} at row ${i} is not a log-probability`);
     total -= lp;
   }
   const meanNll = total / count;
   return { count, meanNll, perplexity: Math.exp(meanNll), bitsPerCharacter: meanNll / Math.LN2 };
-}
-
-export function heldOutScore(model: CharModel, windows: Windows): HeldOutScore {
-  checkWindowsFit(model, windows);
-  return scoreLogProbs(windowLogProbs(model, windows), windows.targets, model.vocab.size);
-}
-
-export function perplexity(model: CharModel, windows: Windows): number {
-  return heldOutScore(model, windows).perplexity;
-}
-
-export function bitsPerCharacter(model: CharModel, windows: Windows): number {
-  return heldOutScore(model, windows).bitsPerCharacter;
-}
-
-/** Windows must carry at least as much context as the model reads (an n-gram model reads only the last n - 1). */
-export function checkWindowsFit(model: CharModel, windows: Windows): void {
-  if (windows.context < model.context) {
-    throw new Error(`metrics: windows hold ${windows.context} characters of context, the model reads ${model.context}`);
-  }
 }
 
 /**
@@ -61,7 +41,7 @@ export function checkWindowsFit(model: CharModel, windows: Windows): void {
  */
 export function studyPerplexity(generated: string | ArrayLike<number>): number {
   const symbols: ArrayLike<unknown> = typeof generated === 'string' ? Array.from(generated) : generated;
-  if (symbols.length === 0) throw new Error('studyPerplexity: nothing generated');
+  if (symbols.length === 0) throw new ShapeError('studyPerplexity: nothing generated');
   const counts = new Map<unknown, number>();
   for (let i = 0; i < symbols.length; i++) counts.set(symbols[i], (counts.get(symbols[i]) ?? 0) + 1);
   let entropy = 0;

@@ -3,7 +3,7 @@
 // Kept as the simple baseline that Kneser-Ney is compared with.
 
 import { checkContextCodes, type CharModel } from '../text/char-model';
-import { checkOptions } from '../text/options';
+import { checkOptions } from '../core';
 import type { Vocabulary } from '../text/vocab';
 import type { Span } from '../text/windows';
 import { contextKey, NgramCounts, usableHistory } from './counts';
@@ -23,7 +23,7 @@ export class AddKModel implements CharModel {
   }
 
   static fit(vocab: Vocabulary, codes: Int32Array, options: AddKOptions): AddKModel {
-    checkOptions(options, ['order', 'k', 'spans'], 'AddKModel.fit');
+    checkOptions('AddKModel.fit', options, ['order', 'k', 'spans']);
     const k = options.k ?? 1;
     if (!(typeof k === 'number' && k > 0 && Number.isFinite(k))) throw new Error(`AddKModel: k must be a positive number, got ${k}`);
     return new AddKModel(vocab, options.order, k, NgramCounts.count(codes, vocab.size, options.order, options.spans));

@@ -13,7 +13,7 @@
 // 0.5 where a level has no count of 1, as in a small vocabulary's unigram continuation counts).
 
 import { checkContextCodes, type CharModel } from '../text/char-model';
-import { checkOptions } from '../text/options';
+import { checkOptions } from '../core';
 import type { Vocabulary } from '../text/vocab';
 import type { Span } from '../text/windows';
 import { contextKey, NgramCounts, usableHistory, type CountTable } from './counts';
@@ -54,7 +54,7 @@ export class KneserNeyModel implements CharModel {
   }
 
   static fit(vocab: Vocabulary, codes: Int32Array, options: KneserNeyOptions): KneserNeyModel {
-    checkOptions(options, ['order', 'discount', 'spans'], 'KneserNeyModel.fit');
+    checkOptions('KneserNeyModel.fit', options, ['order', 'discount', 'spans']);
     const discount = options.discount ?? 0.75;
     if (discount !== 'estimate' && !(typeof discount === 'number' && discount > 0 && discount <= 1)) {
       throw new Error(`KneserNeyModel: discount must be in (0, 1] or 'estimate', got ${JSON.stringify(discount)}`);

@@ -1,5 +1,5 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError } from '../linalg/errors';
+import { checkOptions, OptionError } from '../core';
 import { Matrix } from '../linalg/matrix';
 import type { Mlp } from './mlp';
 import { matMulExplicit } from './tf';

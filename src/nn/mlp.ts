@@ -1,5 +1,5 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError, ShapeError } from '../linalg/errors';
+import { checkOptions, OptionError, ShapeError } from '../core';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Rng } from '../random';

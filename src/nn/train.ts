@@ -1,5 +1,5 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { checkOptions, OptionError, ShapeError } from '../linalg/errors';
+import { checkOptions, OptionError, ShapeError, yieldToEventLoop } from '../core';
 import { Matrix, assertFinite } from '../linalg/matrix';
 import { Rng } from '../random';
 import type { Mlp } from './mlp';
@@ -91,7 +91,7 @@ export async function trainMlp(net: Mlp, x: Matrix, y: Matrix, options: TrainOpt
       history.push(record);
       onEpoch?.(record);
       // Let the notebook's event loop run (progress output, interrupts) between epochs.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   } finally {
     xs.dispose();

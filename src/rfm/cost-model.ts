@@ -1,5 +1,5 @@
 import type { DType } from '../linalg/matrix';
-import { OptionError } from '../linalg/errors';
+import { OptionError } from '../core';
 
 /**
  * Which form of the RFM iteration to run (rfm-math.md sections 3-5), from flop counts per iteration.

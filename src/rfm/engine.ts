@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { diagonalInto } from '../linalg/elementwise';
-import { NotSPDError } from '../linalg/errors';
+import { NotSPDError } from '../core';
 import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { ProductKernel, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';

@@ -1,5 +1,5 @@
 import { rowDots, symmetrize } from '../linalg/elementwise';
-import { OptionError, ShapeError } from '../linalg/errors';
+import { OptionError, ShapeError } from '../core';
 import { DType, FloatArray, Matrix, allocate, assertShape } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { Metric, applyMetric } from '../kernels/kernel';

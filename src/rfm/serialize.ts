@@ -1,8 +1,11 @@
-import { ShapeError } from '../linalg/errors';
+import { ShapeError } from '../core';
 import { IDENTITY, Metric } from '../kernels/kernel';
 import { EncodedArray, decodeArray, decodeMatrix, encodeArray, encodeMatrix } from '../kernels/serialize';
 import { DenseFeatures } from './features';
 import type { FittedState } from './fitted';
+import type { FitSummary, IterationRecord } from './history';
+import { Profile } from './profile';
+import type { FittedInput, ReadyState, TemperatureSource } from './state';
 
 /**
  * The learned state of an RFM iteration as JSON (arrays as kernels/serialize.ts encodes them). A baseline state
@@ -55,4 +58,66 @@ export function decodeFitted(o: object, shared?: FittedState): FittedState {
     data = d.x ? { x: new DenseFeatures(decodeMatrix(d.x, 'x')) } : { gram: decodeMatrix(d.gram!, 'gram') };
   }
   return { kind: 'dual', data, coef: e.coef ? decodeMatrix(e.coef as EncodedArray, 'coef') : null, alpha, norms };
+}
+
+/** The JSON of a whole fitted RFM: hyperparameters, what it was fit on, the history, the kept pair and the baseline. */
+export interface RFMJson {
+  format: 'rfm-lab/rfm';
+  version: 1;
+  params: object;
+  task: ReadyState['task'];
+  classes: number[] | undefined;
+  c: number;
+  features: number | undefined;
+  gramOnly: boolean;
+  temperature: number;
+  temperatureSource: TemperatureSource;
+  history: IterationRecord[];
+  summary: FitSummary;
+  model: object;
+  baseline: object;
+}
+
+export function encodeRFM(params: object, s: ReadyState): RFMJson {
+  return {
+    format: 'rfm-lab/rfm',
+    version: 1,
+    params,
+    task: s.task,
+    classes: s.classes,
+    c: s.c,
+    features: s.input.features,
+    gramOnly: s.input.kind === 'gram',
+    temperature: s.temperature,
+    temperatureSource: s.temperatureSource,
+    history: s.history,
+    summary: s.summary,
+    model: encodeFitted(s.best),
+    baseline: encodeFitted(s.baseline, s.best),
+  };
+}
+
+/** The parameters and fitted state of a serialised RFM (a JSON string or the parsed object). */
+export function decodeRFM(json: string | object): { params: object; state: ReadyState } {
+  const o = (typeof json === 'string' ? JSON.parse(json) : json) as RFMJson;
+  if (o.format !== 'rfm-lab/rfm') throw new ShapeError(`not a serialised RFM (format ${String(o.format)})`);
+  const best = decodeFitted(o.model);
+  const input: FittedInput = o.gramOnly
+    ? { kind: 'gram', features: o.features }
+    : { kind: 'points', features: o.features as number };
+  const state: ReadyState = {
+    kept: 'ready',
+    task: o.task,
+    classes: o.classes,
+    c: o.c,
+    input,
+    best,
+    baseline: decodeFitted(o.baseline, best),
+    temperature: o.temperature,
+    temperatureSource: o.temperatureSource,
+    history: o.history,
+    summary: o.summary,
+    profile: new Profile(),
+  };
+  return { params: o.params, state };
 }

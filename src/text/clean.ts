@@ -18,7 +18,7 @@
 //    become ASCII '-', the study's only dash; one character stays one character. 'keep' leaves them.
 // 6. Spaces: tab, no-break and the other Unicode space characters become an ASCII space (runs are not collapsed).
 
-import { checkOptions } from './options';
+import { checkOptions } from '../core';
 import { WordList } from './word-list';
 
 export type QuotePolicy = 'study' | 'ascii' | 'keep';
@@ -34,7 +34,7 @@ export interface CleanOptions {
 const CLEAN_OPTION_KEYS = ['quotes', 'dashes', 'words'];
 
 export function cleanText(text: string, options: CleanOptions = {}): string {
-  checkOptions(options, CLEAN_OPTION_KEYS, 'cleanText');
+  checkOptions('cleanText', options, CLEAN_OPTION_KEYS);
   const quotes = options.quotes ?? 'study';
   const dashes = options.dashes ?? 'hyphen';
   if (!['study', 'ascii', 'keep'].includes(quotes)) throw new Error(`cleanText: quotes must be 'study', 'ascii' or 'keep', got ${JSON.stringify(quotes)}`);

@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { cleanText, type CleanOptions } from './clean';
-import { checkOptions } from './options';
+import { checkOptions } from '../core';
 import { extractPdfText, type PdfTextOptions } from './pdf';
 
 export type CorpusSource =
@@ -23,13 +23,13 @@ export async function loadCorpus(options: CorpusSource): Promise<string> {
   }
   let raw: string;
   if ('source' in options) {
-    checkOptions(options, ['source', 'clean'], 'loadCorpus');
+    checkOptions('loadCorpus', options, ['source', 'clean']);
     if (options.source !== 'moby-dick') {
       throw new Error(`loadCorpus: unknown source ${JSON.stringify(options.source)} (the built-in corpus is 'moby-dick')`);
     }
     raw = mobyDick();
   } else if ('path' in options) {
-    checkOptions(options, ['path', 'clean', 'pdf'], 'loadCorpus');
+    checkOptions('loadCorpus', options, ['path', 'clean', 'pdf']);
     raw = await readFile(options.path, options.pdf);
   } else {
     throw new Error(`loadCorpus: pass either source or path (got ${Object.keys(options).join(', ') || 'no options'})`);

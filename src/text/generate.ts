@@ -4,7 +4,7 @@
 
 import { Rng } from '../random';
 import { checkContextCodes, type CharModel } from './char-model';
-import { checkOptions } from './options';
+import { checkOptions } from '../core';
 
 export interface GenerateOptions {
   /** Characters to generate. */
@@ -30,7 +30,7 @@ export interface Generation {
 const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'seed', 'onStep'];
 
 export function generate(model: CharModel, prompt: string | ArrayLike<number>, options: GenerateOptions): Generation {
-  checkOptions(options, GENERATE_OPTION_KEYS, 'generate');
+  checkOptions('generate', options, GENERATE_OPTION_KEYS);
   const { length, mode = 'greedy', temperature = 1, seed = 0 } = options;
   if (!Number.isInteger(length) || length < 0) throw new Error(`generate: length must be a non-negative integer, got ${length}`);
   if (mode !== 'greedy' && mode !== 'sample') throw new Error(`generate: mode must be 'greedy' or 'sample', got ${JSON.stringify(mode)}`);

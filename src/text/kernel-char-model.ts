@@ -13,7 +13,7 @@
 // - Scoring a window against the training windows then costs O(w d + n w + n V) with M (the one-hot products of
 //   src/rfm/features.ts) and O(n w + n V) without: about a millisecond per generated character at n = 5000.
 
-import { checkOptions, OptionError, ShapeError } from '../linalg/errors';
+import { checkOptions, OptionError, ShapeError } from '../core';
 import { Matrix, type FloatArray } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { distanceKernelRows } from '../linalg/distance-kernel';
@@ -23,7 +23,8 @@ import type { Form, GradientPath, Normalization } from '../rfm/cost-model';
 import { OneHotFeatures } from '../rfm/features';
 import type { IterationRecord } from '../rfm/history';
 import { RFM, type OneHotInput, type RFMEvent } from '../rfm/rfm';
-import { CalibratedModel, fitTemperature, type ScoreMatrix, type TemperatureFit, type WindowScorer } from './calibration';
+import { fitTemperature, type ScoreMatrix, type TemperatureFit } from '../kernels/temperature';
+import { CalibratedModel, type WindowScorer } from './calibration';
 import { OneHotIndex } from './onehot-index';
 import { ZERO_ROW, type Vocabulary } from './vocab';
 import type { CodeWindows, Windows } from './windows';

@@ -23,15 +23,14 @@ import { promises as fs } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { expandLigatures, normaliseSpaces, removeInvisible, resolveZeroWidth } from './clean';
-import { checkOptions } from './options';
+import { checkOptions, RfmLabError } from '../core';
 import { WordList } from './word-list';
 
 export type PdfErrorCode = 'missing-file' | 'not-pdf' | 'encrypted' | 'wrong-password' | 'no-text-layer' | 'unreadable';
 
-export class PdfError extends Error {
+export class PdfError extends RfmLabError {
   constructor(readonly code: PdfErrorCode, message: string) {
     super(message);
-    this.name = 'PdfError';
   }
 }
 
@@ -67,7 +66,7 @@ export async function extractPdfText(source: string | Uint8Array, options: PdfTe
 }
 
 export async function extractPdf(source: string | Uint8Array, options: PdfTextOptions = {}): Promise<PdfText> {
-  checkOptions(options, PDF_OPTION_KEYS, 'extractPdf');
+  checkOptions('extractPdf', options, PDF_OPTION_KEYS);
   const band = options.band ?? 0.12;
   if (!(band > 0 && band < 0.5)) throw new Error(`extractPdf: band must be in (0, 0.5), got ${band}`);
   const { bytes, name } = await readSource(source);

@@ -3,7 +3,7 @@
 // Codes index a one-hot vector. Code -1 (ZERO_ROW) is the study's "all-zero row": in its seed-compatible mode, newlines
 // and non-ASCII characters outside the vocabulary were encoded as no symbol at all rather than as <UNK>.
 
-import { checkOptions } from './options';
+import { checkOptions } from '../core';
 
 export const UNK = '<UNK>';
 export const ZERO_ROW = -1;
@@ -50,7 +50,7 @@ export class Vocabulary {
   private readonly index = new Map<string, number>();
 
   constructor(symbols: readonly string[], options: VocabularyOptions = {}) {
-    checkOptions(options, VOCABULARY_OPTION_KEYS, 'Vocabulary');
+    checkOptions('Vocabulary', options, VOCABULARY_OPTION_KEYS);
     this.lowercase = options.lowercase ?? false;
     this.unknown = options.unknown ?? 'unk';
     if (this.unknown !== 'unk' && this.unknown !== 'study') {

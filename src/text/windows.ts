@@ -8,7 +8,7 @@
 // characters (studyLines, lineWindows), drawn at random (randomSplit); lines do not overlap, so that split is fair.
 
 import { Rng } from '../random';
-import { checkOptions } from './options';
+import { checkOptions } from '../core';
 import { ZERO_ROW, type Vocabulary } from './vocab';
 
 /** Integer-coded windows: row i is codes[i * context .. (i + 1) * context). The one-hot form is never stored. */
@@ -45,7 +45,7 @@ export interface WindowOptions {
 const WINDOW_OPTION_KEYS = ['context', 'stride', 'spans', 'zeroTargets'];
 
 export function makeWindows(codes: Int32Array, options: WindowOptions): Windows {
-  checkOptions(options, WINDOW_OPTION_KEYS, 'makeWindows');
+  checkOptions('makeWindows', options, WINDOW_OPTION_KEYS);
   const { context, stride = 1, zeroTargets = 'skip' } = options;
   if (!Number.isInteger(context) || context < 1) throw new Error(`makeWindows: context must be a positive integer, got ${context}`);
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`makeWindows: stride must be a positive integer, got ${stride}`);
@@ -91,9 +91,9 @@ const SPLIT_OPTION_KEYS = ['fractions', 'blocks', 'order', 'seed'];
 
 /** Splits positions [0, length) into train / validation / test by contiguous blocks (adjacent blocks of a split merged). */
 export function splitByBlocks(length: number, options: SplitOptions = {}): TextSplits {
-  checkOptions(options, SPLIT_OPTION_KEYS, 'splitByBlocks');
+  checkOptions('splitByBlocks', options, SPLIT_OPTION_KEYS);
   const { fractions = { train: 0.8, validation: 0.1, test: 0.1 }, blocks = 20, order = 'shuffled', seed = 0 } = options;
-  checkOptions(fractions, ['train', 'validation', 'test'], 'splitByBlocks fractions');
+  checkOptions('splitByBlocks fractions', fractions, ['train', 'validation', 'test']);
   const parts = [fractions.train, fractions.validation, fractions.test];
   if (parts.some((f) => !(f >= 0)) || Math.abs(parts[0] + parts[1] + parts[2] - 1) > 1e-9) {
     throw new Error(`splitByBlocks: fractions must be >= 0 and sum to 1, got ${parts.join(' / ')}`);
@@ -152,7 +152,7 @@ export function sampleWindows(windows: Windows, count: number, seed: number): Wi
 
 /** The study's lines: every line of at least `minLength` characters, cut to its first `keep`. Defaults 64 and 64. */
 export function studyLines(text: string, options: { minLength?: number; keep?: number } = {}): string[] {
-  checkOptions(options, ['minLength', 'keep'], 'studyLines');
+  checkOptions('studyLines', options, ['minLength', 'keep']);
   const { minLength = 64, keep = 64 } = options;
   if (!(keep >= 1 && keep <= minLength)) throw new Error(`studyLines: keep must be in [1, minLength], got ${keep}`);
   return text
@@ -163,7 +163,7 @@ export function studyLines(text: string, options: { minLength?: number; keep?: n
 
 /** One window per line: its first `context` characters, and the next one as target. */
 export function lineWindows(lines: readonly string[], vocab: Vocabulary, options: { context: number }): Windows {
-  checkOptions(options, ['context'], 'lineWindows');
+  checkOptions('lineWindows', options, ['context']);
   const { context } = options;
   if (!Number.isInteger(context) || context < 1) throw new Error(`lineWindows: context must be a positive integer, got ${context}`);
   const codes = new Int32Array(lines.length * context);

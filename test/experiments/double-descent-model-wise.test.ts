@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { featureGrid, modelWiseSweep } from '../../src/experiments/double-descent-model-wise';
-import { OptionError } from '../../src/linalg/errors';
-import type { SweepProgress } from '../../src/experiments/sweep-summary';
+import { featureGrid, modelWiseSweep } from '../../src/experiments/double-descent/model-wise';
+import { OptionError } from '../../src/core';
+import type { SweepProgress } from '../../src/experiments/common/sweep-summary';
 
 test('featureGrid runs from n/10 to 10 n and is dense around n', () => {
   const grid = featureGrid(200);
@@ -17,7 +17,7 @@ test('a small model-wise sweep peaks within a factor 1.5 of p = n, for each feat
   const n = 40;
   const result = await modelWiseSweep(
     { dim: 5, train: n, test: 200, trials: 3, seed: 1, kinds: ['laplace', 'gaussian', 'rfm'], rfm: { iterations: 2 } },
-    (e) => events.push(e),
+    { onProgress: (e) => events.push(e) },
   );
   assert.equal(result.threshold, n);
   assert.equal(result.curves.length, 3);

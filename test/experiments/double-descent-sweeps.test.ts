@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sampleWiseSweep } from '../../src/experiments/double-descent-sample-wise';
-import { ridgeSweep } from '../../src/experiments/double-descent-ridge';
-import { curvesFigure } from '../../src/experiments/double-descent-figures';
-import { OptionError } from '../../src/linalg/errors';
+import { sampleWiseSweep } from '../../src/experiments/double-descent/sample-wise';
+import { ridgeSweep } from '../../src/experiments/double-descent/ridge';
+import { curvesFigure } from '../../src/experiments/double-descent/figures';
+import { OptionError } from '../../src/core';
 
 test('sample-wise: one curve per model, ridge and noise level; the random-features control peaks at n = p', async () => {
   let events = 0;
   const result = await sampleWiseSweep(
     { dim: 5, samples: [5, 10, 15, 20, 25, 30, 40, 60], test: 100, ridges: [0, 0.1], labelNoise: [0, 0.5], features: 20, rfmIterations: 1, trials: 2, seed: 2 },
-    () => events++,
+    { onProgress: () => events++ },
   );
   assert.equal(result.curves.length, 3 * 2 * 2);
   assert.equal(events, 2 * 12 * 8);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FeatureMatrixComparison, MnistFeatureResult, MnistTaskResult, ScalingFeatureResult } from '../../src/experiments/feature-learning';
-import { accuracyTable, mnistImagesFigure, mnistVariantsTable, scalingMatricesFigure, scalingVariantsTable, similarityTable } from '../../src/experiments/feature-learning-figures';
+import type { FeatureMatrixComparison, MnistFeatureResult, MnistTaskResult, ScalingFeatureResult } from '../../src/experiments/feature-learning/experiment';
+import { accuracyTable, mnistImagesFigure, mnistVariantsTable, scalingMatricesFigure, scalingVariantsTable, similarityTable } from '../../src/experiments/feature-learning/figures';
 
 const same = { pearson: 0.9, cosine: 0.91, topEigenvectorAngle: 5 };
 const comparison: FeatureMatrixComparison = { nfmVsAgop: same, nfmVsRfm: same, agopVsRfm: same };

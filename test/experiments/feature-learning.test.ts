@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mnistFeatureLearning, scalingFeatureLearning } from '../../src/experiments/feature-learning';
+import { mnistFeatureLearning, scalingFeatureLearning } from '../../src/experiments/feature-learning/experiment';
 
 test('on the scaling target the RFM\'s M and the network\'s W1\'W1 concentrate on x1..x3', async () => {
   const steps: string[] = [];
   const r = await scalingFeatureLearning(
     { seed: 1, dim: 20, train: 300, validation: 60, test: 60, network: { hidden: [32, 32], epochs: 60 }, variants: [] },
-    (p) => steps.push(`${p.done}/${p.total} ${p.step}`),
+    { onProgress: (p) => steps.push(`${p.done}/${p.total} ${p.step}`) },
   );
   // The top 3 x 3 block carries most of the trace (20 coordinates, so an even spread would give 0.15).
   assert.ok(r.leadingTrace.nfm > 0.5, `W1'W1: ${r.leadingTrace.nfm}`);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { descentShape, quantile, summarise, throttledProgress } from '../../src/experiments/sweep-summary';
-import { makeStudyTask } from '../../src/experiments/double-descent-data';
-import { OptionError } from '../../src/linalg/errors';
+import { descentShape, quantile, summarise, throttledProgress } from '../../src/experiments/common/sweep-summary';
+import { makeStudyTask } from '../../src/experiments/double-descent/data';
+import { OptionError } from '../../src/core';
 
 test('summarise: mean and 2.5 / 97.5 % quantiles per column', () => {
   const s = summarise([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]]);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix } from '../../src/linalg/matrix';
-import { OptionError, ShapeError } from '../../src/linalg/errors';
+import { OptionError, ShapeError } from '../../src/core';
 import { backendFor } from '../../src/linalg/registry';
 import { spdSolve } from '../../src/linalg/spd-solve';
 import { minNormLeastSquares } from '../../src/features/min-norm-least-squares';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix } from '../../src/linalg/matrix';
-import { OptionError, ShapeError } from '../../src/linalg/errors';
+import { OptionError, ShapeError } from '../../src/core';
 import { RandomFeatureKernel, randomFourierFeatures } from '../../src/features/random-fourier';
 import { Rng } from '../../src/random';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OptionError, ShapeError } from '../../src/linalg/errors';
+import { OptionError, ShapeError } from '../../src/core';
 import { Matrix } from '../../src/linalg/matrix';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { labelIndices, oneHot, resolveTask } from '../../src/kernels/targets';
@@ -96,7 +96,7 @@ test('KernelRegressor classification: labels, one-hot targets, calibrated probab
   // The fitted temperature minimises the validation NLL.
   const nll = meanNegativeLogLikelihood(scores, idx, tau);
   for (const f of [0.5, 0.8, 1.25, 2]) assert.ok(nll <= meanNegativeLogLikelihood(scores, idx, tau * f) + 1e-12);
-  assert.ok(Math.abs(fitTemperature(scores, idx) - tau) < 1e-12);
+  assert.ok(Math.abs(fitTemperature(scores, idx).temperature - tau) < 1e-12);
   const proba = await model.predictProba(val.X);
   assert.ok(Math.abs(proba.row(0)[0] + proba.row(0)[1] - 1) < 1e-12);
   assert.deepEqual(await model.predictLabels(val.X.selectRows([0])), [val.Y[0]]);

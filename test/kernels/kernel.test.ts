@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NotSPDError, OptionError } from '../../src/linalg/errors';
+import { NotSPDError, OptionError } from '../../src/core';
 import { Matrix, epsOf } from '../../src/linalg/matrix';
 import { backendFor } from '../../src/linalg/registry';
 import { ZERO_DISTANCE_FACTOR, crossKernel, productKernel, trainKernel, trainKernelBuffers } from '../../src/kernels/kernel';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Matrix } from '../../src/linalg/matrix';
 import { symmetricEigen, symmetricSqrt } from '../../src/linalg/eigen';
-import { NonFiniteError, ShapeError } from '../../src/linalg/errors';
+import { NonFiniteError, ShapeError } from '../../src/core';
 import { Rng } from '../../src/random';
 
 function randomSymmetric(n: number, seed: number): Matrix {

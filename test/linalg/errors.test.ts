@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Backend } from '../../src/linalg/backend';
 import { jsBackend } from '../../src/linalg/backends/js';
-import { DTypeError, EmptyMatrixError, NonFiniteError, NotSPDError, OptionError, ShapeError } from '../../src/linalg/errors';
+import { DTypeError, EmptyMatrixError, NonFiniteError, NotSPDError, OptionError, ShapeError } from '../../src/core';
 import { DType, Matrix } from '../../src/linalg/matrix';
 import { availableBackends } from '../../src/linalg/registry';
 import { spdSolve } from '../../src/linalg/spd-solve';

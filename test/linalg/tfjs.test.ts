@@ -4,7 +4,7 @@ import type { Backend } from '../../src/linalg/backend';
 import { jsBackend } from '../../src/linalg/backends/js';
 import { loadTfjsBackend } from '../../src/linalg/backends/tfjs';
 import { BLOCK } from '../../src/linalg/backends/tfjs-cholesky';
-import { DTypeError, EmptyMatrixError, NonFiniteError, NotSPDError, ShapeError } from '../../src/linalg/errors';
+import { DTypeError, EmptyMatrixError, NonFiniteError, NotSPDError, ShapeError } from '../../src/core';
 import { Matrix, epsOf } from '../../src/linalg/matrix';
 import { spdSolve } from '../../src/linalg/spd-solve';
 import { Rng } from '../../src/random';

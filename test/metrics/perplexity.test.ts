@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bitsPerCharacter, heldOutScore, perplexity, scoreLogProbs, studyPerplexity } from '../../src/metrics/perplexity';
-import { evaluateNextCharacter } from '../../src/metrics/next-character';
-import { nextCharacterAccuracy } from '../../src/metrics/accuracy';
+import { scoreLogProbs, studyPerplexity } from '../../src/metrics/perplexity';
+import { bitsPerCharacter, evaluateNextCharacter, heldOutScore, nextCharacterAccuracy, perplexity } from '../../src/text/evaluate';
 import { KneserNeyModel } from '../../src/ngram/kneser-ney';
 import type { CharModel } from '../../src/text/char-model';
 import { Vocabulary } from '../../src/text/vocab';

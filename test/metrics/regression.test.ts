@@ -1,13 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mse, r2 } from '../../src/metrics/regression';
+import { Matrix } from '../../src/linalg/matrix';
+import { meanSquaredError, r2Score } from '../../src/metrics/regression';
 
-test('mse and r2', () => {
-  assert.equal(mse([1, 2, 3], [1, 2, 5]), 4 / 3);
-  assert.equal(r2([1, 2, 3], [1, 2, 3]), 1);
-  assert.equal(r2([1, 2, 3], [2, 2, 2]), 0);
-  assert.ok(Number.isNaN(r2([2, 2], [1, 3])), 'undefined for a constant truth');
-  assert.throws(() => mse([1], [1, 2]), /1 true values but 2 predictions/);
-  assert.throws(() => mse([1, NaN], [1, 2]), /true value NaN at index 1/);
-  assert.throws(() => r2([1, 2], [1, Infinity]), /prediction Infinity at index 1/);
+const col = (v: number[]): Matrix => new Matrix(v.length, 1, Float64Array.from(v));
+
+test('meanSquaredError and r2Score', () => {
+  assert.equal(meanSquaredError(col([1, 2, 5]), col([1, 2, 3])), 4 / 3);
+  assert.equal(r2Score(col([1, 2, 3]), col([1, 2, 3])), 1);
+  assert.equal(r2Score(col([2, 2, 2]), col([1, 2, 3])), 0);
+  assert.equal(r2Score(col([1, 3]), col([2, 2])), 0, 'a constant truth scores 0 unless predicted exactly');
+  assert.equal(r2Score(col([2, 2]), col([2, 2])), 1);
+  // Two outputs are averaged uniformly.
+  const y = new Matrix(3, 2, Float64Array.from([1, 0, 2, 0, 3, 1]));
+  const pred = new Matrix(3, 2, Float64Array.from([1, 0, 2, 0, 3, 1]));
+  assert.equal(r2Score(pred, y), 1);
+  assert.throws(() => meanSquaredError(col([1]), col([1, 2])), /predictions are 1 x 1, targets 2 x 1/);
+  assert.throws(() => meanSquaredError(col([1, NaN]), col([1, 2])), /mean squared error is NaN/);
 });

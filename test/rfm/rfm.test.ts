@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EmptyMatrixError, NonFiniteError, OptionError, ShapeError } from '../../src/linalg/errors';
+import { CancelledError, EmptyMatrixError, NonFiniteError, NotFittedError, OptionError, ShapeError } from '../../src/core';
 import { Matrix } from '../../src/linalg/matrix';
 import { RFM, RFMEvent } from '../../src/rfm/rfm';
 import { Rng } from '../../src/random';
@@ -207,4 +207,28 @@ test('validationScore chooses the kept iteration (lower is better) and is record
   assert.ok(Math.abs(scores[rfm.bestIteration] - meanAbsolute(await rfm.predict(xv), { y: yv })) < 1e-12);
   await assert.rejects(new RFM().fit(x, y, { validationScore: meanAbsolute }), /validationScore must be a function, and needs validation data/);
   await assert.rejects(new RFM({ iterations: 1 }).fit(x, y, { validation: { X: xv, Y: yv }, validationScore: () => NaN }), /validationScore returned NaN at iteration 0/);
+});
+
+test('an aborted signal cancels fit between iterations and leaves the previous model intact', async () => {
+  const { x, y, xv, yv } = data(3);
+  const rfm = new RFM({ iterations: 2 });
+  await rfm.fit(x, y);
+  const before = await rfm.predict(xv);
+  const history = rfm.history;
+  const controller = new AbortController();
+  const other = data(4);
+  const fit = rfm.fit(other.x, other.y, {
+    validation: { X: xv, Y: yv },
+    signal: controller.signal,
+    onIteration: (r) => {
+      if (r.iteration === 1) controller.abort();
+    },
+  });
+  await assert.rejects(fit, (e: Error) => e instanceof CancelledError && /RFM.fit was cancelled/.test(e.message));
+  assert.deepEqual(rfm.history, history);
+  assert.equal(matrixRelDiff(await rfm.predict(xv), before), 0);
+  const aborted = new AbortController();
+  aborted.abort();
+  await assert.rejects(new RFM().fit(x, y, { signal: aborted.signal }), CancelledError);
+  await assert.rejects(new RFM().predict(x), NotFittedError);
 });

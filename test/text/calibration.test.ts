@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random';
-import { CalibratedModel, fitTemperature, softmaxWithTemperature, temperatureNll, type ScoreMatrix } from '../../src/text/calibration';
+import { fitTemperature, meanNegativeLogLikelihood as temperatureNll, softmaxRows, type ScoreMatrix } from '../../src/kernels/temperature';
+import { CalibratedModel } from '../../src/text/calibration';
+
+const softmaxWithTemperature = (scores: ScoreMatrix, tau: number): Float64Array => softmaxRows(scores, tau).data as Float64Array;
 import { Vocabulary } from '../../src/text/vocab';
 import type { CodeWindows } from '../../src/text/windows';
 

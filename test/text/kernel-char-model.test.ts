@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
-import { OptionError, ShapeError } from '../../src/linalg/errors';
+import { OptionError, ShapeError } from '../../src/core';
 import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { generate } from '../../src/text/generate';

@@ -9,7 +9,7 @@ import type {
   TriangularSolveOptions,
 } from '../backend';
 import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
-import { NotSPDError } from '../errors';
+import { NotSPDError } from '../../core';
 import { FloatArray, Matrix, allocate } from '../matrix';
 import { distanceKernelRows } from '../distance-kernel';
 import { addColumnSquares } from '../elementwise';

@@ -12,7 +12,7 @@ import type {
 } from '../backend';
 import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
 import { checkColumnSquares } from '../elementwise';
-import { NotSPDError, OptionError } from '../errors';
+import { NotSPDError, OptionError } from '../../core';
 import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../matrix';
 
 /**

@@ -1,4 +1,4 @@
-import { NotSPDError } from '../errors';
+import { NotSPDError } from '../../core';
 
 /**
  * Blocked Cholesky factorisation and triangular solves for a library that multiplies matrices fast but has no

@@ -7,7 +7,7 @@ import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, che
 import { distanceKernelRows } from '../distance-kernel';
 import { addColumnSquares } from '../elementwise';
 import { gradientCoefficientsInto } from '../gradient-coefficients';
-import { DTypeError } from '../errors';
+import { DTypeError } from '../../core';
 import { FloatArray, Matrix } from '../matrix';
 import { Product, blockedCholesky, blockedTriangularSolve } from './tfjs-cholesky';
 import { withoutEmscriptenHandlers } from './emscripten-handlers';

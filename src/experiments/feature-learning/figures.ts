@@ -1,5 +1,5 @@
-import { asImage } from '../data/mnist';
-import { Cell, Figure, heatmap, table } from '../plot/figures';
+import { asImage } from '../../data/mnist';
+import { Cell, Figure, heatmap, table } from '../../plot/figures';
 import {
   FeatureMatrixComparison,
   MatrixData,
@@ -10,8 +10,8 @@ import {
   ThreeMatrices,
   VariantResult,
   digitSetName,
-} from './feature-learning';
-import { targetFormula } from './scaling-data';
+} from './experiment';
+import { targetFormula } from '../common/scaling-data';
 
 /** Figures of the feature-learning experiments (pure: no DOM, no files). */
 

@@ -1,7 +1,7 @@
-import { OptionError, checkOptions } from '../linalg/errors';
-import { Matrix } from '../linalg/matrix';
-import { Rng } from '../random';
-import { ScalingTarget, TARGET_COEFFICIENTS, targetVariance } from './scaling-data';
+import { OptionError, checkOptions } from '../../core';
+import { Matrix } from '../../linalg/matrix';
+import { Rng } from '../../random';
+import { ScalingTarget, TARGET_COEFFICIENTS, targetVariance } from '../common/scaling-data';
 
 /**
  * The regression task of the study's scaling experiment (seed-experiments.md A), reused by every double-descent
@@ -76,7 +76,3 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Seeds for trial t of a sweep seeded with `seed`: distinct per (seed, trial, stream). */
-export function trialSeed(seed: number, trial: number, stream = 0): number {
-  return seed * 1_000_003 + trial * 1009 + stream;
-}

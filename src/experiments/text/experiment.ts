@@ -1,15 +1,16 @@
-import { checkOptions, OptionError } from '../linalg/errors';
-import { backendInfo } from '../linalg/registry';
-import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../metrics/bleu';
-import { evaluateNextCharacter } from '../metrics/next-character';
-import { studyPerplexity } from '../metrics/perplexity';
-import { KneserNeyModel } from '../ngram/kneser-ney';
-import type { CharModel } from '../text/char-model';
-import { loadCorpus, type CorpusSource } from '../text/corpus';
-import { generate } from '../text/generate';
-import { DEFAULT_TEXT_BANDWIDTH, KernelCharModel, STUDY_TEXT_BANDWIDTH, type KernelCharEvent, type KernelCharFitDetails } from '../text/kernel-char-model';
-import type { Span } from '../text/windows';
-import { STUDY_LINE_COUNTS, ngramSpans, prepareCorrectData, prepareStudyData, type TextData, type TextDataSummary } from './text-data';
+import { checkOptions, deriveSeed, OptionError, StageTimer, throwIfAborted, yieldToEventLoop } from '../../core';
+import { RunControl, checkRunControl } from '../common/run';
+import { backendInfo } from '../../linalg/registry';
+import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../../metrics/bleu';
+import { evaluateNextCharacter } from '../../text/evaluate';
+import { studyPerplexity } from '../../metrics/perplexity';
+import { KneserNeyModel } from '../../ngram/kneser-ney';
+import type { CharModel } from '../../text/char-model';
+import { loadCorpus, type CorpusSource } from '../../text/corpus';
+import { generate } from '../../text/generate';
+import { DEFAULT_TEXT_BANDWIDTH, KernelCharModel, STUDY_TEXT_BANDWIDTH, type KernelCharEvent, type KernelCharFitDetails } from '../../text/kernel-char-model';
+import type { Span } from '../../text/windows';
+import { STUDY_LINE_COUNTS, ngramSpans, prepareCorrectData, prepareStudyData, type TextData, type TextDataSummary } from './data';
 
 /**
  * The text experiment (seed-experiments.md part B), corrected: a character n-gram (Kneser-Ney), a Laplace kernel and
@@ -62,7 +63,6 @@ export interface TextExperimentConfig {
   generationLength: number;
   sampleTemperature: number;
   seed: number;
-  onProgress?: (progress: TextProgress) => void;
 }
 
 export type TextStage = 'corpus' | 'windows' | 'ngram' | 'laplace' | 'rfm' | 'evaluation' | 'generation' | 'done';
@@ -73,7 +73,7 @@ export interface TextProgress {
   elapsedSeconds: number;
 }
 
-export const DEFAULT_TEXT_CONFIG: Omit<TextExperimentConfig, 'onProgress'> = {
+export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   corpus: { source: 'moby-dick' },
   mode: 'correct',
   vocabulary: 'study',
@@ -173,7 +173,7 @@ export interface NgramFitDetails {
 }
 
 export interface TextExperimentResult {
-  config: Omit<TextExperimentConfig, 'onProgress'>;
+  config: TextExperimentConfig;
   table: TextTableRow[];
   /** BLEU of the greedy and the sampled continuations per model (the table shows greedy). */
   generation: Record<TextModelKey, { greedy: GenerationScores; sampled: GenerationScores }>;
@@ -186,7 +186,7 @@ export interface TextExperimentResult {
   seconds: Record<Exclude<TextStage, 'done'>, number> & { total: number };
 }
 
-const CONFIG_KEYS = [...Object.keys(DEFAULT_TEXT_CONFIG), 'onProgress'];
+const CONFIG_KEYS = Object.keys(DEFAULT_TEXT_CONFIG);
 
 /** The config with defaults filled in (mode first: 'study' changes some defaults), validated. */
 export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextExperimentConfig {
@@ -207,27 +207,22 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   if (c.rfmNormalization !== 'none' && c.rfmNormalization !== 'trace') throw new OptionError(`runTextExperiment: rfmNormalization must be 'none' or 'trace', got ${String(c.rfmNormalization)}`);
   if (c.rfmSelection !== 'accuracy' && c.rfmSelection !== 'nll') throw new OptionError(`runTextExperiment: rfmSelection must be 'accuracy' or 'nll', got ${String(c.rfmSelection)}`);
   if (!Number.isFinite(c.seed)) throw new OptionError(`runTextExperiment: seed must be a finite number, got ${String(c.seed)}`);
-  if (c.onProgress !== undefined && typeof c.onProgress !== 'function') throw new OptionError('runTextExperiment: onProgress must be a function');
   checkOptions('runTextExperiment: split', c.split, ['fractions', 'blocks']);
   if (typeof c.corpus !== 'object' || c.corpus === null) throw new OptionError("runTextExperiment: corpus must be { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }");
   return c;
 }
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Trains the three models on one corpus and reports the table, the study-method numbers and samples. */
-export async function runTextExperiment(overrides: Partial<TextExperimentConfig> = {}): Promise<TextExperimentResult> {
+export async function runTextExperiment(overrides: Partial<TextExperimentConfig> = {}, control: RunControl<TextProgress> = {}): Promise<TextExperimentResult> {
   const c = textConfig(overrides);
-  const started = performance.now();
-  const seconds: TextExperimentResult['seconds'] = { corpus: 0, windows: 0, ngram: 0, laplace: 0, rfm: 0, evaluation: 0, generation: 0, total: 0 };
-  const progress = (stage: TextStage, message: string) => c.onProgress?.({ stage, message, elapsedSeconds: (performance.now() - started) / 1000 });
+  const { onProgress, signal } = checkRunControl('runTextExperiment', control);
+  throwIfAborted(signal, 'the text experiment');
+  const timer = new StageTimer<Exclude<TextStage, 'done'>>(['corpus', 'windows', 'ngram', 'laplace', 'rfm', 'evaluation', 'generation']);
+  const seconds = timer.seconds as TextExperimentResult['seconds'];
+  const progress = (stage: TextStage, message: string) => onProgress?.({ stage, message, elapsedSeconds: timer.elapsedSeconds() });
   const timed = async <T>(stage: Exclude<TextStage, 'done'>, f: () => Promise<T> | T): Promise<T> => {
-    const t0 = performance.now();
-    const r = await f();
-    seconds[stage] += (performance.now() - t0) / 1000;
-    await yieldToEventLoop();
+    const r = await timer.time(stage, f);
+    await yieldToEventLoop(signal, 'the text experiment');
     return r;
   };
 
@@ -296,7 +291,7 @@ export async function runTextExperiment(overrides: Partial<TextExperimentConfig>
     progress('evaluation', `${names[key]}: accuracy ${heldOut[key].accuracy.toFixed(4)}, ${heldOut[key].bitsPerCharacter.toFixed(3)} bits per character`);
   }
 
-  const generated = await timed('generation', () => generateAll(models, data, c, progress));
+  const generated = await timed('generation', () => generateAll(models, data, c, progress, signal));
   const decode = (codes: ArrayLike<number>) => data.vocab.decode(codes);
   const generation = {} as TextExperimentResult['generation'];
   const studyRows: StudyMethodRow[] = [];
@@ -345,11 +340,10 @@ export async function runTextExperiment(overrides: Partial<TextExperimentConfig>
     ) as TextSample['continuations'],
   }));
   const info = await backendInfo();
-  seconds.total = (performance.now() - started) / 1000;
-  const { onProgress: _onProgress, ...config } = c;
+  seconds.total = timer.elapsedSeconds();
   progress('done', `finished in ${seconds.total.toFixed(1)} s`);
   return {
-    config,
+    config: c,
     table,
     generation,
     studyMethod: { cap: STUDY_BLEU_CAP, hypothesisLength: STUDY_HYPOTHESIS_LENGTH, referenceLength: STUDY_REFERENCE_LENGTH, rows: studyRows },
@@ -371,6 +365,7 @@ async function generateAll(
   data: TextData,
   c: TextExperimentConfig,
   progress: (stage: TextStage, message: string) => void,
+  signal: AbortSignal | undefined,
 ): Promise<Record<TextModelKey, { greedy: Int32Array[]; sampled: Int32Array[] }>> {
   const length = Math.max(c.generationLength, STUDY_HYPOTHESIS_LENGTH);
   const out = {} as Record<TextModelKey, { greedy: Int32Array[]; sampled: Int32Array[] }>;
@@ -379,8 +374,8 @@ async function generateAll(
     for (let i = 0; i < data.prompts.length; i++) {
       const prompt = data.prompts[i].codes;
       out[key].greedy.push(generate(models[key], prompt, { length }).codes);
-      out[key].sampled.push(generate(models[key], prompt, { length, mode: 'sample', temperature: c.sampleTemperature, seed: c.seed * 7919 + i }).codes);
-      await yieldToEventLoop();
+      out[key].sampled.push(generate(models[key], prompt, { length, mode: 'sample', temperature: c.sampleTemperature, seed: deriveSeed(c.seed, `sampled continuation ${i}`) }).codes);
+      await yieldToEventLoop(signal, 'the text experiment');
     }
     progress('generation', `${key}: ${data.prompts.length} prompts continued by ${length} characters, greedy and sampled`);
   }

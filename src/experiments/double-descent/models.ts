@@ -1,9 +1,9 @@
-import { minNormLeastSquares, DEFAULT_RCOND } from '../features/min-norm-least-squares';
-import { randomFourierFeatures } from '../features/random-fourier';
-import { KernelRegressor } from '../kernels/kernel-regressor';
-import { Matrix } from '../linalg/matrix';
-import { backendFor } from '../linalg/registry';
-import { RFM } from '../rfm/rfm';
+import { minNormLeastSquares, DEFAULT_RCOND } from '../../features/min-norm-least-squares';
+import { randomFourierFeatures } from '../../features/random-fourier';
+import { KernelRegressor } from '../../kernels/kernel-regressor';
+import { Matrix } from '../../linalg/matrix';
+import { backendFor } from '../../linalg/registry';
+import { RFM } from '../../rfm/rfm';
 
 /**
  * The three predictors the sample-wise and ridge sweeps compare, behind one shape: fit on (X, y), predict new

@@ -1,12 +1,14 @@
-import { minNormLeastSquares, DEFAULT_RCOND } from '../features/min-norm-least-squares';
-import { randomFourierFeatures, RandomFeatureKernel } from '../features/random-fourier';
-import { meanSquaredError } from '../kernels/targets';
-import { OptionError, checkOptions } from '../linalg/errors';
-import { Matrix } from '../linalg/matrix';
-import { backendFor } from '../linalg/registry';
-import { StudyTarget, makeStudyTask, trialSeed } from './double-descent-data';
-import { Curve, ProgressCallback, curve, progressReporter } from './sweep-summary';
-import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './double-descent-models';
+import { minNormLeastSquares, DEFAULT_RCOND } from '../../features/min-norm-least-squares';
+import { randomFourierFeatures, RandomFeatureKernel } from '../../features/random-fourier';
+import { meanSquaredError } from '../../metrics/regression';
+import { OptionError, checkOptions } from '../../core';
+import { Matrix } from '../../linalg/matrix';
+import { backendFor } from '../../linalg/registry';
+import { StudyTarget, makeStudyTask } from './data';
+import { trialSeed } from '../../core';
+import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
+import { RunControl, checkRunControl } from '../common/run';
+import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './models';
 
 /**
  * Model-wise double descent (issue item 3): random Fourier features fitted by minimum-norm least squares as the
@@ -76,7 +78,7 @@ export function featureGrid(n: number, count = 15): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-export async function modelWiseSweep(config: ModelWiseConfig = {}, onProgress?: ProgressCallback): Promise<ModelWiseResult> {
+export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunControl<SweepProgress> = {}): Promise<ModelWiseResult> {
   checkOptions('modelWiseSweep', config, CONFIG_KEYS);
   checkOptions('modelWiseSweep rfm', config.rfm, RFM_SETTING_KEYS);
   const train = config.train ?? 200;
@@ -104,7 +106,7 @@ export async function modelWiseSweep(config: ModelWiseConfig = {}, onProgress?: 
   const pMax = features[features.length - 1];
   const backend = await backendFor('float64');
   const start = Date.now();
-  const step = progressReporter('model-wise', c.trials * c.kinds.length * features.length, onProgress);
+  const step = progressReporter('model-wise', c.trials * c.kinds.length * features.length, checkRunControl('modelWiseSweep', control));
 
   const shape = (): number[][][] => c.kinds.map(() => []);
   const testMse = shape();

@@ -1,15 +1,18 @@
-import { mnistSubset } from '../data/mnist';
-import { accuracy, meanSquaredError, oneHot } from '../kernels/targets';
-import { OptionError, checkOptions } from '../linalg/errors';
-import { Matrix } from '../linalg/matrix';
-import { symmetricEigen } from '../linalg/eigen';
-import { cosineSimilarity, entryCorrelation, lineAngle } from '../metrics/matrix-similarity';
-import { networkAgop } from '../nn/agop';
-import { Mlp } from '../nn/mlp';
-import { loadTf } from '../nn/tf';
-import { trainMlp } from '../nn/train';
-import { RFM } from '../rfm/rfm';
-import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetVariance } from './scaling-data';
+import { mnistSubset } from '../../data/mnist';
+import { oneHot } from '../../kernels/targets';
+import { accuracy } from '../../metrics/classification';
+import { meanSquaredError } from '../../metrics/regression';
+import { OptionError, StageTimer, checkOptions, throwIfAborted, trialSeed, yieldToEventLoop } from '../../core';
+import { RunControl, checkRunControl } from '../common/run';
+import { Matrix } from '../../linalg/matrix';
+import { symmetricEigen } from '../../linalg/eigen';
+import { cosineSimilarity, entryCorrelation, lineAngle } from '../../metrics/matrix-similarity';
+import { networkAgop } from '../../nn/agop';
+import { Mlp } from '../../nn/mlp';
+import { loadTf } from '../../nn/tf';
+import { trainMlp } from '../../nn/train';
+import { RFM } from '../../rfm/rfm';
+import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetVariance } from '../common/scaling-data';
 
 /**
  * "Is your neural network secretly a kernel machine?" The RFM paper's neural feature ansatz says a trained fully
@@ -272,19 +275,21 @@ function seedOf(what: string, seed: unknown): number {
 }
 
 /** Counts steps, reports them, and yields to the event loop so a notebook stays responsive. */
-function progressSteps(total: number, onProgress?: FeatureLearningProgressCallback): (step: string) => Promise<void> {
-  const start = Date.now();
+function progressSteps(what: string, total: number, control: RunControl<FeatureLearningProgress>): (step: string) => Promise<void> {
+  const { onProgress, signal } = checkRunControl(what, control);
+  throwIfAborted(signal, what);
+  const timer = new StageTimer();
   let done = 0;
   return async (step) => {
     done++;
-    onProgress?.({ step, done, total, elapsedMs: Date.now() - start });
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    onProgress?.({ step, done, total, elapsedMs: timer.elapsedMs() });
+    await yieldToEventLoop(signal, what);
   };
 }
 
 /** Seeds of the independent random streams of one run. */
 function streams(seed: number): { data: number; init: number; order: number } {
-  return { data: seed * 1_000_003 + 1, init: seed * 1_000_003 + 2, order: seed * 1_000_003 + 3 };
+  return { data: trialSeed(seed, 0, 1), init: trialSeed(seed, 0, 2), order: trialSeed(seed, 0, 3) };
 }
 
 /** How a task is named in progress messages and figures: '1 vs 8', or 'ten classes'. */
@@ -443,7 +448,7 @@ function matrixData(m: Matrix): MatrixData {
  * where only x1..x3 matter: a network, the plain Laplace kernel and the RFM fitted to the same points, and the three
  * feature matrices compared.
  */
-export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, onProgress?: FeatureLearningProgressCallback): Promise<ScalingFeatureResult> {
+export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, control: RunControl<FeatureLearningProgress> = {}): Promise<ScalingFeatureResult> {
   checkOptions('scalingFeatureLearning', config, SCALING_KEYS);
   const what = 'scalingFeatureLearning';
   const seed = seedOf(what, config.seed);
@@ -459,7 +464,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   const network = networkSettings(what, config.network, SCALING_NETWORK_DEFAULTS);
   const kernel = kernelSettings(what, config.kernel, SCALING_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
-  const step = progressSteps(2 + variants.length, onProgress);
+  const step = progressSteps('scalingFeatureLearning', 2 + variants.length, control);
   const started = Date.now();
 
   // The scaling test's own data procedure, with its random fit / validation split.
@@ -516,7 +521,7 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
  * images, and the network's W_1' W_1 and AGOP against the RFM's M. Every model fits the same `train` images; the
  * RFM alone also sees `validation` images, to choose its iteration.
  */
-export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, onProgress?: FeatureLearningProgressCallback): Promise<MnistFeatureResult> {
+export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, control: RunControl<FeatureLearningProgress> = {}): Promise<MnistFeatureResult> {
   checkOptions('mnistFeatureLearning', config, MNIST_KEYS);
   const what = 'mnistFeatureLearning';
   const seed = seedOf(what, config.seed);
@@ -530,7 +535,7 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, onPr
   const network = networkSettings(what, config.network, MNIST_NETWORK_DEFAULTS);
   const kernel = kernelSettings(what, config.kernel, MNIST_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
-  const step = progressSteps(2 * tasks.length + variants.length, onProgress);
+  const step = progressSteps('mnistFeatureLearning', 2 * tasks.length + variants.length, control);
   const started = Date.now();
   const { backend: tfBackend } = await loadTf();
 

@@ -1,5 +1,5 @@
-import { Matrix } from '../linalg/matrix';
-import { Rng } from '../random';
+import { Matrix } from '../../linalg/matrix';
+import { Rng } from '../../random';
 
 /**
  * The scaling test's data (seed-experiments.md part A): X ~ N(0, 1) of n x dMax, the first d columns scaled by

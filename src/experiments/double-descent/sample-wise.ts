@@ -1,8 +1,10 @@
-import { meanSquaredError } from '../kernels/targets';
-import { OptionError, checkOptions } from '../linalg/errors';
-import { StudyTarget, leadingTrain, makeStudyTask, trialSeed } from './double-descent-data';
-import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './double-descent-models';
-import { Curve, ProgressCallback, curve, progressReporter } from './sweep-summary';
+import { meanSquaredError } from '../../metrics/regression';
+import { OptionError, checkOptions } from '../../core';
+import { StudyTarget, leadingTrain, makeStudyTask } from './data';
+import { trialSeed } from '../../core';
+import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
+import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
+import { RunControl, checkRunControl } from '../common/run';
 
 /**
  * Sample-wise double descent (issue item 2): test error against the number of training points n at a fixed d, for
@@ -53,7 +55,7 @@ export interface SampleWiseResult {
 
 const CONFIG_KEYS = ['dim', 'samples', 'test', 'ridges', 'labelNoise', 'models', 'features', 'bandwidth', 'rfmIterations', 'target', 'trials', 'seed'] as const;
 
-export async function sampleWiseSweep(config: SampleWiseConfig = {}, onProgress?: ProgressCallback): Promise<SampleWiseResult> {
+export async function sampleWiseSweep(config: SampleWiseConfig = {}, control: RunControl<SweepProgress> = {}): Promise<SampleWiseResult> {
   checkOptions('sampleWiseSweep', config, CONFIG_KEYS);
   const c: Required<SampleWiseConfig> = {
     dim: config.dim ?? 30,
@@ -76,7 +78,7 @@ export async function sampleWiseSweep(config: SampleWiseConfig = {}, onProgress?
   const start = Date.now();
   const nMax = c.samples[c.samples.length - 1];
   const combos = c.labelNoise.flatMap((labelNoise) => c.ridges.flatMap((ridge) => c.models.map((model) => ({ model, ridge, labelNoise }))));
-  const step = progressReporter('sample-wise', c.trials * combos.length * c.samples.length, onProgress);
+  const step = progressReporter('sample-wise', c.trials * combos.length * c.samples.length, checkRunControl('sampleWiseSweep', control));
   const mse = combos.map((): number[][] => []);
   const jitter = combos.map((): number[][] => []);
   let targetVariance = 0;

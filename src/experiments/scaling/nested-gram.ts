@@ -1,6 +1,6 @@
-import type { Backend } from '../linalg/backend';
-import { scaleInPlace } from '../linalg/elementwise';
-import { Matrix } from '../linalg/matrix';
+import type { Backend } from '../../linalg/backend';
+import { scaleInPlace } from '../../linalg/elementwise';
+import { Matrix } from '../../linalg/matrix';
 
 /**
  * Gram matrices of nested feature sets (rfm-math.md section 5): as d grows to d + k, the unscaled X X' gains the

@@ -1,3 +1,6 @@
+import { StageTimer, yieldToEventLoop } from '../../core';
+import type { RunControl } from './run';
+
 /**
  * What every sweep (the scaling test, the double-descent sweeps) reports: per-trial values, their mean and
  * 2.5 / 97.5 % quantiles across trials, and the shape of the mean curve (where its peak is, how high above the
@@ -109,18 +112,17 @@ export function curve(name: string, x: number[], trials: number[][], variance: n
   return { name, x, trials, mse, normalised, shape: descentShape(x, mse.mean), normalisedShape: descentShape(x, normalised.mean) };
 }
 
-/** Lets the event loop run (the notebook's output, a pending interrupt) between the steps of a long sweep. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-export function progressReporter(sweep: string, total: number, onProgress?: ProgressCallback): (label: string) => Promise<void> {
-  const start = Date.now();
+/**
+ * Counts the steps of a sweep, reports each to `control.onProgress`, and yields to the event loop (the notebook's
+ * output, a pending interrupt); throws CancelledError at the next step once `control.signal` is aborted.
+ */
+export function progressReporter(sweep: string, total: number, control: RunControl<SweepProgress> = {}): (label: string) => Promise<void> {
+  const timer = new StageTimer();
   let done = 0;
   return async (label: string) => {
     done++;
-    onProgress?.({ sweep, done, total, label, elapsedMs: Date.now() - start });
-    await yieldToEventLoop();
+    control.onProgress?.({ sweep, done, total, label, elapsedMs: timer.elapsedMs() });
+    await yieldToEventLoop(control.signal, sweep);
   };
 }
 

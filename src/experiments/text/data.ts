@@ -15,10 +15,10 @@
 // from, without its first w - (order - 1) characters, so that each of its full-order events is a kernel training
 // window's last order - 1 characters and target, and nothing else it counts lies outside the kernel models' text.
 
-import { OptionError } from '../linalg/errors';
-import { Rng } from '../random';
-import { Vocabulary, ZERO_ROW } from '../text/vocab';
-import { makeWindows, randomSplit, sampleWindows, splitByBlocks, type Span, type TextSplits, type Windows } from '../text/windows';
+import { OptionError, deriveSeed } from '../../core';
+import { Rng } from '../../random';
+import { Vocabulary, ZERO_ROW } from '../../text/vocab';
+import { makeWindows, randomSplit, sampleWindows, splitByBlocks, type Span, type TextSplits, type Windows } from '../../text/windows';
 
 export interface Prompt {
   /** The w characters the models continue. */
@@ -85,11 +85,11 @@ export function prepareCorrectData(text: string, o: DataOptions): TextData {
   const w = o.context;
   if (codes.length <= w) throw new OptionError(`text experiment: the context of ${w} characters is longer than the corpus (${codes.length} characters)`);
   const splits = splitByBlocks(codes.length, { fractions: o.split.fractions, blocks: o.split.blocks, seed: o.seed });
-  const pieces = choosePieces(splits.train, o.trainWindows, o.trainPieces, w, new Rng(o.seed + 1));
+  const pieces = choosePieces(splits.train, o.trainWindows, o.trainPieces, w, new Rng(deriveSeed(o.seed, 'training pieces')));
   const train = makeWindows(codes, { context: w, spans: pieces });
-  const validation = drawWindows(codes, splits.validation, w, o.validationWindows, 'validation', o.seed + 2);
-  const test = drawWindows(codes, splits.test, w, o.testWindows, 'test', o.seed + 3);
-  const prompts = choosePrompts(codes, splits.test, w, o.referenceLength, o.prompts, new Rng(o.seed + 4));
+  const validation = drawWindows(codes, splits.validation, w, o.validationWindows, 'validation', deriveSeed(o.seed, 'validation windows'));
+  const test = drawWindows(codes, splits.test, w, o.testWindows, 'test', deriveSeed(o.seed, 'test windows'));
+  const prompts = choosePrompts(codes, splits.test, w, o.referenceLength, o.prompts, new Rng(deriveSeed(o.seed, 'prompts')));
   return {
     vocab,
     codes,

@@ -1,8 +1,10 @@
-import { meanSquaredError } from '../kernels/targets';
-import { OptionError, checkOptions } from '../linalg/errors';
-import { StudyTarget, makeStudyTask, trialSeed } from './double-descent-data';
-import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './double-descent-models';
-import { Curve, ProgressCallback, curve, progressReporter } from './sweep-summary';
+import { meanSquaredError } from '../../metrics/regression';
+import { OptionError, checkOptions } from '../../core';
+import { StudyTarget, makeStudyTask } from './data';
+import { trialSeed } from '../../core';
+import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
+import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
+import { RunControl, checkRunControl } from '../common/run';
 
 /**
  * Ridge sweep (issue item 4): test error against lambda over several decades at a fixed training set, for the
@@ -44,7 +46,7 @@ export interface RidgeSweepResult {
 
 const CONFIG_KEYS = ['dim', 'train', 'test', 'ridges', 'labelNoise', 'models', 'features', 'bandwidth', 'rfmIterations', 'target', 'trials', 'seed'] as const;
 
-export async function ridgeSweep(config: RidgeSweepConfig = {}, onProgress?: ProgressCallback): Promise<RidgeSweepResult> {
+export async function ridgeSweep(config: RidgeSweepConfig = {}, control: RunControl<SweepProgress> = {}): Promise<RidgeSweepResult> {
   checkOptions('ridgeSweep', config, CONFIG_KEYS);
   const train = config.train ?? 150;
   const c: Required<RidgeSweepConfig> = {
@@ -66,7 +68,7 @@ export async function ridgeSweep(config: RidgeSweepConfig = {}, onProgress?: Pro
   if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`ridgeSweep: trials must be a positive integer, got ${c.trials}`);
   const start = Date.now();
   const combos = c.labelNoise.flatMap((labelNoise) => c.models.map((model) => ({ model, labelNoise })));
-  const step = progressReporter('ridge', c.trials * combos.length * c.ridges.length, onProgress);
+  const step = progressReporter('ridge', c.trials * combos.length * c.ridges.length, checkRunControl('ridgeSweep', control));
   const mse = combos.map((): number[][] => []);
   let targetVariance = 0;
 

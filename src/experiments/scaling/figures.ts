@@ -1,6 +1,6 @@
-import { Cell, Figure, table } from '../plot/figures';
-import { curvesFigure } from './double-descent-figures';
-import { PUBLISHED_SCALING, ScalingResult } from './scaling';
+import { Cell, Figure, table } from '../../plot/figures';
+import { curvesFigure } from '../common/curves-figure';
+import { PUBLISHED_SCALING, ScalingResult } from './experiment';
 
 /** Figures of the scaling test (pure: no DOM, no files). */
 

@@ -1,11 +1,13 @@
-import { checkOptions, OptionError } from '../linalg/errors';
-import type { DType } from '../linalg/matrix';
-import { backendFor, setThreads } from '../linalg/registry';
-import { RFM } from '../rfm/rfm';
-import { chooseForm } from '../rfm/cost-model';
-import { Curve, ProgressCallback, curve, yieldToEventLoop } from './sweep-summary';
+import { checkOptions, OptionError } from '../../core';
+import type { DType } from '../../linalg/matrix';
+import { backendFor, setThreads } from '../../linalg/registry';
+import { RFM } from '../../rfm/rfm';
+import { chooseForm } from '../../rfm/cost-model';
+import { StageTimer, throwIfAborted, trialSeed, yieldToEventLoop } from '../../core';
+import { Curve, SweepProgress, curve } from '../common/sweep-summary';
+import { RunControl, checkRunControl } from '../common/run';
 import { NestedGram } from './nested-gram';
-import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetFormula, targetVariance } from './scaling-data';
+import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetFormula, targetVariance } from '../common/scaling-data';
 
 /**
  * The study's scaling test (seed-experiments.md part A): test MSE of an RFM and of the plain Laplace kernel (the
@@ -118,7 +120,7 @@ async function runTrial(
   step: (r: ScalingTrialResult) => Promise<void>,
 ): Promise<ScalingTrialResult[]> {
   const data = scalingTrialData({
-    seed: c.seed * 1_000_003 + trial,
+    seed: trialSeed(c.seed, 0, trial),
     samples: c.samples,
     trainRows: c.trainRows,
     fitRows: c.fitRows,
@@ -130,7 +132,7 @@ async function runTrial(
   const nested = new NestedGram(await backendFor('float64'), data.x, data.fit, scored);
   const results: ScalingTrialResult[] = [];
   for (const d of c.dims) {
-    const started = performance.now();
+    const timer = new StageTimer();
     const yFit = scalingTargets(data, data.fit, d, c.target);
     const yVal = scalingTargets(data, data.validation, d, c.target);
     const yTest = scalingTargets(data, data.test, d, c.target);
@@ -174,7 +176,7 @@ async function runTrial(
       baselineMse,
       bestIteration: rfm.bestIteration,
       form: rfm.summary.form,
-      seconds: (performance.now() - started) / 1000,
+      seconds: timer.elapsedSeconds(),
     };
     results.push(r);
     await step(r);
@@ -188,10 +190,12 @@ function mseOf(pred: { data: ArrayLike<number> }, y: { data: ArrayLike<number> }
   return s / y.data.length;
 }
 
-/** Runs the scaling test; `onProgress` is called after every (trial, d) fit. */
-export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, onProgress?: ProgressCallback): Promise<ScalingResult> {
+/** Runs the scaling test; `onProgress` is called after every (trial, d) fit; `signal` cancels between fits. */
+export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, control: RunControl<SweepProgress> = {}): Promise<ScalingResult> {
   const c = scalingConfig(overrides);
-  const started = performance.now();
+  const { onProgress, signal } = checkRunControl('runScalingTest', control);
+  throwIfAborted(signal, 'the scaling test');
+  const timer = new StageTimer();
   await setThreads(c.threadsPerTrial);
   const total = c.trials * c.dims.length;
   let done = 0;
@@ -202,9 +206,9 @@ export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, onP
       done,
       total,
       label: `trial ${r.trial}, d = ${r.d}: RFM ${r.rfmMse.toPrecision(3)}, Laplace ${r.baselineMse.toPrecision(3)} (${r.form}, best t = ${r.bestIteration})`,
-      elapsedMs: performance.now() - started,
+      elapsedMs: timer.elapsedMs(),
     });
-    await yieldToEventLoop();
+    await yieldToEventLoop(signal, 'the scaling test');
   };
   const perTrial: ScalingTrialResult[][] = new Array(c.trials);
   let next = 0;
@@ -224,7 +228,7 @@ export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, onP
     trials: perTrial.flat(),
     rfm: curve('RFM', c.dims, perTrial.map((t) => t.map((r) => r.rfmMse)), variance),
     baseline: curve('Laplace kernel (M = I)', c.dims, perTrial.map((t) => t.map((r) => r.baselineMse)), variance),
-    seconds: (performance.now() - started) / 1000,
+    seconds: timer.elapsedSeconds(),
     forms: perTrial[0].map((r) => r.form),
   };
 }

@@ -1,0 +1,3 @@
+// The scaling study: its run function(s), configuration and figures (notebooks import this folder).
+export * from './experiment';
+export * from './figures';

@@ -85,7 +85,7 @@ export function ints(value: number[], range: NumberRange & { increasing?: boolea
 }
 
 /** One of a few strings. */
-export function oneOf<T extends string>(value: T, choices: readonly T[], note?: string): Param<T> {
+export function oneOf<const T extends string>(value: T, choices: readonly T[], note?: string): Param<T> {
   return {
     value,
     note,

@@ -185,9 +185,9 @@ function announce(notebook: string, written: string[], notes: string[]): void {
 /**
  * The one way notebooks write their figures: `reports/<notebook>/<figure>.{png,svg,html}` (under RFM_REPORTS_DIR
  * when the runner sets it), PNG at 2x, tables grown until every row shows. Prints the files written as links that
- * JupyterLab opens, and resolves to their absolute paths.
+ * JupyterLab opens. Resolves to nothing, so that `await exportFigures(...)` ending a cell prints only the links.
  */
-export async function exportFigures(figures: { [name: string]: Figure }, notebook: string, options: ExportFiguresOptions = {}): Promise<string[]> {
+export async function exportFigures(figures: { [name: string]: Figure }, notebook: string, options: ExportFiguresOptions = {}): Promise<void> {
   checkName('notebook name', notebook);
   for (const name of Object.keys(figures)) checkName('figure name', name);
   let formats = options.formats ?? ['png', 'svg', 'html'];
@@ -215,5 +215,4 @@ export async function exportFigures(figures: { [name: string]: Figure }, noteboo
     await exporter.close();
   }
   announce(notebook, written, notes);
-  return written;
 }

@@ -102,3 +102,11 @@ test('the project\'s errors print as one line; other errors as tslab prints them
   assert.equal(patches.oneLine(new TypeError('x is not a function'), undefined), undefined);
   assert.equal(patches.oneLine('a string', undefined), undefined);
 });
+
+test('a relative import of a folder with an index.ts loads its index, as the type checker resolved it', () => {
+  const files = new Set(['/p/src/core/index.ts', '/p/src/plot/figures.ts', '/p/src/plot/index.ts']);
+  const exists = (f: string) => files.has(f);
+  assert.equal(patches.folderRequires('const c = require("../core");', '/p/src/notebook', exists), 'const c = require("../core/index");');
+  assert.equal(patches.folderRequires("require('./src/core/')", '/p', exists), "require('./src/core/index')");
+  assert.equal(patches.folderRequires('require("../plot/figures"); require("fs"); require("./x.js")', '/p/src/notebook', exists), 'require("../plot/figures"); require("fs"); require("./x.js")', 'files and packages stay');
+});

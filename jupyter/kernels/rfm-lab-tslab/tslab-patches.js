@@ -1,4 +1,6 @@
 'use strict';
+const fs = require('fs');
+const path = require('path');
 // What the project kernel changes in tslab 1.0.22, from outside it (launch.js applies these before tslab starts):
 //
 // 1. Shorthand properties. tslab runs each cell as a module whose references to earlier cells' variables it rewrites
@@ -11,7 +13,10 @@
 //    leaves its work running in the background. Each cell now gets an AbortController (read by src/notebook/cell.ts);
 //    Interrupt aborts it, so work that checks the signal stops, and tslab's own interrupt follows only if the cell
 //    has not ended within GRACE_MS (or on a second Interrupt).
-// 3. Error messages. A failing cell prints tslab's whole stack trace; errors of the project's own family
+// 3. Folder imports. tslab loads the project's modules from its compiler's output by exact file name, so
+//    `import ... from "./src/core"` (a folder with an index.ts) type-checks but fails at run time with "Cannot find
+//    module". Relative requires in the compiled code that name such a folder are pointed at its index.
+// 4. Error messages. A failing cell prints tslab's whole stack trace; errors of the project's own family
 //    (RfmLabError: messages written to be read without a stack) and interrupts print one line instead.
 
 /** Symbol.for key of the running cell's state on globalThis; src/notebook/cell.ts reads the same key. */
@@ -60,12 +65,23 @@ function lineAndCharacter(src, offset) {
   return { offset, line, character: offset - (before.lastIndexOf('\n') + 1) };
 }
 
-/** Wraps a tslab converter so that cells compile with shorthand properties written out. */
-function patchConverter(ts, converter) {
+/** `require("./x")` -> `require("./x/index")` where x is a folder holding an index.ts and there is no x.ts. */
+function folderRequires(js, fromDir, exists = fs.existsSync) {
+  return js.replace(/\brequire\((["'])(\.{1,2}(?:\/[^"']*)?)\1\)/g, (whole, quote, id) => {
+    const target = path.resolve(fromDir, id);
+    if (path.extname(id) !== '' || exists(`${target}.ts`) || exists(`${target}.tsx`) || !exists(path.join(target, 'index.ts'))) return whole;
+    return `require(${quote}${id.replace(/\/$/, '')}/index${quote})`;
+  });
+}
+
+/** Wraps a tslab converter: shorthand properties written out, folder imports pointed at their index. */
+function patchConverter(ts, converter, cwd = process.cwd()) {
   const convert = converter.convert;
   converter.convert = (prevDecl, src) => {
     const { code, inserts } = expandShorthand(ts, src);
     const result = convert(prevDecl, code);
+    if (result.output) result.output = folderRequires(result.output, cwd);
+    for (const side of result.sideOutputs || []) side.data = folderRequires(side.data, path.dirname(side.path));
     if (inserts.length === 0 || !result.diagnostics) return result;
     for (const d of result.diagnostics) {
       if (d.fileName) continue; // a message about an imported file, not the cell
@@ -164,4 +180,4 @@ function applyPatches({ ts, converterModule, executorModule }) {
   };
 }
 
-module.exports = { applyPatches, expandShorthand, originalOffset, patchConverter, patchExecutor, errorConsole, oneLine, CELL_KEY, GRACE_MS, INTERRUPT_REASON };
+module.exports = { applyPatches, expandShorthand, folderRequires, originalOffset, patchConverter, patchExecutor, errorConsole, oneLine, CELL_KEY, GRACE_MS, INTERRUPT_REASON };

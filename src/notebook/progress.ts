@@ -94,7 +94,12 @@ export function progressLine(options: ProgressLineOptions = {}): (p: ProgressRec
       own.addEventListener('abort', () => {
         if (signal === own) render(true, ' · interrupted here');
       }, { once: true });
-      reportPosition(() => (last === undefined ? undefined : progressText(last, seconds(last), options.title)));
+      // Asked when the cell stops on an interrupt: the line shows the last record too, marked as where it stopped.
+      reportPosition(() => {
+        if (last === undefined || signal !== own) return undefined;
+        render(true, ' · interrupted here');
+        return progressText(last, seconds(last), options.title);
+      });
     }
     last = p;
     const now = Date.now();

@@ -41,7 +41,9 @@ function duration(seconds: number): string {
 /** The text of the line for a record, `seconds` after the work started. Exported for tests. */
 export function progressText(p: ProgressRecord, seconds: number, title?: string): string {
   const name = title ?? p.sweep ?? p.stage;
-  const what = p.label ?? p.step ?? p.message;
+  const detail = p.label ?? p.step ?? p.message;
+  // With a title, the stage (the text experiment's 'rfm', 'evaluation'...) goes with the message.
+  const what = title !== undefined && p.stage !== undefined && detail !== undefined ? `${p.stage}: ${detail}` : detail;
   const parts: string[] = [];
   if (p.done !== undefined && p.total !== undefined && p.total > 0) {
     const fraction = Math.min(1, Math.max(0, p.done / p.total));

@@ -41,7 +41,7 @@ interface Executor { execute(src: string): Promise<boolean>; interrupt(): void; 
 
 function kernelExecutor(): { executor: Executor; errors: string[] } {
   const errors: string[] = [];
-  const converters = { node: createConverter({ isJS: false, isBrowser: false }), browser: undefined, close() { this.node.close(); } };
+  const converters = { node: patches.patchConverter(ts, createConverter({ isJS: false, isBrowser: false })), browser: undefined, close() { this.node.close(); } };
   const base = { log: () => {}, error: (...args: unknown[]) => errors.push(args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}\n${a.stack}` : String(a))).join(' ')) };
   const output = { current: undefined };
   const executor: Executor = patches.patchExecutor(createExecutor(ROOT, converters, patches.errorConsole(base, output)), output);
@@ -74,6 +74,17 @@ test('Interrupt aborts the running cell\'s signal: work that checks it stops at 
 
   // The next cell gets a fresh signal and runs normally.
   assert.ok(await executor.execute('if (cellSignal().aborted) throw new Error("stale signal");'));
+  assert.ok(await executor.execute('if (steps === 0) throw new Error("steps was reset");'));
+});
+
+test('a cell that redeclares a variable and fails before assigning it leaves the earlier value', async () => {
+  const { executor } = kernelExecutor();
+  after(() => executor.close());
+  assert.ok(await executor.execute('const result = { trials: 2 };'));
+  assert.equal(await executor.execute('const result = await Promise.reject(new Error("interrupted")) as { trials: number };'), false);
+  assert.ok(await executor.execute('if (result.trials !== 2) throw new Error(`result is ${JSON.stringify(result)}`);'));
+  assert.ok(await executor.execute('const result = { trials: 3 };'));
+  assert.ok(await executor.execute('if (result.trials !== 3) throw new Error("not replaced");'));
 });
 
 test('a cell that ignores the signal is given up on after the grace period, with a line saying it may still run', async () => {

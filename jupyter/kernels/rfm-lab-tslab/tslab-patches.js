@@ -16,7 +16,11 @@ const path = require('path');
 // 3. Folder imports. tslab loads the project's modules from its compiler's output by exact file name, so
 //    `import ... from "./src/core"` (a folder with an index.ts) type-checks but fails at run time with "Cannot find
 //    module". Relative requires in the compiled code that name such a folder are pointed at its index.
-// 4. Error messages. A failing cell prints tslab's whole stack trace; errors of the project's own family
+// 4. Earlier values. A cell is compiled as a module that starts with `exports.x = exports.y = void 0;` for the names
+//    it declares, so a cell that redeclares `result` and then fails or is interrupted before assigning it has
+//    already wiped the earlier cell's `result`. That line is dropped: a name keeps its value until the cell assigns
+//    it (within the cell, code uses its own local binding, never exports.x).
+// 5. Error messages. A failing cell prints tslab's whole stack trace; errors of the project's own family
 //    (RfmLabError: messages written to be read without a stack) and interrupts print one line instead.
 
 /** Symbol.for key of the running cell's state on globalThis; src/notebook/cell.ts reads the same key. */
@@ -74,13 +78,20 @@ function folderRequires(js, fromDir, exists = fs.existsSync) {
   });
 }
 
+const WIPE_EXPORTS = /^exports\.[\w$]+(?: = exports\.[\w$]+)* = void 0;\n?/m;
+
+/** The compiled cell without the line that sets every name it declares to undefined before it runs. */
+function keepEarlierValues(js) {
+  return js.replace(WIPE_EXPORTS, '');
+}
+
 /** Wraps a tslab converter: shorthand properties written out, folder imports pointed at their index. */
 function patchConverter(ts, converter, cwd = process.cwd()) {
   const convert = converter.convert;
   converter.convert = (prevDecl, src) => {
     const { code, inserts } = expandShorthand(ts, src);
     const result = convert(prevDecl, code);
-    if (result.output) result.output = folderRequires(result.output, cwd);
+    if (result.output) result.output = keepEarlierValues(folderRequires(result.output, cwd));
     for (const side of result.sideOutputs || []) side.data = folderRequires(side.data, path.dirname(side.path));
     if (inserts.length === 0 || !result.diagnostics) return result;
     for (const d of result.diagnostics) {
@@ -180,4 +191,4 @@ function applyPatches({ ts, converterModule, executorModule }) {
   };
 }
 
-module.exports = { applyPatches, expandShorthand, folderRequires, originalOffset, patchConverter, patchExecutor, errorConsole, oneLine, CELL_KEY, GRACE_MS, INTERRUPT_REASON };
+module.exports = { applyPatches, expandShorthand, folderRequires, keepEarlierValues, originalOffset, patchConverter, patchExecutor, errorConsole, oneLine, CELL_KEY, GRACE_MS, INTERRUPT_REASON };

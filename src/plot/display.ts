@@ -50,12 +50,32 @@ export function display(data: MimeBundle, options: { displayId?: string; update?
   displayWriter('display')({ data, metadata: {}, transient }, options.update === true);
 }
 
+/** Significant digits of the numbers in a displayed chart: more than a screen shows, far fewer than a double's 17. */
+const DISPLAY_DIGITS = 5;
+
+/**
+ * The traces with every number rounded to DISPLAY_DIGITS significant digits: a chart's data is stored twice in the
+ * notebook (as HTML and as plotly JSON), and a 100 x 100 heatmap at full precision alone is 0.4 MB of it. Exports
+ * keep full precision.
+ */
+export function displayData(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(DISPLAY_DIGITS)) : value;
+  if (Array.isArray(value)) return value.map(displayData);
+  if (value !== null && typeof value === 'object') {
+    const out: { [key: string]: unknown } = {};
+    for (const [key, v] of Object.entries(value)) out[key] = displayData(v);
+    return out;
+  }
+  return value;
+}
+
 /** Displays a figure as an interactive chart in the current cell's output. */
 export function show(fig: Figure): void {
   const title = plainTitle(fig);
+  const shown: Figure = { ...fig, data: displayData(fig.data) as Figure['data'] };
   display({
-    'text/html': figureHtml(fig),
-    [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: fig.config ?? {} },
+    'text/html': figureHtml(shown),
+    [PLOTLY_MIME]: { data: shown.data, layout: fig.layout, config: fig.config ?? {} },
     'text/plain': `<plotly figure${title === undefined ? '' : `: ${title}`}>`,
   });
 }

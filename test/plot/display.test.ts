@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { display, PLOTLY_MIME, show } from '../../src/plot/display';
+import { display, displayData, PLOTLY_MIME, show } from '../../src/plot/display';
 import { figureHtml, standaloneHtml } from '../../src/plot/figure-html';
 import { lineBands } from '../../src/plot/figures';
 
@@ -41,6 +41,13 @@ test('show() publishes each chart as HTML plus the plotly MIME bundle in one out
     assert.ok((chart.data['text/html'] as string).length < 10_000, 'charts do not carry the bundle');
   }
   assert.equal(published[0].data['text/plain'], '<plotly figure: a </script> title>');
+});
+
+test('displayed charts carry their numbers to 5 significant digits', () => {
+  const precise = lineBands({ series: [{ name: 's', x: [1, 2], mean: [1 / 3, 123456.789] }] });
+  const [chart] = captureDisplays(() => show(precise));
+  assert.deepEqual((chart.data[PLOTLY_MIME] as { data: { y: number[] }[] }).data[0].y, [0.33333, 123460]);
+  assert.deepEqual(displayData({ z: [[0.123456789, null, 7]] }), { z: [[0.12346, null, 7]] });
 });
 
 test('every chart can fetch plotly.js itself from the Jupyter server, relative to the project root', () => {

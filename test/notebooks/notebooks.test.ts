@@ -85,7 +85,7 @@ test('04-feature-learning: matrices compared on both targets and MNIST, with fin
   const accuracy = figures(nb).find((f) => ((f.layout.title as { text: string }).text ?? '').startsWith('MNIST test accuracy'))!;
   const cells = (accuracy.data[0].cells as { values: string[][] }).values;
   assert.ok(cells.flat().some((v) => v === '0.995'), 'the study\'s 0.995 stands beside ours');
-  assert.ok(existsSync(join(out, '04-feature-learning-mnist-diagonals-18.png')));
+  assert.ok(existsSync(join(out, '04-feature-learning', 'mnist-diagonals-18.png')));
 });
 
 test('every notebook is committed with its outputs cleared', () => {

@@ -121,6 +121,8 @@ export interface NotebookDriver {
   chartCount(): Promise<number>;
   /** The most rows any drawn table hides behind its scrollbar, in pixels (0: every row shows). */
   hiddenTablePixels(): Promise<number>;
+  /** Charts whose plotly toolbar box overlaps their title's. */
+  toolbarOverTitle(): Promise<number>;
 }
 
 async function until(page: Page, what: string, test: string, timeoutMs: number): Promise<void> {
@@ -140,6 +142,15 @@ const HIDDEN_TABLE_PIXELS = `(() => {
   }
   return most;
 })()`;
+
+const TOOLBAR_OVER_TITLE = `[...document.querySelectorAll('.rfm-plot.js-plotly-plot')].filter((gd) => {
+  const bar = gd.querySelector('.modebar');
+  const title = gd.querySelector('.gtitle');
+  if (!bar || !title) return false;
+  const a = bar.getBoundingClientRect();
+  const b = title.getBoundingClientRect();
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}).length`;
 
 function labDriver(page: Page, server: Server): NotebookDriver {
   const nb = `window.jupyterapp.shell.currentWidget`;
@@ -177,6 +188,9 @@ function labDriver(page: Page, server: Server): NotebookDriver {
     },
     async hiddenTablePixels() {
       return await page.evaluate(HIDDEN_TABLE_PIXELS) as number;
+    },
+    async toolbarOverTitle() {
+      return await page.evaluate(TOOLBAR_OVER_TITLE) as number;
     },
   };
 }
@@ -216,6 +230,9 @@ function classicDriver(page: Page, server: Server): NotebookDriver {
     },
     async hiddenTablePixels() {
       return await page.evaluate(HIDDEN_TABLE_PIXELS) as number;
+    },
+    async toolbarOverTitle() {
+      return await page.evaluate(TOOLBAR_OVER_TITLE) as number;
     },
   };
 }

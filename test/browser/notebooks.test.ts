@@ -83,13 +83,13 @@ test('01 in the browser: charts after Run All, after a reload, after rerunning o
   // Run All: the last cells start the long run, which the test interrupts once it reports progress.
   const longRun = codeCellIndex(name, LONG_RUN);
   await nb.runAll();
-  await page.waitForFunction(`true`);
   const deadline = Date.now() + 300_000;
   while (!/long run: \[[#.]+\] [1-9]/.test(await nb.outputText(longRun))) {
     assert.ok(Date.now() < deadline, `the long run never reported progress:\n${await nb.outputText(longRun)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal(await nb.chartCount(), charts, 'every chart drawn after Run All');
+  assert.equal(await nb.toolbarOverTitle(), 0, 'no toolbar over a title');
 
   const interruptedAt = Date.now();
   await nb.interrupt();
@@ -112,7 +112,6 @@ test('01 in the browser: charts after Run All, after a reload, after rerunning o
   await nb.save();
   await page.reload();
   await nb.open(rel(name));
-  await page.waitForFunction(`${'' /* charts draw asynchronously */}true`);
   await waitForCharts(nb, charts, 'after a reload');
 
   await nb.runCell(codeCellIndex(name, 'const mseFigure'));
@@ -151,6 +150,7 @@ test('02 in the browser: every row of every table shows', { skip, timeout: 600_0
   const tables = await page.evaluate(`document.querySelectorAll('.rfm-plot .table').length`) as number;
   assert.ok(tables >= 2, `${tables} tables drawn`);
   assert.equal(await nb.hiddenTablePixels(), 0, 'no table needs scrolling');
+  assert.equal(await nb.toolbarOverTitle(), 0, 'no toolbar over a title');
   const text = await page.evaluate(`[...document.querySelectorAll('.rfm-plot .table')].map((t) => t.textContent).join(' ')`) as string;
   for (const model of ['n-gram', 'Laplace', 'RFM']) assert.ok(text.includes(model), `${model} in the tables`);
   await page.context().close();

@@ -73,7 +73,7 @@ async function newPage() {
   return context.newPage();
 }
 
-test('01 in the browser: charts after Run All, after a reload, after rerunning one chart cell and in the reopened file; Interrupt stops the scaling test', { skip, timeout: 600_000 }, async () => {
+test('01 in the browser: charts after Run All, after a reload, after rerunning one chart cell and in the reopened file; Interrupt stops the scaling test', { skip, timeout: 600_000 }, async (t) => {
   const name = '01-scaling-test.ipynb';
   const charts = 3;
   const page = await newPage();
@@ -98,6 +98,7 @@ test('01 in the browser: charts after Run All, after a reload, after rerunning o
     await new Promise((r) => setTimeout(r, 50));
   }
   const stopped = await nb.outputText(longRun);
+  t.diagnostic(`the interrupted cell ended ${Date.now() - interruptedAt} ms after Interrupt`);
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(await nb.outputText(longRun), stopped, 'no progress after the interrupt');
   assert.match(stopped, /Interrupted: the scaling test was cancelled \(at long run: .*\)\. Results from before this run are unchanged\./);
@@ -121,6 +122,7 @@ test('01 in the browser: charts after Run All, after a reload, after rerunning o
 
   const size = statSync(join(work, name)).size;
   assert.ok(size < 1_000_000, `the saved notebook is ${size} bytes`);
+  t.diagnostic(`saved ${name}: ${size} bytes`);
 
   const fresh = await newPage();
   const reopened = driver(fresh, server!);

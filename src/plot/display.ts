@@ -61,12 +61,31 @@ const DISPLAY_DIGITS = 5;
 export function displayData(value: unknown): unknown {
   if (typeof value === 'number') return Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(DISPLAY_DIGITS)) : value;
   if (Array.isArray(value)) return value.map(displayData);
+  if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'heatmap' && Array.isArray((value as { z?: unknown }).z)) {
+    const out: { [key: string]: unknown } = {};
+    for (const [key, v] of Object.entries(value)) out[key] = key === 'z' ? heatmapCells(v as unknown[]) : displayData(v);
+    return out;
+  }
   if (value !== null && typeof value === 'object') {
     const out: { [key: string]: unknown } = {};
     for (const [key, v] of Object.entries(value)) out[key] = displayData(v);
     return out;
   }
   return value;
+}
+
+/**
+ * A heatmap's cells to 1/10^4 of its largest magnitude: a colour scale shows a few hundred levels, and entries near 0
+ * (most of a learned feature matrix) print as "0" instead of ten digits.
+ */
+function heatmapCells(z: unknown[]): unknown[] {
+  let big = 0;
+  for (const row of z) if (Array.isArray(row)) for (const v of row) if (typeof v === 'number' && Number.isFinite(v)) big = Math.max(big, Math.abs(v));
+  if (big === 0) return z;
+  const step = 10 ** (Math.floor(Math.log10(big)) - 4);
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  const cell = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number((Math.round(v / step) * step).toFixed(Math.min(digits, 20))) : v);
+  return z.map((row) => (Array.isArray(row) ? row.map(cell) : cell(row)));
 }
 
 /** Displays a figure as an interactive chart in the current cell's output. */

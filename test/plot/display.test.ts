@@ -48,6 +48,8 @@ test('displayed charts carry their numbers to 5 significant digits', () => {
   const [chart] = captureDisplays(() => show(precise));
   assert.deepEqual((chart.data[PLOTLY_MIME] as { data: { y: number[] }[] }).data[0].y, [0.33333, 123460]);
   assert.deepEqual(displayData({ z: [[0.123456789, null, 7]] }), { z: [[0.12346, null, 7]] });
+  const m = displayData({ type: 'heatmap', z: [[1.23456789, -0.00000123], [0.5, null]], colorscale: 'RdBu' });
+  assert.deepEqual(m, { type: 'heatmap', z: [[1.2346, 0], [0.5, null]], colorscale: 'RdBu' }, 'heatmap cells to 1e-4 of the largest');
 });
 
 test('every chart can fetch plotly.js itself from the Jupyter server, relative to the project root', () => {

@@ -88,13 +88,41 @@ function heatmapCells(z: unknown[]): unknown[] {
   return z.map((row) => (Array.isArray(row) ? row.map(cell) : cell(row)));
 }
 
+/** Heatmaps with more cells than this travel in the chart's HTML as base64 float32 (plotly.js >= 2.28 reads it). */
+const BINARY_CELLS = 400;
+
+/**
+ * The traces for the chart's HTML: large heatmaps' z as `{ dtype: 'f4', bdata, shape }`. Saved notebooks are written
+ * with one JSON value per line, so a 100 x 100 matrix as numbers takes ~0.5 MB on disk; as one base64 string, 53 KB.
+ */
+function htmlData(data: Figure['data']): Figure['data'] {
+  return data.map((trace) => {
+    const z = trace.z;
+    if (trace.type !== 'heatmap' || !Array.isArray(z) || !z.every(Array.isArray)) return trace;
+    const rows = z as unknown[][];
+    const cols = rows.length === 0 ? 0 : rows[0].length;
+    if (rows.length * cols <= BINARY_CELLS || !rows.every((r) => r.length === cols)) return trace;
+    const cells = new Float32Array(rows.length * cols);
+    rows.forEach((r, i) => r.forEach((v, j) => (cells[i * cols + j] = typeof v === 'number' ? v : NaN)));
+    return { ...trace, z: { dtype: 'f4', bdata: Buffer.from(cells.buffer).toString('base64'), shape: `${rows.length},${cols}` } };
+  });
+}
+
+/**
+ * The plotly MIME bundle (for VS Code and JupyterLab's plotly extension, whose plotly.js may predate binary arrays)
+ * is published only for figures up to this size as JSON; larger ones would double a notebook's size on disk.
+ */
+const PLOTLY_JSON_LIMIT = 64 * 1024;
+
 /** Displays a figure as an interactive chart in the current cell's output. */
 export function show(fig: Figure): void {
   const title = plainTitle(fig);
-  const shown: Figure = { ...fig, data: displayData(fig.data) as Figure['data'] };
-  display({
-    'text/html': figureHtml(shown),
-    [PLOTLY_MIME]: { data: shown.data, layout: fig.layout, config: fig.config ?? {} },
+  const data = displayData(fig.data) as Figure['data'];
+  const bundle: MimeBundle = {
+    'text/html': figureHtml({ ...fig, data: htmlData(data) }),
     'text/plain': `<plotly figure${title === undefined ? '' : `: ${title}`}>`,
-  });
+  };
+  const json = { data, layout: fig.layout, config: fig.config ?? {} };
+  if (JSON.stringify(json).length <= PLOTLY_JSON_LIMIT) bundle[PLOTLY_MIME] = json;
+  display(bundle);
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { display, displayData, PLOTLY_MIME, show } from '../../src/plot/display';
 import { figureHtml, standaloneHtml } from '../../src/plot/figure-html';
-import { lineBands } from '../../src/plot/figures';
+import { heatmap, lineBands } from '../../src/plot/figures';
 
 // The module show() writes through; the test stands in for the kernel by replacing its writer.
 const tslabJupyter: { lastWriteDisplayData: unknown } = require('tslab/dist/jupyter');
@@ -50,6 +50,17 @@ test('displayed charts carry their numbers to 5 significant digits', () => {
   assert.deepEqual(displayData({ z: [[0.123456789, null, 7]] }), { z: [[0.12346, null, 7]] });
   const m = displayData({ type: 'heatmap', z: [[1.23456789, -0.00000123], [0.5, null]], colorscale: 'RdBu' });
   assert.deepEqual(m, { type: 'heatmap', z: [[1.2346, 0], [0.5, null]], colorscale: 'RdBu' }, 'heatmap cells to 1e-4 of the largest');
+});
+
+test('a large heatmap travels as base64 float32 in the HTML, and without the plotly JSON copy', () => {
+  const z = Array.from({ length: 120 }, (_, i) => Array.from({ length: 120 }, (_, j) => Math.sin(i * 120 + j)));
+  const [chart] = captureDisplays(() => show(heatmap({ title: 'big', z })));
+  const html = chart.data['text/html'] as string;
+  assert.match(html, /"z":\{"dtype":"f4","bdata":"[A-Za-z0-9+\/=]+","shape":"120,120"\}/);
+  assert.ok(html.length < 120 * 120 * 4 * 1.4 + 10_000, `${html.length} characters`);
+  assert.equal(chart.data[PLOTLY_MIME], undefined, 'the JSON copy is left out above 64 KB');
+  const [small] = captureDisplays(() => show(heatmap({ z: [[1, 2], [3, 4]] })));
+  assert.deepEqual((small.data[PLOTLY_MIME] as { data: { z: number[][] }[] }).data[0].z, [[1, 2], [3, 4]], 'small heatmaps keep plain arrays');
 });
 
 test('every chart can fetch plotly.js itself from the Jupyter server, relative to the project root', () => {

@@ -47,6 +47,8 @@ function codeCellIndex(name: string, startsWith: string): number {
   return index;
 }
 
+// A heatmap large enough to travel as binary (base64 float32) cells in its output.
+const BINARY_HEATMAP = 'import { heatmap } from "./src/plot/figures";\nshow(heatmap({ title: "binary cells", z: Array.from({ length: 30 }, (_, i) => Array.from({ length: 30 }, (_, j) => Math.sin(i + j / 7))) }));';
 // A longer scaling run than quick mode's, to interrupt; it replaces `result` only if it finishes.
 const LONG_RUN = 'const result = await runScalingTest({ ...config, trials: 40, dims: [10, 50, 100, 300, 700, 1000] }, { onProgress: progressLine({ title: "long run", everyMs: 100 }), signal: cellSignal() });';
 const CHECK_RESULT = 'console.log(`result: ${result.config.trials} trials`);';
@@ -54,7 +56,7 @@ const CHECK_RESULT = 'console.log(`result: ${result.config.trials} trials`);';
 before(async () => {
   if (skip) return;
   mkdirSync(work, { recursive: true });
-  copyNotebook('01-scaling-test.ipynb', [LONG_RUN, CHECK_RESULT]);
+  copyNotebook('01-scaling-test.ipynb', [BINARY_HEATMAP, LONG_RUN, CHECK_RESULT]);
   copyNotebook('02-text-1984.ipynb');
   const app = availableApp();
   server = await startServer(app as 'lab' | 'notebook', join(work, 'scratch'));
@@ -75,7 +77,7 @@ async function newPage() {
 
 test('01 in the browser: charts after Run All, after a reload, after rerunning one chart cell and in the reopened file; Interrupt stops the scaling test', { skip, timeout: 600_000 }, async (t) => {
   const name = '01-scaling-test.ipynb';
-  const charts = 3;
+  const charts = 4; // the notebook's three and the binary heatmap
   const page = await newPage();
   const nb = driver(page, server!);
   await nb.open(rel(name));
@@ -90,6 +92,11 @@ test('01 in the browser: charts after Run All, after a reload, after rerunning o
   }
   assert.equal(await nb.chartCount(), charts, 'every chart drawn after Run All');
   assert.equal(await nb.toolbarOverTitle(), 0, 'no toolbar over a title');
+  const cell = await page.evaluate(`(() => {
+    const gd = [...document.querySelectorAll('.rfm-plot.js-plotly-plot')].find((g) => g.layout.title && g.layout.title.text === 'binary cells');
+    return gd ? gd.calcdata[0][0].z[2][14] : null;
+  })()`) as number | null;
+  assert.ok(cell !== null && Math.abs(cell - Math.sin(2 + 14 / 7)) < 2e-4, `binary heatmap cell z[2][14] = ${cell}`);
 
   const interruptedAt = Date.now();
   await nb.interrupt();

@@ -1,6 +1,4 @@
 'use strict';
-const fs = require('fs');
-const path = require('path');
 // What the project kernel changes in tslab 1.0.22, from outside it (launch.js applies these before tslab starts):
 //
 // 1. Shorthand properties. tslab runs each cell as a module whose references to earlier cells' variables it rewrites
@@ -22,6 +20,9 @@ const path = require('path');
 //    it (within the cell, code uses its own local binding, never exports.x).
 // 5. Error messages. A failing cell prints tslab's whole stack trace; errors of the project's own family
 //    (RfmLabError: messages written to be read without a stack) and interrupts print one line instead.
+
+const fs = require('fs');
+const path = require('path');
 
 /** Symbol.for key of the running cell's state on globalThis; src/notebook/cell.ts reads the same key. */
 const CELL_KEY = Symbol.for('rfm-lab.notebook.cell');

@@ -95,6 +95,8 @@ def configure_environment(args, out_dir):
     existing = os.environ.get('JUPYTER_PATH')
     os.environ['JUPYTER_PATH'] = jupyter_dir if not existing else os.pathsep.join([jupyter_dir, existing])
     os.environ['RFM_REPORTS_DIR'] = out_dir
+    # The executed copies are written to out_dir: links that notebooks print to their exports are relative to it.
+    os.environ['RFM_NOTEBOOK_DIR'] = out_dir
     if args.quick:
         os.environ['RFM_QUICK'] = '1'
     else:
@@ -104,6 +106,7 @@ def configure_environment(args, out_dir):
 def run_notebook(path, out_dir, timeout, quick):
     """Execute one notebook, write it to out_dir, and return None or a description of the failure."""
     import nbformat
+    import nbformat.sign
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -164,6 +167,9 @@ def run_notebook(path, out_dir, timeout, quick):
         nb.cells = original_cells
         os.makedirs(out_dir, exist_ok=True)
         out_path = os.path.join(out_dir, name)
+        # Signed as Jupyter signs a notebook saved after running it: you ran it, so its charts' scripts may run when
+        # you open the copy (an unsigned one shows each chart's "not trusted" placeholder instead).
+        nbformat.sign.NotebookNotary().sign(nb)
         nbformat.write(nb, out_path)
 
     if failure is None:

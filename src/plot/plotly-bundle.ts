@@ -1,9 +1,14 @@
 import { readFileSync } from 'fs';
+import { join } from 'path';
 
 /**
- * The plotly.js bundle as script text. Node cannot `import` it (it is a browser UMD bundle
- * that touches `self` and `document`), so it is read from node_modules instead.
+ * The plotly.js bundle. Node cannot `import` it (it is a browser UMD bundle that touches `self` and `document`), so
+ * it is read from node_modules: inlined into standalone HTML files and the export page, and fetched by notebook
+ * charts from the Jupyter server (figure-html.ts).
  */
+
+/** The project root: the folder `npm run lab` serves, and the project kernel's working directory. */
+export const PROJECT_ROOT = join(__dirname, '..', '..');
 
 let source: string | undefined;
 
@@ -11,19 +16,13 @@ export function plotlyBundlePath(): string {
   return require.resolve('plotly.js-dist-min/plotly.min.js');
 }
 
-function bundleSource(): string {
-  if (source === undefined) source = readFileSync(plotlyBundlePath(), 'utf8');
-  return source;
-}
-
 /**
- * A script that defines `window.Plotly` unless a previous output already did.
- * The classic notebook has requirejs: with a global `define`, the UMD bundle would register an
- * anonymous AMD module (a "Mismatched anonymous define()" error) instead of setting window.Plotly,
- * so `define`, `module` and `exports` are shadowed by undefined parameters around it.
+ * A script that defines `window.Plotly` unless something already did. `define`, `module` and `exports` are
+ * shadowed by undefined parameters so that the UMD bundle sets window.Plotly even where requirejs is loaded.
  * `</script` is escaped so the text can sit inside an HTML script element.
  */
-export function plotlyLoaderScript(): string {
-  const body = bundleSource().replace(/<\/script/gi, '<\\/script');
+export function plotlyInlineScript(): string {
+  if (source === undefined) source = readFileSync(plotlyBundlePath(), 'utf8');
+  const body = source.replace(/<\/script/gi, '<\\/script');
   return `if (!window.Plotly) (function (define, module, exports) {\n${body}\n})();`;
 }

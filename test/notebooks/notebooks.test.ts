@@ -45,8 +45,9 @@ test('00-quickstart: both models fit, M is shown, the RFM beats the plain kernel
   assert.ok(rfm > krr, `the RFM (R^2 ${rfm}) should beat the Laplace kernel (${krr}) on a target of two coordinates`);
   const [restored] = numbersAfter(stdout, /restored RFM: test R\^2 =/);
   assert.equal(restored, rfm, 'the JSON round trip predicts the same');
-  assert.deepEqual(titles(figures(nb)), ['RFM: MSE per iteration', 'RFM feature matrix M', 'Test R^2']);
-  assert.ok(existsSync(join(out, '00-quickstart-M.png')) && existsSync(join(out, '00-quickstart-M.svg')));
+  assert.deepEqual(titles(figures(nb)), ['RFM: MSE per iteration', 'RFM feature matrix M', 'Test R<sup>2</sup>']);
+  assert.match(stdout, /^parameters:\n {2}n +\= 200 +\(training points\)/m, 'the parameters cell prints the configuration');
+  for (const file of ['M.png', 'M.svg', 'M.html', 'curve.png']) assert.ok(existsSync(join(out, '00-quickstart', file)), file);
 });
 
 test('01-scaling-test: curves for both models with bands, the comparison table, exports', { skip }, () => {
@@ -64,7 +65,11 @@ test('01-scaling-test: curves for both models with bands, the comparison table, 
   }
   const cells = (comparison.data[0].cells as { values: string[][] }).values;
   assert.ok(cells[2].every((v) => Number.isFinite(Number(v))), `RFM column: ${cells[2]}`);
-  assert.ok(existsSync(join(out, '01-scaling-mse.png')) && existsSync(join(out, '01-scaling-normalised.svg')));
+  assert.match((mse.layout.title as { subtitle: { text: string } }).subtitle.text, /L = 1, ridge 0\.001, T = 3/, 'the hyperparameters in the caption');
+  for (const file of ['mse.png', 'normalised.svg', 'table.html']) assert.ok(existsSync(join(out, '01-scaling-test', file)), file);
+  const progress = displayed(nb, 'text/plain').filter((t) => String(t).startsWith('scaling test: ['));
+  assert.deepEqual(progress.length, 1, 'one progress line, updated in place');
+  assert.match(String(progress[0]), /100 % \(10\/10\).*done/);
 });
 
 test('04-feature-learning: matrices compared on both targets and MNIST, with finite correlations and exports', { skip }, () => {
@@ -80,7 +85,7 @@ test('04-feature-learning: matrices compared on both targets and MNIST, with fin
   const accuracy = figures(nb).find((f) => ((f.layout.title as { text: string }).text ?? '').startsWith('MNIST test accuracy'))!;
   const cells = (accuracy.data[0].cells as { values: string[][] }).values;
   assert.ok(cells.flat().some((v) => v === '0.995'), 'the study\'s 0.995 stands beside ours');
-  assert.ok(existsSync(join(out, '04-feature-learning-mnist-diagonals-18.png')));
+  assert.ok(existsSync(join(out, '04-feature-learning', 'mnist-diagonals-18.png')));
 });
 
 test('every notebook is committed with its outputs cleared', () => {

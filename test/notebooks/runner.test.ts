@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { displayed, notebooksUnavailable, readNotebook, ROOT, runNotebooks, streamText } from './notebook-run';
@@ -21,24 +21,25 @@ function codeNotebook(sources: string[]): string {
 
 test('the smoke notebook runs in the project root, imports ./src, publishes charts and exports into --out', { skip }, () => {
   const out = join(dir, 'smoke');
-  const run = runNotebooks(['--quick', '--out', out, join(ROOT, 'notebooks', '_smoke.ipynb')]);
+  const run = runNotebooks(['--quick', '--out', out, join(ROOT, 'test', 'notebooks', 'fixtures', 'smoke.ipynb')]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /\[ 1\/5\].*import \{ heatmap, lineBands \}.*ok/, 'progress names each cell');
 
-  const nb = readNotebook(join(out, '_smoke.ipynb'));
+  const nb = readNotebook(join(out, 'smoke.ipynb'));
   const figures = displayed(nb, 'application/vnd.plotly.v1+json') as Figure[];
   assert.equal(figures.length, 2);
   assert.deepEqual(figures.map((f) => (f.layout.title as { text: string }).text), ['Smoke: 1/n', 'Smoke: M']);
   assert.deepEqual(figures[0].data[2].x, [10, 20, 40], 'quick mode reached the kernel');
 
   const html = displayed(nb, 'text/html') as string[];
-  assert.equal(html.filter((h) => h.includes('if (!window.Plotly)')).length, 1, 'plotly.js is loaded once per notebook');
-  assert.equal(html.filter((h) => h.includes('window.Plotly.newPlot')).length, 2);
+  assert.equal(html.filter((h) => h.includes('Plotly.newPlot')).length, 2, 'each chart draws itself');
+  assert.ok(statSync(join(out, 'smoke.ipynb')).size < 100_000, 'plotly.js is not stored in the notebook');
 
-  assert.ok(existsSync(join(out, '_smoke', 'smoke.html')), 'RFM_REPORTS_DIR points the notebook at --out');
+  assert.ok(existsSync(join(out, 'smoke', 'smoke.html')), 'RFM_REPORTS_DIR points the notebook at --out');
+  assert.ok(html.some((h) => h.includes('<a href="smoke/smoke.html"')), 'the export prints a link relative to the executed copy');
 
   const printed = /points: (\d+), quick: (\w+), sum: (\S+)/.exec(streamText(nb, 'stdout'));
-  assert.ok(printed, 'the last cell printed its numbers');
+  assert.ok(printed, 'the last cell printed its numbers (through shorthand properties naming earlier cells\' variables)');
   assert.deepEqual([printed[1], printed[2]], ['3', 'true']);
   assert.ok(Number.isFinite(Number(printed[3])));
 });

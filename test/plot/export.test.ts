@@ -1,11 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createExporter, exportFigure } from '../../src/plot/export';
+import { createExporter, exportFigure, exportFigures } from '../../src/plot/export';
 import { findChromium } from '../../src/plot/chromium';
-import { bars, heatmap } from '../../src/plot/figures';
+import { bars, heatmap, table } from '../../src/plot/figures';
 
 const dir = mkdtempSync(join(tmpdir(), 'rfm-plot-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +35,7 @@ test('HTML export writes a standalone page without a browser', async () => {
   assert.equal(path, join(dir, 'sub', 'figure.html'), 'creates missing directories, returns the absolute path');
   const html = readFileSync(path, 'utf8');
   assert.match(html, /^<!DOCTYPE html>/);
-  assert.ok(html.includes('window.Plotly.newPlot'));
+  assert.ok(html.includes('Plotly.newPlot'));
 });
 
 test('the format comes from the extension, and an unknown one is named', async () => {
@@ -63,6 +63,31 @@ test('PNG and SVG export through headless Chromium, one browser for several figu
     const svg = readFileSync(await exporter.export(heatmap({ z: [[1, 0], [0, 1]], title: 'M' }), join(dir, 'm.svg')), 'utf8');
     assert.match(svg, /<svg/);
     assert.ok(svg.includes('>M<'), 'the title is drawn');
+  } finally {
+    await exporter.close();
+  }
+});
+
+test('exportFigures writes reports/<notebook>/<figure>.<format> and names a bad figure name', { skip: chromiumMissing() }, async () => {
+  const out = join(dir, 'reports');
+  await withEnv('RFM_REPORTS_DIR', out, () => exportFigures({ accuracy: fig }, '01-test', { formats: ['png', 'html'] }));
+  assert.deepEqual(readdirSync(join(out, '01-test')).sort(), ['accuracy.html', 'accuracy.png']);
+  const png = readFileSync(join(out, '01-test', 'accuracy.png'));
+  assert.equal(png.readUInt32BE(16), 2 * 900, 'PNG at 2x by default');
+  await assert.rejects(exportFigures({ 'a/b': fig }, '01-test'), /figure name "a\/b" cannot be a file name/);
+});
+
+test('an exported table shows every row: the image grows when plotly needs more height than estimated', { skip: chromiumMissing() }, async () => {
+  const rows = Array.from({ length: 12 }, (_, i) => [`model ${i}`, i / 7, 'x']);
+  const fig = table({ title: 'twelve rows', columns: ['model', 'score', 'note'], rows });
+  // A layout far too short for twelve rows, as a wrong estimate would give.
+  const short = { ...fig, layout: { ...fig.layout, height: 150 } };
+  const exporter = createExporter();
+  try {
+    const png = readFileSync(await exporter.export(short, join(dir, 'table.png'), { scale: 2 }));
+    assert.ok(png.readUInt32BE(20) >= 2 * (fig.layout.height as number) - 8, `height ${png.readUInt32BE(20)} px holds all ${rows.length} rows`);
+    const exact = readFileSync(await exporter.export(fig, join(dir, 'table-exact.png'), { scale: 2 }));
+    assert.equal(exact.readUInt32BE(20), 2 * (fig.layout.height as number), 'the estimate is already tall enough: no growth');
   } finally {
     await exporter.close();
   }

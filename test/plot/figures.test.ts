@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bars, heatmap, lineBands, table } from '../../src/plot/figures';
+import { bars, heatmap, lineBands, logTicks, superscripts, table, textWidthPx } from '../../src/plot/figures';
 import type { Figure } from '../../src/plot/figures';
 
 /** A figure must survive JSON unchanged: it is published as JSON and inlined into HTML. */
@@ -30,9 +30,26 @@ test('lineBands draws each band as a hi/lo pair filled together, under its mean 
   assert.deepEqual(mean.y, [0.5, 0.05]);
   assert.deepEqual(plain.x, [10, 100], 'typed arrays become plain arrays');
   assert.notEqual((mean.line as { color: string }).color, (plain.line as { color: string }).color);
-  assert.deepEqual(fig.layout.xaxis, { type: 'log', title: { text: 'n' } });
-  assert.deepEqual(fig.layout.yaxis, { type: 'log', title: { text: 'MSE' } });
-  assert.deepEqual(fig.layout.title, { text: 'error vs n' });
+  assert.deepEqual(fig.layout.xaxis, { type: 'log', dtick: 'D2', exponentformat: 'none', title: { text: 'n' } });
+  assert.deepEqual(fig.layout.yaxis, { type: 'log', dtick: 'D2', exponentformat: 'none', title: { text: 'MSE' } });
+  assert.equal((fig.layout.title as { text: string }).text, 'error vs n');
+});
+
+test('titles sit left-aligned below the toolbar band, with an optional caption line, and carets become superscripts', () => {
+  const fig = lineBands({ title: 'f = 5 x1^3 + 2 x2^2, R^{-1}', caption: 'L = 4, ridge 1e-3', series: [{ name: 's', x: [1, 2], mean: [1, 2] }] });
+  const title = fig.layout.title as { text: string; x: number; xanchor: string; yref: string; pad: { t: number }; subtitle: { text: string } };
+  assert.equal(title.text, 'f = 5 x1<sup>3</sup> + 2 x2<sup>2</sup>, R<sup>-1</sup>');
+  assert.equal(title.subtitle.text, 'L = 4, ridge 1e-3');
+  assert.deepEqual([title.x, title.xanchor, title.yref], [0, 'left', 'container']);
+  assert.ok((fig.layout.margin as { t: number }).t >= title.pad.t + 24 + 18, 'the top margin holds toolbar, title and caption');
+  assert.equal(superscripts('a ^ b and x^'), 'a ^ b and x^', 'a lone caret stays');
+});
+
+test('log axes label powers of ten over three decades or more, 1-2-5 over one to three, and leave short ranges alone', () => {
+  assert.deepEqual(logTicks([10, 2000]), { dtick: 'D2', exponentformat: 'none' });
+  assert.deepEqual(logTicks([1e-6, 0.5, null]), { dtick: 1, exponentformat: 'power' });
+  assert.deepEqual(logTicks([2, 5]), { exponentformat: 'none' });
+  assert.deepEqual(logTicks([]), { exponentformat: 'none' });
 });
 
 test('lineBands turns NaN into null, which plotly draws as a gap and JSON can hold', () => {
@@ -114,5 +131,20 @@ test('table holds one column of shown strings per header, numbers to the given d
   assert.deepEqual(trace.cells.values, [['RFM', 'Laplace', 'NTK'], ['0.01235', 'NaN', ''], ['1000', '1000', '20']]);
   assert.deepEqual(trace.cells.align, ['left', 'right', 'right']);
   assert.ok((fig.layout.height as number) > 3 * 28, 'tall enough for every row');
+  assert.ok((fig.layout.width as number) >= textWidthPx('results', 17), 'as wide as its title');
   assert.throws(() => table({ columns: ['a', 'b'], rows: [['x']] }), /row 0 has length 1 but columns has length 2/);
+});
+
+test('a table is as wide as its columns need and as tall as its rows, wrapped lines counted', () => {
+  const long = 'a model name long enough that it would not fit a narrow column at all';
+  const rows = [['n-gram', 0.5], ['Laplace', 0.25], ['RFM', 0.125]];
+  const narrow = table({ columns: ['model', 'bits'], rows });
+  const wide = table({ columns: ['model', 'bits'], rows: [...rows, [long, 1]] });
+  const widths = (f: Figure) => f.data[0].columnwidth as number[];
+  assert.ok(widths(wide)[0] > widths(narrow)[0], 'a longer entry widens its column');
+  assert.ok(widths(wide)[0] >= textWidthPx(long, 12), 'wide enough for the entry on one line');
+  const wrapped = table({ columns: ['model', 'bits'], rows: [...rows, [`${long} ${long} ${long}`, 1]] });
+  assert.ok((wrapped.layout.height as number) > (wide.layout.height as number), 'an entry past the column limit wraps, and its extra lines are counted');
+  const titled = table({ title: 'A title much longer than the two narrow columns of this table', columns: ['a', 'b'], rows: [[1, 2]] });
+  assert.ok((titled.layout.width as number) >= textWidthPx('A title much longer than the two narrow columns of this table', 17));
 });

@@ -32,5 +32,12 @@ process.chdir(root);
 const ts = require(require.resolve('@tslab/typescript-for-tslab', { paths: [path.dirname(tslabMain)] }));
 ts.sys.watchDirectory = () => ({ close() {} });
 
+// Shorthand properties, Interrupt and one-line errors: see tslab-patches.js.
+require('./tslab-patches').applyPatches({
+  ts,
+  converterModule: require(path.join(path.dirname(tslabMain), 'converter.js')),
+  executorModule: require(path.join(path.dirname(tslabMain), 'executor.js')),
+});
+
 // startKernel is the entry tslab keeps stable for other installations of tslab to call.
 require(tslabMain).startKernel({ configPath: connectionFile, enableFindLocal: false });

@@ -5,6 +5,8 @@ import { Curve } from './sweep-summary';
 
 export interface CurvesFigureOptions {
   title: string;
+  /** A second, smaller line under the title: the settings behind the curves. */
+  caption?: string;
   xTitle: string;
   /** Plot MSE / Var(y) instead of the MSE. */
   normalised?: boolean;
@@ -26,6 +28,7 @@ export function curvesFigure(curves: Curve[], options: CurvesFigureOptions): Fig
   const fig = lineBands({
     series,
     title: options.title,
+    caption: options.caption,
     xTitle: options.xTitle,
     yTitle: options.normalised ? 'test MSE / Var(y)' : 'test MSE',
     xLog: options.xLog,

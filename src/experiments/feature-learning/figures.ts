@@ -1,5 +1,5 @@
 import { asImage } from '../../data/mnist';
-import { Cell, Figure, heatmap, table } from '../../plot/figures';
+import { Cell, Figure, heatmap, superscripts, table } from '../../plot/figures';
 import {
   FeatureMatrixComparison,
   MatrixData,
@@ -38,7 +38,7 @@ function sideBySide(panels: { title: string; fig: Figure }[], frame: { title: st
   const layout: { [key: string]: unknown } = {
     ...panels[0].fig.layout,
     // Room above the panels for the figure's title and, below it, each panel's.
-    title: { text: frame.title, y: 0.97, yanchor: 'top' },
+    title: { text: superscripts(frame.title), y: 0.97, yanchor: 'top' },
     margin: { l: 60, r: 30, t: 90, b: 40 },
     width: frame.width,
     height: frame.height,

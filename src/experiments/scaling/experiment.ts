@@ -197,6 +197,8 @@ export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, con
   const total = c.trials * c.dims.length;
   let done = 0;
   const step = async (r: ScalingTrialResult): Promise<void> => {
+    // A fit that finished after a cancellation is not reported: the run is over for whoever is watching.
+    throwIfAborted(signal, 'the scaling test');
     done++;
     onProgress?.({
       sweep: 'scaling test',
@@ -216,7 +218,10 @@ export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, con
       perTrial[trial] = await runTrial(c, trial, step);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(c.concurrency, c.trials) }, worker));
+  // Every worker is waited for, so that a cancelled or failed run has stopped all its work when this rejects.
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(c.concurrency, c.trials) }, worker));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
   const variance = c.dims.map((d) => targetVariance(c.target, d, c.noise));
   return {
     config: c,

@@ -4,12 +4,19 @@ import { PUBLISHED_SCALING, ScalingResult } from './experiment';
 
 /** Figures of the scaling test (pure: no DOM, no files). */
 
+/** The settings a reader needs to tell two runs' figures apart: the hyperparameters, sizes, precision and seed. */
+export function scalingCaption(result: ScalingResult): string {
+  const c = result.config;
+  return `L = ${c.bandwidth}, ridge ${c.ridge}, T = ${c.iterations}, n = ${c.fitRows}, ${c.trials} trials, ${c.dtype}, noise ${c.noise}, seed ${c.seed}`;
+}
+
 /** Test MSE (or MSE / Var(y)) against d, RFM and Laplace with quantile bands; the published means as markers. */
 export function scalingFigure(result: ScalingResult, options: { normalised?: boolean; published?: boolean } = {}): Figure {
   const fig = curvesFigure([result.rfm, result.baseline], {
     title: options.normalised
       ? `Scaling test, normalised: test MSE / Var(y), f = ${result.targetFormula}`
       : `Scaling test: test MSE vs d (${result.config.trials} trials, f = ${result.targetFormula})`,
+    caption: scalingCaption(result),
     xTitle: 'input dimension d',
     normalised: options.normalised,
     yLog: true,
@@ -51,6 +58,7 @@ export function scalingComparisonTable(result: ScalingResult): Figure {
   });
   return table({
     title: 'Ours vs the study (mean test MSE)',
+    caption: scalingCaption(result),
     columns: ['d (study)', 'd (ours, nearest)', 'RFM', 'RFM (study)', 'Laplace', 'Laplace (study)', 'RFM MSE/Var(y)', 'Laplace MSE/Var(y)'],
     rows,
     digits: 3,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flag, formatValue, int, ints, num, oneOf, parameters, text } from '../../src/notebook/parameters';
 import { OptionError } from '../../src/core/errors';
-import { scalingConfig } from '../../src/experiments/scaling';
+import { scalingConfig } from '../../src/experiments/scaling/experiment';
 import { progressText } from '../../src/notebook/progress';
 
 function printed(run: () => void): string {

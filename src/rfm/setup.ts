@@ -56,6 +56,37 @@ function canDefer(form: Form, c: number, sample: number, n: number, iterations: 
   return form === 'dual-q' && c * iterations * sample * n * (dtype === 'float32' ? 4 : 8) <= MAX_REPLAY_LOG_BYTES;
 }
 
+/** The form the cost model picks, announced, then its estimate checked against the memory guard. */
+function chooseRunForm(inputs: FitInputs, s: EngineSettings, sample: number, trackedRows: number, onChoice: (choice: FormChoice) => void): FormChoice {
+  const { train, n, c } = inputs;
+  const choice = chooseForm(
+    {
+      n,
+      d: train.features,
+      c,
+      sample,
+      tracked: trackedRows,
+      iterations: s.iterations,
+      dtype: s.dtype,
+      diagonal: s.diagonal,
+      normalization: s.normalization,
+      gramOnly: train.kind === 'gram',
+      oneHotWidth: train.kind === 'points' ? train.x.oneHotWidth : undefined,
+    },
+    s.form,
+  );
+  onChoice(choice);
+  const cost = choice.candidates.find((k) => k.form === choice.form && k.dtype === choice.dtype && !k.excluded);
+  if (cost) {
+    checkAllocation(
+      cost.memoryBytes,
+      `RFM.fit (${choice.form} form, ${choice.dtype}, n = ${n})`,
+      'use fewer training points, agopSampleSize, float32, or a large-n solver',
+    );
+  }
+  return choice;
+}
+
 export async function startEngine(
   inputs: FitInputs,
   s: EngineSettings,
@@ -70,31 +101,7 @@ export async function startEngine(
   const everyIteration = (defer: boolean) => (defer ? inputs.tracked.filter((t) => t !== test) : inputs.tracked);
   const rowsOf = (sets: FitInputs['tracked']) => sets.reduce((a, t) => a + t.points.rows, 0);
   const x64 = train.kind === 'points' ? train.x : undefined;
-  const choice = chooseForm(
-    {
-      n,
-      d: train.features,
-      c,
-      sample,
-      tracked: rowsOf(everyIteration(wantDefer)),
-      iterations: s.iterations,
-      dtype: s.dtype,
-      diagonal: s.diagonal,
-      normalization: s.normalization,
-      gramOnly: train.kind === 'gram',
-      oneHotWidth: x64?.oneHotWidth,
-    },
-    s.form,
-  );
-  onChoice(choice);
-  const cost = choice.candidates.find((k) => k.form === choice.form && k.dtype === choice.dtype && !k.excluded);
-  if (cost) {
-    checkAllocation(
-      cost.memoryBytes,
-      `RFM.fit (${choice.form} form, ${choice.dtype}, n = ${n})`,
-      'use fewer training points, agopSampleSize, float32, or a large-n solver',
-    );
-  }
+  const choice = chooseRunForm(inputs, s, sample, rowsOf(everyIteration(wantDefer)), onChoice);
   const dtype = choice.dtype;
   const deferredTest = wantDefer && canDefer(choice.form, c, sample, n, s.iterations, dtype);
   const tracked = everyIteration(deferredTest);

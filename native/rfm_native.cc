@@ -1,6 +1,6 @@
 // rfm-lab native backend: dense kernels over OpenBLAS (cblas) and LAPACKE, float32 and float64, on the typed arrays'
 // own memory (no copies). Every heavy call returns a Promise and runs on a libuv worker thread (Napi::AsyncWorker);
-// tiny calls run synchronously to skip the thread-pool hop but still return a Promise.
+// small calls (see Run) run synchronously to skip the thread-pool hop but still return a Promise.
 //
 // Matrices are row-major. The TypeScript wrapper (src/linalg/backends/native.ts) runs the shared argument checks;
 // this file re-checks only what protects memory (array kinds and lengths), throwing TypeError / RangeError.
@@ -36,6 +36,11 @@ namespace {
 constexpr int kAbi = 3;
 // Below this many flops a call runs on the calling thread (the thread-pool hop costs more than the work).
 constexpr double kSyncFlops = 64.0 * 64.0 * 64.0;
+// With two or more BLAS threads a call up to this size (~1 ms) also runs on the calling thread: it uses the cores
+// itself, and the hop (a wake-up of a pool thread and of the event loop, each a scheduling delay on a busy machine)
+// is paid twice per call, ~15 calls per RFM iteration at n = 640, d = 100. With one BLAS thread per call (concurrent
+// trials, bench:scaling) calls stay on the pool so that callers overlap.
+constexpr double kSyncFlopsThreaded = 1.5e8;
 
 // ---------------------------------------------------------------------------------------------------------------
 // BLAS / LAPACK by element type.
@@ -408,7 +413,7 @@ class Job : public Napi::AsyncWorker {
 };
 
 Napi::Value Run(Napi::Env env, double flops, std::function<double()> work, const std::vector<Napi::Object>& keep) {
-  if (flops < kSyncFlops) {
+  if (flops < kSyncFlops || (flops < kSyncFlopsThreaded && BlasThreads() >= 2)) {
     auto deferred = Napi::Promise::Deferred::New(env);
     try {
       deferred.Resolve(Napi::Number::New(env, work()));

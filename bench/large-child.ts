@@ -49,7 +49,10 @@ function peakGiB(): number {
   return m ? Number(m[1]) / 1024 ** 2 : 0;
 }
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 async function textData(n: number): Promise<TextData> {
   const c = DEFAULT_TEXT_CONFIG;
@@ -63,7 +66,8 @@ function oneHot(w: Windows, vocabulary: number) {
 /** Scores over the RFM's classes widened to the whole vocabulary (0 for symbols never seen as a target). */
 function widen(scores: Matrix, classes: number[], size: number): Matrix {
   const out = new Matrix(scores.rows, size);
-  for (let i = 0; i < scores.rows; i++) for (let k = 0; k < classes.length; k++) out.data[i * size + classes[k]] = scores.data[i * classes.length + k];
+  for (let i = 0; i < scores.rows; i++)
+    for (let k = 0; k < classes.length; k++) out.data[i * size + classes[k]] = scores.data[i * classes.length + k];
   return out;
 }
 
@@ -88,9 +92,15 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   const rfm = rfmFor(config, TEXT_BANDWIDTH);
   const started = performance.now();
   const onEvent = (e: RFMEvent) => {
-    if (e.type === 'iteration') console.error(`    t = ${e.record.iteration}: ${e.record.seconds.toFixed(1)} s, validation accuracy ${e.record.validation?.accuracy?.toFixed(4)} (load ${load()})`);
+    if (e.type === 'iteration')
+      console.error(
+        `    t = ${e.record.iteration}: ${e.record.seconds.toFixed(1)} s, validation accuracy ${e.record.validation?.accuracy?.toFixed(4)} (load ${load()})`,
+      );
   };
-  await rfm.fit(oneHot(data.train, size), data.train.targets, { validation: { ...oneHot(data.validation, size), Y: data.validation.targets }, onEvent });
+  await rfm.fit(oneHot(data.train, size), data.train.targets, {
+    validation: { ...oneHot(data.validation, size), Y: data.validation.targets },
+    onEvent,
+  });
   const seconds = (performance.now() - started) / 1000;
   const classes = rfm.classes!;
   // Calibrated as the text models are: softmax(f / tau) over the whole vocabulary, tau fitted on validation.
@@ -99,7 +109,11 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   const test = widen(await rfm.predict(oneHot(data.test, size)), classes, size);
   const nll = meanNegativeLogLikelihood(test, data.test.targets, tau);
   const s = rfm.summary;
-  const steps = rfm.profile.summary().slice(0, 4).map((p) => `${p.step} ${p.seconds.toFixed(1)} s`).join(', ');
+  const steps = rfm.profile
+    .summary()
+    .slice(0, 4)
+    .map((p) => `${p.step} ${p.seconds.toFixed(1)} s`)
+    .join(', ');
   const detail = `${s.solver?.solver === 'nystrom' ? `m = ${s.solver.nystrom!.centres} ${s.solver.nystrom!.method}` : s.form}; kept t = ${s.bestIteration}; ${rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s; ${steps}`;
   return { ok: true, seconds, accuracy: accuracy(test, data.test.targets), bitsPerCharacter: nll / Math.LN2, detail };
 }
@@ -108,28 +122,64 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
 async function textPrice(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
   const started = performance.now();
   try {
-    const cost = { n: config.n, d: 48 * 50, c: 50, sample: config.n, tracked: 3000, iterations: config.iterations, dtype: 'float64' as const, diagonal: false, normalization: 'none' as const, gramOnly: false, oneHotWidth: 48 };
+    const cost = {
+      n: config.n,
+      d: 48 * 50,
+      c: 50,
+      sample: config.n,
+      tracked: 3000,
+      iterations: config.iterations,
+      dtype: 'float64' as const,
+      diagonal: false,
+      normalization: 'none' as const,
+      gramOnly: false,
+      oneHotWidth: 48,
+    };
     const choice = chooseRfmSolver(cost, 'auto', 'exact', undefined);
-    return { ok: true, seconds: 0, detail: `not run: estimate ${(choice.exact.bytes / 1024 ** 3).toFixed(1)} GiB, ~${choice.exact.seconds.toFixed(0)} s at the nominal rate` };
+    return {
+      ok: true,
+      seconds: 0,
+      detail: `not run: estimate ${(choice.exact.bytes / 1024 ** 3).toFixed(1)} GiB, ~${choice.exact.seconds.toFixed(0)} s at the nominal rate`,
+    };
   } catch (e) {
-    return { ok: false, seconds: 0, error: `refused in ${((performance.now() - started) / 1000).toFixed(3)} s: ${(e as Error).message}` };
+    return {
+      ok: false,
+      seconds: 0,
+      error: `refused in ${((performance.now() - started) / 1000).toFixed(3)} s: ${(e as Error).message}`,
+    };
   }
 }
 
 async function ngramRun(): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
   const data = await textData(5000);
   const started = performance.now();
-  const model = KneserNeyModel.fit(data.vocab, data.codes, { order: 5, discount: 'estimate', spans: data.summary.splits!.train });
+  const model = KneserNeyModel.fit(data.vocab, data.codes, {
+    order: 5,
+    discount: 'estimate',
+    spans: data.summary.splits!.train,
+  });
   const seconds = (performance.now() - started) / 1000;
   const r = evaluateNextCharacter(model, data.test);
   const characters = data.summary.splits!.train.reduce((a, s) => a + s.end - s.start, 0);
-  return { ok: true, seconds, accuracy: r.accuracy, bitsPerCharacter: r.bitsPerCharacter, detail: `${characters} training characters` };
+  return {
+    ok: true,
+    seconds,
+    accuracy: r.accuracy,
+    bitsPerCharacter: r.bitsPerCharacter,
+    detail: `${characters} training characters`,
+  };
 }
 
 async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
   const nystrom = config.centres === undefined ? undefined : { centres: config.centres, sampling: config.sampling };
   const model = config.iterations === 0 ? 'laplace' : 'rfm';
-  const r = await mnistAllImages({ models: [model], solver: config.solver, nystrom, iterations: config.iterations, agopSampleSize: config.agopSampleSize ?? 2000 });
+  const r = await mnistAllImages({
+    models: [model],
+    solver: config.solver,
+    nystrom,
+    iterations: config.iterations,
+    agopSampleSize: config.agopSampleSize ?? 2000,
+  });
   const row = r.rows[0];
   const detail = `${r.fit} fit + ${r.validation} validation / ${r.test} test; ${row.reason}${row.keptIteration === undefined ? '' : `; kept t = ${row.keptIteration}`}`;
   return { ok: true, seconds: row.seconds, accuracy: row.testAccuracy, detail };

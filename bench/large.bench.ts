@@ -27,19 +27,35 @@ const sections = (option('--sections') ?? 'sweep,mnist').split(',');
 const exactMax = Number(option('--exact-max') ?? 10000);
 const centresOption = option('--centres');
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /** Runs one configuration in a child process (its own peak memory) and returns its result line. */
 function inChild(config: ChildConfig): ChildResult {
   // The child's progress lines (stderr) show as they come; its result is the RESULT line on stdout.
-  const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), __filename, '--child', JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), __filename, '--child', JSON.stringify(config)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) return { ok: false, error: `no result (exit ${r.status}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`, seconds: 0, peakGiB: 0, load: load() };
+  if (!line)
+    return {
+      ok: false,
+      error: `no result (exit ${r.status}): ${r.stdout.trim().split('\n').slice(-3).join(' | ')}`,
+      seconds: 0,
+      peakGiB: 0,
+      load: load(),
+    };
   return JSON.parse(line.slice(7)) as ChildResult;
 }
 
 function row(cells: Array<string | number>): string {
-  return cells.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toPrecision(4)) : c)).join(' | ');
+  return cells
+    .map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toPrecision(4)) : c))
+    .join(' | ');
 }
 
 function describe(r: ChildResult): Array<string | number> {
@@ -49,25 +65,43 @@ function describe(r: ChildResult): Array<string | number> {
 
 function sweep(): void {
   const centres = Number(centresOption ?? 1000);
-  console.log(`\n## Moby-Dick windows (w = 48), Laplace kernel L = 5 (RFM T = 0): exact vs Nystrom (m = ${centres}) against n`);
+  console.log(
+    `\n## Moby-Dick windows (w = 48), Laplace kernel L = 5 (RFM T = 0): exact vs Nystrom (m = ${centres}) against n`,
+  );
   console.log('n | solver | fit s | peak GiB | test accuracy | test bits/char | detail | load (1, 5, 15 min)');
   for (const n of [2500, 5000, 10000, 20000, 50000, 100000]) {
     const exact: ChildConfig = { task: 'text', n, solver: 'exact', iterations: 0 };
     if (n <= exactMax) console.log(row([n, 'exact', ...describe(inChild(exact))]));
     else console.log(row([n, 'exact', ...describe(inChild({ ...exact, priceOnly: true }))]));
-    console.log(row([n, `nystrom`, ...describe(inChild({ task: 'text', n, solver: 'nystrom', centres, iterations: 0 }))]));
+    console.log(
+      row([n, `nystrom`, ...describe(inChild({ task: 'text', n, solver: 'nystrom', centres, iterations: 0 }))]),
+    );
   }
 }
 
 function mnist(): void {
   const centres = Number(centresOption ?? 2000);
-  console.log(`\n## MNIST, all 10,000 images of the mnist package, ten classes: 7,200 fit + 800 validation / 2,000 test; L = 10, ridge 1e-3`);
+  console.log(
+    `\n## MNIST, all 10,000 images of the mnist package, ten classes: 7,200 fit + 800 validation / 2,000 test; L = 10, ridge 1e-3`,
+  );
   console.log('model | solver | fit s | peak GiB | test accuracy | - | detail | load (1, 5, 15 min)');
   const started = performance.now();
   for (const iterations of [0, 5]) {
     for (const solver of ['exact', 'nystrom'] as const) {
-      const r = inChild({ task: 'mnist', n: 8000, solver, iterations, centres: solver === 'nystrom' ? centres : undefined });
-      console.log(row([iterations === 0 ? 'Laplace' : 'RFM T = 5', solver === 'nystrom' ? `nystrom m = ${centres}` : 'exact', ...describe(r)]));
+      const r = inChild({
+        task: 'mnist',
+        n: 8000,
+        solver,
+        iterations,
+        centres: solver === 'nystrom' ? centres : undefined,
+      });
+      console.log(
+        row([
+          iterations === 0 ? 'Laplace' : 'RFM T = 5',
+          solver === 'nystrom' ? `nystrom m = ${centres}` : 'exact',
+          ...describe(r),
+        ]),
+      );
     }
   }
   console.log(`MNIST section: ${((performance.now() - started) / 1000).toFixed(0)} s in all (load ${load()})`);
@@ -77,10 +111,27 @@ function mnist(): void {
 
 function text(): void {
   const centres = Number(centresOption ?? 1000);
-  console.log(`\n## The text case: 100,000 Moby-Dick windows, RFM T = 5, one weight per position (the text models' M: diagonal tied over the 50 symbols), trace normalisation, Nystrom m = ${centres}`);
+  console.log(
+    `\n## The text case: 100,000 Moby-Dick windows, RFM T = 5, one weight per position (the text models' M: diagonal tied over the 50 symbols), trace normalisation, Nystrom m = ${centres}`,
+  );
   console.log('model | fit s | peak GiB | test accuracy | test bits/char | detail | load (1, 5, 15 min)');
-  console.log(row(['Kneser-Ney order 5, whole train split', ...describe(inChild({ task: 'ngram', n: 0, solver: 'exact', iterations: 0 }))]));
-  const r = inChild({ task: 'text', n: 100000, solver: 'nystrom', centres, iterations: 5, diagonal: true, groupSize: 50, normalization: 'trace', agopSampleSize: 2000 });
+  console.log(
+    row([
+      'Kneser-Ney order 5, whole train split',
+      ...describe(inChild({ task: 'ngram', n: 0, solver: 'exact', iterations: 0 })),
+    ]),
+  );
+  const r = inChild({
+    task: 'text',
+    n: 100000,
+    solver: 'nystrom',
+    centres,
+    iterations: 5,
+    diagonal: true,
+    groupSize: 50,
+    normalization: 'trace',
+    agopSampleSize: 2000,
+  });
   console.log(row(['RFM (Nystrom)', ...describe(r)]));
 }
 

@@ -18,7 +18,10 @@ import { DType, Matrix } from '../src/linalg/matrix';
 import { availableBackends, backendInfo } from '../src/linalg/registry';
 import { spdSolve } from '../src/linalg/spd-solve';
 
-const SIZES = (process.env.RFM_BENCH_SIZES ?? '1000,2000,4000,8000').split(',').map(Number).filter((n) => n > 0);
+const SIZES = (process.env.RFM_BENCH_SIZES ?? '1000,2000,4000,8000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const RUNS = Number(process.env.RFM_BENCH_RUNS ?? 5);
 const RUNS_LARGE = Math.min(RUNS, 3);
 const RHS = 60;
@@ -123,7 +126,8 @@ class Numpy {
     });
     this.proc.stderr.on('data', (d) => (this.stderr += d));
     this.proc.on('exit', (code) => {
-      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `${PYTHON} exited with ${code}: ${this.stderr.trim()}` }));
+      for (const w of this.waiting.splice(0))
+        w(JSON.stringify({ error: `${PYTHON} exited with ${code}: ${this.stderr.trim()}` }));
     });
   }
 
@@ -151,7 +155,9 @@ function fmt(x: number | undefined, digits = 3): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '))
+    .join('\n');
 }
 
 /**
@@ -177,14 +183,24 @@ async function mainBench(backends: Backend[], numpy: Numpy): Promise<Row[]> {
       const c = new Matrix(n, n, dtype);
       const spd = spdMatrix(n, dtype);
       const rhs = uniform(n, RHS, dtype, 3);
-      const todo = [...backends].sort((x, y) => ORDER.indexOf(x.name) - ORDER.indexOf(y.name)).filter((be) => be.dtypes.includes(dtype) && n <= MAX_N[be.name]);
+      const todo = [...backends]
+        .sort((x, y) => ORDER.indexOf(x.name) - ORDER.indexOf(y.name))
+        .filter((be) => be.dtypes.includes(dtype) && n <= MAX_N[be.name]);
       for (const op of ['gemm', 'spd'] as Op[]) {
         let npMedian: number | undefined;
         for (const [i, backend] of todo.entries()) {
           const key = `${backend.name} ${dtype} ${op}`;
           const guess = predicted(key, n);
           if (i > 0 && guess > MAX_RUN_S) {
-            rows.push({ op, n, dtype, backend: backend.name, median: NaN, numpy: npMedian, skipped: `skipped: ~${guess.toFixed(0)} s a run predicted` });
+            rows.push({
+              op,
+              n,
+              dtype,
+              backend: backend.name,
+              median: NaN,
+              numpy: npMedian,
+              skipped: `skipped: ~${guess.toFixed(0)} s a run predicted`,
+            });
             continue;
           }
           const fn = op === 'gemm' ? () => backend.gemm(a, b, { out: c }) : () => spdSolve(backend, spd, rhs);
@@ -221,7 +237,11 @@ async function concurrency(native: Backend): Promise<string[]> {
   const n = 640;
   const calls = 150;
   const before = native.getThreads();
-  const mats = [0, 1].map((s) => [uniform(n, n, 'float32', 10 + s), uniform(n, n, 'float32', 20 + s), new Matrix(n, n, 'float32')]);
+  const mats = [0, 1].map((s) => [
+    uniform(n, n, 'float32', 10 + s),
+    uniform(n, n, 'float32', 20 + s),
+    new Matrix(n, n, 'float32'),
+  ]);
   const stream = async ([a, b, c]: Matrix[], count: number) => {
     for (let i = 0; i < count; i++) await native.gemm(a, b, { out: c });
   };
@@ -236,7 +256,9 @@ async function concurrency(native: Backend): Promise<string[]> {
       await Promise.all(mats.slice(0, streams).map((m) => stream(m, calls)));
       results.push(gflops(calls * streams, (performance.now() - t) / 1000));
     }
-    lines.push(`  ${label.padEnd(44)} ${median(results).toFixed(1).padStart(6)} GFLOPS (median of 3 x ${calls * streams} calls)`);
+    lines.push(
+      `  ${label.padEnd(44)} ${median(results).toFixed(1).padStart(6)} GFLOPS (median of 3 x ${calls * streams} calls)`,
+    );
   };
   try {
     await measure('1 stream,  threads = 2', 2, 1);
@@ -266,7 +288,9 @@ async function distanceKernelBench(backends: Backend[]): Promise<string[]> {
         for (const t of threads) {
           backend.setThreads(t);
           const times = await time(() => backend.distanceKernel(gram, p, p, o), n > 1000 ? 7 : 21, true);
-          lines.push(`  ${String(n).padEnd(5)} ${backend.name.padEnd(7)} ${dtype}  threads = ${t}: ${(median(times) * 1000).toFixed(2)} ms`);
+          lines.push(
+            `  ${String(n).padEnd(5)} ${backend.name.padEnd(7)} ${dtype}  threads = ${t}: ${(median(times) * 1000).toFixed(2)} ms`,
+          );
         }
         backend.setThreads(before);
       }
@@ -284,33 +308,52 @@ async function main(): Promise<void> {
   const numpy = new Numpy();
   const pyInfo = (await numpy.request({ cmd: 'info' })).info;
   console.log('rfm-lab linear-algebra bench');
-  for (const b of info.backends) console.log(`  ${b.name.padEnd(6)} ${b.available ? 'available' : 'unavailable'}: ${b.detail}`);
-  console.log(`  numpy ${pyInfo.numpy} (${pyInfo.python}): ${pyInfo.numpy_openblas.config ?? '?'}; core ${pyInfo.numpy_openblas.corename ?? '?'}, ${pyInfo.numpy_openblas.threads ?? '?'} threads`);
-  console.log(`  scipy ${pyInfo.scipy}: ${pyInfo.scipy_openblas.config ?? '?'}; core ${pyInfo.scipy_openblas.corename ?? '?'}`);
-  console.log(`  OPENBLAS_* in this process: ${Object.entries(process.env).filter(([k]) => k.startsWith('OPENBLAS')).map(([k, v]) => `${k}=${v}`).join(' ') || 'none'}; removed for numpy: ${py.removed.join(' ') || 'nothing'}`);
-  console.log(`  sizes ${SIZES.join(', ')}; medians of ${RUNS} runs (${RUNS_LARGE} at n = 8000); SPD solve = Cholesky + 2 triangular solves, ${RHS} right-hand sides (numpy side: scipy cho_factor + cho_solve)`);
+  for (const b of info.backends)
+    console.log(`  ${b.name.padEnd(6)} ${b.available ? 'available' : 'unavailable'}: ${b.detail}`);
+  console.log(
+    `  numpy ${pyInfo.numpy} (${pyInfo.python}): ${pyInfo.numpy_openblas.config ?? '?'}; core ${pyInfo.numpy_openblas.corename ?? '?'}, ${pyInfo.numpy_openblas.threads ?? '?'} threads`,
+  );
+  console.log(
+    `  scipy ${pyInfo.scipy}: ${pyInfo.scipy_openblas.config ?? '?'}; core ${pyInfo.scipy_openblas.corename ?? '?'}`,
+  );
+  console.log(
+    `  OPENBLAS_* in this process: ${
+      Object.entries(process.env)
+        .filter(([k]) => k.startsWith('OPENBLAS'))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || 'none'
+    }; removed for numpy: ${py.removed.join(' ') || 'nothing'}`,
+  );
+  console.log(
+    `  sizes ${SIZES.join(', ')}; medians of ${RUNS} runs (${RUNS_LARGE} at n = 8000); SPD solve = Cholesky + 2 triangular solves, ${RHS} right-hand sides (numpy side: scipy cho_factor + cho_solve)`,
+  );
   console.log('');
 
   const rows = await mainBench(backends, numpy);
   numpy.close();
   const header = ['op', 'n', 'dtype', 'backend', 'median s', 'GFLOPS', 'numpy s', 'numpy GFLOPS', 'speed vs numpy'];
-  const body = rows.filter((r) => !r.skipped).map((r) => {
-    const f = flops(r.op, r.n);
-    return [
-      r.op === 'gemm' ? 'gemm' : `spd solve`,
-      String(r.n),
-      r.dtype,
-      r.backend,
-      fmt(r.median, 4),
-      fmt(f / r.median / 1e9),
-      fmt(r.numpy, 4),
-      fmt(r.numpy ? f / r.numpy / 1e9 : undefined),
-      r.numpy ? `${(r.numpy / r.median).toFixed(2)}x` : '-',
-    ];
-  });
+  const body = rows
+    .filter((r) => !r.skipped)
+    .map((r) => {
+      const f = flops(r.op, r.n);
+      return [
+        r.op === 'gemm' ? 'gemm' : `spd solve`,
+        String(r.n),
+        r.dtype,
+        r.backend,
+        fmt(r.median, 4),
+        fmt(f / r.median / 1e9),
+        fmt(r.numpy, 4),
+        fmt(r.numpy ? f / r.numpy / 1e9 : undefined),
+        r.numpy ? `${(r.numpy / r.median).toFixed(2)}x` : '-',
+      ];
+    });
   console.log(table([header, ...body]));
-  console.log('  speed vs numpy = numpy median time / backend median time (GEMM: the GFLOPS ratio; solve: 1 / time ratio)');
-  for (const r of rows.filter((x) => x.skipped)) console.log(`  not run: ${r.op === 'gemm' ? 'gemm' : 'spd solve'} ${r.n} ${r.dtype} ${r.backend} (${r.skipped})`);
+  console.log(
+    '  speed vs numpy = numpy median time / backend median time (GEMM: the GFLOPS ratio; solve: 1 / time ratio)',
+  );
+  for (const r of rows.filter((x) => x.skipped))
+    console.log(`  not run: ${r.op === 'gemm' ? 'gemm' : 'spd solve'} ${r.n} ${r.dtype} ${r.backend} (${r.skipped})`);
   console.log('');
 
   console.log('targets (native): GEMM >= 0.90x numpy at n = 2000, 4000; SPD solve time <= 1.25x scipy at n = 4000');

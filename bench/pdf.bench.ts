@@ -47,7 +47,9 @@ async function measure(mode: string, file: string): Promise<void> {
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const cpu = process.cpuUsage(cpuStart);
-  process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakBytes: vmHwmBytes(), detail }));
+  process.stdout.write(
+    JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakBytes: vmHwmBytes(), detail }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -60,19 +62,31 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, 'book.pdf');
     writeFileSync(file, await concatenate(minPages));
-    console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores, shared machine)`);
+    console.log(
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} (2 cores, shared machine)`,
+    );
     const runs: Record<string, { seconds: number; cpuSeconds: number; peakBytes: number; detail: string }> = {};
     for (const m of ['reference', 'extract']) {
       const child = spawnSync(process.execPath, [...process.execArgv, __filename, m, file], { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(`${m} failed: ${child.stderr}`);
       runs[m] = JSON.parse(child.stdout);
       const r = runs[m];
-      console.log(`${m.padEnd(9)} ${r.seconds.toFixed(2)} s wall (${r.cpuSeconds.toFixed(2)} s CPU), peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MiB: ${r.detail}`);
+      console.log(
+        `${m.padEnd(9)} ${r.seconds.toFixed(2)} s wall (${r.cpuSeconds.toFixed(2)} s CPU), peak ${(r.peakBytes / 2 ** 20).toFixed(0)} MiB: ${r.detail}`,
+      );
     }
     const ratio = runs.extract.seconds / runs.reference.seconds;
     const cpuRatio = runs.extract.cpuSeconds / runs.reference.cpuSeconds;
-    console.log(`extract / reference: ${ratio.toFixed(2)} x wall time, ${cpuRatio.toFixed(2)} x CPU time; targets: ${runs.extract.seconds < 10 ? 'under' : 'OVER'} 10 s, ${runs.extract.peakBytes < 2 ** 30 ? 'under' : 'OVER'} 1 GiB`);
-    console.log(`load average after ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `extract / reference: ${ratio.toFixed(2)} x wall time, ${cpuRatio.toFixed(2)} x CPU time; targets: ${runs.extract.seconds < 10 ? 'under' : 'OVER'} 10 s, ${runs.extract.peakBytes < 2 ** 30 ? 'under' : 'OVER'} 1 GiB`,
+    );
+    console.log(
+      `load average after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

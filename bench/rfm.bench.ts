@@ -73,7 +73,9 @@ function torchPython(): { python?: string; why: string } {
     const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
     if (r.status === 0) return { python, why: `${python}: torch ${r.stdout.trim()}` };
   }
-  return { why: `no python with torch (${candidates.join(', ')}; set RFM_TORCH_PYTHON to a python with torch and numpy)` };
+  return {
+    why: `no python with torch (${candidates.join(', ')}; set RFM_TORCH_PYTHON to a python with torch and numpy)`,
+  };
 }
 
 interface TorchFit {
@@ -85,8 +87,17 @@ interface TorchFit {
 }
 
 function torchFit(python: string, path: string): TorchFit {
-  const env = { ...process.env, OMP_NUM_THREADS: String(THREADS), OPENBLAS_NUM_THREADS: String(THREADS), MKL_NUM_THREADS: String(THREADS) };
-  const out = execFileSync(python, [TORCH_SCRIPT, path, '--L', '1', '--T', '10', '--threads', String(THREADS), '--repeats', '3'], { encoding: 'utf8', env });
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: String(THREADS),
+    OPENBLAS_NUM_THREADS: String(THREADS),
+    MKL_NUM_THREADS: String(THREADS),
+  };
+  const out = execFileSync(
+    python,
+    [TORCH_SCRIPT, path, '--L', '1', '--T', '10', '--threads', String(THREADS), '--repeats', '3'],
+    { encoding: 'utf8', env },
+  );
   return JSON.parse(out) as TorchFit;
 }
 
@@ -104,9 +115,17 @@ type Ours = Awaited<ReturnType<typeof fitOurs>>;
 async function scalingCase(dir: string, d: number, torch: { python?: string; why: string }): Promise<void> {
   const path = join(dir, `scaling-${d}.rfmdata`);
   runReference(['gen', '--d', String(d), '--seed', '0', '--out', path]);
-  console.log(`\nd = ${d}   (load before: ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(
+    `\nd = ${d}   (load before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')})`,
+  );
   let peer: TorchFit | undefined;
-  const ours: Record<'f64' | 'f32' | 'f32every', Ours | undefined> = { f64: undefined, f32: undefined, f32every: undefined };
+  const ours: Record<'f64' | 'f32' | 'f32every', Ours | undefined> = {
+    f64: undefined,
+    f32: undefined,
+    f32every: undefined,
+  };
   const faster = (a: Ours | undefined, b: Ours) => (a && a.seconds <= b.seconds ? a : b);
   for (let r = 0; r < rounds; r++) {
     if (torch.python) {
@@ -115,9 +134,14 @@ async function scalingCase(dir: string, d: number, torch: { python?: string; why
     }
     await fitOurs(path, { dtype: 'float32', bandwidth: 1, iterations: 10 }); // warm-up at this size
     ours.f32 = faster(ours.f32, await fitOurs(path, { dtype: 'float32', bandwidth: 1, iterations: 10, repeats: 3 }));
-    ours.f32every = faster(ours.f32every, await fitOurs(path, { dtype: 'float32', bandwidth: 1, iterations: 10, repeats: 3, testEveryIteration: true }));
+    ours.f32every = faster(
+      ours.f32every,
+      await fitOurs(path, { dtype: 'float32', bandwidth: 1, iterations: 10, repeats: 3, testEveryIteration: true }),
+    );
     ours.f64 = faster(ours.f64, await fitOurs(path, { dtype: 'float64', bandwidth: 1, iterations: 10, repeats: 3 }));
-    console.log(`  round ${r + 1}: torch ${peer ? peer.seconds.toFixed(4) : '-'} s, ours float32 ${ours.f32.seconds.toFixed(4)} s (minima so far; load ${loadavg()[0].toFixed(2)})`);
+    console.log(
+      `  round ${r + 1}: torch ${peer ? peer.seconds.toFixed(4) : '-'} s, ours float32 ${ours.f32.seconds.toFixed(4)} s (minima so far; load ${loadavg()[0].toFixed(2)})`,
+    );
   }
   const f64 = ours.f64!;
   const f32 = ours.f32!;
@@ -126,17 +150,32 @@ async function scalingCase(dir: string, d: number, torch: { python?: string; why
   const line = (name: string, o: Ours) =>
     `  ours ${name}: ${o.seconds.toFixed(4)} s, ${o.rfm.summary.form} ${o.rfm.summary.dtype}, best t = ${o.best}, test MSE ${o.testMse.toPrecision(8)}` +
     (peer ? `, torch / ours ${(peer.seconds / o.seconds).toFixed(2)}x` : '') +
-    (ref ? `, numpy reference / ours ${(ref.seconds / o.seconds).toFixed(1)}x (test MSE ${rel(o.testMse, ref.best_test_mse).toExponential(2)} relative)` : '');
+    (ref
+      ? `, numpy reference / ours ${(ref.seconds / o.seconds).toFixed(1)}x (test MSE ${rel(o.testMse, ref.best_test_mse).toExponential(2)} relative)`
+      : '');
   console.log(
     peer
       ? `  torch float32 (published rfm.py loop, ${peer.threads} threads, torch ${peer.torch}): ${peer.seconds.toFixed(4)} s, best t = ${peer.best_iter}, test MSE ${peer.best_test_mse.toPrecision(8)}`
       : `  torch: skipped (${torch.why})`,
   );
-  if (ref) console.log(`  numpy reference (float64, primal, one fit): ${ref.seconds.toFixed(4)} s, best t = ${ref.best_iter}, test MSE ${ref.best_test_mse.toPrecision(8)}`);
-  console.log(line('float32', f32) + (verified ? ' (verified: same best iteration as float64, test MSE within 1e-3)' : ' (NOT verified against float64: not counted)'));
+  if (ref)
+    console.log(
+      `  numpy reference (float64, primal, one fit): ${ref.seconds.toFixed(4)} s, best t = ${ref.best_iter}, test MSE ${ref.best_test_mse.toPrecision(8)}`,
+    );
+  console.log(
+    line('float32', f32) +
+      (verified
+        ? ' (verified: same best iteration as float64, test MSE within 1e-3)'
+        : ' (NOT verified against float64: not counted)'),
+  );
   console.log(line('float32, test every iteration', ours.f32every!));
   console.log(line('float64', f64));
-  if (peer) console.log(`  => torch float32 / ours ${verified ? 'float32' : 'float64'}: ${(peer.seconds / (verified ? f32 : f64).seconds).toFixed(2)}x   (load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  if (peer)
+    console.log(
+      `  => torch float32 / ours ${verified ? 'float32' : 'float64'}: ${(peer.seconds / (verified ? f32 : f64).seconds).toFixed(2)}x   (load after: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')})`,
+    );
   console.log(`  float32 steps: ${profileLine(f32.rfm)}`);
 }
 
@@ -152,7 +191,9 @@ async function textCase(dir: string): Promise<void> {
   const ours = await fitOurs(path, { dtype: 'float64', bandwidth: 48, iterations: 5 });
   console.log(
     `  ours float64: ${ours.seconds.toFixed(3)} s, form ${ours.rfm.summary.form}, best iteration ${ours.best}, test MSE ${ours.testMse.toPrecision(8)}` +
-      (ref ? `, vs reference ${rel(ours.testMse, ref.best_test_mse).toExponential(2)} relative, speed-up ${(ref.seconds / ours.seconds).toFixed(1)}x` : ''),
+      (ref
+        ? `, vs reference ${rel(ours.testMse, ref.best_test_mse).toExponential(2)} relative, speed-up ${(ref.seconds / ours.seconds).toFixed(1)}x`
+        : ''),
   );
   console.log(`  steps: ${profileLine(ours.rfm)}`);
 }
@@ -165,8 +206,14 @@ async function main(): Promise<void> {
   await setThreads(THREADS);
   const info = await backendInfo();
   const torch = flag('--no-torch') ? { why: '--no-torch' } : torchPython();
-  console.log(`backends: float64 ${info.active.float64}, float32 ${info.active.float32}, ${info.threads} threads; torch peer: ${torch.python ? torch.why : `skipped (${torch.why})`}`);
-  console.log(`${new Date().toISOString()}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine: compare the same-run ratios)`);
+  console.log(
+    `backends: float64 ${info.active.float64}, float32 ${info.active.float32}, ${info.threads} threads; torch peer: ${torch.python ? torch.why : `skipped (${torch.why})`}`,
+  );
+  console.log(
+    `${new Date().toISOString()}, load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (shared machine: compare the same-run ratios)`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'rfm-bench-'));
   try {
     // Warm-up: JIT and the backend's first calls.

@@ -14,7 +14,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo } from '../src/linalg/registry';
-import { RESULTS_DIR, ScalingRunRecord, agreementAtReadOff, recordFileName, scalingRunRecord } from '../src/experiments/scaling/run-record';
+import {
+  RESULTS_DIR,
+  ScalingRunRecord,
+  agreementAtReadOff,
+  recordFileName,
+  scalingRunRecord,
+} from '../src/experiments/scaling/run-record';
 import { PUBLISHED_SCALING, runScalingTest, scalingConfig, studyDims } from '../src/experiments/scaling/experiment';
 import { throttledProgress } from '../src/experiments/common/sweep-summary';
 import type { DType } from '../src/linalg/matrix';
@@ -24,7 +30,9 @@ const fullRun = process.argv.includes('--full');
 function commit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'native'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'native'], {
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${head} (with uncommitted changes in src/ or native/)` : head;
   } catch {
     return 'unknown (not a git checkout)';
@@ -36,14 +44,18 @@ function writeRecord(record: ScalingRunRecord, dir: string): void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, recordFileName(record.protocol, record.dtype));
   writeFileSync(path, JSON.stringify(record, null, 1) + '\n');
-  console.log(`\nrecord written: ${path} (${record.protocol === 'full' ? 'the full protocol, measured' : 'a subsample: not cited by notebook 01'})`);
+  console.log(
+    `\nrecord written: ${path} (${record.protocol === 'full' ? 'the full protocol, measured' : 'a subsample: not cited by notebook 01'})`,
+  );
   const other = join(dir, recordFileName(record.protocol, record.dtype === 'float32' ? 'float64' : 'float32'));
   if (!existsSync(other)) return;
   const o = JSON.parse(readFileSync(other, 'utf8')) as ScalingRunRecord;
   const [f32, f64] = record.dtype === 'float32' ? [record, o] : [o, record];
   console.log(`float32 means inside the float64 run's 2.5-97.5 % bands at the study's read-off d (${other}):`);
   for (const a of agreementAtReadOff(f32, f64)) {
-    console.log(`  ${a.model.padEnd(8)} d = ${String(a.d).padStart(4)}: float32 ${a.mean.toFixed(4)}, float64 ${a.reference.mean.toFixed(4)} [${a.reference.lo.toFixed(4)}, ${a.reference.hi.toFixed(4)}] ${a.inside ? 'inside' : 'OUTSIDE'}`);
+    console.log(
+      `  ${a.model.padEnd(8)} d = ${String(a.d).padStart(4)}: float32 ${a.mean.toFixed(4)}, float64 ${a.reference.mean.toFixed(4)} [${a.reference.lo.toFixed(4)}, ${a.reference.hi.toFixed(4)}] ${a.inside ? 'inside' : 'OUTSIDE'}`,
+    );
   }
 }
 
@@ -66,11 +78,17 @@ async function main(): Promise<void> {
   const dims = studyDims().filter((_, i) => i % every === every - 1);
   const info = await backendInfo();
   const loadBefore = loadavg();
-  console.log(`${new Date().toISOString()}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}${fullRun ? `, --full: the record goes to ${arg('out', RESULTS_DIR)}` : ''}`);
-  console.log(`backend: float32 -> ${info.active.float32}, float64 -> ${info.active.float64} (${info.backends.map((b) => `${b.name}: ${b.detail}`).join('; ')})`);
+  console.log(
+    `${new Date().toISOString()}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}${fullRun ? `, --full: the record goes to ${arg('out', RESULTS_DIR)}` : ''}`,
+  );
+  console.log(
+    `backend: float32 -> ${info.active.float32}, float64 -> ${info.active.float64} (${info.backends.map((b) => `${b.name}: ${b.detail}`).join('; ')})`,
+  );
   const concurrency = Number(arg('concurrency', String(scalingConfig().concurrency)));
   const config = scalingConfig({ trials, dtype, dims, concurrency });
-  console.log(`scaling test: ${trials} trials x ${dims.length} dimensions, T = ${config.iterations}, ${dtype}, ${config.concurrency} trials at once with ${config.threadsPerTrial} thread(s) each`);
+  console.log(
+    `scaling test: ${trials} trials x ${dims.length} dimensions, T = ${config.iterations}, ${dtype}, ${config.concurrency} trials at once with ${config.threadsPerTrial} thread(s) each`,
+  );
   const result = await runScalingTest(config, { onProgress: throttledProgress((line) => console.log(line), 30000) });
   const fits = trials * dims.length;
   const iterations = fits * (config.iterations + 1);
@@ -78,35 +96,63 @@ async function main(): Promise<void> {
   const full = (perTrial * 100 * studyDims().length) / dims.length;
   const floor = (100 * studyDims().length * (config.iterations + 1) * FLOOR_FLOPS_PER_ITERATION) / GEMM_FLOPS[dtype];
   if (fullRun) {
-    const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, backend: `${info.active[dtype]}: ${info.backends.find((b) => b.name === info.active[dtype])?.detail ?? ''}` };
-    const record = scalingRunRecord(result, { date: new Date().toISOString(), commit: commit(), load: { before: loadBefore, after: loadavg() }, machine });
+    const machine = {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      backend: `${info.active[dtype]}: ${info.backends.find((b) => b.name === info.active[dtype])?.detail ?? ''}`,
+    };
+    const record = scalingRunRecord(result, {
+      date: new Date().toISOString(),
+      commit: commit(),
+      load: { before: loadBefore, after: loadavg() },
+      machine,
+    });
     writeRecord(record, arg('out', RESULTS_DIR));
   }
-  console.log(`\nseconds: ${result.seconds.toFixed(1)} for ${fits} fits (${((1000 * result.seconds) / iterations).toFixed(2)} ms per RFM iteration, wall time with ${config.concurrency} trials at once)`);
-  console.log(`full protocol (100 trials x 200 d), ${trials === 100 && dims.length === 200 ? 'measured' : 'extrapolated'}: ${(full / 60).toFixed(1)} min (target: under 30 min float32, under 60 min float64)`);
-  console.log(`arithmetic floor ~${(floor / 60).toFixed(1)} min (all dual iterations at ${GEMM_FLOPS[dtype] / 1e9} GFLOPS): achieved fraction ${(floor / full).toFixed(2)} (above 1 where the primal form at small d cuts the arithmetic)`);
+  console.log(
+    `\nseconds: ${result.seconds.toFixed(1)} for ${fits} fits (${((1000 * result.seconds) / iterations).toFixed(2)} ms per RFM iteration, wall time with ${config.concurrency} trials at once)`,
+  );
+  console.log(
+    `full protocol (100 trials x 200 d), ${trials === 100 && dims.length === 200 ? 'measured' : 'extrapolated'}: ${(full / 60).toFixed(1)} min (target: under 30 min float32, under 60 min float64)`,
+  );
+  console.log(
+    `arithmetic floor ~${(floor / 60).toFixed(1)} min (all dual iterations at ${GEMM_FLOPS[dtype] / 1e9} GFLOPS): achieved fraction ${(floor / full).toFixed(2)} (above 1 where the primal form at small d cuts the arithmetic)`,
+  );
   const formCounts = new Map<string, number>();
   for (const f of result.forms) formCounts.set(f, (formCounts.get(f) ?? 0) + 1);
   console.log(`forms used over d: ${[...formCounts].map(([f, k]) => `${f} ${k}`).join(', ')}`);
   const at = (curve: typeof result.rfm, d: number): string => {
     const j = result.dims.indexOf(d);
-    return j < 0 ? 'n/a' : `${curve.mse.mean[j].toFixed(4)} [${curve.mse.lo[j].toFixed(4)}, ${curve.mse.hi[j].toFixed(4)}]`;
+    return j < 0
+      ? 'n/a'
+      : `${curve.mse.mean[j].toFixed(4)} [${curve.mse.lo[j].toFixed(4)}, ${curve.mse.hi[j].toFixed(4)}]`;
   };
-  console.log('\n  d     ours: RFM mean [2.5%, 97.5%]          Laplace mean [2.5%, 97.5%]        published RFM / Laplace');
+  console.log(
+    '\n  d     ours: RFM mean [2.5%, 97.5%]          Laplace mean [2.5%, 97.5%]        published RFM / Laplace',
+  );
   for (const d of [10, 50, 80, 100, 150, 200, 500, 550, 600, 1000, 2000]) {
     const pr = PUBLISHED_SCALING.rfm.d.indexOf(d);
     const pb = PUBLISHED_SCALING.baseline.d.indexOf(d);
     const pub = `${pr >= 0 ? PUBLISHED_SCALING.rfm.mse[pr] : '-'} / ${pb >= 0 ? PUBLISHED_SCALING.baseline.mse[pb] : '-'}`;
-    console.log(`${String(d).padStart(5)}  ${at(result.rfm, d).padEnd(38)} ${at(result.baseline, d).padEnd(34)} ${pub}`);
+    console.log(
+      `${String(d).padStart(5)}  ${at(result.rfm, d).padEnd(38)} ${at(result.baseline, d).padEnd(34)} ${pub}`,
+    );
   }
   const min = (c: typeof result.rfm) => {
     let j = 0;
     for (let i = 1; i < c.mse.mean.length; i++) if (c.mse.mean[i] < c.mse.mean[j]) j = i;
     return `${c.mse.mean[j].toFixed(4)} at d = ${result.dims[j]}`;
   };
-  console.log(`\nRFM: minimum ${min(result.rfm)}, peak ${result.rfm.shape.peakX === null ? 'none' : `${result.rfm.mse.mean[result.rfm.shape.peakIndex].toFixed(4)} at d = ${result.rfm.shape.peakX}`}`);
-  console.log(`Laplace: minimum ${min(result.baseline)}, peak ${result.baseline.shape.peakX === null ? 'none' : `${result.baseline.mse.mean[result.baseline.shape.peakIndex].toFixed(4)} at d = ${result.baseline.shape.peakX}`}`);
-  console.log('published: RFM minimum ~0.014 near d = 80-100, peak ~0.066 near d = 500-600; Laplace minimum ~0.133 near d = 50, peak ~0.166 near d = 150-200');
+  console.log(
+    `\nRFM: minimum ${min(result.rfm)}, peak ${result.rfm.shape.peakX === null ? 'none' : `${result.rfm.mse.mean[result.rfm.shape.peakIndex].toFixed(4)} at d = ${result.rfm.shape.peakX}`}`,
+  );
+  console.log(
+    `Laplace: minimum ${min(result.baseline)}, peak ${result.baseline.shape.peakX === null ? 'none' : `${result.baseline.mse.mean[result.baseline.shape.peakIndex].toFixed(4)} at d = ${result.baseline.shape.peakX}`}`,
+  );
+  console.log(
+    'published: RFM minimum ~0.014 near d = 80-100, peak ~0.066 near d = 500-600; Laplace minimum ~0.133 near d = 50, peak ~0.166 near d = 150-200',
+  );
 }
 
 main().catch((e) => {

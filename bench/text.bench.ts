@@ -10,7 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { DEFAULT_TEXT_CONFIG, runTextExperiment, studyMethodCells, textTableCells } from '../src/experiments/text/experiment';
+import {
+  DEFAULT_TEXT_CONFIG,
+  runTextExperiment,
+  studyMethodCells,
+  textTableCells,
+} from '../src/experiments/text/experiment';
 import { prepareCorrectData } from '../src/experiments/text/data';
 import { backendInfo } from '../src/linalg/registry';
 import { evaluateNextCharacter } from '../src/text/evaluate';
@@ -42,45 +47,83 @@ async function sweepBandwidths(list: number[]): Promise<void> {
   const c = DEFAULT_TEXT_CONFIG;
   const text = await loadCorpus(c.corpus);
   const data = prepareCorrectData(text, { ...c, trainWindows, referenceLength: c.generationLength });
-  console.log(`Laplace model, ${data.train.count} training windows: L, validation NLL (nats), test accuracy, test bits per character`);
+  console.log(
+    `Laplace model, ${data.train.count} training windows: L, validation NLL (nats), test accuracy, test bits per character`,
+  );
   for (const bandwidth of list) {
     const model = await KernelCharModel.fit(data.vocab, data.train, data.validation, { bandwidth });
     const r = evaluateNextCharacter(model, data.test);
-    console.log(`  L = ${bandwidth}: ${model.details.softmax.nll.toFixed(4)}, ${r.accuracy.toFixed(4)}, ${r.bitsPerCharacter.toFixed(4)}`);
+    console.log(
+      `  L = ${bandwidth}: ${model.details.softmax.nll.toFixed(4)}, ${r.accuracy.toFixed(4)}, ${r.bitsPerCharacter.toFixed(4)}`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   const info = await backendInfo();
-  console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
-  console.log(`backend: float64 ${info.active.float64} (${info.backends.find((b) => b.name === info.active.float64)?.detail}), ${info.threads} threads`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  );
+  console.log(
+    `backend: float64 ${info.active.float64} (${info.backends.find((b) => b.name === info.active.float64)?.detail}), ${info.threads} threads`,
+  );
   if (bandwidths) return sweepBandwidths(bandwidths.split(',').map(Number));
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   const started = performance.now();
-  const result = await runTextExperiment({
-    trainWindows,
-    rfmIterations,
-    rfmSelection,
-  }, { onProgress: (p) => console.log(`[${p.elapsedSeconds.toFixed(1)} s] ${p.stage}: ${p.message}`) });
+  const result = await runTextExperiment(
+    {
+      trainWindows,
+      rfmIterations,
+      rfmSelection,
+    },
+    { onProgress: (p) => console.log(`[${p.elapsedSeconds.toFixed(1)} s] ${p.stage}: ${p.message}`) },
+  );
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const rfm = result.fits.rfm;
-  console.log(`\nRFM (n = ${rfm.trainWindows}, T = ${rfm.iterations}, form ${rfm.rfm!.form}, gradients ${rfm.rfm!.gradients}, kept t = ${rfm.rfm!.bestIteration} by ${rfm.rfm!.selection}):`);
-  console.log(`  RFM.fit ${rfm.seconds.rfm.toFixed(1)} s; whole model ${rfm.seconds.total.toFixed(1)} s (${Object.entries(rfm.seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`);
-  console.log(`  per iteration: ${rfm.rfm!.history.map((h) => `t=${h.iteration} ${h.seconds.toFixed(1)} s${h.validation?.score === undefined ? '' : ` (NLL ${h.validation.score.toFixed(4)})`}`).join(', ')}`);
-  console.log(`  profile: ${rfm.rfm!.profile.filter((s) => s.seconds > 0.05).map((s) => `${s.step} ${s.seconds.toFixed(1)} s${s.flops > 0 ? ` (${s.gflops.toFixed(1)} GFLOPS)` : ''}`).join('; ')}`);
-  console.log(`Laplace model: ${result.fits.laplace.seconds.total.toFixed(1)} s; experiment ${result.seconds.total.toFixed(1)} s`);
+  console.log(
+    `\nRFM (n = ${rfm.trainWindows}, T = ${rfm.iterations}, form ${rfm.rfm!.form}, gradients ${rfm.rfm!.gradients}, kept t = ${rfm.rfm!.bestIteration} by ${rfm.rfm!.selection}):`,
+  );
+  console.log(
+    `  RFM.fit ${rfm.seconds.rfm.toFixed(1)} s; whole model ${rfm.seconds.total.toFixed(1)} s (${Object.entries(
+      rfm.seconds,
+    )
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')})`,
+  );
+  console.log(
+    `  per iteration: ${rfm.rfm!.history.map((h) => `t=${h.iteration} ${h.seconds.toFixed(1)} s${h.validation?.score === undefined ? '' : ` (NLL ${h.validation.score.toFixed(4)})`}`).join(', ')}`,
+  );
+  console.log(
+    `  profile: ${rfm
+      .rfm!.profile.filter((s) => s.seconds > 0.05)
+      .map((s) => `${s.step} ${s.seconds.toFixed(1)} s${s.flops > 0 ? ` (${s.gflops.toFixed(1)} GFLOPS)` : ''}`)
+      .join('; ')}`,
+  );
+  console.log(
+    `Laplace model: ${result.fits.laplace.seconds.total.toFixed(1)} s; experiment ${result.seconds.total.toFixed(1)} s`,
+  );
   const hwm = vmHwmBytes();
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
-  console.log(`peak memory: RSS sampled ${(peakRss / GiB).toFixed(2)} GiB, VmHWM ${hwm === null ? 'n/a' : `${(hwm / GiB).toFixed(2)} GiB`}`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  );
+  console.log(
+    `peak memory: RSS sampled ${(peakRss / GiB).toFixed(2)} GiB, VmHWM ${hwm === null ? 'n/a' : `${(hwm / GiB).toFixed(2)} GiB`}`,
+  );
   const table = textTableCells(result);
   console.log('\n' + table.columns.join(' | '));
   for (const row of table.rows) console.log(row.map((v) => (typeof v === 'number' ? v.toPrecision(4) : v)).join(' | '));
   const study = studyMethodCells(result);
   console.log('\n' + study.columns.join(' | '));
   for (const row of study.rows) console.log(row.map((v) => (typeof v === 'number' ? v.toPrecision(4) : v)).join(' | '));
-  console.log(`\nsample: "${result.samples[0].prompt}" -> RFM "${result.samples[0].continuations.rfm.greedy}" (true: "${result.samples[0].reference}")`);
+  console.log(
+    `\nsample: "${result.samples[0].prompt}" -> RFM "${result.samples[0].continuations.rfm.greedy}" (true: "${result.samples[0].reference}")`,
+  );
 }
 
 main().catch((e) => {

@@ -36,7 +36,10 @@ function log(message) {
 function writeStatus(ok, reason) {
   try {
     fs.mkdirSync(buildDir, { recursive: true });
-    fs.writeFileSync(statusPath, JSON.stringify({ ok, reason, node: process.version, time: new Date().toISOString() }, null, 2) + '\n');
+    fs.writeFileSync(
+      statusPath,
+      JSON.stringify({ ok, reason, node: process.version, time: new Date().toISOString() }, null, 2) + '\n',
+    );
   } catch {
     // The status file only improves the message backendInfo() gives; never fail the install over it.
   }
@@ -47,13 +50,20 @@ function give_up(reason, fix = THEN) {
   writeStatus(false, reason);
   log(`WARNING: the native backend was not built: ${reason}`);
   if (fix) log(`To get it: ${fix}`);
-  log('rfm-lab still works without it (float64 on the js backend, float32 on tfjs-wasm); backendInfo() reports why native is unavailable.');
+  log(
+    'rfm-lab still works without it (float64 on the js backend, float32 on tfjs-wasm); backendInfo() reports why native is unavailable.',
+  );
   process.exit(strict ? 1 : 0);
 }
 
 function run(cmd, argv, options = {}) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, ...options });
-  return { ok: !r.error && r.status === 0, status: r.status, error: r.error, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  return {
+    ok: !r.error && r.status === 0,
+    status: r.status,
+    error: r.error,
+    out: `${r.stdout ?? ''}${r.stderr ?? ''}`,
+  };
 }
 
 function have(cmd, argv = ['--version']) {
@@ -66,13 +76,19 @@ function tail(text, lines = 25) {
 
 // --- Node headers, found locally (node-gyp would otherwise download them) ------------------------------------------
 function headersIn(dir) {
-  return Boolean(dir) && fs.existsSync(path.join(dir, 'include', 'node', 'common.gypi')) && fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h'));
+  return (
+    Boolean(dir) &&
+    fs.existsSync(path.join(dir, 'include', 'node', 'common.gypi')) &&
+    fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h'))
+  );
 }
 
 function localVersionOk(dir) {
   try {
     const h = fs.readFileSync(path.join(dir, 'include', 'node', 'node_version.h'), 'utf8');
-    const v = ['MAJOR', 'MINOR', 'PATCH'].map((k) => (h.match(new RegExp(`#define NODE_${k}_VERSION (\\d+)`)) || [])[1]).join('.');
+    const v = ['MAJOR', 'MINOR', 'PATCH']
+      .map((k) => (h.match(new RegExp(`#define NODE_${k}_VERSION (\\d+)`)) || [])[1])
+      .join('.');
     return v === process.versions.node;
   } catch {
     return false;
@@ -91,7 +107,8 @@ function findNodedir() {
   }
   // The headers of a distribution's node package (e.g. Debian's nodejs: /usr/include/node), if they match this node.
   const prefix = path.dirname(path.dirname(process.execPath));
-  if (headersIn(prefix) && localVersionOk(prefix)) return { args: [`--nodedir=${prefix}`], where: `${prefix} (beside ${process.execPath})` };
+  if (headersIn(prefix) && localVersionOk(prefix))
+    return { args: [`--nodedir=${prefix}`], where: `${prefix} (beside ${process.execPath})` };
   // node-gyp's own cache from an earlier download: it uses it without downloading again.
   const caches = [
     process.env.npm_config_devdir,
@@ -129,7 +146,11 @@ function split(flags) {
 function findBlas(cxx) {
   const candidates = [];
   if (process.env.RFM_NATIVE_LIBS !== undefined || process.env.RFM_NATIVE_CFLAGS !== undefined) {
-    candidates.push({ cflags: process.env.RFM_NATIVE_CFLAGS || '', libs: process.env.RFM_NATIVE_LIBS || '-lopenblas -llapacke', source: 'RFM_NATIVE_CFLAGS/RFM_NATIVE_LIBS' });
+    candidates.push({
+      cflags: process.env.RFM_NATIVE_CFLAGS || '',
+      libs: process.env.RFM_NATIVE_LIBS || '-lopenblas -llapacke',
+      source: 'RFM_NATIVE_CFLAGS/RFM_NATIVE_LIBS',
+    });
   } else {
     candidates.push({ cflags: '', libs: '-lopenblas -llapacke', source: 'default' });
     candidates.push({ cflags: '', libs: '-lopenblas', source: 'OpenBLAS with LAPACKE built in' });
@@ -180,7 +201,8 @@ function main() {
     log(`skipped (RFM_SKIP_NATIVE is set); ${HOW}`);
     return;
   }
-  if (!fs.existsSync(path.join(nativeDir, 'binding.gyp'))) give_up('native/binding.gyp is missing from this copy of rfm-lab', '');
+  if (!fs.existsSync(path.join(nativeDir, 'binding.gyp')))
+    give_up('native/binding.gyp is missing from this copy of rfm-lab', '');
 
   let nodeGyp;
   try {
@@ -190,10 +212,13 @@ function main() {
   }
 
   const cxx = process.env.CXX || 'c++';
-  if (!have(cxx)) give_up(`no C++ compiler (\`${cxx}\` not found)`, `install one (Debian/Ubuntu: apt-get install g++ make), ${THEN}`);
-  if (process.platform !== 'win32' && !have('make')) give_up('`make` not found', `install it (Debian/Ubuntu: apt-get install make), ${THEN}`);
+  if (!have(cxx))
+    give_up(`no C++ compiler (\`${cxx}\` not found)`, `install one (Debian/Ubuntu: apt-get install g++ make), ${THEN}`);
+  if (process.platform !== 'win32' && !have('make'))
+    give_up('`make` not found', `install it (Debian/Ubuntu: apt-get install make), ${THEN}`);
   const python = process.env.PYTHON || process.env.npm_config_python || 'python3';
-  if (!have(python)) give_up(`node-gyp needs Python 3 (\`${python}\` not found)`, `install python3 or set PYTHON, ${THEN}`);
+  if (!have(python))
+    give_up(`node-gyp needs Python 3 (\`${python}\` not found)`, `install python3 or set PYTHON, ${THEN}`);
 
   const blas = findBlas(cxx);
   if (!blas.libs) {
@@ -207,22 +232,35 @@ function main() {
 
   const headers = findNodedir();
   if (!headers && !allowDownload) {
-    writeStatus(false, `no Node ${process.version} headers were found on this machine, and the install step does not download them`);
-    log(`skipped: no Node ${process.version} headers found locally (nodedir, ${path.dirname(path.dirname(process.execPath))}/include/node, node-gyp's cache).`);
+    writeStatus(
+      false,
+      `no Node ${process.version} headers were found on this machine, and the install step does not download them`,
+    );
+    log(
+      `skipped: no Node ${process.version} headers found locally (nodedir, ${path.dirname(path.dirname(process.execPath))}/include/node, node-gyp's cache).`,
+    );
     log(`The install does not download; ${HOW}, which lets node-gyp download the headers once.`);
     process.exit(strict ? 1 : 0);
   }
 
-  log(`building with ${blas.libs}${blas.cflags ? ` (${blas.cflags})` : ''}, Node headers from ${headers ? headers.where : 'a node-gyp download'}`);
+  log(
+    `building with ${blas.libs}${blas.cflags ? ` (${blas.cflags})` : ''}, Node headers from ${headers ? headers.where : 'a node-gyp download'}`,
+  );
   const env = { ...process.env, RFM_NATIVE_LIBS: blas.libs, RFM_NATIVE_CFLAGS: blas.cflags };
   const gypArgs = [nodeGyp, 'rebuild', '--release', ...(headers ? headers.args : [])];
   const r = run(process.execPath, gypArgs, { cwd: nativeDir, env });
   if (!r.ok) {
     process.stderr.write(tail(r.out, 40) + '\n');
-    give_up(`node-gyp rebuild failed (${r.error ? r.error.message : `exit ${r.status}`}): ${describeCompileError(r.out)}`, `fix what the output above says, ${THEN}`);
+    give_up(
+      `node-gyp rebuild failed (${r.error ? r.error.message : `exit ${r.status}`}): ${describeCompileError(r.out)}`,
+      `fix what the output above says, ${THEN}`,
+    );
   }
   // Load it in a child process: a missing shared library or symbol shows here, not in a user's notebook.
-  const check = run(process.execPath, ['-e', `const a = require(${JSON.stringify(addonPath)}); console.log(a.config() + ', ' + a.getThreads() + ' threads')`]);
+  const check = run(process.execPath, [
+    '-e',
+    `const a = require(${JSON.stringify(addonPath)}); console.log(a.config() + ', ' + a.getThreads() + ' threads')`,
+  ]);
   if (!check.ok) give_up(`the addon was built but does not load: ${tail(check.out, 5).replace(/\s*\n\s*/g, ' | ')}`);
   writeStatus(true, check.out.trim());
   log(`built ${path.relative(root, addonPath)}: ${check.out.trim()}`);

@@ -19,12 +19,18 @@ function installed(app) {
 
 const app = ['lab', 'notebook'].find(installed);
 if (app === undefined) {
-  console.error('lab: neither "jupyter lab" nor "jupyter notebook" runs here.\n'
-    + 'Install one: pip install jupyterlab (in a virtualenv), or apt-get install jupyter-notebook (Debian/Ubuntu).');
+  console.error(
+    'lab: neither "jupyter lab" nor "jupyter notebook" runs here.\n' +
+      'Install one: pip install jupyterlab (in a virtualenv), or apt-get install jupyter-notebook (Debian/Ubuntu).',
+  );
   process.exit(1);
 }
 console.log(`Starting jupyter ${app} at the project root: the notebooks are in notebooks/, their exports in reports/.`);
-const child = spawn('jupyter', [app, `--notebook-dir=${root}`, ...process.argv.slice(2)], { env, stdio: 'inherit', cwd: root });
+const child = spawn('jupyter', [app, `--notebook-dir=${root}`, ...process.argv.slice(2)], {
+  env,
+  stdio: 'inherit',
+  cwd: root,
+});
 // Ctrl-C reaches Jupyter too, which asks whether to shut down; stay alive until it decides.
 process.on('SIGINT', () => {});
 child.on('exit', (code, signal) => process.exit(code === null ? (signal === 'SIGINT' ? 130 : 1) : code));

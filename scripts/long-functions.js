@@ -34,7 +34,13 @@ for (const file of files(root)) {
       const start = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
       const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
       const lines = end - start + 1;
-      if (lines > limit) long.push({ file: path.relative(path.join(root, '..'), file), line: start + 1, name: nameOf(node, source), lines });
+      if (lines > limit)
+        long.push({
+          file: path.relative(path.join(root, '..'), file),
+          line: start + 1,
+          name: nameOf(node, source),
+          lines,
+        });
     }
     ts.forEachChild(node, visit);
   };

@@ -28,12 +28,17 @@ function main() {
   const python = findPython();
   if (python === undefined) {
     const tried = process.env.RFM_PYTHON ? `RFM_PYTHON=${process.env.RFM_PYTHON}` : CANDIDATES.join(', ');
-    console.error(`run-notebooks: no Python with Jupyter's nbclient found (tried ${tried}).\n`
-      + 'Install it: apt-get install python3-nbclient (Debian/Ubuntu) or pip install nbclient,\n'
-      + 'or set RFM_PYTHON to a Python that has it.');
+    console.error(
+      `run-notebooks: no Python with Jupyter's nbclient found (tried ${tried}).\n` +
+        'Install it: apt-get install python3-nbclient (Debian/Ubuntu) or pip install nbclient,\n' +
+        'or set RFM_PYTHON to a Python that has it.',
+    );
     process.exit(2);
   }
-  const result = spawnSync(python, [join(__dirname, 'run-notebooks.py'), ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+  const result = spawnSync(python, [join(__dirname, 'run-notebooks.py'), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (result.error) {
     console.error(`run-notebooks: could not start ${python}: ${result.error.message}`);
     process.exit(2);

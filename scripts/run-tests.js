@@ -20,7 +20,11 @@ const root = join(__dirname, '..');
 // tsx strips types without checking them, and tslab refuses to run a notebook whose imports do not typecheck:
 // a full run starts with the compiler, so a type error fails here with its message rather than in a notebook.
 if (!filter) {
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit', cwd: root });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'],
+    { stdio: 'inherit', cwd: root },
+  );
   if (tsc.status !== 0) {
     console.error('typecheck failed (node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit)');
     process.exit(1);
@@ -31,8 +35,12 @@ if (files.length === 0) {
   console.error(`no test files found${filter ? ` matching "${filter}"` : ''}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 process.exit(result.status === null ? 1 : result.status);

@@ -85,7 +85,8 @@ export class Rng {
     let total = 0;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i];
-      if (!(w >= 0) || !Number.isFinite(w)) throw new OptionError(`Rng.choice: weight ${i} is ${w}; weights must be finite and >= 0`);
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw new OptionError(`Rng.choice: weight ${i} is ${w}; weights must be finite and >= 0`);
       total += w;
     }
     if (total <= 0) throw new OptionError('Rng.choice: weights are all zero (or empty)');

@@ -6,9 +6,15 @@ test('the same seed gives the same stream; nearby seeds give different ones', ()
   const a = new Rng(42);
   const b = new Rng(42);
   const xs = Array.from({ length: 5 }, () => a.next());
-  assert.deepEqual(Array.from({ length: 5 }, () => b.next()), xs);
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b.next()),
+    xs,
+  );
   const c = new Rng(43);
-  assert.notDeepEqual(Array.from({ length: 5 }, () => c.next()), xs);
+  assert.notDeepEqual(
+    Array.from({ length: 5 }, () => c.next()),
+    xs,
+  );
   assert.notEqual(new Rng(0).next(), new Rng(1).next());
   assert.notEqual(new Rng(2 ** 32).next(), new Rng(0).next(), 'seeds above 2^32 are not truncated to their low bits');
 });
@@ -50,8 +56,14 @@ test('shuffle permutes in place; choice follows the weights', () => {
   const array = Array.from({ length: 20 }, (_, i) => i);
   const same = rng.shuffle(array);
   assert.equal(same, array);
-  assert.deepEqual(array.slice().sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
-  assert.notDeepEqual(array, Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    array.slice().sort((a, b) => a - b),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    array,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   const typed = rng.shuffle(Int32Array.from([1, 2, 3, 4]));
   assert.deepEqual(Array.from(typed).sort(), [1, 2, 3, 4]);
   const counts = [0, 0, 0, 0];

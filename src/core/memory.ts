@@ -9,7 +9,9 @@ function gib(bytes: number): string {
 }
 
 /** What checkAllocation lets through: os.freemem() (on Linux MemAvailable, reclaimable page cache included), at most the total. */
-export function memoryLimit(memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() }): number {
+export function memoryLimit(
+  memory: { free: number; total: number } = { free: os.freemem(), total: os.totalmem() },
+): number {
   return Math.min(memory.total, memory.free);
 }
 

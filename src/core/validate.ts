@@ -28,6 +28,7 @@ export function nonNegativeNumber(what: string, value: unknown): number {
 
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw new OptionError(`${what} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+  if (!allowed.includes(value as T))
+    throw new OptionError(`${what} must be one of ${allowed.join(', ')}, got ${String(value)}`);
   return value as T;
 }

@@ -16,7 +16,8 @@ export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 const cache = new Map<number, Float32Array>();
 
 function checkDigit(digit: number): void {
-  if (!Number.isInteger(digit) || digit < 0 || digit > 9) throw new OptionError(`mnist: digits are integers 0..9, got ${digit}`);
+  if (!Number.isInteger(digit) || digit < 0 || digit > 9)
+    throw new OptionError(`mnist: digits are integers 0..9, got ${digit}`);
 }
 
 /** All images of one digit, row-major (count x 784). Read once per process. */
@@ -27,7 +28,8 @@ export function digitImages(digit: number): Float32Array {
     // Read the one JSON file needed; requiring the package would parse all ten (21 MB).
     const path = require.resolve(`mnist/src/digits/${digit}.json`);
     const data: number[] = JSON.parse(readFileSync(path, 'utf8')).data;
-    if (data.length % MNIST_PIXELS !== 0) throw new DataError(`mnist: ${path} holds ${data.length} values, not a whole number of 28 x 28 images`);
+    if (data.length % MNIST_PIXELS !== 0)
+      throw new DataError(`mnist: ${path} holds ${data.length} values, not a whole number of 28 x 28 images`);
     images = Float32Array.from(data);
     cache.set(digit, images);
   }
@@ -73,11 +75,16 @@ const SUBSET_OPTIONS = ['digits', 'train', 'test', 'seed'] as const;
 export function mnistSubset(options: MnistSubsetOptions): MnistSubset {
   checkOptions('mnistSubset', options, SUBSET_OPTIONS);
   const { digits, train, test, seed } = options;
-  if (!Array.isArray(digits) || digits.length < 2) throw new OptionError('mnistSubset: digits must list at least two digits');
+  if (!Array.isArray(digits) || digits.length < 2)
+    throw new OptionError('mnistSubset: digits must list at least two digits');
   digits.forEach(checkDigit);
   if (new Set(digits).size !== digits.length) throw new OptionError(`mnistSubset: digits repeat: ${digits.join(', ')}`);
-  for (const [name, v] of [['train', train], ['test', test]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new OptionError(`mnistSubset: ${name} must be a positive integer, got ${v}`);
+  for (const [name, v] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new OptionError(`mnistSubset: ${name} must be a positive integer, got ${v}`);
   }
   if (!Number.isFinite(seed)) throw new OptionError(`mnistSubset: seed must be a finite number, got ${seed}`);
   const pool: { label: number; source: number }[] = [];
@@ -85,7 +92,9 @@ export function mnistSubset(options: MnistSubsetOptions): MnistSubset {
     for (let i = 0; i < digitCount(digit); i++) pool.push({ label, source: i });
   });
   if (train + test > pool.length) {
-    throw new OptionError(`mnistSubset: digits ${digits.join(', ')} have ${pool.length} images, fewer than train + test = ${train + test}`);
+    throw new OptionError(
+      `mnistSubset: digits ${digits.join(', ')} have ${pool.length} images, fewer than train + test = ${train + test}`,
+    );
   }
   new Rng(seed).shuffle(pool);
   const take = (from: number, count: number): LabelledImages => {
@@ -94,7 +103,10 @@ export function mnistSubset(options: MnistSubsetOptions): MnistSubset {
     const sources = new Int32Array(count);
     for (let r = 0; r < count; r++) {
       const { label, source } = pool[from + r];
-      x.data.set(digitImages(digits[label]).subarray(source * MNIST_PIXELS, (source + 1) * MNIST_PIXELS), r * MNIST_PIXELS);
+      x.data.set(
+        digitImages(digits[label]).subarray(source * MNIST_PIXELS, (source + 1) * MNIST_PIXELS),
+        r * MNIST_PIXELS,
+      );
       labels[r] = label;
       sources[r] = source;
     }
@@ -115,8 +127,10 @@ export function mnistTenClasses(sizes: { train: number; test: number; seed: numb
 
 /** A 784-vector (an image, or a matrix's diagonal) as 28 rows of 28, top row first, for a heatmap. */
 export function asImage(values: ArrayLike<number>): number[][] {
-  if (values.length !== MNIST_PIXELS) throw new OptionError(`asImage: expected ${MNIST_PIXELS} values, got ${values.length}`);
+  if (values.length !== MNIST_PIXELS)
+    throw new OptionError(`asImage: expected ${MNIST_PIXELS} values, got ${values.length}`);
   const rows: number[][] = [];
-  for (let r = 0; r < MNIST_SIDE; r++) rows.push(Array.from({ length: MNIST_SIDE }, (_, c) => values[r * MNIST_SIDE + c]));
+  for (let r = 0; r < MNIST_SIDE; r++)
+    rows.push(Array.from({ length: MNIST_SIDE }, (_, c) => values[r * MNIST_SIDE + c]));
   return rows;
 }

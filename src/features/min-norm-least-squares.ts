@@ -44,18 +44,24 @@ export interface MinNormSolution {
 
 export const DEFAULT_RCOND = 1e-12;
 
-export async function minNormLeastSquares(phiLike: MatrixLike, yLike: MatrixLike | ArrayLike<number>, options: MinNormOptions = {}): Promise<MinNormSolution> {
+export async function minNormLeastSquares(
+  phiLike: MatrixLike,
+  yLike: MatrixLike | ArrayLike<number>,
+  options: MinNormOptions = {},
+): Promise<MinNormSolution> {
   checkOptions('minNormLeastSquares', options, ['rcond', 'ridge']);
   const rcond = options.rcond ?? DEFAULT_RCOND;
   const ridge = options.ridge ?? 0;
   if (!(rcond >= 0 && rcond < 1)) throw new OptionError(`minNormLeastSquares: rcond must be in [0, 1), got ${rcond}`);
-  if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new OptionError(`minNormLeastSquares: ridge must be a finite number >= 0, got ${ridge}`);
+  if (!(ridge >= 0) || !Number.isFinite(ridge))
+    throw new OptionError(`minNormLeastSquares: ridge must be a finite number >= 0, got ${ridge}`);
   const phi = toMatrix(phiLike, 'feature matrix');
   const y = targets(yLike);
   assertNonEmpty(phi, 'feature matrix');
   assertFinite(phi, 'feature matrix');
   assertFinite(y, 'targets');
-  if (y.rows !== phi.rows) throw new ShapeError(`minNormLeastSquares: feature matrix has ${phi.rows} rows, targets ${y.rows}`);
+  if (y.rows !== phi.rows)
+    throw new ShapeError(`minNormLeastSquares: feature matrix has ${phi.rows} rows, targets ${y.rows}`);
 
   const backend = await backendFor('float64');
   const wide = phi.cols >= phi.rows;

@@ -56,14 +56,17 @@ export function randomFourierFeatures(options: RandomFourierOptions): RandomFour
   if (kernel !== 'laplace' && kernel !== 'gaussian') {
     throw new OptionError(`randomFourierFeatures: kernel must be 'laplace' or 'gaussian', got ${String(kernel)}`);
   }
-  if (!(bandwidth > 0) || !Number.isFinite(bandwidth)) throw new OptionError(`randomFourierFeatures: bandwidth must be a positive number, got ${bandwidth}`);
-  if (!Number.isInteger(features) || features < 1) throw new OptionError(`randomFourierFeatures: features must be a positive integer, got ${features}`);
+  if (!(bandwidth > 0) || !Number.isFinite(bandwidth))
+    throw new OptionError(`randomFourierFeatures: bandwidth must be a positive number, got ${bandwidth}`);
+  if (!Number.isInteger(features) || features < 1)
+    throw new OptionError(`randomFourierFeatures: features must be a positive integer, got ${features}`);
   if (!Number.isFinite(seed)) throw new OptionError(`randomFourierFeatures: seed must be a finite number, got ${seed}`);
   let d = options.inputDim;
   if (metric !== undefined) {
     assertSquare(metric, 'randomFourierFeatures metric');
     assertFinite(metric, 'randomFourierFeatures metric');
-    if (d !== undefined && d !== metric.rows) throw new ShapeError(`randomFourierFeatures: inputDim ${d} but the metric is ${metric.rows} x ${metric.cols}`);
+    if (d !== undefined && d !== metric.rows)
+      throw new ShapeError(`randomFourierFeatures: inputDim ${d} but the metric is ${metric.rows} x ${metric.cols}`);
     d = metric.rows;
   }
   if (d === undefined || !Number.isInteger(d) || d < 1) {
@@ -98,7 +101,8 @@ export function randomFourierFeatures(options: RandomFourierOptions): RandomFour
     phases,
     async transform(xLike: MatrixLike): Promise<Matrix> {
       const x = toMatrix(xLike, 'random features input');
-      if (x.cols !== inputDim) throw new ShapeError(`random features were drawn for ${inputDim} inputs, X has ${x.cols} columns`);
+      if (x.cols !== inputDim)
+        throw new ShapeError(`random features were drawn for ${inputDim} inputs, X has ${x.cols} columns`);
       assertFinite(x, 'random features input');
       const backend = await backendFor('float64');
       // M^(1/2) is symmetric, so the rows of X M^(1/2) are the points M^(1/2) x.

@@ -21,7 +21,10 @@ import { NystromKernels, choleskyWithJitter } from './nystrom';
 export type CentreSampling = 'uniform' | 'leverage';
 
 export function uniformCentres(n: number, m: number, rng: Rng): Int32Array {
-  if (!Number.isInteger(m) || m < 1 || m > n) throw new OptionError(`Nystrom: the number of centres must be an integer in 1 .. ${n} (the training points), got ${m}`);
+  if (!Number.isInteger(m) || m < 1 || m > n)
+    throw new OptionError(
+      `Nystrom: the number of centres must be an integer in 1 .. ${n} (the training points), got ${m}`,
+    );
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   return rng.shuffle(perm).slice(0, m).sort();
 }
@@ -39,9 +42,20 @@ export function weightedCentres(weights: ArrayLike<number>, m: number, rng: Rng)
  * Approximate ridge leverage scores of all n points from a pilot kernel source (its centres the pilot set S):
  * two passes over K_nS, one for Phi' Phi, one for the scores.
  */
-export async function leverageScores(backend: Backend, pilot: NystromKernels, ridge: number, blockRows: number, signal?: AbortSignal): Promise<Float64Array> {
+export async function leverageScores(
+  backend: Backend,
+  pilot: NystromKernels,
+  ridge: number,
+  blockRows: number,
+  signal?: AbortSignal,
+): Promise<Float64Array> {
   const { n, m } = pilot;
-  const { factor: l } = await choleskyWithJitter(backend, await pilot.centreKernel(), 0, `the pilot centres' kernel matrix (${m} x ${m})`);
+  const { factor: l } = await choleskyWithJitter(
+    backend,
+    await pilot.centreKernel(),
+    0,
+    `the pilot centres' kernel matrix (${m} x ${m})`,
+  );
   const blockPhi = async (start: number, end: number) => {
     await yieldToEventLoop(signal, 'the leverage scores');
     return backend.triangularSolve(l, await pilot.block(start, end), { inPlace: true });
@@ -50,7 +64,12 @@ export async function leverageScores(backend: Backend, pilot: NystromKernels, ri
   for (let start = 0; start < n; start += blockRows) {
     await backend.syrk(await blockPhi(start, Math.min(n, start + blockRows)), { beta: start > 0 ? 1 : 0, out: gram });
   }
-  const { factor } = await choleskyWithJitter(backend, gram, Math.max(ridge, 1e-12), `the pilot's Phi'Phi + ridge I (${m} x ${m})`);
+  const { factor } = await choleskyWithJitter(
+    backend,
+    gram,
+    Math.max(ridge, 1e-12),
+    `the pilot's Phi'Phi + ridge I (${m} x ${m})`,
+  );
   const scores = new Float64Array(n);
   for (let start = 0; start < n; start += blockRows) {
     const end = Math.min(n, start + blockRows);

@@ -37,10 +37,15 @@ function maxRelative(rr: Float64Array, bb: Float64Array): number {
   return worst;
 }
 
-export async function conjugateGradient(apply: (p: Matrix) => Promise<Matrix>, b: Matrix, options: ConjugateGradientOptions): Promise<ConjugateGradientResult> {
+export async function conjugateGradient(
+  apply: (p: Matrix) => Promise<Matrix>,
+  b: Matrix,
+  options: ConjugateGradientOptions,
+): Promise<ConjugateGradientResult> {
   const { tolerance, maxIterations } = options;
   if (!(tolerance > 0)) throw new OptionError(`conjugate gradients: tolerance must be > 0, got ${tolerance}`);
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) throw new OptionError(`conjugate gradients: maxIterations must be an integer >= 1, got ${maxIterations}`);
+  if (!Number.isInteger(maxIterations) || maxIterations < 1)
+    throw new OptionError(`conjugate gradients: maxIterations must be an integer >= 1, got ${maxIterations}`);
   const c = b.cols;
   const x = new Matrix(b.rows, c);
   const r = b.astype('float64').clone();

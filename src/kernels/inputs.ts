@@ -14,7 +14,8 @@ export function copyFeatures(x: MatrixLike, name: string, dtype: DType): Matrix 
 }
 
 export function checkRows(x: Matrix, y: Matrix, xName: string, yName: string): void {
-  if (x.rows !== y.rows) throw new ShapeError(`${xName} has ${x.rows} rows but ${yName} has ${y.rows}: they must match`);
+  if (x.rows !== y.rows)
+    throw new ShapeError(`${xName} has ${x.rows} rows but ${yName} has ${y.rows}: they must match`);
 }
 
 export function checkFeatureCount(z: { readonly cols: number }, d: number, name: string): void {

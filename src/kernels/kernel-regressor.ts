@@ -23,20 +23,30 @@ import {
 import { l1LaplacianKernel } from './l1-laplacian';
 import type { NystromProgress } from './nystrom';
 import { exactKrrCost, fitNystromKrr, nystromKrrCost } from './nystrom-fit';
-import { DEFAULT_BLOCK_ROWS, NystromOptions, SolverChoice, SolverName, checkNystromOptions, checkSolverName, chooseSolver } from './solver-choice';
+import {
+  DEFAULT_BLOCK_ROWS,
+  NystromOptions,
+  SolverChoice,
+  SolverName,
+  checkNystromOptions,
+  checkSolverName,
+  chooseSolver,
+} from './solver-choice';
 import { checkPositiveSemidefinite, dataScaleMessage, kernelProblem, largestMagnitude } from './kernel-checks';
 import { ridgeSolve } from './ridge-solve';
-import { EncodedArray, checkFields, checkModelFields, decodeArray, decodeMatrix, encodeArray, encodeMatrix, parseModelJson, toJSONArrays } from './serialize';
-import { packBinary, readModelFile, unpackBinary, writeModelFile } from './model-file';
 import {
-  EncodedTargets,
-  Task,
-  TargetLike,
-  encodeTargets,
-  labelsOf,
-  resolveTask,
-  sortedClasses,
-} from './targets';
+  EncodedArray,
+  checkFields,
+  checkModelFields,
+  decodeArray,
+  decodeMatrix,
+  encodeArray,
+  encodeMatrix,
+  parseModelJson,
+  toJSONArrays,
+} from './serialize';
+import { packBinary, readModelFile, unpackBinary, writeModelFile } from './model-file';
+import { EncodedTargets, Task, TargetLike, encodeTargets, labelsOf, resolveTask, sortedClasses } from './targets';
 import { accuracy, argmaxRows } from '../metrics/classification';
 import { r2Score } from '../metrics/regression';
 import { fitTemperature, softmaxRows } from './temperature';
@@ -160,22 +170,38 @@ export class KernelRegressor {
     this.bandwidth = checkBandwidth(options.bandwidth ?? 10, 'KernelRegressor');
     this.ridge = checkRidge(options.ridge ?? 1e-3, 'KernelRegressor');
     this.dtype = options.dtype ?? 'float64';
-    if (this.dtype !== 'float64' && this.dtype !== 'float32') throw new OptionError(`KernelRegressor: dtype must be float64 or float32, got ${String(this.dtype)}`);
+    if (this.dtype !== 'float64' && this.dtype !== 'float32')
+      throw new OptionError(`KernelRegressor: dtype must be float64 or float32, got ${String(this.dtype)}`);
     this.task = options.task ?? 'auto';
-    if (!['auto', 'regression', 'classification'].includes(this.task)) throw new OptionError(`KernelRegressor: task must be auto, regression or classification, got ${String(this.task)}`);
-    if (options.metric !== undefined && this.kernel === 'l1-laplacian') throw new OptionError('KernelRegressor: the L1 Laplacian takes no metric M');
+    if (!['auto', 'regression', 'classification'].includes(this.task))
+      throw new OptionError(
+        `KernelRegressor: task must be auto, regression or classification, got ${String(this.task)}`,
+      );
+    if (options.metric !== undefined && this.kernel === 'l1-laplacian')
+      throw new OptionError('KernelRegressor: the L1 Laplacian takes no metric M');
     this.metricOption = options.metric;
     parseMetric(this.metricOption, this.dtype);
     this.solver = checkSolverName(options.solver ?? 'auto', 'KernelRegressor');
     checkNystromOptions(options.nystrom, 'KernelRegressor');
     this.nystrom = options.nystrom === undefined ? undefined : { ...options.nystrom };
     this.seed = options.seed ?? 0;
-    if (!Number.isFinite(this.seed)) throw new OptionError(`KernelRegressor: seed must be a finite number, got ${String(this.seed)}`);
+    if (!Number.isFinite(this.seed))
+      throw new OptionError(`KernelRegressor: seed must be a finite number, got ${String(this.seed)}`);
   }
 
   /** The hyperparameters, as given to the constructor (scikit-learn's get_params). */
   getParams(): KernelRegressorOptions {
-    return { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task, metric: this.metricOption, solver: this.solver, nystrom: this.nystrom, seed: this.seed };
+    return {
+      kernel: this.kernel,
+      bandwidth: this.bandwidth,
+      ridge: this.ridge,
+      dtype: this.dtype,
+      task: this.task,
+      metric: this.metricOption,
+      solver: this.solver,
+      nystrom: this.nystrom,
+      seed: this.seed,
+    };
   }
 
   /** The solver the last fit used and why (and the Nystrom solve's details). */
@@ -228,26 +254,52 @@ export class KernelRegressor {
     const started = performance.now();
     const x = copyFeatures(X, 'X', this.dtype);
     const task = resolveTask(this.task, Y);
-    const classes = task === 'classification' ? sortedClasses(labelsOf(Y, 'Y'), options.validation ? labelsOf(options.validation.Y, 'validation Y') : []) : undefined;
+    const classes =
+      task === 'classification'
+        ? sortedClasses(labelsOf(Y, 'Y'), options.validation ? labelsOf(options.validation.Y, 'validation Y') : [])
+        : undefined;
     const targets = encodeTargets(Y, task, classes, 'Y');
     checkRows(x, targets.y, 'X', 'Y');
     const metric = parseMetric(this.metricOption, this.dtype);
-    const d = metric.kind === 'full' ? metric.matrix.rows : metric.kind === 'diagonal' ? metric.diagonal.length : x.cols;
+    const d =
+      metric.kind === 'full' ? metric.matrix.rows : metric.kind === 'diagonal' ? metric.diagonal.length : x.cols;
     checkFeatureCount(x, d, 'X (the metric M)');
-    if (metric.kind === 'full') await checkPositiveSemidefinite(await backendFor('float64'), metric.matrix, 'KernelRegressor: metric M');
+    if (metric.kind === 'full')
+      await checkPositiveSemidefinite(await backendFor('float64'), metric.matrix, 'KernelRegressor: metric M');
     const n = x.rows;
     const c = targets.y.cols;
     const bytes = this.dtype === 'float32' ? 4 : 8;
     // Priced before anything n x n is allocated: an oversize exact fit is refused here, with the largest n that fits.
     const choice = chooseSolver(
-      { model: 'KernelRegressor', n, exact: (k) => exactKrrCost(k, d, c, bytes, metric.kind !== 'identity'), nystrom: nystromKrrCost(n, d, c, this.nystrom?.blockRows ?? DEFAULT_BLOCK_ROWS) },
+      {
+        model: 'KernelRegressor',
+        n,
+        exact: (k) => exactKrrCost(k, d, c, bytes, metric.kind !== 'identity'),
+        nystrom: nystromKrrCost(n, d, c, this.nystrom?.blockRows ?? DEFAULT_BLOCK_ROWS),
+      },
       this.solver,
       this.nystrom,
     );
-    const onJitter = (j: number, failure: NotSPDError) => options.onEvent?.({ type: 'jitter', jitter: j, size: n, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` });
+    const onJitter = (j: number, failure: NotSPDError) =>
+      options.onEvent?.({
+        type: 'jitter',
+        jitter: j,
+        size: n,
+        message: `${failure.message}; retrying with jitter ${j.toExponential(2)}`,
+      });
     const backend = await backendFor(this.dtype);
-    const fitted = choice.solver === 'exact' ? await this.solveExact(backend, x, metric, targets.y, options, onJitter) : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
-    const state: KernelRegressorState = { ...fitted, metric, task, classes, temperature: 1, temperatureSource: 'default (no validation data)' };
+    const fitted =
+      choice.solver === 'exact'
+        ? await this.solveExact(backend, x, metric, targets.y, options, onJitter)
+        : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
+    const state: KernelRegressorState = {
+      ...fitted,
+      metric,
+      task,
+      classes,
+      temperature: 1,
+      temperatureSource: 'default (no validation data)',
+    };
     if (task === 'classification' && options.validation) {
       const v = encodeTargets(options.validation.Y, task, classes, 'validation Y');
       const scores = await this.scoresOf(state, options.validation.X);
@@ -255,11 +307,23 @@ export class KernelRegressor {
       state.temperature = fitTemperature(scores, v.labels!).temperature;
       state.temperatureSource = 'validation';
     }
-    state.summary = { ...state.summary!, reason: choice.reason, estimate: { ...choice.exact, nystrom: choice.nystrom }, seconds: (performance.now() - started) / 1000 };
+    state.summary = {
+      ...state.summary!,
+      reason: choice.reason,
+      estimate: { ...choice.exact, nystrom: choice.nystrom },
+      seconds: (performance.now() - started) / 1000,
+    };
     return state;
   }
 
-  private async solveExact(backend: Backend, x: Matrix, metric: Metric, y: Matrix, options: KernelFitOptions, onJitter: (j: number, f: NotSPDError) => void): Promise<FittedSolve> {
+  private async solveExact(
+    backend: Backend,
+    x: Matrix,
+    metric: Metric,
+    y: Matrix,
+    options: KernelFitOptions,
+    onJitter: (j: number, f: NotSPDError) => void,
+  ): Promise<FittedSolve> {
     const n = x.rows;
     let kernel: Matrix;
     let norms: FloatArray;
@@ -274,14 +338,40 @@ export class KernelRegressor {
     }
     this.checkKernel(kernel, x, options);
     const alpha = new Matrix(n, y.cols, this.dtype);
-    const { jitter } = await ridgeSolve(backend, kernel, this.ridge, y.astype(this.dtype), { factor: new Matrix(n, n, this.dtype), alpha }, 'kernel matrix K(X, X)', onJitter);
+    const { jitter } = await ridgeSolve(
+      backend,
+      kernel,
+      this.ridge,
+      y.astype(this.dtype),
+      { factor: new Matrix(n, n, this.dtype), alpha },
+      'kernel matrix K(X, X)',
+      onJitter,
+    );
     // reason, estimate and seconds are filled in by fit.
-    return { x, alpha, norms, jitter, summary: { solver: 'exact', reason: '', estimate: { bytes: 0, seconds: 0, fits: true }, jitter, seconds: 0 } };
+    return {
+      x,
+      alpha,
+      norms,
+      jitter,
+      summary: { solver: 'exact', reason: '', estimate: { bytes: 0, seconds: 0, fits: true }, jitter, seconds: 0 },
+    };
   }
 
   /** The Nystrom fit runs in float64 (nystrom.ts); the model keeps the centres, alpha and norms in this dtype. */
-  private async solveNystrom(x: Matrix, metric: Metric, y: Matrix, choice: SolverChoice, options: KernelFitOptions, onJitter: (j: number, f: NotSPDError) => void): Promise<FittedSolve> {
-    const metric64: Metric = metric.kind === 'identity' ? metric : metric.kind === 'diagonal' ? { kind: 'diagonal', diagonal: Float64Array.from(metric.diagonal) } : { kind: 'full', matrix: metric.matrix.astype('float64') };
+  private async solveNystrom(
+    x: Matrix,
+    metric: Metric,
+    y: Matrix,
+    choice: SolverChoice,
+    options: KernelFitOptions,
+    onJitter: (j: number, f: NotSPDError) => void,
+  ): Promise<FittedSolve> {
+    const metric64: Metric =
+      metric.kind === 'identity'
+        ? metric
+        : metric.kind === 'diagonal'
+          ? { kind: 'diagonal', diagonal: Float64Array.from(metric.diagonal) }
+          : { kind: 'full', matrix: metric.matrix.astype('float64') };
     const r = await fitNystromKrr(await backendFor('float64'), {
       x,
       y,
@@ -296,7 +386,15 @@ export class KernelRegressor {
       onJitter,
     });
     const sol = r.solution;
-    const summary: KernelFitSummary = { solver: 'nystrom', reason: choice.reason, estimate: choice.exact, centres: r.centres.rows, method: sol.method, jitter: sol.jitter, seconds: 0 };
+    const summary: KernelFitSummary = {
+      solver: 'nystrom',
+      reason: choice.reason,
+      estimate: choice.exact,
+      centres: r.centres.rows,
+      method: sol.method,
+      jitter: sol.jitter,
+      seconds: 0,
+    };
     if (sol.method === 'cg') Object.assign(summary, { cgIterations: sol.iterations, converged: sol.converged });
     const norms = this.dtype === 'float32' ? Float32Array.from(r.norms) : r.norms;
     return { x: r.centres.astype(this.dtype), alpha: sol.alpha.astype(this.dtype), norms, jitter: sol.jitter, summary };
@@ -329,23 +427,32 @@ export class KernelRegressor {
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
     const n = s.x.rows;
-    checkAllocation(16 * z.rows * n, `KernelRegressor.predict (${z.rows} points against ${n} training points)`, (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`);
+    checkAllocation(
+      16 * z.rows * n,
+      `KernelRegressor.predict (${z.rows} points against ${n} training points)`,
+      (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`,
+    );
     const backend = await this.backend();
-    const k = this.kernel === 'l1-laplacian' ? l1LaplacianKernel(z, s.x, this.bandwidth) : await crossKernel(backend, z, s.x, s.metric, s.norms, this.productKernel());
+    const k =
+      this.kernel === 'l1-laplacian'
+        ? l1LaplacianKernel(z, s.x, this.bandwidth)
+        : await crossKernel(backend, z, s.x, s.metric, s.norms, this.productKernel());
     return (await backend.gemm(k, s.alpha)).astype('float64');
   }
 
   /** Predicted class labels (classification). */
   async predictLabels(X: MatrixLike): Promise<number[]> {
     const s = this.fitted();
-    if (s.task !== 'classification') throw new OptionError('predictLabels is for classification; this model is a regressor');
+    if (s.task !== 'classification')
+      throw new OptionError('predictLabels is for classification; this model is a regressor');
     return Array.from(argmaxRows(await this.predict(X)), (i) => s.classes![i]);
   }
 
   /** softmax(f / tau), tau fitted on the validation data given to fit (1 without it). */
   async predictProba(X: MatrixLike): Promise<Matrix> {
     const s = this.fitted();
-    if (s.task !== 'classification') throw new OptionError('predictProba is for classification; this model is a regressor');
+    if (s.task !== 'classification')
+      throw new OptionError('predictProba is for classification; this model is a regressor');
     return softmaxRows(await this.predict(X), s.temperature);
   }
 
@@ -360,7 +467,8 @@ export class KernelRegressor {
   /** Gradients of each output of the predictor at the given points (one m x d matrix per output). */
   async gradients(X: MatrixLike): Promise<Matrix[]> {
     const s = this.fitted();
-    if (this.kernel === 'l1-laplacian') throw new OptionError('gradients are offered for the laplace and gaussian kernels');
+    if (this.kernel === 'l1-laplacian')
+      throw new OptionError('gradients are offered for the laplace and gaussian kernels');
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
     return predictorGradients(await this.backend(), z, s.x, s.metric, s.alpha, s.norms, this.productKernel());
@@ -370,11 +478,24 @@ export class KernelRegressor {
   private modelObject(): object {
     const s = this.fitted();
     const metric =
-      s.metric.kind === 'identity' ? { kind: 'identity' } : s.metric.kind === 'diagonal' ? { kind: 'diagonal', diagonal: encodeArray(s.metric.diagonal, [s.metric.diagonal.length]) } : { kind: 'full', matrix: encodeMatrix(s.metric.matrix) };
+      s.metric.kind === 'identity'
+        ? { kind: 'identity' }
+        : s.metric.kind === 'diagonal'
+          ? { kind: 'diagonal', diagonal: encodeArray(s.metric.diagonal, [s.metric.diagonal.length]) }
+          : { kind: 'full', matrix: encodeMatrix(s.metric.matrix) };
     return {
       format: 'rfm-lab/kernel-regressor',
       version: 2,
-      params: { kernel: this.kernel, bandwidth: this.bandwidth, ridge: this.ridge, dtype: this.dtype, task: this.task, solver: this.solver, nystrom: this.nystrom, seed: this.seed },
+      params: {
+        kernel: this.kernel,
+        bandwidth: this.bandwidth,
+        ridge: this.ridge,
+        dtype: this.dtype,
+        task: this.task,
+        solver: this.solver,
+        nystrom: this.nystrom,
+        seed: this.seed,
+      },
       state: {
         x: encodeMatrix(s.x),
         alpha: encodeMatrix(s.alpha),
@@ -411,8 +532,21 @@ export class KernelRegressor {
   static fromJSON(json: string | object): KernelRegressor {
     const o = parseModelJson(json, 'KernelRegressor model');
     checkModelFields(o, 'rfm-lab/kernel-regressor', [1, 2], { params: 'object', state: 'object' });
-    const st = o.state as Record<string, unknown> & { metric: { kind: string; diagonal?: EncodedArray; matrix?: EncodedArray } };
-    checkFields(st, { metric: 'object', task: 'string', classes: 'optional-array', temperature: 'number', temperatureSource: 'string', jitter: 'number' }, 'rfm-lab/kernel-regressor state');
+    const st = o.state as Record<string, unknown> & {
+      metric: { kind: string; diagonal?: EncodedArray; matrix?: EncodedArray };
+    };
+    checkFields(
+      st,
+      {
+        metric: 'object',
+        task: 'string',
+        classes: 'optional-array',
+        temperature: 'number',
+        temperatureSource: 'string',
+        jitter: 'number',
+      },
+      'rfm-lab/kernel-regressor state',
+    );
     const metric: Metric =
       st.metric.kind === 'identity'
         ? IDENTITY
@@ -436,7 +570,8 @@ export class KernelRegressor {
       summary: st.summary as KernelFitSummary | undefined,
     };
     const { x, alpha } = model.state;
-    if (alpha.rows !== x.rows) throw new ModelFileError(`rfm-lab/kernel-regressor: alpha has ${alpha.rows} rows, x has ${x.rows}`);
+    if (alpha.rows !== x.rows)
+      throw new ModelFileError(`rfm-lab/kernel-regressor: alpha has ${alpha.rows} rows, x has ${x.rows}`);
     return model;
   }
 

@@ -20,7 +20,10 @@ export interface ProductKernel {
 }
 
 export function productKernel(name: KernelName, bandwidth: number): ProductKernel {
-  if (name === 'l1-laplacian') throw new OptionError('the L1 Laplacian has no matrix-product form (it is offered by KernelRegressor with M = I only)');
+  if (name === 'l1-laplacian')
+    throw new OptionError(
+      'the L1 Laplacian has no matrix-product form (it is offered by KernelRegressor with M = I only)',
+    );
   return { name, bandwidth, exponent: name === 'laplace' ? 1 : 2 };
 }
 
@@ -63,7 +66,8 @@ export function zeroTolerance(dtype: DType): number {
 }
 
 /** M in ||v||_M: the identity, a diagonal (as a vector) or a full symmetric PSD matrix. */
-export type Metric = { kind: 'identity' } | { kind: 'diagonal'; diagonal: FloatArray } | { kind: 'full'; matrix: Matrix };
+export type Metric =
+  { kind: 'identity' } | { kind: 'diagonal'; diagonal: FloatArray } | { kind: 'full'; matrix: Matrix };
 
 export const IDENTITY: Metric = { kind: 'identity' };
 
@@ -90,7 +94,13 @@ export interface TrainKernelBuffers {
   weights?: Matrix;
 }
 
-export function trainKernelBuffers(n: number, d: number, dtype: DType, withWeights: boolean, withMetric: boolean): TrainKernelBuffers {
+export function trainKernelBuffers(
+  n: number,
+  d: number,
+  dtype: DType,
+  withWeights: boolean,
+  withMetric: boolean,
+): TrainKernelBuffers {
   return {
     xm: withMetric ? new Matrix(n, d, dtype) : undefined,
     gram: new Matrix(n, n, dtype),
@@ -105,7 +115,13 @@ export function trainKernelBuffers(n: number, d: number, dtype: DType, withWeigh
  * the train-by-train diagonal is an exact zero distance; it is forced anyway (K_ii = 1, W_ii = 0).
  * Returns X M (X itself for the identity) for reuse.
  */
-export async function trainKernel(backend: Backend, x: Matrix, metric: Metric, kernel: ProductKernel, buffers: TrainKernelBuffers): Promise<Matrix> {
+export async function trainKernel(
+  backend: Backend,
+  x: Matrix,
+  metric: Metric,
+  kernel: ProductKernel,
+  buffers: TrainKernelBuffers,
+): Promise<Matrix> {
   const xm = await applyMetric(backend, x, metric, buffers.xm);
   if (metric.kind === 'identity') await backend.syrk(x, { out: buffers.gram });
   else {
@@ -143,7 +159,14 @@ export async function kernelFromGram(
  * K(Z, X) under M for new points: P_z = (Z M) X', p_z = diag(Z M Z'). `xNorms` are the training points' squared
  * M-norms from the fit (the diagonal of X M X').
  */
-export async function crossKernel(backend: Backend, z: Matrix, x: Matrix, metric: Metric, xNorms: FloatArray, kernel: ProductKernel): Promise<Matrix> {
+export async function crossKernel(
+  backend: Backend,
+  z: Matrix,
+  x: Matrix,
+  metric: Metric,
+  xNorms: FloatArray,
+  kernel: ProductKernel,
+): Promise<Matrix> {
   if (z.cols !== x.cols) throw new ShapeError(`the model has ${x.cols} features, the points given have ${z.cols}`);
   const zm = await applyMetric(backend, z, metric);
   const gram = await backend.gemm(zm, x, { transB: true });

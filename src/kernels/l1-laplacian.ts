@@ -11,7 +11,8 @@ const BLOCK = 32;
 export function l1LaplacianKernel(z: Matrix, x: Matrix, bandwidth: number, out?: Matrix): Matrix {
   if (z.cols !== x.cols) throw new ShapeError(`the model has ${x.cols} features, the points given have ${z.cols}`);
   const res = out ?? new Matrix(z.rows, x.rows, z.dtype);
-  if (res.rows !== z.rows || res.cols !== x.rows) throw new ShapeError(`l1LaplacianKernel: output must be ${z.rows} x ${x.rows}`);
+  if (res.rows !== z.rows || res.cols !== x.rows)
+    throw new ShapeError(`l1LaplacianKernel: output must be ${z.rows} x ${x.rows}`);
   const d = z.cols;
   const Z = z.data;
   const X = x.data;

@@ -97,12 +97,20 @@ function parsePrefix(b: Uint8Array): Prefix {
   }
   const version = b[7] - 48;
   if (version !== 1 && version !== 2) {
-    throw new ModelFileError(`unknown binary model format version ${String.fromCharCode(b[7])} (this rfm-lab reads 1 and 2)`);
+    throw new ModelFileError(
+      `unknown binary model format version ${String.fromCharCode(b[7])} (this rfm-lab reads 1 and 2)`,
+    );
   }
   const size = version === 1 ? 12 : 16;
-  if (b.length < size) throw new ModelFileError(`binary model is truncated: ${b.length} bytes, the header alone needs ${size}`);
+  if (b.length < size)
+    throw new ModelFileError(`binary model is truncated: ${b.length} bytes, the header alone needs ${size}`);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { version, length: view.getUint32(8, true), headerCrc: version === 1 ? undefined : view.getUint32(12, true), size };
+  return {
+    version,
+    length: view.getUint32(8, true),
+    headerCrc: version === 1 ? undefined : view.getUint32(12, true),
+    size,
+  };
 }
 
 function parseHeader(json: Uint8Array, p: Prefix): unknown {
@@ -128,7 +136,8 @@ function entriesOf(header: unknown): Entry[] {
     const name = `array ${entries.length}`;
     checkDType(e.dtype, name);
     lengthOf(e.shape, name);
-    if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset % 8 !== 0) throw new ModelFileError(`${name}: invalid offset ${String(e.offset)}`);
+    if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset % 8 !== 0)
+      throw new ModelFileError(`${name}: invalid offset ${String(e.offset)}`);
     entries.push(e);
     return e;
   });
@@ -154,7 +163,9 @@ function rebuild(header: unknown, arrays: FloatArray[]): unknown {
 /** After an array's bytes are in: its checksum (version 2) and finiteness. */
 function verify(data: FloatArray, e: Entry, index: number): void {
   if (e.crc32 !== undefined && checksum(bytesOf(data)) !== e.crc32) {
-    throw new ModelFileError(`array ${index} (${e.shape.join(' x ')} ${e.dtype}): checksum mismatch (CRC-32): the model file is corrupted`);
+    throw new ModelFileError(
+      `array ${index} (${e.shape.join(' x ')} ${e.dtype}): checksum mismatch (CRC-32): the model file is corrupted`,
+    );
   }
   checkFiniteValues(data, `array ${index} (${e.shape.join(' x ')} ${e.dtype})`);
 }
@@ -166,7 +177,8 @@ export function unpackBinary(bytes: Uint8Array): unknown {
   const arrays = entriesOf(header).map((e, index) => {
     const data = allocate(e.dtype, lengthOf(e.shape, 'array'));
     const from = start + e.offset;
-    if (from + data.byteLength > bytes.byteLength) throw new ModelFileError(`binary model is truncated: array ${index} ends past the end of the file`);
+    if (from + data.byteLength > bytes.byteLength)
+      throw new ModelFileError(`binary model is truncated: array ${index} ends past the end of the file`);
     bytesOf(data).set(bytes.subarray(from, from + data.byteLength));
     verify(data, e, index);
     return data;
@@ -191,7 +203,8 @@ export async function writeModelFile(model: object, target: string | NodeJS.Writ
   });
   try {
     for (const chunk of chunksOf(layout)) {
-      for (let done = 0; done < chunk.length; ) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+      for (let done = 0; done < chunk.length;)
+        done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
     }
     await handle.close();
     await fs.promises.rename(temporary, target);
@@ -222,7 +235,7 @@ class ChunkReader {
   constructor(private readonly chunks: AsyncIterator<Uint8Array | string>) {}
 
   async readInto(dst: Uint8Array, what: string): Promise<void> {
-    for (let filled = 0; filled < dst.length; ) {
+    for (let filled = 0; filled < dst.length;) {
       if (this.pos === this.chunk.length) {
         const next = await this.chunks.next();
         if (next.done) throw new ModelFileError(`binary model is truncated: the file ends inside ${what}`);
@@ -245,7 +258,9 @@ class ChunkReader {
 
 async function openForReading(path: string): Promise<NodeJS.ReadableStream> {
   const stat = await fs.promises.stat(path).catch((e: NodeJS.ErrnoException) => {
-    throw new ModelFileError(e.code === 'ENOENT' ? `no model file at ${path}` : `cannot read ${path}: ${e.code ?? e.message}`);
+    throw new ModelFileError(
+      e.code === 'ENOENT' ? `no model file at ${path}` : `cannot read ${path}: ${e.code ?? e.message}`,
+    );
   });
   if (stat.isDirectory()) throw new ModelFileError(`${path} is a directory, not a model file`);
   return fs.createReadStream(path, { highWaterMark: 16 * 2 ** 20 });

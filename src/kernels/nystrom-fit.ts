@@ -38,8 +38,27 @@ export async function fitNystromKrr(backend: Backend, o: NystromKrrInput): Promi
   const { plan } = o;
   const features = new DenseFeatures(o.x.astype('float64'));
   const sourceFor = async (centres: Int32Array) =>
-    o.kernel === 'l1-laplacian' ? new L1LaplacianKernels(o.x, centres, o.bandwidth) : FeatureKernels.create(backend, features, centres, o.metric, productKernel(o.kernel, o.bandwidth), plan.blockRows);
-  const centreIndices = await chooseCentres(backend, o.x.rows, plan.centres, plan.sampling, o.seed, sourceFor, o.ridge, plan.blockRows, o.signal);
+    o.kernel === 'l1-laplacian'
+      ? new L1LaplacianKernels(o.x, centres, o.bandwidth)
+      : FeatureKernels.create(
+          backend,
+          features,
+          centres,
+          o.metric,
+          productKernel(o.kernel, o.bandwidth),
+          plan.blockRows,
+        );
+  const centreIndices = await chooseCentres(
+    backend,
+    o.x.rows,
+    plan.centres,
+    plan.sampling,
+    o.seed,
+    sourceFor,
+    o.ridge,
+    plan.blockRows,
+    o.signal,
+  );
   const src = await sourceFor(centreIndices);
   const solution = await solveNystrom(backend, src, o.y, {
     ridge: o.ridge,
@@ -52,7 +71,8 @@ export async function fitNystromKrr(backend: Backend, o: NystromKrrInput): Promi
     onProgress: o.onProgress,
     onJitter: o.onJitter,
   });
-  if (src instanceof L1LaplacianKernels) return { centres: src.centres, centreIndices, norms: new Float64Array(0), solution };
+  if (src instanceof L1LaplacianKernels)
+    return { centres: src.centres, centreIndices, norms: new Float64Array(0), solution };
   return { centres: src.centres.dense(), centreIndices, norms: Float64Array.from(src.centreSquaredNorms), solution };
 }
 
@@ -70,6 +90,10 @@ export function exactKrrCost(n: number, d: number, c: number, bytesPerValue: num
 export function nystromKrrCost(n: number, d: number, c: number, blockRows: number) {
   return (m: number, method: 'direct' | 'cg', keepBlocks: boolean): SolverCost => {
     const solve = nystromSolveCost(n, m, c, blockRows, method, keepBlocks, 2 * n * m * d);
-    return { ...solve, what: `KernelRegressor's Nystrom solve (n = ${n}, m = ${m})`, bytes: solve.bytes + 2 * 8 * m * d + 8 * n };
+    return {
+      ...solve,
+      what: `KernelRegressor's Nystrom solve (n = ${n}, m = ${m})`,
+      bytes: solve.bytes + 2 * 8 * m * d + 8 * n,
+    };
   };
 }

@@ -31,7 +31,14 @@ export class FeatureKernels implements NystromKernels {
   }
 
   /** `centres`: indices of training points; `blockRows` rows per block (also for the norms' pass). */
-  static async create(backend: Backend, points: Features, centreIndices: ArrayLike<number>, metric: Metric, kernel: ProductKernel, blockRows: number): Promise<FeatureKernels> {
+  static async create(
+    backend: Backend,
+    points: Features,
+    centreIndices: ArrayLike<number>,
+    metric: Metric,
+    kernel: ProductKernel,
+    blockRows: number,
+  ): Promise<FeatureKernels> {
     // Float64 throughout (the blocks feed a float64 solve; a float32 gram would need float32's zero tolerance).
     const x = points.astype('float64');
     const centres = x.select(centreIndices);
@@ -47,7 +54,9 @@ export class FeatureKernels implements NystromKernels {
 
   async block(start: number, end: number): Promise<Matrix> {
     const xb = this.x.select(this.rangeOf(start, end));
-    const gram = this.sparseWeights() ? transpose(await this.products(xb)) : (await xb.crossProducts(this.centresM)).astype('float64');
+    const gram = this.sparseWeights()
+      ? transpose(await this.products(xb))
+      : (await xb.crossProducts(this.centresM)).astype('float64');
     return kernelFromGram(this.backend, gram, this.centreNorms, this.norms.subarray(start, end), this.kernel, gram);
   }
 
@@ -69,7 +78,9 @@ export class FeatureKernels implements NystromKernels {
   }
 
   async centreKernel(): Promise<Matrix> {
-    const gram = this.sparseWeights() ? await this.products(this.centres) : (await this.centres.crossProducts(this.centresM, { symmetric: true })).astype('float64');
+    const gram = this.sparseWeights()
+      ? await this.products(this.centres)
+      : (await this.centres.crossProducts(this.centresM, { symmetric: true })).astype('float64');
     const norms = diagonalInto(gram, new Float64Array(this.m));
     const k = await kernelFromGram(this.backend, gram, norms, norms, this.kernel, gram);
     forceTrainDiagonal(k);
@@ -102,7 +113,8 @@ function transpose(a: Matrix): Matrix {
   const B = 64;
   for (let ib = 0; ib < a.rows; ib += B) {
     for (let jb = 0; jb < a.cols; jb += B) {
-      for (let i = ib; i < Math.min(ib + B, a.rows); i++) for (let j = jb; j < Math.min(jb + B, a.cols); j++) out.data[j * a.rows + i] = a.data[i * a.cols + j];
+      for (let i = ib; i < Math.min(ib + B, a.rows); i++)
+        for (let j = jb; j < Math.min(jb + B, a.cols); j++) out.data[j * a.rows + i] = a.data[i * a.cols + j];
     }
   }
   return out;
@@ -134,7 +146,11 @@ export class L1LaplacianKernels implements NystromKernels {
   readonly centres: Matrix;
   private readonly x: Matrix;
 
-  constructor(points: Matrix, centreIndices: ArrayLike<number>, private readonly bandwidth: number) {
+  constructor(
+    points: Matrix,
+    centreIndices: ArrayLike<number>,
+    private readonly bandwidth: number,
+  ) {
     this.x = points.astype('float64');
     this.n = points.rows;
     this.m = centreIndices.length;

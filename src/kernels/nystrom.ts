@@ -103,7 +103,11 @@ export async function choleskyWithJitter(
       last = e;
     }
   }
-  throw new NotSPDError(a.rows, last!.pivot, `${what} stayed non-positive-definite after jitter up to ${JITTERS[JITTERS.length - 1]} of its mean diagonal ${scale.toPrecision(4)}`);
+  throw new NotSPDError(
+    a.rows,
+    last!.pivot,
+    `${what} stayed non-positive-definite after jitter up to ${JITTERS[JITTERS.length - 1]} of its mean diagonal ${scale.toPrecision(4)}`,
+  );
 }
 
 function rowRange(y: Matrix, start: number, end: number): Matrix {
@@ -115,11 +119,22 @@ function blockCount(n: number, blockRows: number): number {
 }
 
 /** The direct solver: Phi' Phi and Phi' Y block by block, then one m x m Cholesky. */
-async function solveDirect(backend: Backend, src: NystromKernels, y: Matrix, o: NystromSolveOptions): Promise<NystromSolution> {
+async function solveDirect(
+  backend: Backend,
+  src: NystromKernels,
+  y: Matrix,
+  o: NystromSolveOptions,
+): Promise<NystromSolution> {
   const { n, m } = src;
   const c = y.cols;
   const kmm = await src.centreKernel();
-  const { factor: l, jitter } = await choleskyWithJitter(backend, kmm, 0, `the centres' kernel matrix K_mm (${m} x ${m})`, o.onJitter);
+  const { factor: l, jitter } = await choleskyWithJitter(
+    backend,
+    kmm,
+    0,
+    `the centres' kernel matrix K_mm (${m} x ${m})`,
+    o.onJitter,
+  );
   const gram = new Matrix(m, m);
   const rhs = new Matrix(m, c);
   const total = blockCount(n, o.blockRows);
@@ -143,7 +158,14 @@ async function solveDirect(backend: Backend, src: NystromKernels, y: Matrix, o: 
 }
 
 /** K_nm' (K_nm u + v) / n over the blocks (v may be null), keeping the blocks in `kept` when asked. */
-async function knmProduct(backend: Backend, src: NystromKernels, u: Matrix | null, v: Matrix | null, o: NystromSolveOptions, kept: Matrix[] | null): Promise<Matrix> {
+async function knmProduct(
+  backend: Backend,
+  src: NystromKernels,
+  u: Matrix | null,
+  v: Matrix | null,
+  o: NystromSolveOptions,
+  kept: Matrix[] | null,
+): Promise<Matrix> {
   const { n, m } = src;
   const c = (u ?? v)!.cols;
   const out = new Matrix(m, c);
@@ -167,16 +189,34 @@ async function knmProduct(backend: Backend, src: NystromKernels, u: Matrix | nul
 }
 
 /** Falkon's preconditioned CG. */
-async function solveFalkon(backend: Backend, src: NystromKernels, y: Matrix, o: NystromSolveOptions): Promise<NystromSolution> {
+async function solveFalkon(
+  backend: Backend,
+  src: NystromKernels,
+  y: Matrix,
+  o: NystromSolveOptions,
+): Promise<NystromSolution> {
   const { n, m } = src;
   const lambdaF = o.ridge / n;
   const kmm = await src.centreKernel();
-  const { factor: l, jitter } = await choleskyWithJitter(backend, kmm, 0, `the centres' kernel matrix K_mm (${m} x ${m})`, o.onJitter);
+  const { factor: l, jitter } = await choleskyWithJitter(
+    backend,
+    kmm,
+    0,
+    `the centres' kernel matrix K_mm (${m} x ${m})`,
+    o.onJitter,
+  );
   // T T' = L' L; A'A = T T' / m + lambda_F I, i.e. the lower factor la of L'L / m + lambda_F I (A = la').
   const ltl = await backend.gemm(l, l, { transA: true, alpha: 1 / m });
-  const { factor: la } = await choleskyWithJitter(backend, ltl, lambdaF, `Falkon's preconditioner (${m} x ${m})`, o.onJitter);
+  const { factor: la } = await choleskyWithJitter(
+    backend,
+    ltl,
+    lambdaF,
+    `Falkon's preconditioner (${m} x ${m})`,
+    o.onJitter,
+  );
   const kept: Matrix[] | null = o.keepBlocks ? [] : null;
-  const solveInPlace = async (f: Matrix, x: Matrix, transpose: boolean) => backend.triangularSolve(f, x, { transpose, inPlace: true });
+  const solveInPlace = async (f: Matrix, x: Matrix, transpose: boolean) =>
+    backend.triangularSolve(f, x, { transpose, inPlace: true });
   const rhs = await knmProduct(backend, src, null, y, o, kept);
   await solveInPlace(l, rhs, false);
   await solveInPlace(la, rhs, false);
@@ -205,11 +245,18 @@ async function solveFalkon(backend: Backend, src: NystromKernels, y: Matrix, o: 
 }
 
 /** Solves the Nystrom normal equations for targets Y (n x c); see the file's comment. */
-export async function solveNystrom(backend: Backend, src: NystromKernels, y: Matrix, options: NystromSolveOptions): Promise<NystromSolution> {
+export async function solveNystrom(
+  backend: Backend,
+  src: NystromKernels,
+  y: Matrix,
+  options: NystromSolveOptions,
+): Promise<NystromSolution> {
   if (y.rows !== src.n) throw new OptionError(`Nystrom solve: Y has ${y.rows} rows, the kernel source ${src.n} points`);
   if (!(options.ridge >= 0)) throw new OptionError(`Nystrom solve: ridge must be >= 0, got ${options.ridge}`);
-  if (!Number.isInteger(options.blockRows) || options.blockRows < 1) throw new OptionError(`Nystrom solve: blockRows must be a positive integer, got ${options.blockRows}`);
-  if (options.method === 'cg' && !(options.ridge > 0)) throw new OptionError('Nystrom solve: the CG solver (Falkon) needs ridge > 0');
+  if (!Number.isInteger(options.blockRows) || options.blockRows < 1)
+    throw new OptionError(`Nystrom solve: blockRows must be a positive integer, got ${options.blockRows}`);
+  if (options.method === 'cg' && !(options.ridge > 0))
+    throw new OptionError('Nystrom solve: the CG solver (Falkon) needs ridge > 0');
   const y64 = y.astype('float64');
   throwIfAborted(options.signal, 'the Nystrom solve');
   if (options.method === 'direct') return solveDirect(backend, src, y64, options);

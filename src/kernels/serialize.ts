@@ -60,7 +60,8 @@ export function decodeArray(e: EncodedArray, name: string): FloatArray {
   const length = lengthOf(e.shape, name);
   let out: FloatArray;
   if ('data' in e) {
-    if (e.data.length !== length) throw new ModelFileError(`${name}: ${e.data.length} values for shape ${e.shape.join(' x ')}`);
+    if (e.data.length !== length)
+      throw new ModelFileError(`${name}: ${e.data.length} values for shape ${e.shape.join(' x ')}`);
     out = e.data;
   } else {
     if (typeof e.base64 !== 'string') throw new ModelFileError(`${name}: base64 is not a string`);
@@ -79,7 +80,8 @@ export function decodeArray(e: EncodedArray, name: string): FloatArray {
 }
 
 export function decodeMatrix(e: EncodedArray, name: string): Matrix {
-  if (!isEncoded(e) || !Array.isArray(e.shape) || e.shape.length !== 2) throw new ModelFileError(`${name}: missing, or not an encoded matrix`);
+  if (!isEncoded(e) || !Array.isArray(e.shape) || e.shape.length !== 2)
+    throw new ModelFileError(`${name}: missing, or not an encoded matrix`);
   return new Matrix(e.shape[0], e.shape[1], decodeArray(e, name));
 }
 
@@ -117,7 +119,12 @@ export function toJSONArrays(model: object, what: string): object {
   return mapEncoded(model, (e) => {
     if (!('data' in e)) return e;
     const b = bytesOf(e.data);
-    return { dtype: e.dtype, shape: e.shape, base64: Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'), crc32: crc32(b) };
+    return {
+      dtype: e.dtype,
+      shape: e.shape,
+      base64: Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64'),
+      crc32: crc32(b),
+    };
   }) as object;
 }
 
@@ -131,7 +138,8 @@ export function parseModelJson(json: string | object, what: string): Record<stri
       throw new ModelFileError(`${what}: not valid JSON (a truncated or corrupted file?): ${(e as Error).message}`);
     }
   }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ModelFileError(`${what}: a model file must hold a JSON object`);
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw new ModelFileError(`${what}: a model file must hold a JSON object`);
   return o as Record<string, unknown>;
 }
 
@@ -170,6 +178,9 @@ export function checkFields(o: Record<string, unknown>, fields: Record<string, F
           : kind === 'object'
             ? typeof v === 'object' && v !== null
             : typeof v === kind;
-    if (!ok) throw new ModelFileError(`${what}: field "${key}" is missing or not a${kind === 'array' || kind === 'object' ? 'n' : ''} ${kind}`);
+    if (!ok)
+      throw new ModelFileError(
+        `${what}: field "${key}" is missing or not a${kind === 'array' || kind === 'object' ? 'n' : ''} ${kind}`,
+      );
   }
 }

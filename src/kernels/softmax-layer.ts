@@ -39,14 +39,21 @@ export interface SoftmaxLayer {
 
 const MAX_STEPS = 50;
 
-export function fitSoftmaxLayer(scores: ScoreMatrix, labels: ArrayLike<number>, options: SoftmaxLayerOptions = {}): SoftmaxLayer {
+export function fitSoftmaxLayer(
+  scores: ScoreMatrix,
+  labels: ArrayLike<number>,
+  options: SoftmaxLayerOptions = {},
+): SoftmaxLayer {
   checkOptions('fitSoftmaxLayer', options, ['bias', 'logScores', 'floor', 'l2']);
   const { bias = true, logScores = true, floor = 1e-3, l2 = 1e-4 } = options;
-  if (!(floor > 0 && Number.isFinite(floor))) throw new OptionError(`fitSoftmaxLayer: floor must be a positive number, got ${String(floor)}`);
-  if (!(l2 >= 0 && Number.isFinite(l2))) throw new OptionError(`fitSoftmaxLayer: l2 must be a number >= 0, got ${String(l2)}`);
+  if (!(floor > 0 && Number.isFinite(floor)))
+    throw new OptionError(`fitSoftmaxLayer: floor must be a positive number, got ${String(floor)}`);
+  if (!(l2 >= 0 && Number.isFinite(l2)))
+    throw new OptionError(`fitSoftmaxLayer: l2 must be a number >= 0, got ${String(l2)}`);
   const start = fitTemperature(scores, labels);
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] < 0) throw new OptionError(`fitSoftmaxLayer: label ${labels[i]} at row ${i}: every row needs a class`);
+    if (labels[i] < 0)
+      throw new OptionError(`fitSoftmaxLayer: label ${labels[i]} at row ${i}: every row needs a class`);
   }
   const c = scores.cols;
   const free = [true, logScores, ...Array<boolean>(c).fill(bias)];
@@ -73,13 +80,22 @@ export function fitSoftmaxLayer(scores: ScoreMatrix, labels: ArrayLike<number>, 
     value = nextValue;
     if (gain < 1e-12) break;
   }
-  return { beta: theta[0], gamma: theta[1], bias: theta.slice(2), floor, nll: value - penalty(theta, l2), temperatureNll: start.nll, steps };
+  return {
+    beta: theta[0],
+    gamma: theta[1],
+    bias: theta.slice(2),
+    floor,
+    nll: value - penalty(theta, l2),
+    temperatureNll: start.nll,
+    steps,
+  };
 }
 
 /** Row-wise log-probabilities of the layer on new scores. */
 export function softmaxLayerLogProbs(layer: SoftmaxLayer, scores: ScoreMatrix): Float64Array {
   const { rows, cols, data } = scores;
-  if (layer.bias.length !== cols) throw new OptionError(`softmaxLayerLogProbs: the layer has ${layer.bias.length} classes, the scores ${cols}`);
+  if (layer.bias.length !== cols)
+    throw new OptionError(`softmaxLayerLogProbs: the layer has ${layer.bias.length} classes, the scores ${cols}`);
   const logits = new Float64Array(rows * cols);
   for (let i = 0; i < logits.length; i++) {
     logits[i] = layer.beta * data[i] + layer.gamma * Math.log(Math.max(data[i], layer.floor)) + layer.bias[i % cols];
@@ -99,7 +115,14 @@ function penalty(theta: Float64Array, l2: number): number {
 }
 
 /** Logits of row i into z, softmax into p. */
-function rowSoftmax(scores: ScoreMatrix, logs: Float64Array, theta: Float64Array, i: number, z: Float64Array, p: Float64Array): number {
+function rowSoftmax(
+  scores: ScoreMatrix,
+  logs: Float64Array,
+  theta: Float64Array,
+  i: number,
+  z: Float64Array,
+  p: Float64Array,
+): number {
   const c = scores.cols;
   let max = -Infinity;
   for (let k = 0; k < c; k++) {
@@ -112,7 +135,13 @@ function rowSoftmax(scores: ScoreMatrix, logs: Float64Array, theta: Float64Array
   return max + Math.log(sum);
 }
 
-function objective(scores: ScoreMatrix, logs: Float64Array, labels: ArrayLike<number>, theta: Float64Array, l2: number): number {
+function objective(
+  scores: ScoreMatrix,
+  logs: Float64Array,
+  labels: ArrayLike<number>,
+  theta: Float64Array,
+  l2: number,
+): number {
   const c = scores.cols;
   const z = new Float64Array(c);
   const p = new Float64Array(c);
@@ -125,7 +154,13 @@ function objective(scores: ScoreMatrix, logs: Float64Array, labels: ArrayLike<nu
  * Gradient and Hessian of the mean NLL: per row, with J_k = (f_k, log f_k, e_k) the derivative of logit k,
  * g = sum_k (p_k - y_k) J_k and H = sum_k p_k J_k J_k' - m m', m = sum_k p_k J_k.
  */
-function derivatives(scores: ScoreMatrix, logs: Float64Array, labels: ArrayLike<number>, theta: Float64Array, l2: number): { gradient: Float64Array; hessian: Float64Array } {
+function derivatives(
+  scores: ScoreMatrix,
+  logs: Float64Array,
+  labels: ArrayLike<number>,
+  theta: Float64Array,
+  l2: number,
+): { gradient: Float64Array; hessian: Float64Array } {
   const c = scores.cols;
   const P = 2 + c;
   const gradient = new Float64Array(P);

@@ -31,7 +31,14 @@ export interface NystromOptions {
   maxIterations?: number;
 }
 
-export const NYSTROM_OPTION_KEYS = ['centres', 'sampling', 'method', 'blockRows', 'tolerance', 'maxIterations'] as const;
+export const NYSTROM_OPTION_KEYS = [
+  'centres',
+  'sampling',
+  'method',
+  'blockRows',
+  'tolerance',
+  'maxIterations',
+] as const;
 export const DEFAULT_CENTRES = 2000;
 export const DEFAULT_BLOCK_ROWS = 2048;
 /** Float64 GFLOPS the choice assumes (the native backend's GEMM ran ~36 on this machine's 2 cores, unloaded). */
@@ -61,14 +68,18 @@ function fits(cost: SolverCost, budget: number): boolean {
   return cost.bytes <= budget && cost.largestArray <= MAX_TYPED_ARRAY_LENGTH;
 }
 
-
 /** Throws MemoryError (core's checkAllocation, plus V8's per-array limit) naming `largest`, the largest size that fits. */
 function refuse(cost: SolverCost, largest: string, budget: number): void {
   if (cost.largestArray > MAX_TYPED_ARRAY_LENGTH) {
-    throw new MemoryError(`${cost.what} needs one array of ${cost.largestArray.toExponential(3)} elements, above V8's limit of 2^32 per typed array (about ${formatBytes(cost.bytes)} in all). The largest that fits: ${largest}`);
+    throw new MemoryError(
+      `${cost.what} needs one array of ${cost.largestArray.toExponential(3)} elements, above V8's limit of 2^32 per typed array (about ${formatBytes(cost.bytes)} in all). The largest that fits: ${largest}`,
+    );
   }
   checkAllocation(cost.bytes, cost.what, `the largest that fits: ${largest}`);
-  if (cost.bytes > budget) throw new MemoryError(`${cost.what} needs about ${formatBytes(cost.bytes)}, more than the ${formatBytes(budget)} this machine can give. The largest that fits: ${largest}`);
+  if (cost.bytes > budget)
+    throw new MemoryError(
+      `${cost.what} needs about ${formatBytes(cost.bytes)}, more than the ${formatBytes(budget)} this machine can give. The largest that fits: ${largest}`,
+    );
 }
 
 export interface SolverPricing {
@@ -101,25 +112,46 @@ export interface SolverChoice {
 export function checkNystromOptions(o: NystromOptions | undefined, what: string): void {
   if (o === undefined) return;
   checkOptions(`${what}: nystrom`, o, NYSTROM_OPTION_KEYS);
-  if (o.centres !== undefined && !(Number.isInteger(o.centres) && o.centres >= 1)) throw new OptionError(`${what}: nystrom.centres must be a positive integer, got ${String(o.centres)}`);
-  if (o.sampling !== undefined && o.sampling !== 'uniform' && o.sampling !== 'leverage') throw new OptionError(`${what}: nystrom.sampling must be 'uniform' or 'leverage', got ${String(o.sampling)}`);
-  if (o.method !== undefined && !['auto', 'direct', 'cg'].includes(o.method)) throw new OptionError(`${what}: nystrom.method must be 'auto', 'direct' or 'cg', got ${String(o.method)}`);
-  if (o.blockRows !== undefined && !(Number.isInteger(o.blockRows) && o.blockRows >= 1)) throw new OptionError(`${what}: nystrom.blockRows must be a positive integer, got ${String(o.blockRows)}`);
+  if (o.centres !== undefined && !(Number.isInteger(o.centres) && o.centres >= 1))
+    throw new OptionError(`${what}: nystrom.centres must be a positive integer, got ${String(o.centres)}`);
+  if (o.sampling !== undefined && o.sampling !== 'uniform' && o.sampling !== 'leverage')
+    throw new OptionError(`${what}: nystrom.sampling must be 'uniform' or 'leverage', got ${String(o.sampling)}`);
+  if (o.method !== undefined && !['auto', 'direct', 'cg'].includes(o.method))
+    throw new OptionError(`${what}: nystrom.method must be 'auto', 'direct' or 'cg', got ${String(o.method)}`);
+  if (o.blockRows !== undefined && !(Number.isInteger(o.blockRows) && o.blockRows >= 1))
+    throw new OptionError(`${what}: nystrom.blockRows must be a positive integer, got ${String(o.blockRows)}`);
 }
 
 export function checkSolverName(s: unknown, what: string): SolverName {
-  if (s !== 'auto' && s !== 'exact' && s !== 'nystrom') throw new OptionError(`${what}: solver must be 'auto', 'exact' or 'nystrom', got ${String(s)}`);
+  if (s !== 'auto' && s !== 'exact' && s !== 'nystrom')
+    throw new OptionError(`${what}: solver must be 'auto', 'exact' or 'nystrom', got ${String(s)}`);
   return s;
 }
 
 const seconds = (flops: number) => flops / (NOMINAL_GFLOPS * 1e9);
 
 /** The Nystrom configuration for m centres: method and block keeping (under 'auto', the cheaper). */
-function nystromPlan(p: SolverPricing, o: NystromOptions, budget: number): NonNullable<SolverChoice['nystrom']> & { cost: SolverCost } {
+function nystromPlan(
+  p: SolverPricing,
+  o: NystromOptions,
+  budget: number,
+): NonNullable<SolverChoice['nystrom']> & { cost: SolverCost } {
   const m = Math.min(p.n, o.centres ?? DEFAULT_CENTRES);
   const keep = fits(p.nystrom(m, 'cg', true), budget / 4 + p.nystrom(m, 'cg', false).bytes);
-  const options: Array<[NystromMethod, boolean]> = o.method === 'direct' ? [['direct', false]] : o.method === 'cg' ? [['cg', keep]] : [['direct', false], ['cg', keep]];
-  const priced = options.map(([method, keepBlocks]) => ({ method, keepBlocks, cost: p.nystrom(m, method, keepBlocks) }));
+  const options: Array<[NystromMethod, boolean]> =
+    o.method === 'direct'
+      ? [['direct', false]]
+      : o.method === 'cg'
+        ? [['cg', keep]]
+        : [
+            ['direct', false],
+            ['cg', keep],
+          ];
+  const priced = options.map(([method, keepBlocks]) => ({
+    method,
+    keepBlocks,
+    cost: p.nystrom(m, method, keepBlocks),
+  }));
   const best = priced.reduce((a, b) => (b.cost.flops < a.cost.flops ? b : a));
   return {
     centres: m,
@@ -138,7 +170,13 @@ function nystromPlan(p: SolverPricing, o: NystromOptions, budget: number): NonNu
 function refuseNystrom(p: SolverPricing, plan: ReturnType<typeof nystromPlan>, budget: number): void {
   if (fits(plan.cost, budget)) return;
   const largest = largestFitting((m) => fits(p.nystrom(m, plan.method, plan.keepBlocks), budget), p.n);
-  refuse(plan.cost, largest > 0 ? `m <= ${largest.toLocaleString('en-US')} centres (nystrom.centres)` : 'none: even one centre does not fit', budget);
+  refuse(
+    plan.cost,
+    largest > 0
+      ? `m <= ${largest.toLocaleString('en-US')} centres (nystrom.centres)`
+      : 'none: even one centre does not fit',
+    budget,
+  );
 }
 
 export function chooseSolver(p: SolverPricing, requested: SolverName, o: NystromOptions = {}): SolverChoice {
@@ -146,11 +184,16 @@ export function chooseSolver(p: SolverPricing, requested: SolverName, o: Nystrom
   const exactCost = p.exact(p.n);
   const exactFits = fits(exactCost, budget);
   const exact = { bytes: exactCost.bytes, seconds: seconds(exactCost.flops), fits: exactFits };
-  const fmt = (c: { bytes: number; seconds: number }) => `~${formatBytes(c.bytes)}, ~${c.seconds.toPrecision(2)} s at ${NOMINAL_GFLOPS} GFLOPS`;
+  const fmt = (c: { bytes: number; seconds: number }) =>
+    `~${formatBytes(c.bytes)}, ~${c.seconds.toPrecision(2)} s at ${NOMINAL_GFLOPS} GFLOPS`;
   if (requested === 'exact') {
     if (!exactFits) {
       const largest = largestFitting((k) => fits(p.exact(k), budget), p.n);
-      refuse(exactCost, `n <= ${largest.toLocaleString('en-US')} training points with the exact solver (or solver: 'nystrom')`, budget);
+      refuse(
+        exactCost,
+        `n <= ${largest.toLocaleString('en-US')} training points with the exact solver (or solver: 'nystrom')`,
+        budget,
+      );
     }
     return { solver: 'exact', reason: `requested (exact: ${fmt(exact)})`, exact };
   }
@@ -162,17 +205,29 @@ export function chooseSolver(p: SolverPricing, requested: SolverName, o: Nystrom
     return { solver: 'nystrom', reason: `requested (${described}; exact: ${fmt(exact)})`, exact, nystrom };
   }
   if (exactFits && (exact.seconds <= EXACT_TIME_LIMIT_SECONDS || exact.seconds < NYSTROM_MIN_SPEEDUP * plan.seconds)) {
-    return { solver: 'exact', reason: `auto: the exact solver fits (${fmt(exact)}; budget ${formatBytes(budget)})`, exact };
+    return {
+      solver: 'exact',
+      reason: `auto: the exact solver fits (${fmt(exact)}; budget ${formatBytes(budget)})`,
+      exact,
+    };
   }
   refuseNystrom(p, plan, budget);
   const why = exactFits
     ? `the exact solver would take ~${exact.seconds.toPrecision(2)} s (> ${EXACT_TIME_LIMIT_SECONDS} s and ${NYSTROM_MIN_SPEEDUP}x the Nystrom estimate)`
-    : `the exact solver would not fit (${formatBytes(exact.bytes)}${exactCost.largestArray > 2 ** 32 ? ', one array above V8\'s 2^32 elements' : ''}; budget ${formatBytes(budget)})`;
+    : `the exact solver would not fit (${formatBytes(exact.bytes)}${exactCost.largestArray > 2 ** 32 ? ", one array above V8's 2^32 elements" : ''}; budget ${formatBytes(budget)})`;
   return { solver: 'nystrom', reason: `auto: ${why}; ${described}`, exact, nystrom };
 }
 
 /** Bytes of the Nystrom solve itself (float64), for the models' pricing: K_mm, its factor, Phi'Phi or Falkon's A. */
-export function nystromSolveCost(n: number, m: number, c: number, blockRows: number, method: NystromMethod, keepBlocks: boolean, blockFlops: number): SolverCost {
+export function nystromSolveCost(
+  n: number,
+  m: number,
+  c: number,
+  blockRows: number,
+  method: NystromMethod,
+  keepBlocks: boolean,
+  blockFlops: number,
+): SolverCost {
   const b = Math.min(n, blockRows);
   const square = 8 * m * m;
   const bytes = 4 * square + 8 * (3 * m * b + 3 * m * c) + (keepBlocks ? 8 * n * m : 0);
@@ -180,6 +235,14 @@ export function nystromSolveCost(n: number, m: number, c: number, blockRows: num
   const flops =
     method === 'direct'
       ? blockFlops + 2 * n * m * m + 2 * n * m * c + factor
-      : (keepBlocks ? blockFlops : (CG_ITERATIONS_ESTIMATE + 1) * blockFlops) + (CG_ITERATIONS_ESTIMATE + 1) * 4 * n * m * c + factor + 2 * m * m * m;
-  return { what: `Nystrom solve (n = ${n}, m = ${m})`, bytes, largestArray: keepBlocks ? Math.max(m * m, m * b) : m * m, flops };
+      : (keepBlocks ? blockFlops : (CG_ITERATIONS_ESTIMATE + 1) * blockFlops) +
+        (CG_ITERATIONS_ESTIMATE + 1) * 4 * n * m * c +
+        factor +
+        2 * m * m * m;
+  return {
+    what: `Nystrom solve (n = ${n}, m = ${m})`,
+    bytes,
+    largestArray: keepBlocks ? Math.max(m * m, m * b) : m * m,
+    flops,
+  };
 }

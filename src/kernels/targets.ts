@@ -43,7 +43,8 @@ export function labelsOf(y: TargetLike, name: string): number[] {
     const out: number[] = [];
     for (let i = 0; i < y.length; i++) {
       const v = y[i];
-      if (!Number.isInteger(v)) throw new ShapeError(`${name}: classification labels must be integers, got ${v} at index ${i}`);
+      if (!Number.isInteger(v))
+        throw new ShapeError(`${name}: classification labels must be integers, got ${v} at index ${i}`);
       out.push(v);
     }
     return out;
@@ -91,7 +92,12 @@ export interface EncodedTargets {
   labels?: Int32Array;
 }
 
-export function encodeTargets(y: TargetLike, task: Task, classes: readonly number[] | undefined, name: string): EncodedTargets {
+export function encodeTargets(
+  y: TargetLike,
+  task: Task,
+  classes: readonly number[] | undefined,
+  name: string,
+): EncodedTargets {
   if (task === 'regression') return { y: regressionTargets(y, name) };
   if (!classes) throw new OptionError(`${name}: classification needs the class list`);
   const idx = labelIndices(labelsOf(y, name), classes);

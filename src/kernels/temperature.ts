@@ -88,7 +88,8 @@ export function fitTemperature(
   if (min !== undefined || max !== undefined) {
     const a = min ?? TEMPERATURE_RANGE.min;
     const b = max ?? TEMPERATURE_RANGE.max;
-    if (!(a > 0 && b > a && Number.isFinite(b))) throw new OptionError(`fitTemperature: need 0 < min < max, got min ${a}, max ${b}`);
+    if (!(a > 0 && b > a && Number.isFinite(b)))
+      throw new OptionError(`fitTemperature: need 0 < min < max, got min ${a}, max ${b}`);
   }
   checkScores(scores, labels, 'fitTemperature');
   let lo = max === undefined ? BETA_MIN : 1 / max;
@@ -147,7 +148,9 @@ function checkScores(scores: ScoreMatrix, labels: ArrayLike<number>, where: stri
   }
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new NonFiniteError(`${where}: score ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols} is not finite`);
+      throw new NonFiniteError(
+        `${where}: score ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols} is not finite`,
+      );
     }
   }
   if (labels.length !== rows) throw new ShapeError(`${where}: ${labels.length} targets for ${rows} rows of scores`);

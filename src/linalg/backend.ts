@@ -81,9 +81,19 @@ export interface Backend {
   /** Lower factor L with A = L L' (upper triangle zeroed); throws NotSPDError on a non-SPD matrix. */
   cholesky(a: Matrix, options?: CholeskyOptions): Promise<Matrix>;
   triangularSolve(l: Matrix, b: Matrix, options?: TriangularSolveOptions): Promise<Matrix>;
-  distanceKernel(gram: Matrix, pa: FloatArray, pb: FloatArray, options: DistanceKernelOptions): Promise<DistanceKernelResult>;
+  distanceKernel(
+    gram: Matrix,
+    pa: FloatArray,
+    pb: FloatArray,
+    options: DistanceKernelOptions,
+  ): Promise<DistanceKernelResult>;
   /** B of GradientCoefficientsOptions, into options.out (an O(|J| n) pass: the native backend runs it off the main thread). */
-  gradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, options: GradientCoefficientsOptions): Promise<Matrix>;
+  gradientCoefficients(
+    wj: Matrix,
+    alpha: Matrix,
+    scores: Matrix,
+    options: GradientCoefficientsOptions,
+  ): Promise<Matrix>;
   /**
    * out_j (+)= scale * sum_i a_ij^2 (elementwise.ts's addColumnSquares, the reference: the native backend runs the
    * same arithmetic off the main thread).

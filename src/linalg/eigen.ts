@@ -52,7 +52,9 @@ export function symmetricSqrt(m: Matrix): Matrix {
   const n = m.rows;
   const scale = Math.max(Math.abs(values[0]), Math.abs(values[n - 1]));
   if (values[n - 1] < -1e-10 * scale) {
-    throw new ShapeError(`symmetricSqrt: the matrix is not positive semidefinite (eigenvalue ${values[n - 1]}, largest ${values[0]})`);
+    throw new ShapeError(
+      `symmetricSqrt: the matrix is not positive semidefinite (eigenvalue ${values[n - 1]}, largest ${values[0]})`,
+    );
   }
   const roots = values.map((v) => Math.sqrt(Math.max(v, 0)));
   const out = new Matrix(n, n);
@@ -88,7 +90,9 @@ function symmetrised(a: Matrix): Float64Array {
     }
   }
   if (asymmetry > SYMMETRY_TOLERANCE * largest) {
-    throw new ShapeError(`eigen input must be symmetric: entries differ from their transposes by up to ${asymmetry} (largest entry ${largest})`);
+    throw new ShapeError(
+      `eigen input must be symmetric: entries differ from their transposes by up to ${asymmetry} (largest entry ${largest})`,
+    );
   }
   return u;
 }

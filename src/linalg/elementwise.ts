@@ -7,7 +7,8 @@ import { FloatArray, Matrix, allocate } from './matrix';
  */
 
 function sameShape(a: Matrix, b: Matrix, what: string): void {
-  if (a.rows !== b.rows || a.cols !== b.cols) throw new ShapeError(`${what}: ${a.rows} x ${a.cols} vs ${b.rows} x ${b.cols}`);
+  if (a.rows !== b.rows || a.cols !== b.cols)
+    throw new ShapeError(`${what}: ${a.rows} x ${a.cols} vs ${b.rows} x ${b.cols}`);
 }
 
 /** out_i = scale * sum_j a_ij b_ij (the diagonal of scale * A B' without forming it). */
@@ -38,8 +39,10 @@ export function addColumnSquares(a: Matrix, out: FloatArray, scale: number, accu
 
 export function checkColumnSquares(a: Matrix, out: FloatArray): void {
   if (out.length !== a.cols) throw new ShapeError(`addColumnSquares: ${a.cols} columns, output has ${out.length}`);
-  if ((out instanceof Float32Array) !== (a.data instanceof Float32Array)) throw new DTypeError('addColumnSquares: output must have the matrix dtype');
-  if (out.buffer === a.data.buffer) throw new ShapeError('addColumnSquares: output must not share memory with the matrix');
+  if (out instanceof Float32Array !== a.data instanceof Float32Array)
+    throw new DTypeError('addColumnSquares: output must have the matrix dtype');
+  if (out.buffer === a.data.buffer)
+    throw new ShapeError('addColumnSquares: output must not share memory with the matrix');
 }
 
 /** A <- (A + A') / 2 in place, so that products which are symmetric in exact arithmetic are exactly symmetric. */

@@ -6,7 +6,16 @@ import type { FloatArray } from './matrix';
  * own C loop with the same arithmetic: products and sums in double, rounded once per stored entry, so the three agree
  * bit for bit). W is m x n, A is n x c, S is m x c and B (written) is m x n.
  */
-export function gradientCoefficientsInto(W: FloatArray, A: FloatArray, S: FloatArray, m: number, n: number, c: number, o: GradientCoefficientsOptions, B: FloatArray): void {
+export function gradientCoefficientsInto(
+  W: FloatArray,
+  A: FloatArray,
+  S: FloatArray,
+  m: number,
+  n: number,
+  c: number,
+  o: GradientCoefficientsOptions,
+  B: FloatArray,
+): void {
   const { rows, output: k, kappa } = o;
   for (let r = 0; r < m; r++) {
     const off = r * n;

@@ -122,7 +122,8 @@ export class Matrix {
     const out = new Matrix(indices.length, this.cols, this.dtype);
     for (let r = 0; r < indices.length; r++) {
       const i = indices[r];
-      if (!Number.isInteger(i) || i < 0 || i >= this.rows) throw new ShapeError(`row index ${i} out of range 0..${this.rows - 1}`);
+      if (!Number.isInteger(i) || i < 0 || i >= this.rows)
+        throw new ShapeError(`row index ${i} out of range 0..${this.rows - 1}`);
       out.data.set(this.row(i), r * this.cols);
     }
     return out;
@@ -132,7 +133,8 @@ export class Matrix {
   leadingColumns(count: number): Matrix {
     if (count > this.cols) throw new ShapeError(`asked for ${count} columns of a matrix with ${this.cols}`);
     const out = new Matrix(this.rows, count, this.dtype);
-    for (let i = 0; i < this.rows; i++) out.data.set(this.data.subarray(i * this.cols, i * this.cols + count), i * count);
+    for (let i = 0; i < this.rows; i++)
+      out.data.set(this.data.subarray(i * this.cols, i * this.cols + count), i * count);
     return out;
   }
 
@@ -155,7 +157,8 @@ export type MatrixLike = Matrix | ArrayLike<ArrayLike<number>>;
 
 /** A value of a plain array that must be a number: null, undefined or a string would silently become 0 or NaN. */
 function numberAt(v: unknown, where: string): number {
-  if (typeof v !== 'number') throw new DataError(`expected a number at ${where}, got ${v === null ? 'null' : typeof v}`);
+  if (typeof v !== 'number')
+    throw new DataError(`expected a number at ${where}, got ${v === null ? 'null' : typeof v}`);
   return v;
 }
 

@@ -48,7 +48,8 @@ let preferenceSource: BackendInfo['preferenceSource'] = 'default';
 let threadCount: number | undefined;
 
 function parsePreference(value: string, source: string): BackendName | 'auto' {
-  if (!BACKEND_NAMES.includes(value)) throw new OptionError(`${source}: unknown backend "${value}" (use native, tfjs, js or auto)`);
+  if (!BACKEND_NAMES.includes(value))
+    throw new OptionError(`${source}: unknown backend "${value}" (use native, tfjs, js or auto)`);
   return value as BackendName | 'auto';
 }
 
@@ -60,11 +61,17 @@ if (envPreference) {
 
 /** RFM_DISABLE_BACKENDS, checked once: a misspelt name silently disabling nothing is a wrong fallback test. */
 function parseDisabled(value: string): BackendName[] {
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const name of names) {
-    if (name === 'js') throw new OptionError('RFM_DISABLE_BACKENDS: js cannot be disabled (every backend falls back to it)');
+    if (name === 'js')
+      throw new OptionError('RFM_DISABLE_BACKENDS: js cannot be disabled (every backend falls back to it)');
     if (name !== 'native' && name !== 'tfjs') {
-      throw new OptionError(`RFM_DISABLE_BACKENDS: unknown backend "${name}" (the ones that can be disabled: native, tfjs)`);
+      throw new OptionError(
+        `RFM_DISABLE_BACKENDS: unknown backend "${name}" (the ones that can be disabled: native, tfjs)`,
+      );
     }
   }
   return names as BackendName[];
@@ -76,11 +83,16 @@ function probe(): Promise<Map<BackendName, { backend?: Backend; status: BackendS
   if (!statuses) {
     statuses = (async () => {
       const found = new Map<BackendName, { backend?: Backend; status: BackendStatus }>();
-      found.set('js', { backend: jsBackend, status: { name: 'js', available: true, dtypes: jsBackend.dtypes, detail: 'plain TypeScript' } });
+      found.set('js', {
+        backend: jsBackend,
+        status: { name: 'js', available: true, dtypes: jsBackend.dtypes, detail: 'plain TypeScript' },
+      });
       for (const name of ['native', 'tfjs'] as const) {
         // Disabling a backend by env var lets tests and users check the fallbacks on a machine that has it.
         if (disabled.includes(name)) {
-          found.set(name, { status: { name, available: false, dtypes: [], detail: 'disabled by RFM_DISABLE_BACKENDS' } });
+          found.set(name, {
+            status: { name, available: false, dtypes: [], detail: 'disabled by RFM_DISABLE_BACKENDS' },
+          });
           continue;
         }
         try {
@@ -110,14 +122,18 @@ function choose(
     const why = entry.backend ? `${preference} has no ${dtype}` : `${preference} unavailable: ${entry.status.detail}`;
     for (const name of order) {
       const b = found.get(name)!.backend;
-      if (b && b.dtypes.includes(dtype)) return { backend: b, reason: `${why}; using ${name}, the best that has ${dtype}` };
+      if (b && b.dtypes.includes(dtype))
+        return { backend: b, reason: `${why}; using ${name}, the best that has ${dtype}` };
     }
   }
   const skipped: string[] = [];
   for (const name of order) {
     const entry = found.get(name)!;
     if (entry.backend && entry.backend.dtypes.includes(dtype)) {
-      return { backend: entry.backend, reason: skipped.length ? `best available (${skipped.join('; ')})` : 'best available' };
+      return {
+        backend: entry.backend,
+        reason: skipped.length ? `best available (${skipped.join('; ')})` : 'best available',
+      };
     }
     skipped.push(`${name}: ${entry.status.detail}`);
   }
@@ -137,7 +153,8 @@ export function setBackend(name: BackendName | 'auto'): void {
 
 /** Threads per call for every backend that has them (OpenBLAS's thread count for native). */
 export async function setThreads(count: number): Promise<void> {
-  if (!Number.isInteger(count) || count < 1) throw new OptionError(`thread count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new OptionError(`thread count must be a positive integer, got ${count}`);
   threadCount = count;
   for (const { backend } of (await probe()).values()) backend?.setThreads(count);
 }

@@ -37,11 +37,17 @@ export function sentenceBleu(references: readonly Tokens[], hypothesis: Tokens, 
   return corpusBleu([references], [hypothesis], options);
 }
 
-export function corpusBleu(referencesPerHypothesis: readonly (readonly Tokens[])[], hypotheses: readonly Tokens[], options: BleuOptions = {}): number {
+export function corpusBleu(
+  referencesPerHypothesis: readonly (readonly Tokens[])[],
+  hypotheses: readonly Tokens[],
+  options: BleuOptions = {},
+): number {
   checkOptions('BLEU', options, ['weights', 'smoothing', 'epsilon']);
   const { weights = [0.25, 0.25, 0.25, 0.25], smoothing = 'none', epsilon = 0.1 } = options;
-  if (weights.length === 0 || weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new OptionError(`BLEU: weights must be non-negative numbers, got [${weights.join(', ')}]`);
-  if (smoothing !== 'none' && smoothing !== 'method1') throw new OptionError(`BLEU: smoothing must be 'none' or 'method1', got ${JSON.stringify(smoothing)}`);
+  if (weights.length === 0 || weights.some((w) => !(w >= 0) || !Number.isFinite(w)))
+    throw new OptionError(`BLEU: weights must be non-negative numbers, got [${weights.join(', ')}]`);
+  if (smoothing !== 'none' && smoothing !== 'method1')
+    throw new OptionError(`BLEU: smoothing must be 'none' or 'method1', got ${JSON.stringify(smoothing)}`);
   if (!(epsilon > 0)) throw new OptionError(`BLEU: epsilon must be > 0, got ${epsilon}`);
   if (referencesPerHypothesis.length !== hypotheses.length) {
     throw new ShapeError(`BLEU: ${hypotheses.length} hypotheses but ${referencesPerHypothesis.length} reference sets`);
@@ -53,8 +59,15 @@ export function corpusBleu(referencesPerHypothesis: readonly (readonly Tokens[])
   let referenceLength = 0;
   hypotheses.forEach((hypothesis, s) => {
     const references = referencesPerHypothesis[s];
-    if (!Array.isArray(hypothesis) || !Array.isArray(references) || references.length === 0 || !references.every(Array.isArray)) {
-      throw new ShapeError(`BLEU: sentence ${s} needs a token array and at least one reference token array (use wordTokens or charTokens)`);
+    if (
+      !Array.isArray(hypothesis) ||
+      !Array.isArray(references) ||
+      references.length === 0 ||
+      !references.every(Array.isArray)
+    ) {
+      throw new ShapeError(
+        `BLEU: sentence ${s} needs a token array and at least one reference token array (use wordTokens or charTokens)`,
+      );
     }
     for (let n = 1; n <= maxOrder; n++) {
       const [matched, total] = modifiedPrecision(references, hypothesis, n);

@@ -16,18 +16,28 @@ export interface HeldOutScore {
 }
 
 /** Scores row-major log-probabilities (count x vocabSize) against the true targets. */
-export function scoreLogProbs(logProbs: ArrayLike<number>, targets: ArrayLike<number>, vocabSize: number): HeldOutScore {
+export function scoreLogProbs(
+  logProbs: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  vocabSize: number,
+): HeldOutScore {
   const count = targets.length;
   if (count === 0) throw new ShapeError('perplexity: no held-out characters to score');
-  if (logProbs.length !== count * vocabSize) throw new ShapeError(`perplexity: ${logProbs.length} log-probabilities for ${count} targets x ${vocabSize} symbols`);
+  if (logProbs.length !== count * vocabSize)
+    throw new ShapeError(
+      `perplexity: ${logProbs.length} log-probabilities for ${count} targets x ${vocabSize} symbols`,
+    );
   let total = 0;
   for (let i = 0; i < count; i++) {
     const t = targets[i];
     if (!Number.isInteger(t) || t < 0 || t >= vocabSize) {
-      throw new ShapeError(`perplexity: target ${t} at row ${i} is not a symbol (an all-zero row cannot be scored; make windows with zeroTargets: 'skip')`);
+      throw new ShapeError(
+        `perplexity: target ${t} at row ${i} is not a symbol (an all-zero row cannot be scored; make windows with zeroTargets: 'skip')`,
+      );
     }
     const lp = logProbs[i * vocabSize + t];
-    if (Number.isNaN(lp) || lp > 1e-9) throw new ShapeError(`perplexity: log-probability ${lp} at row ${i} is not a log-probability`);
+    if (Number.isNaN(lp) || lp > 1e-9)
+      throw new ShapeError(`perplexity: log-probability ${lp} at row ${i} is not a log-probability`);
     total -= lp;
   }
   const meanNll = total / count;

@@ -28,7 +28,11 @@ export function contextKey(codes: ArrayLike<number>, start: number, end: number)
  * continuation tables, each a count vector of 4 V bytes plus ~600 bytes of Map entry, key and typed-array objects
  * (measured: ~250 of them on the V8 heap; rss 835 bytes per context at V = 60).
  */
-export function estimateNgramMemory(length: number, vocabSize: number, order: number): { contexts: number; heapBytes: number; totalBytes: number } {
+export function estimateNgramMemory(
+  length: number,
+  vocabSize: number,
+  order: number,
+): { contexts: number; heapBytes: number; totalBytes: number } {
   let contexts = 0;
   for (let k = 0; k < order; k++) {
     const distinct = Math.min(Math.max(length - k, 0), Math.pow(vocabSize, k));
@@ -61,19 +65,30 @@ export class NgramCounts {
   private readonly raw: CountTable[];
   private readonly continuations: (CountTable | undefined)[];
 
-  private constructor(readonly order: number, readonly vocabSize: number, raw: CountTable[]) {
+  private constructor(
+    readonly order: number,
+    readonly vocabSize: number,
+    raw: CountTable[],
+  ) {
     this.raw = raw;
     this.continuations = new Array(order);
   }
 
   static count(codes: Int32Array, vocabSize: number, order: number, spans?: readonly Span[]): NgramCounts {
-    if (!Number.isInteger(order) || order < 1) throw new OptionError(`n-gram: order must be a positive integer, got ${order}`);
-    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 0xffff) throw new OptionError(`n-gram: vocabulary size must be in [1, 65535], got ${vocabSize}`);
+    if (!Number.isInteger(order) || order < 1)
+      throw new OptionError(`n-gram: order must be a positive integer, got ${order}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize > 0xffff)
+      throw new OptionError(`n-gram: vocabulary size must be in [1, 65535], got ${vocabSize}`);
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i];
-      if (c !== ZERO_ROW && (c < 0 || c >= vocabSize)) throw new DataError(`n-gram: code ${c} at position ${i} is outside [0, ${vocabSize})`);
+      if (c !== ZERO_ROW && (c < 0 || c >= vocabSize))
+        throw new DataError(`n-gram: code ${c} at position ${i} is outside [0, ${vocabSize})`);
     }
-    checkNgramMemory(spans ? spans.reduce((a, s) => a + Math.max(0, s.end - s.start), 0) : codes.length, vocabSize, order);
+    checkNgramMemory(
+      spans ? spans.reduce((a, s) => a + Math.max(0, s.end - s.start), 0) : codes.length,
+      vocabSize,
+      order,
+    );
     const raw: CountTable[] = Array.from({ length: order }, () => new Map());
     // Keys are slices of one string of the whole text: cheaper than building each key code by code.
     const text = contextKey(codes, 0, codes.length);
@@ -133,7 +148,8 @@ export class NgramCounts {
   }
 
   private checkLevel(k: number): void {
-    if (!Number.isInteger(k) || k < 0 || k >= this.order) throw new OptionError(`n-gram: context length ${k} is outside [0, ${this.order})`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.order)
+      throw new OptionError(`n-gram: context length ${k} is outside [0, ${this.order})`);
   }
 }
 

@@ -39,7 +39,12 @@ export class KneserNeyModel implements CharModel {
   private readonly rawLevels: Level[];
   private readonly continuationLevels: Level[];
 
-  private constructor(readonly vocab: Vocabulary, readonly order: number, counts: NgramCounts, discount: number | 'estimate') {
+  private constructor(
+    readonly vocab: Vocabulary,
+    readonly order: number,
+    counts: NgramCounts,
+    discount: number | 'estimate',
+  ) {
     this.context = order - 1;
     this.rawLevels = [];
     this.continuationLevels = [];
@@ -48,17 +53,25 @@ export class KneserNeyModel implements CharModel {
       this.rawLevels.push({ table: raw, discount: discount === 'estimate' ? estimateDiscount(raw) : discount });
       if (k < order - 1) {
         const cont = counts.continuationTable(k);
-        this.continuationLevels.push({ table: cont, discount: discount === 'estimate' ? estimateDiscount(cont) : discount });
+        this.continuationLevels.push({
+          table: cont,
+          discount: discount === 'estimate' ? estimateDiscount(cont) : discount,
+        });
       }
     }
-    this.discounts = { raw: this.rawLevels.map((l) => l.discount), continuation: this.continuationLevels.map((l) => l.discount) };
+    this.discounts = {
+      raw: this.rawLevels.map((l) => l.discount),
+      continuation: this.continuationLevels.map((l) => l.discount),
+    };
   }
 
   static fit(vocab: Vocabulary, codes: Int32Array, options: KneserNeyOptions): KneserNeyModel {
     checkOptions('KneserNeyModel.fit', options, ['order', 'discount', 'spans']);
     const discount = options.discount ?? 0.75;
     if (discount !== 'estimate' && !(typeof discount === 'number' && discount > 0 && discount <= 1)) {
-      throw new OptionError(`KneserNeyModel: discount must be in (0, 1] or 'estimate', got ${JSON.stringify(discount)}`);
+      throw new OptionError(
+        `KneserNeyModel: discount must be in (0, 1] or 'estimate', got ${JSON.stringify(discount)}`,
+      );
     }
     const counts = NgramCounts.count(codes, vocab.size, options.order, options.spans);
     return new KneserNeyModel(vocab, options.order, counts, discount);

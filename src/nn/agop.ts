@@ -24,7 +24,8 @@ const AGOP_OPTIONS = ['batchSize'] as const;
 export async function networkAgop(net: Mlp, x: Matrix, options: NetworkAgopOptions = {}): Promise<Matrix> {
   checkOptions('networkAgop', options, AGOP_OPTIONS);
   const batchSize = options.batchSize ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionError(`networkAgop: batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new OptionError(`networkAgop: batchSize must be a positive integer, got ${batchSize}`);
   net.checkInput(x, 'agop');
   if (x.rows === 0) throw new OptionError('networkAgop: x has no rows');
   const tf = net.tf;

@@ -41,7 +41,8 @@ async function load(): Promise<TfRuntime> {
   const active = tf.getBackend();
   if (!active) {
     const preferred = tf.findBackendFactory('tensorflow') !== null ? 'tensorflow' : 'wasm';
-    if (!(await withoutEmscriptenHandlers(() => tf.setBackend(preferred)))) throw new EnvironmentError(`tfjs: the '${preferred}' backend failed to initialise`);
+    if (!(await withoutEmscriptenHandlers(() => tf.setBackend(preferred))))
+      throw new EnvironmentError(`tfjs: the '${preferred}' backend failed to initialise`);
   }
   await withoutEmscriptenHandlers(() => tf.ready());
   return { tf, backend: tf.getBackend() };
@@ -69,6 +70,12 @@ export function matrixTensor(tf: Tf, m: Matrix): TfCore.Tensor2D {
  * XNNPACK path: measured here 2.7-7x slower for the products of a gradient step (784 x 64 by 64 x 128, 64 x 128 by
  * 128 x 784) and 10x slower (4.9 s against 0.45 s) for the 784 x 784 Gram matrix of 2560 gradients.
  */
-export function matMulExplicit(tf: Tf, a: TfCore.Tensor2D, b: TfCore.Tensor2D, transposeA: boolean, transposeB: boolean): TfCore.Tensor2D {
+export function matMulExplicit(
+  tf: Tf,
+  a: TfCore.Tensor2D,
+  b: TfCore.Tensor2D,
+  transposeA: boolean,
+  transposeB: boolean,
+): TfCore.Tensor2D {
   return tf.tidy(() => tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b));
 }

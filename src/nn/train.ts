@@ -45,16 +45,26 @@ function validate(options: TrainOptions): void {
     throw new OptionError(`trainMlp: learningRate must be a positive number, got ${options.learningRate}`);
   }
   const decay = options.weightDecay ?? 0;
-  if (!(decay >= 0 && Number.isFinite(decay))) throw new OptionError(`trainMlp: weightDecay must be >= 0, got ${decay}`);
-  if (!Number.isFinite(options.seed)) throw new OptionError(`trainMlp: seed must be a finite number, got ${options.seed}`);
+  if (!(decay >= 0 && Number.isFinite(decay)))
+    throw new OptionError(`trainMlp: weightDecay must be >= 0, got ${decay}`);
+  if (!Number.isFinite(options.seed))
+    throw new OptionError(`trainMlp: seed must be a finite number, got ${options.seed}`);
 }
 
 /** Trains `net` in place on (x, y) and returns the loss per epoch; `onEpoch` hears each epoch as it ends. */
-export async function trainMlp(net: Mlp, x: Matrix, y: Matrix, options: TrainOptions, onEpoch?: EpochCallback): Promise<EpochRecord[]> {
+export async function trainMlp(
+  net: Mlp,
+  x: Matrix,
+  y: Matrix,
+  options: TrainOptions,
+  onEpoch?: EpochCallback,
+): Promise<EpochRecord[]> {
   validate(options);
   net.checkInput(x, 'train');
   if (y.rows !== x.rows || y.cols !== net.outputDim) {
-    throw new ShapeError(`trainMlp: y must be ${x.rows} x ${net.outputDim} (one row per point of x), got ${y.rows} x ${y.cols}`);
+    throw new ShapeError(
+      `trainMlp: y must be ${x.rows} x ${net.outputDim} (one row per point of x), got ${y.rows} x ${y.cols}`,
+    );
   }
   assertFinite(y, 'trainMlp: y');
   const tf = net.tf;
@@ -79,19 +89,27 @@ export async function trainMlp(net: Mlp, x: Matrix, y: Matrix, options: TrainOpt
           const xb = tf.gather(xs, idx) as TfCore.Tensor2D;
           const yb = tf.gather(ys, idx);
           // returnCost keeps the objective alive; without a penalty it is the kept data loss itself.
-          return optimizer.minimize(() => {
-            const mse = tf.mean(tf.squaredDifference(net.forward(xb), yb)) as TfCore.Scalar;
-            // Only the data loss is reported; the penalty is added to what is minimised.
-            dataLoss = tf.keep(mse);
-            if (decay === 0) return mse;
-            return tf.add(mse, tf.mul(decay / 2, tf.addN(net.weights.map((w) => tf.sum(tf.square(w)))))) as TfCore.Scalar;
-          }, true, variables)!;
+          return optimizer.minimize(
+            () => {
+              const mse = tf.mean(tf.squaredDifference(net.forward(xb), yb)) as TfCore.Scalar;
+              // Only the data loss is reported; the penalty is added to what is minimised.
+              dataLoss = tf.keep(mse);
+              if (decay === 0) return mse;
+              return tf.add(
+                mse,
+                tf.mul(decay / 2, tf.addN(net.weights.map((w) => tf.sum(tf.square(w))))),
+              ) as TfCore.Scalar;
+            },
+            true,
+            variables,
+          )!;
         });
         total += (await dataLoss!.data())[0] * batch.length;
         tf.dispose([objective, dataLoss!]);
       }
       const record = { epoch, loss: total / n };
-      if (!Number.isFinite(record.loss)) throw new NonFiniteError(`trainMlp: the loss became ${record.loss} in epoch ${epoch}; lower the learning rate`);
+      if (!Number.isFinite(record.loss))
+        throw new NonFiniteError(`trainMlp: the loss became ${record.loss} in epoch ${epoch}; lower the learning rate`);
       history.push(record);
       onEpoch?.(record);
       // Let the notebook's event loop run (progress output, interrupts) between epochs.

@@ -51,7 +51,10 @@ export function num(value: number, range: NumberRange = {}): Param<number> {
   return {
     value,
     note: range.note,
-    problem: (v) => (typeof v !== 'number' || !Number.isFinite(v) ? `must be a finite number, not ${typeName(v)}` : rangeProblem(v, range)),
+    problem: (v) =>
+      typeof v !== 'number' || !Number.isFinite(v)
+        ? `must be a finite number, not ${typeName(v)}`
+        : rangeProblem(v, range),
   };
 }
 
@@ -60,12 +63,18 @@ export function int(value: number, range: NumberRange = {}): Param<number> {
   return {
     value,
     note: range.note,
-    problem: (v) => (typeof v !== 'number' || !Number.isInteger(v) ? `must be an integer, not ${typeof v === 'number' ? v : typeName(v)}` : rangeProblem(v, range)),
+    problem: (v) =>
+      typeof v !== 'number' || !Number.isInteger(v)
+        ? `must be an integer, not ${typeof v === 'number' ? v : typeName(v)}`
+        : rangeProblem(v, range),
   };
 }
 
 /** A list of integers, each in the range; `increasing` requires strictly increasing values. */
-export function ints(value: number[], range: NumberRange & { increasing?: boolean; nonEmpty?: boolean } = {}): Param<number[]> {
+export function ints(
+  value: number[],
+  range: NumberRange & { increasing?: boolean; nonEmpty?: boolean } = {},
+): Param<number[]> {
   return {
     value,
     note: range.note,
@@ -89,13 +98,20 @@ export function oneOf<const T extends string>(value: T, choices: readonly T[], n
   return {
     value,
     note,
-    problem: (v) => ((choices as readonly unknown[]).includes(v) ? undefined : `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, not ${JSON.stringify(v)}`),
+    problem: (v) =>
+      (choices as readonly unknown[]).includes(v)
+        ? undefined
+        : `must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, not ${JSON.stringify(v)}`,
   };
 }
 
 /** true or false. */
 export function flag(value: boolean, note?: string): Param<boolean> {
-  return { value, note, problem: (v) => (typeof v === 'boolean' ? undefined : `must be true or false, not ${typeName(v)}`) };
+  return {
+    value,
+    note,
+    problem: (v) => (typeof v === 'boolean' ? undefined : `must be true or false, not ${typeName(v)}`),
+  };
 }
 
 /** A string, or null where `nullable` (e.g. "no file: use the built-in corpus"). */
@@ -105,7 +121,10 @@ export function text(value: string | null, options: { nullable?: boolean; note?:
   return {
     value,
     note: options.note,
-    problem: (v) => (typeof v === 'string' || (options.nullable === true && v === null) ? undefined : `must be a string${options.nullable ? ' or null' : ''}, not ${typeName(v)}`),
+    problem: (v) =>
+      typeof v === 'string' || (options.nullable === true && v === null)
+        ? undefined
+        : `must be a string${options.nullable ? ' or null' : ''}, not ${typeName(v)}`,
   };
 }
 
@@ -113,7 +132,13 @@ export type ParamSpec = { [name: string]: Param<unknown> };
 export type ParamValues<S extends ParamSpec> = { [K in keyof S]: S[K] extends Param<infer T> ? T : never };
 
 function isParam(x: unknown): x is Param<unknown> {
-  return x !== null && typeof x === 'object' && 'problem' in x && typeof (x as { problem: unknown }).problem === 'function' && 'value' in x;
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    'problem' in x &&
+    typeof (x as { problem: unknown }).problem === 'function' &&
+    'value' in x
+  );
 }
 
 const SHOW_ENTRIES = 8;
@@ -122,16 +147,25 @@ const SHOW_ENTRIES = 8;
 export function formatValue(v: unknown): string {
   if (Array.isArray(v)) {
     const items = v.map(formatValue);
-    return items.length <= SHOW_ENTRIES ? `[${items.join(', ')}]` : `[${items.slice(0, 3).join(', ')}, ..., ${items.slice(-2).join(', ')}] (${items.length} values)`;
+    return items.length <= SHOW_ENTRIES
+      ? `[${items.join(', ')}]`
+      : `[${items.slice(0, 3).join(', ')}, ..., ${items.slice(-2).join(', ')}] (${items.length} values)`;
   }
   if (typeof v === 'string') return JSON.stringify(v);
   if (v !== null && typeof v === 'object') {
-    return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')} }`;
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k}: ${formatValue(x)}`)
+      .join(', ')} }`;
   }
   return String(v);
 }
 
-function printConfiguration(title: string, values: { [name: string]: unknown }, notes: { [name: string]: string | undefined }, declared: Set<string>): void {
+function printConfiguration(
+  title: string,
+  values: { [name: string]: unknown },
+  notes: { [name: string]: string | undefined },
+  declared: Set<string>,
+): void {
   const names = Object.keys(values);
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((name) => {
@@ -156,22 +190,34 @@ export interface ParametersOptions<V, R> {
 
 /** Checks every parameter, prints the configuration that will run and returns it (see the module comment). */
 export function parameters<S extends ParamSpec>(spec: S, options?: { title?: string }): ParamValues<S>;
-export function parameters<S extends ParamSpec, R>(spec: S, options: ParametersOptions<ParamValues<S>, R> & { check: (values: ParamValues<S>) => R }): R;
-export function parameters<S extends ParamSpec, R>(spec: S, options: ParametersOptions<ParamValues<S>, R> = {}): ParamValues<S> | R {
+export function parameters<S extends ParamSpec, R>(
+  spec: S,
+  options: ParametersOptions<ParamValues<S>, R> & { check: (values: ParamValues<S>) => R },
+): R;
+export function parameters<S extends ParamSpec, R>(
+  spec: S,
+  options: ParametersOptions<ParamValues<S>, R> = {},
+): ParamValues<S> | R {
   const values: { [name: string]: unknown } = {};
   const notes: { [name: string]: string | undefined } = {};
   const problems: string[] = [];
   for (const [name, param] of Object.entries(spec)) {
     if (!isParam(param)) {
-      problems.push(`${name}: declare it with num(), int(), ints(), oneOf(), flag() or text(), not as ${typeName(param)}`);
+      problems.push(
+        `${name}: declare it with num(), int(), ints(), oneOf(), flag() or text(), not as ${typeName(param)}`,
+      );
       continue;
     }
     values[name] = param.value;
     notes[name] = param.note;
     const problem = param.problem(param.value);
-    if (problem !== undefined) problems.push(`${name} = ${formatValue(param.value)}: ${problem}${param.note ? ` (${param.note})` : ''}`);
+    if (problem !== undefined)
+      problems.push(`${name} = ${formatValue(param.value)}: ${problem}${param.note ? ` (${param.note})` : ''}`);
   }
-  if (problems.length > 0) throw new OptionError(problems.length === 1 ? problems[0] : `${problems.length} parameters are wrong:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0)
+    throw new OptionError(
+      problems.length === 1 ? problems[0] : `${problems.length} parameters are wrong:\n  ${problems.join('\n  ')}`,
+    );
   const title = options.title ?? 'parameters';
   if (options.check === undefined) {
     printConfiguration(title, values, notes, new Set(Object.keys(values)));

@@ -48,7 +48,9 @@ export function progressText(p: ProgressRecord, seconds: number, title?: string)
   if (p.done !== undefined && p.total !== undefined && p.total > 0) {
     const fraction = Math.min(1, Math.max(0, p.done / p.total));
     const filled = Math.round(fraction * BAR);
-    parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${Math.floor(100 * fraction)} % (${p.done}/${p.total})`);
+    parts.push(
+      `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${Math.floor(100 * fraction)} % (${p.done}/${p.total})`,
+    );
     parts.push(`${duration(seconds)} elapsed`);
     if (p.done > 0 && p.done < p.total) parts.push(`~${duration((seconds * (p.total - p.done)) / p.done)} left`);
     else if (p.done >= p.total) parts.push('done');
@@ -74,7 +76,8 @@ export function progressLine(options: ProgressLineOptions = {}): (p: ProgressRec
   let last: ProgressRecord | undefined;
   let text = '';
 
-  const seconds = (p: ProgressRecord) => p.elapsedMs !== undefined ? p.elapsedMs / 1000 : p.elapsedSeconds ?? (Date.now() - started) / 1000;
+  const seconds = (p: ProgressRecord) =>
+    p.elapsedMs !== undefined ? p.elapsedMs / 1000 : (p.elapsedSeconds ?? (Date.now() - started) / 1000);
 
   const render = (update: boolean, suffix = '') => {
     if (last === undefined) return;
@@ -93,9 +96,13 @@ export function progressLine(options: ProgressLineOptions = {}): (p: ProgressRec
       started = Date.now();
       shownAt = -Infinity;
       const own = current;
-      own.addEventListener('abort', () => {
-        if (signal === own) render(true, ' · interrupted here');
-      }, { once: true });
+      own.addEventListener(
+        'abort',
+        () => {
+          if (signal === own) render(true, ' · interrupted here');
+        },
+        { once: true },
+      );
       // Asked when the cell stops on an interrupt: the line shows the last record too, marked as where it stopped.
       reportPosition(() => {
         if (last === undefined || signal !== own) return undefined;

@@ -24,10 +24,14 @@ function displayWriter(caller: string): WriteDisplayData {
   // Required lazily: tslab/dist/jupyter loads tslab's TypeScript compiler, which plain node does not need.
   const jupyter: { lastWriteDisplayData?: unknown } = require('tslab/dist/jupyter');
   if (!('lastWriteDisplayData' in jupyter)) {
-    throw new EnvironmentError(`${caller}: tslab/dist/jupyter no longer exports lastWriteDisplayData; this tslab version is not supported (tested with 1.0.22)`);
+    throw new EnvironmentError(
+      `${caller}: tslab/dist/jupyter no longer exports lastWriteDisplayData; this tslab version is not supported (tested with 1.0.22)`,
+    );
   }
   if (typeof jupyter.lastWriteDisplayData !== 'function') {
-    throw new EnvironmentError(`${caller}: not running in a tslab Jupyter kernel, so there is nowhere to display this; outside a notebook use exportFigures(...) or exportFigure(fig, 'figure.html') and open the file`);
+    throw new EnvironmentError(
+      `${caller}: not running in a tslab Jupyter kernel, so there is nowhere to display this; outside a notebook use exportFigures(...) or exportFigure(fig, 'figure.html') and open the file`,
+    );
   }
   return jupyter.lastWriteDisplayData as WriteDisplayData;
 }
@@ -60,11 +64,18 @@ const DISPLAY_DIGITS = 5;
  * keep full precision.
  */
 export function displayData(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(DISPLAY_DIGITS)) : value;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(DISPLAY_DIGITS)) : value;
   if (Array.isArray(value)) return value.map(displayData);
-  if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'heatmap' && Array.isArray((value as { z?: unknown }).z)) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as { type?: unknown }).type === 'heatmap' &&
+    Array.isArray((value as { z?: unknown }).z)
+  ) {
     const out: { [key: string]: unknown } = {};
-    for (const [key, v] of Object.entries(value)) out[key] = key === 'z' ? heatmapCells(v as unknown[]) : displayData(v);
+    for (const [key, v] of Object.entries(value))
+      out[key] = key === 'z' ? heatmapCells(v as unknown[]) : displayData(v);
     return out;
   }
   if (value !== null && typeof value === 'object') {
@@ -81,11 +92,16 @@ export function displayData(value: unknown): unknown {
  */
 function heatmapCells(z: unknown[]): unknown[] {
   let big = 0;
-  for (const row of z) if (Array.isArray(row)) for (const v of row) if (typeof v === 'number' && Number.isFinite(v)) big = Math.max(big, Math.abs(v));
+  for (const row of z)
+    if (Array.isArray(row))
+      for (const v of row) if (typeof v === 'number' && Number.isFinite(v)) big = Math.max(big, Math.abs(v));
   if (big === 0) return z;
   const step = 10 ** (Math.floor(Math.log10(big)) - 4);
   const digits = Math.max(0, -Math.floor(Math.log10(step)));
-  const cell = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? Number((Math.round(v / step) * step).toFixed(Math.min(digits, 20))) : v);
+  const cell = (v: unknown) =>
+    typeof v === 'number' && Number.isFinite(v)
+      ? Number((Math.round(v / step) * step).toFixed(Math.min(digits, 20)))
+      : v;
   return z.map((row) => (Array.isArray(row) ? row.map(cell) : cell(row)));
 }
 
@@ -105,7 +121,10 @@ function htmlData(data: Figure['data']): Figure['data'] {
     if (rows.length * cols <= BINARY_CELLS || !rows.every((r) => r.length === cols)) return trace;
     const cells = new Float32Array(rows.length * cols);
     rows.forEach((r, i) => r.forEach((v, j) => (cells[i * cols + j] = typeof v === 'number' ? v : NaN)));
-    return { ...trace, z: { dtype: 'f4', bdata: Buffer.from(cells.buffer).toString('base64'), shape: `${rows.length},${cols}` } };
+    return {
+      ...trace,
+      z: { dtype: 'f4', bdata: Buffer.from(cells.buffer).toString('base64'), shape: `${rows.length},${cols}` },
+    };
   });
 }
 

@@ -43,7 +43,9 @@ function formatOf(path: string, options: ExportOptions): ExportFormat {
   if (options.format !== undefined) return options.format;
   const format = FORMATS[extname(path).toLowerCase()];
   if (format === undefined) {
-    throw new OptionError(`exportFigure: cannot tell the format of '${path}'; name it .png, .svg or .html, or pass { format }`);
+    throw new OptionError(
+      `exportFigure: cannot tell the format of '${path}'; name it .png, .svg or .html, or pass { format }`,
+    );
   }
   return format;
 }
@@ -73,7 +75,8 @@ const TO_IMAGE_IN_PAGE = `async ({ fig, options }) => {
 
 function dataUrlBytes(url: string): Buffer {
   const comma = url.indexOf(',');
-  if (!url.startsWith('data:') || comma < 0) throw new EnvironmentError(`plotly returned something other than a data URL: ${url.slice(0, 40)}`);
+  if (!url.startsWith('data:') || comma < 0)
+    throw new EnvironmentError(`plotly returned something other than a data URL: ${url.slice(0, 40)}`);
   const meta = url.slice(0, comma);
   const payload = url.slice(comma + 1);
   return meta.endsWith(';base64') ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'utf8');
@@ -115,7 +118,9 @@ export function createExporter(): FigureExporter {
         height: options.height ?? layoutNumber(fig, 'height') ?? DEFAULT_HEIGHT,
         scale: options.scale ?? DEFAULT_SCALE,
       };
-      const url: string = await (await page).evaluate(`(${TO_IMAGE_IN_PAGE})(${JSON.stringify({ fig, options: imageOptions })})`);
+      const url: string = await (
+        await page
+      ).evaluate(`(${TO_IMAGE_IN_PAGE})(${JSON.stringify({ fig, options: imageOptions })})`);
       writeFileSync(target, dataUrlBytes(url));
       return target;
     },
@@ -176,7 +181,10 @@ function announce(notebook: string, written: string[], notes: string[]): void {
     console.log([summary, ...fromRoot.map((p) => `  ${p}`), ...notes].join('\n'));
     return;
   }
-  const links = written.map((path, i) => `<li><a href="${escapeHtml(urlPath(relative(notebookDir(), path)))}" target="_blank">${escapeHtml(fromRoot[i])}</a></li>`);
+  const links = written.map(
+    (path, i) =>
+      `<li><a href="${escapeHtml(urlPath(relative(notebookDir(), path)))}" target="_blank">${escapeHtml(fromRoot[i])}</a></li>`,
+  );
   display({
     'text/html': `<div class="rfm-exports">${escapeHtml(summary)}<ul style="margin:0.2em 0">${links.join('')}</ul>${notes.map((n) => `<div>${escapeHtml(n)}</div>`).join('')}</div>`,
     'text/plain': [summary, ...fromRoot.map((p) => `  ${p}`), ...notes].join('\n'),
@@ -188,12 +196,17 @@ function announce(notebook: string, written: string[], notes: string[]): void {
  * when the runner sets it), PNG at 2x, tables grown until every row shows. Prints the files written as links that
  * JupyterLab opens. Resolves to nothing, so that `await exportFigures(...)` ending a cell prints only the links.
  */
-export async function exportFigures(figures: { [name: string]: Figure }, notebook: string, options: ExportFiguresOptions = {}): Promise<void> {
+export async function exportFigures(
+  figures: { [name: string]: Figure },
+  notebook: string,
+  options: ExportFiguresOptions = {},
+): Promise<void> {
   checkName('notebook name', notebook);
   for (const name of Object.keys(figures)) checkName('figure name', name);
   let formats = options.formats ?? ['png', 'svg', 'html'];
   for (const format of formats) {
-    if (format !== 'png' && format !== 'svg' && format !== 'html') throw new Error(`exportFigures: unknown format "${String(format)}" (png, svg or html)`);
+    if (format !== 'png' && format !== 'svg' && format !== 'html')
+      throw new Error(`exportFigures: unknown format "${String(format)}" (png, svg or html)`);
   }
   const notes: string[] = [];
   if (formats.some((f) => f !== 'html')) {
@@ -209,7 +222,9 @@ export async function exportFigures(figures: { [name: string]: Figure }, noteboo
   try {
     for (const [name, fig] of Object.entries(figures)) {
       for (const format of formats) {
-        written.push(await exporter.export(fig, reportPath(notebook, `${name}.${format}`), { format, scale: options.scale }));
+        written.push(
+          await exporter.export(fig, reportPath(notebook, `${name}.${format}`), { format, scale: options.scale }),
+        );
       }
     }
   } finally {

@@ -27,7 +27,10 @@ export function figureTitle(fig: Figure): string | undefined {
 export function plainTitle(fig: Figure): string | undefined {
   const title = figureTitle(fig);
   if (title === undefined) return undefined;
-  return title.replace(/<br\s*\/?>/gi, ' ').replace(/<sup>/gi, '^').replace(/<\/?(?:sup|sub|b|i|em|span)\b[^>]*>/gi, '');
+  return title
+    .replace(/<br\s*\/?>/gi, ' ')
+    .replace(/<sup>/gi, '^')
+    .replace(/<\/?(?:sup|sub|b|i|em|span)\b[^>]*>/gi, '');
 }
 
 /**
@@ -120,8 +123,9 @@ export function figureHtml(fig: Figure, options: { inlinePlotly?: boolean } = {}
   const width = typeof fig.layout.width === 'number' ? `${fig.layout.width}px` : '100%';
   const title = plainTitle(fig);
   const named = `Chart${title === undefined ? '' : ` "${escapeHtml(title)}"`}`;
-  const placeholder = `${named}: its script has not run. Scripts run only in a trusted notebook: trust this one `
-    + '(JupyterLab: command palette, "Trust Notebook"; classic notebook: File, "Trust Notebook") or re-run the cell.';
+  const placeholder =
+    `${named}: its script has not run. Scripts run only in a trusted notebook: trust this one ` +
+    '(JupyterLab: command palette, "Trust Notebook"; classic notebook: File, "Trust Notebook") or re-run the cell.';
   const script = `(function () {
 ${options.inlinePlotly ? 'var rfm = { load: function () { return Promise.resolve(window.Plotly); } };' : loaderScript(bundleFromRoot())}
 ${FIT_TABLES_IN_PAGE}

@@ -30,7 +30,18 @@ export interface FigureFrame {
 }
 
 /** plotly's default colorway (d3 category10), spelled out because bands need the same colour with alpha. */
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 const CONFIG = { responsive: true, displaylogo: false };
 
@@ -48,7 +59,13 @@ function numbers(values: ArrayLike<number>): (number | null)[] {
   return Array.from(values, (v) => (Number.isFinite(v) ? v : null));
 }
 
-function requireLength(builder: string, what: string, values: ArrayLike<unknown>, expected: number, against: string): void {
+function requireLength(
+  builder: string,
+  what: string,
+  values: ArrayLike<unknown>,
+  expected: number,
+  against: string,
+): void {
   if (values.length !== expected) {
     throw new ShapeError(`${builder}: ${what} has length ${values.length} but ${against} has length ${expected}`);
   }
@@ -58,7 +75,9 @@ function requireLength(builder: string, what: string, values: ArrayLike<unknown>
 function requirePositive(builder: string, what: string, values: ArrayLike<number>, axis: string): void {
   for (let i = 0; i < values.length; i++) {
     if (values[i] <= 0) {
-      throw new OptionError(`${builder}: ${what}[${i}] = ${values[i]} cannot be shown on a log ${axis} axis; use a linear axis or drop that point`);
+      throw new OptionError(
+        `${builder}: ${what}[${i}] = ${values[i]} cannot be shown on a log ${axis} axis; use a linear axis or drop that point`,
+      );
     }
   }
 }
@@ -68,7 +87,10 @@ function requirePositive(builder: string, what: string, values: ArrayLike<number
  * A caret before a space or at the end is left alone.
  */
 export function superscripts(text: string): string {
-  return text.replace(/\^\{([^}]*)\}|\^(-?[0-9A-Za-z]+)/g, (_, braced: string | undefined, bare: string | undefined) => `<sup>${braced ?? bare}</sup>`);
+  return text.replace(
+    /\^\{([^}]*)\}|\^(-?[0-9A-Za-z]+)/g,
+    (_, braced: string | undefined, bare: string | undefined) => `<sup>${braced ?? bare}</sup>`,
+  );
 }
 
 function axisTitle(text: string | undefined): { title?: { text: string } } {
@@ -83,15 +105,30 @@ const CAPTION_LINE_PX = 18;
 /** The top margin a frame needs: the toolbar band, then the title and caption lines. */
 function topMargin(frame: FigureFrame): number {
   if (frame.title === undefined && frame.caption === undefined) return TOOLBAR_PX;
-  return TOOLBAR_PX + (frame.title === undefined ? 0 : TITLE_LINE_PX) + (frame.caption === undefined ? 0 : CAPTION_LINE_PX) + 12;
+  return (
+    TOOLBAR_PX +
+    (frame.title === undefined ? 0 : TITLE_LINE_PX) +
+    (frame.caption === undefined ? 0 : CAPTION_LINE_PX) +
+    12
+  );
 }
 
 function frameLayout(frame: FigureFrame): { [key: string]: unknown } {
   const layout: { [key: string]: unknown } = { margin: { l: 70, r: 30, t: topMargin(frame), b: 60 } };
   if (frame.title !== undefined || frame.caption !== undefined) {
     // Left-aligned below the toolbar band (the toolbar sits at the top right, over whatever is there).
-    const title: { [key: string]: unknown } = { text: superscripts(frame.title ?? ''), x: 0, xref: 'paper', xanchor: 'left', y: 1, yref: 'container', yanchor: 'top', pad: { t: TOOLBAR_PX } };
-    if (frame.caption !== undefined) title.subtitle = { text: superscripts(frame.caption), font: { size: 12, color: '#555' } };
+    const title: { [key: string]: unknown } = {
+      text: superscripts(frame.title ?? ''),
+      x: 0,
+      xref: 'paper',
+      xanchor: 'left',
+      y: 1,
+      yref: 'container',
+      yanchor: 'top',
+      pad: { t: TOOLBAR_PX },
+    };
+    if (frame.caption !== undefined)
+      title.subtitle = { text: superscripts(frame.caption), font: { size: 12, color: '#555' } };
     layout.title = title;
   }
   if (frame.width !== undefined) layout.width = frame.width;
@@ -121,7 +158,11 @@ export function logTicks(values: ArrayLike<number | null>): { dtick?: number | s
   return { exponentformat: format };
 }
 
-function axis(log: boolean | undefined, title: string | undefined, values: (number | null)[]): { [key: string]: unknown } {
+function axis(
+  log: boolean | undefined,
+  title: string | undefined,
+  values: (number | null)[],
+): { [key: string]: unknown } {
   return log ? { type: 'log', ...logTicks(values), ...axisTitle(title) } : { type: 'linear', ...axisTitle(title) };
 }
 
@@ -170,11 +211,34 @@ export function lineBands(options: LineBandsOptions): Figure {
     const x = numbers(s.x);
     if (band) {
       // fill: 'tonexty' fills down to the trace just before it, so hi must directly precede lo.
-      const edge = { type: 'scatter', mode: 'lines', x, line: { width: 0, color }, showlegend: false, legendgroup: s.name, hoverinfo: 'skip' };
+      const edge = {
+        type: 'scatter',
+        mode: 'lines',
+        x,
+        line: { width: 0, color },
+        showlegend: false,
+        legendgroup: s.name,
+        hoverinfo: 'skip',
+      };
       data.push({ ...edge, name: `${s.name} hi`, y: numbers(band.hi) });
-      data.push({ ...edge, name: `${s.name} lo`, y: numbers(band.lo), fill: 'tonexty', fillcolor: withAlpha(color, 0.2) });
+      data.push({
+        ...edge,
+        name: `${s.name} lo`,
+        y: numbers(band.lo),
+        fill: 'tonexty',
+        fillcolor: withAlpha(color, 0.2),
+      });
     }
-    data.push({ type: 'scatter', mode: 'lines+markers', name: s.name, legendgroup: s.name, x, y: numbers(s.mean), line: { color }, marker: { color, size: 6 } });
+    data.push({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: s.name,
+      legendgroup: s.name,
+      x,
+      y: numbers(s.mean),
+      line: { color },
+      marker: { color, size: 6 },
+    });
   });
   const layout = frameLayout(options);
   const xs = data.flatMap((t) => t.x as (number | null)[]);
@@ -239,10 +303,16 @@ export function heatmap(options: HeatmapOptions): Figure {
   if (options.x) trace.x = [...options.x];
   if (options.y) trace.y = [...options.y];
   if (diverging) trace.zmid = options.zmid;
-  if (options.colorbarTitle !== undefined) trace.colorbar = { title: { text: superscripts(options.colorbarTitle), side: 'right' } };
+  if (options.colorbarTitle !== undefined)
+    trace.colorbar = { title: { text: superscripts(options.colorbarTitle), side: 'right' } };
   const layout = frameLayout(options);
   layout.xaxis = { ...axisTitle(options.xTitle), ...(options.x ? {} : indexTicks(cols)), constrain: 'domain' };
-  layout.yaxis = { ...axisTitle(options.yTitle), ...(options.y ? {} : indexTicks(z.length)), autorange: 'reversed', ...(z.length === cols ? { scaleanchor: 'x' } : {}) };
+  layout.yaxis = {
+    ...axisTitle(options.yTitle),
+    ...(options.y ? {} : indexTicks(z.length)),
+    autorange: 'reversed',
+    ...(z.length === cols ? { scaleanchor: 'x' } : {}),
+  };
   return { data: [trace], layout, config: { ...CONFIG } };
 }
 
@@ -301,7 +371,11 @@ export function bars(options: BarsOptions): Figure {
     return trace;
   });
   const layout = frameLayout(options);
-  const valueAxis = axis(options.yLog, options.yTitle, data.flatMap((t) => (options.horizontal ? t.x : t.y) as (number | null)[]));
+  const valueAxis = axis(
+    options.yLog,
+    options.yTitle,
+    data.flatMap((t) => (options.horizontal ? t.x : t.y) as (number | null)[]),
+  );
   const categoryAxis = { type: 'category', ...axisTitle(options.xTitle) };
   layout.xaxis = options.horizontal ? valueAxis : categoryAxis;
   layout.yaxis = options.horizontal ? { ...categoryAxis, autorange: 'reversed' } : valueAxis;
@@ -394,17 +468,31 @@ export function table(options: TableOptions): Figure {
   rows.forEach((row, i) => requireLength('table', `row ${i}`, row, columns.length, 'columns'));
   const digits = options.digits ?? 4;
   const values = columns.map((_, c) => rows.map((row) => formatCell(row[c], digits)));
-  const numeric = columns.map((_, c) => rows.some((row) => typeof row[c] === 'number') && rows.every((row) => row[c] === null || typeof row[c] === 'number'));
+  const numeric = columns.map(
+    (_, c) =>
+      rows.some((row) => typeof row[c] === 'number') &&
+      rows.every((row) => row[c] === null || typeof row[c] === 'number'),
+  );
 
-  const longestLine = (text: string, fontPx: number) => Math.max(...text.split(/<br\s*\/?>/i).map((line) => textWidthPx(line, fontPx)));
-  const natural = columns.map((header, c) => Math.min(MAX_COLUMN_PX, CELL_PADDING_PX + Math.max(
-    longestLine(header, TABLE_HEADER_FONT_PX),
-    ...values[c].map((text) => longestLine(text, TABLE_FONT_PX)),
-  )));
-  const titleWidth = Math.max(
-    options.title === undefined ? 0 : textWidthPx(options.title, TITLE_FONT_PX),
-    options.caption === undefined ? 0 : textWidthPx(options.caption, 12),
-  ) + 2 * TABLE_SIDE_MARGIN_PX + 10;
+  const longestLine = (text: string, fontPx: number) =>
+    Math.max(...text.split(/<br\s*\/?>/i).map((line) => textWidthPx(line, fontPx)));
+  const natural = columns.map((header, c) =>
+    Math.min(
+      MAX_COLUMN_PX,
+      CELL_PADDING_PX +
+        Math.max(
+          longestLine(header, TABLE_HEADER_FONT_PX),
+          ...values[c].map((text) => longestLine(text, TABLE_FONT_PX)),
+        ),
+    ),
+  );
+  const titleWidth =
+    Math.max(
+      options.title === undefined ? 0 : textWidthPx(options.title, TITLE_FONT_PX),
+      options.caption === undefined ? 0 : textWidthPx(options.caption, 12),
+    ) +
+    2 * TABLE_SIDE_MARGIN_PX +
+    10;
   const contentWidth = natural.reduce((a, b) => a + b, 0);
   const width = options.width ?? Math.max(contentWidth + 2 * TABLE_SIDE_MARGIN_PX, titleWidth);
   // plotly shares the width among columns in proportion to columnwidth.
@@ -413,7 +501,9 @@ export function table(options: TableOptions): Figure {
   const textPx = columnPx.map((w) => w - CELL_PADDING_PX + 8);
 
   const headerLines = Math.max(...columns.map((h, c) => cellLines(h, textPx[c], TABLE_HEADER_FONT_PX)));
-  const rowLines = rows.map((_, r) => Math.max(1, ...columns.map((_, c) => cellLines(values[c][r], textPx[c], TABLE_FONT_PX))));
+  const rowLines = rows.map((_, r) =>
+    Math.max(1, ...columns.map((_, c) => cellLines(values[c][r], textPx[c], TABLE_FONT_PX))),
+  );
   const headerPx = TABLE_HEADER_PX + TABLE_LINE_PX * (headerLines - 1);
   const bodyPx = rowLines.reduce((sum, lines) => sum + TABLE_ROW_PX + TABLE_LINE_PX * (lines - 1), 0) || TABLE_ROW_PX;
 
@@ -423,12 +513,25 @@ export function table(options: TableOptions): Figure {
   // A few pixels beyond the rows so that the last row's bottom border is inside the figure.
   layout.height = top + headerPx + bodyPx + 10 + 6;
   return {
-    data: [{
-      type: 'table',
-      columnwidth: columnPx.map((w) => Math.round(w)),
-      header: { values: columns.map((h) => superscripts(h)), align: 'left', fill: { color: '#e8ecf2' }, font: { size: TABLE_HEADER_FONT_PX }, height: TABLE_HEADER_PX },
-      cells: { values, align: numeric.map((isNumber) => (isNumber ? 'right' : 'left')), font: { size: TABLE_FONT_PX }, height: TABLE_ROW_PX },
-    }],
+    data: [
+      {
+        type: 'table',
+        columnwidth: columnPx.map((w) => Math.round(w)),
+        header: {
+          values: columns.map((h) => superscripts(h)),
+          align: 'left',
+          fill: { color: '#e8ecf2' },
+          font: { size: TABLE_HEADER_FONT_PX },
+          height: TABLE_HEADER_PX,
+        },
+        cells: {
+          values,
+          align: numeric.map((isNumber) => (isNumber ? 'right' : 'left')),
+          font: { size: TABLE_FONT_PX },
+          height: TABLE_ROW_PX,
+        },
+      },
+    ],
     layout,
     config: { ...CONFIG },
   };

@@ -71,7 +71,8 @@ export async function hadamardS(
     const bbar = new Matrix(n, c, 'float64');
     const colSums = new Float64Array(n);
     for (let r = 0; r < m; r++) for (let i = 0, off = r * n; i < n; i++) colSums[i] += Wd[off + i];
-    for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) bbar.data[i * c + k] = -alpha.data[i * c + k] * colSums[i] / m;
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < c; k++) bbar.data[i * c + k] = (-alpha.data[i * c + k] * colSums[i]) / m;
     for (let r = 0; r < m; r++) {
       const j = rows === null ? r : rows[r];
       for (let k = 0; k < c; k++) bbar.data[j * c + k] += sm.data[r * c + k] / m;

@@ -88,7 +88,12 @@ export interface FeatureProductCosts {
 
 export function featureProductCosts(n: number, d: number, oneHotWidth?: number): FeatureProductCosts {
   if (oneHotWidth === undefined) {
-    return { times: (m) => 2 * m * d * d, cross: (m) => 2 * m * n * d, gram: n * n * d, congruence: 2 * n * n * d + 2 * n * d * d };
+    return {
+      times: (m) => 2 * m * d * d,
+      cross: (m) => 2 * m * n * d,
+      gram: n * n * d,
+      congruence: 2 * n * n * d + 2 * n * d * d,
+    };
   }
   const w = oneHotWidth;
   const g = ONE_HOT_OP_COST;
@@ -100,7 +105,14 @@ export function featureProductCosts(n: number, d: number, oneHotWidth?: number):
   };
 }
 
-export function primalGradientCosts(n: number, d: number, c: number, j: number, diagonal: boolean, oneHotWidth?: number): Record<GradientPath, number> {
+export function primalGradientCosts(
+  n: number,
+  d: number,
+  c: number,
+  j: number,
+  diagonal: boolean,
+  oneHotWidth?: number,
+): Record<GradientPath, number> {
   const s = n * n * j + n * n * c + 4 * j * n * c;
   return {
     'per-output': c * (2 * j * n * d + (diagonal ? 2 * j * d : j * d * d)),
@@ -123,9 +135,17 @@ function costOf(form: Form, input: CostInput, dtype: DType): FormCost {
   if (form === 'primal') {
     const g = primalGradientCosts(n, d, c, j, diagonal, input.oneHotWidth);
     // The explicit S only in float64 (docs/rfm-math.md section 5).
-    const paths: GradientPath[] = dtype === 'float64' ? ['per-output', 'hadamard', 'hadamard-congruence'] : ['per-output'];
+    const paths: GradientPath[] =
+      dtype === 'float64' ? ['per-output', 'hadamard', 'hadamard-congruence'] : ['per-output'];
     gradients = paths.reduce((a, b) => (g[b] < g[a] ? b : a));
-    flops = (diagonal ? n * d : x.times(n)) + x.cross(n, true) + chol + (diagonal ? m * d : x.times(m)) + x.cross(m) + 2 * m * n * c + g[gradients];
+    flops =
+      (diagonal ? n * d : x.times(n)) +
+      x.cross(n, true) +
+      chol +
+      (diagonal ? m * d : x.times(m)) +
+      x.cross(m) +
+      2 * m * n * c +
+      g[gradients];
     memory = bytes * (4 * n * n + 2 * n * d + 2 * d * d + m * (2 * d + 2 * n));
   } else {
     once = input.d === undefined ? 0 : x.gram + x.cross(m);
@@ -138,18 +158,27 @@ function costOf(form: Form, input: CostInput, dtype: DType): FormCost {
     }
   }
   const total = flops * (iterations + 1) + once;
-  return { form, dtype, gradients, flopsPerIteration: flops, oneTimeFlops: once, cost: total * weight, memoryBytes: memory };
+  return {
+    form,
+    dtype,
+    gradients,
+    flopsPerIteration: flops,
+    oneTimeFlops: once,
+    cost: total * weight,
+    memoryBytes: memory,
+  };
 }
 
 function exclusion(form: Form, input: CostInput, dtype: DType): string | undefined {
   const limit = input.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   if (form === 'primal') return input.gramOnly ? 'only Gram matrices were given' : undefined;
-  if (input.diagonal) return 'a diagonal M is not of the form X\'CX';
+  if (input.diagonal) return "a diagonal M is not of the form X'CX";
   if (input.normalization === 'max') return 'max-normalisation needs the entries of M';
   if (form === 'dual-q') {
     if (input.normalization === 'trace') return 'trace-normalisation needs C, which only the explicit-S dual tracks';
     const kept = (dtype === 'float32' ? 4 : 8) * input.n * input.n * input.iterations;
-    if (kept > limit) return `its per-iteration W matrices need ${(kept / 1024 ** 3).toFixed(1)} GiB (limit ${(limit / 1024 ** 3).toFixed(1)} GiB)`;
+    if (kept > limit)
+      return `its per-iteration W matrices need ${(kept / 1024 ** 3).toFixed(1)} GiB (limit ${(limit / 1024 ** 3).toFixed(1)} GiB)`;
   }
   if (input.normalization === 'trace' && input.d === undefined) return 'trace-normalisation needs the feature count d';
   return undefined;
@@ -168,12 +197,21 @@ export function chooseForm(input: CostInput, requested: 'auto' | Form): FormChoi
     const chosen = candidates.find((x) => x.form === requested)!;
     if (chosen.excluded) throw new OptionError(`form '${requested}' is not possible here: ${chosen.excluded}`);
     if (requested === 'dual' && input.dtype === 'float32') {
-      throw new OptionError("form 'dual' (explicit S) runs only in float64: in float32 S spans ~1e-7..2e11 and the kernel matrix went indefinite; use form 'dual-q' or dtype 'float64'");
+      throw new OptionError(
+        "form 'dual' (explicit S) runs only in float64: in float32 S spans ~1e-7..2e11 and the kernel matrix went indefinite; use form 'dual-q' or dtype 'float64'",
+      );
     }
-    return { form: chosen.form, dtype: chosen.dtype, gradients: chosen.gradients, reason: `requested (${fmt(chosen)})`, candidates };
+    return {
+      form: chosen.form,
+      dtype: chosen.dtype,
+      gradients: chosen.gradients,
+      reason: `requested (${fmt(chosen)})`,
+      candidates,
+    };
   }
   const open = candidates.filter((x) => !x.excluded);
-  if (open.length === 0) throw new OptionError(`no RFM form is possible: ${candidates.map((x) => `${x.form}: ${x.excluded}`).join('; ')}`);
+  if (open.length === 0)
+    throw new OptionError(`no RFM form is possible: ${candidates.map((x) => `${x.form}: ${x.excluded}`).join('; ')}`);
   const best = open.reduce((a, b) => (b.cost < a.cost ? b : a));
   const others = candidates.filter((x) => x !== best).map((x) => (x.excluded ? `${x.form}: ${x.excluded}` : fmt(x)));
   let reason = `auto: cheapest, ${fmt(best)} (vs ${others.join('; ')})`;

@@ -28,7 +28,7 @@ export class DegenerateIteration extends Error {
   }
 }
 
-const LIKELY = 'likely cause: the bandwidth is too small for the data\'s scale (standardise X, or raise the bandwidth)';
+const LIKELY = "likely cause: the bandwidth is too small for the data's scale (standardise X, or raise the bandwidth)";
 
 function agopProblem(values: FloatArray): 'all-zero' | 'non-finite' | undefined {
   let zero = true;
@@ -56,7 +56,10 @@ export function engineChecks(
         if (problem === 'identity') warn(message);
         else throw new DataError(message);
       } else if (problem !== 'identity') {
-        const what = problem === 'all-ones' ? `every pairwise distance under M_${t} is 0 (M_${t} is about 0)` : `the kernel matrix under M_${t} is not finite`;
+        const what =
+          problem === 'all-ones'
+            ? `every pairwise distance under M_${t} is 0 (M_${t} is about 0)`
+            : `the kernel matrix under M_${t} is not finite`;
         throw new DegenerateIteration(t, `${what}: the AGOP collapsed; ${LIKELY}`);
       }
     },
@@ -74,7 +77,9 @@ export function engineChecks(
 }
 
 /** Runs one step of the loop; a DegenerateIteration comes back as a value, anything else is thrown. */
-export async function unlessDegenerate<T>(step: () => Promise<T>): Promise<{ value?: T; degenerate?: DegenerateIteration }> {
+export async function unlessDegenerate<T>(
+  step: () => Promise<T>,
+): Promise<{ value?: T; degenerate?: DegenerateIteration }> {
   try {
     return { value: await step() };
   } catch (e) {

@@ -64,13 +64,20 @@ export class DualQEngine extends DualEngineBase implements Engine {
       await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b });
       await profile.time('AGOP: Q = B P', gemmFlops(j, n, n), () => backend.gemm(work.b, this.p, { out: work.q }));
       if (entry.q) entry.q[k] = work.q.clone();
-      await profile.time("AGOP: P' = Q' Q", j * n * n, () => backend.syrk(work.q, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.pNext }));
+      await profile.time("AGOP: P' = Q' Q", j * n * n, () =>
+        backend.syrk(work.q, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.pNext }),
+      );
       for (let i = 0; i < this.trackedGram.length; i++) {
         const m = this.trackedGram[i].rows;
         const qz = work.qz[i];
         await profile.time('tracked points', gemmFlops(j, m, n) * 2, async () => {
           await backend.gemm(work.b, this.trackedGram[i], { transB: true, out: qz });
-          await backend.gemm(qz, work.q, { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.trackedGramNext[i] });
+          await backend.gemm(qz, work.q, {
+            transA: true,
+            alpha: 1 / j,
+            beta: k > 0 ? 1 : 0,
+            out: this.trackedGramNext[i],
+          });
         });
         await backend.addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
       }
@@ -145,14 +152,27 @@ export class DualQEngine extends DualEngineBase implements Engine {
       await kernelFromGram(backend, p, norms, norms, kernel, p);
       forceTrainDiagonal(p);
       const alpha = new Matrix(y.rows, y.cols);
-      await ridgeSolve(backend, p, ridge, y, { factor: new Matrix(p.rows, p.cols), alpha }, 'kernel matrix K(X, X) rebuilt in float64');
+      await ridgeSolve(
+        backend,
+        p,
+        ridge,
+        y,
+        { factor: new Matrix(p.rows, p.cols), alpha },
+        'kernel matrix K(X, X) rebuilt in float64',
+      );
       const fit: DualFit = { kind: 'dual', data, coef, alpha, norms };
       return fit;
     };
   }
 
   baseline(): FittedState {
-    return { kind: 'dual', data: this.data, coef: null, alpha: this.baselineState.alpha!.astype('float64'), norms: Float64Array.from(this.baselineState.norms!) };
+    return {
+      kind: 'dual',
+      data: this.data,
+      coef: null,
+      alpha: this.baselineState.alpha!.astype('float64'),
+      norms: Float64Array.from(this.baselineState.norms!),
+    };
   }
 }
 

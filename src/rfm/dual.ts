@@ -19,7 +19,11 @@ export class DualSEngine extends DualEngineBase implements Engine {
   private rSpare: Matrix;
   /** R_t and g_t of the last update, so that C_{t+1} = g R_t' S_t R_t when iteration t + 1 is kept. */
   private previous: { r: Matrix | null; scale: number } = { r: null, scale: 1 };
-  private kept: { t: number; r: Matrix | null; s?: Matrix; scale: number; alpha?: Matrix; norms?: Float64Array } = { t: 0, r: null, scale: 1 };
+  private kept: { t: number; r: Matrix | null; s?: Matrix; scale: number; alpha?: Matrix; norms?: Float64Array } = {
+    t: 0,
+    r: null,
+    scale: 1,
+  };
   private trackedScratch: Matrix[];
   private wjBuffer?: Matrix;
 
@@ -69,7 +73,9 @@ export class DualSEngine extends DualEngineBase implements Engine {
       gamma = this.s.features! / (tr / j);
     }
     const g = gamma / j;
-    await profile.time("AGOP: P' = U P", gemmFlops(n, n, n), () => backend.gemm(this.u, this.p, { alpha: g, out: this.pNext }));
+    await profile.time("AGOP: P' = U P", gemmFlops(n, n, n), () =>
+      backend.gemm(this.u, this.p, { alpha: g, out: this.pNext }),
+    );
     symmetrize(this.pNext);
     for (let i = 0; i < this.trackedGram.length; i++) {
       const m = this.trackedGram[i].rows;
@@ -115,6 +121,12 @@ export class DualSEngine extends DualEngineBase implements Engine {
   }
 
   baseline(): FittedState {
-    return { kind: 'dual', data: this.data, coef: null, alpha: this.baselineState.alpha!, norms: Float64Array.from(this.baselineState.norms!) };
+    return {
+      kind: 'dual',
+      data: this.data,
+      coef: null,
+      alpha: this.baselineState.alpha!,
+      norms: Float64Array.from(this.baselineState.norms!),
+    };
   }
 }

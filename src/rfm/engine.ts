@@ -105,7 +105,10 @@ export abstract class DualEngineBase {
   protected readonly trackedPred: Matrix[];
   protected readonly baselineState: { alpha?: Matrix; norms?: FloatArray } = {};
 
-  constructor(protected readonly s: EngineSetup, gram: Matrix) {
+  constructor(
+    protected readonly s: EngineSetup,
+    gram: Matrix,
+  ) {
     const n = gram.rows;
     const { dtype } = s;
     this.n = n;
@@ -118,7 +121,9 @@ export abstract class DualEngineBase {
     this.alpha = new Matrix(n, s.y.cols, dtype);
     this.trackedGram = s.tracked.map((t) => t.gram!.astype(dtype));
     this.trackedGramNext = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
-    this.trackedNorms = s.tracked.map((t) => (dtype === 'float32' ? Float32Array.from(t.norms!) : Float64Array.from(t.norms!)));
+    this.trackedNorms = s.tracked.map((t) =>
+      dtype === 'float32' ? Float32Array.from(t.norms!) : Float64Array.from(t.norms!),
+    );
     this.trackedNormsNext = s.tracked.map((t) => allocate(dtype, t.rows));
     this.trackedKernel = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
     this.trackedPred = s.tracked.map((t) => new Matrix(t.rows, s.y.cols, dtype));
@@ -128,11 +133,21 @@ export abstract class DualEngineBase {
     const { backend, profile } = this.s;
     const n = this.n;
     diagonalInto(this.p, this.norms);
-    await profile.time('distance kernel', 0, () => kernelFromGram(backend, this.p, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights));
+    await profile.time('distance kernel', 0, () =>
+      kernelFromGram(backend, this.p, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights),
+    );
     forceTrainDiagonal(this.kernelMatrix, this.weights);
     this.s.checks?.kernel(this.kernelMatrix);
     const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
-      ridgeSolve(backend, this.kernelMatrix, this.s.ridge, this.s.y, { factor: this.factor, alpha: this.alpha }, 'kernel matrix K(X, X)', this.s.onJitter),
+      ridgeSolve(
+        backend,
+        this.kernelMatrix,
+        this.s.ridge,
+        this.s.y,
+        { factor: this.factor, alpha: this.alpha },
+        'kernel matrix K(X, X)',
+        this.s.onJitter,
+      ),
     );
     if (!this.baselineState.alpha) {
       this.baselineState.alpha = this.alpha.clone();
@@ -144,16 +159,24 @@ export abstract class DualEngineBase {
   async predict(set: number): Promise<Matrix> {
     const { backend, profile } = this.s;
     const kz = this.trackedKernel[set];
-    await profile.time('tracked points', 0, () => kernelFromGram(backend, this.trackedGram[set], this.trackedNorms[set], this.norms, this.s.kernel, kz));
-    return profile.time('tracked points', gemmFlops(kz.rows, this.alpha.cols, this.n), () => backend.gemm(kz, this.alpha, { out: this.trackedPred[set] }));
+    await profile.time('tracked points', 0, () =>
+      kernelFromGram(backend, this.trackedGram[set], this.trackedNorms[set], this.norms, this.s.kernel, kz),
+    );
+    return profile.time('tracked points', gemmFlops(kz.rows, this.alpha.cols, this.n), () =>
+      backend.gemm(kz, this.alpha, { out: this.trackedPred[set] }),
+    );
   }
 
   /** f(z) = K(z, X) alpha for points with cross products `pz` (m x n) and norms `pzNorms` under the same M. */
   protected async predictFrom(pz: Matrix, pzNorms: FloatArray, norms: FloatArray, alpha: Matrix): Promise<Matrix> {
     const { backend, profile } = this.s;
     const kz = new Matrix(pz.rows, this.n, pz.dtype);
-    await profile.time('test points (after the fit)', 0, () => kernelFromGram(backend, pz, pzNorms, norms, this.s.kernel, kz));
-    return profile.time('test points (after the fit)', gemmFlops(kz.rows, alpha.cols, this.n), () => backend.gemm(kz, alpha));
+    await profile.time('test points (after the fit)', 0, () =>
+      kernelFromGram(backend, pz, pzNorms, norms, this.s.kernel, kz),
+    );
+    return profile.time('test points (after the fit)', gemmFlops(kz.rows, alpha.cols, this.n), () =>
+      backend.gemm(kz, alpha),
+    );
   }
 
   protected swap(): void {

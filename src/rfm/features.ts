@@ -38,7 +38,8 @@ export interface Features {
 function checkRowIndices(rows: ArrayLike<number>, n: number): void {
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r];
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ShapeError(`row index ${i} (entry ${r}) is outside 0 .. ${n - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new ShapeError(`row index ${i} (entry ${r}) is outside 0 .. ${n - 1}`);
   }
 }
 
@@ -130,19 +131,26 @@ export class OneHotFeatures implements Features {
 
   /** Validates and copies the codes (the caller may change them afterwards). */
   static fromCodes(input: OneHotCodes, name = 'oneHot', dtype: DType = 'float64'): OneHotFeatures {
-    if (typeof input !== 'object' || input === null) throw new OptionError(`${name} must be { codes, width, vocabulary }`);
+    if (typeof input !== 'object' || input === null)
+      throw new OptionError(`${name} must be { codes, width, vocabulary }`);
     const { codes, width: w, vocabulary: v } = input;
-    if (!Number.isInteger(w) || w < 1) throw new OptionError(`${name}.width must be a positive integer, got ${String(w)}`);
-    if (!Number.isInteger(v) || v < 1) throw new OptionError(`${name}.vocabulary must be a positive integer, got ${String(v)}`);
-    if (!codes || typeof codes.length !== 'number') throw new OptionError(`${name}.codes must be an array of integer codes`);
-    if (codes.length === 0 || codes.length % w !== 0) throw new ShapeError(`${name}.codes has ${codes.length} codes: a positive multiple of the width ${w} is needed`);
+    if (!Number.isInteger(w) || w < 1)
+      throw new OptionError(`${name}.width must be a positive integer, got ${String(w)}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new OptionError(`${name}.vocabulary must be a positive integer, got ${String(v)}`);
+    if (!codes || typeof codes.length !== 'number')
+      throw new OptionError(`${name}.codes must be an array of integer codes`);
+    if (codes.length === 0 || codes.length % w !== 0)
+      throw new ShapeError(`${name}.codes has ${codes.length} codes: a positive multiple of the width ${w} is needed`);
     const n = codes.length / w;
     const offsets = new Int32Array(n + 1);
     let nnz = 0;
     for (let k = 0; k < codes.length; k++) {
       const c = codes[k];
       if (!Number.isInteger(c) || c < -1 || c >= v) {
-        throw new ShapeError(`${name}.codes[${k}] (row ${Math.floor(k / w)}) is ${c}: codes are -1 (an all-zero position) or 0 .. ${v - 1}`);
+        throw new ShapeError(
+          `${name}.codes[${k}] (row ${Math.floor(k / w)}) is ${c}: codes are -1 (an all-zero position) or 0 .. ${v - 1}`,
+        );
       }
       if (c !== -1) nnz++;
     }
@@ -162,7 +170,8 @@ export class OneHotFeatures implements Features {
   static stack(parts: OneHotFeatures[]): OneHotFeatures {
     const first = parts[0];
     for (const p of parts) {
-      if (p.cols !== first.cols || p.oneHotWidth !== first.oneHotWidth) throw new ShapeError(`one-hot blocks of ${p.cols} and ${first.cols} columns cannot be stacked`);
+      if (p.cols !== first.cols || p.oneHotWidth !== first.oneHotWidth)
+        throw new ShapeError(`one-hot blocks of ${p.cols} and ${first.cols} columns cannot be stacked`);
     }
     const rows = parts.reduce((a, p) => a + p.rows, 0);
     const offsets = new Int32Array(rows + 1);
@@ -179,7 +188,9 @@ export class OneHotFeatures implements Features {
   }
 
   astype(dtype: DType): OneHotFeatures {
-    return dtype === this.dtype ? this : new OneHotFeatures(this.rows, this.cols, dtype, this.oneHotWidth, this.offsets, this.columns);
+    return dtype === this.dtype
+      ? this
+      : new OneHotFeatures(this.rows, this.cols, dtype, this.oneHotWidth, this.offsets, this.columns);
   }
 
   times(metric: Metric, out?: Matrix): Matrix {
@@ -191,9 +202,11 @@ export class OneHotFeatures implements Features {
     const { offsets, columns } = this;
     if (metric.kind !== 'full') {
       o.fill(0);
-      if (metric.kind === 'diagonal' && metric.diagonal.length !== d) throw new ShapeError(`the diagonal metric has ${metric.diagonal.length} entries, X has ${d} columns`);
+      if (metric.kind === 'diagonal' && metric.diagonal.length !== d)
+        throw new ShapeError(`the diagonal metric has ${metric.diagonal.length} entries, X has ${d} columns`);
       for (let i = 0; i < n; i++) {
-        for (let q = offsets[i]; q < offsets[i + 1]; q++) o[i * d + columns[q]] = metric.kind === 'diagonal' ? metric.diagonal[columns[q]] : 1;
+        for (let q = offsets[i]; q < offsets[i + 1]; q++)
+          o[i * d + columns[q]] = metric.kind === 'diagonal' ? metric.diagonal[columns[q]] : 1;
       }
       return res;
     }
@@ -213,7 +226,8 @@ export class OneHotFeatures implements Features {
         const a5 = columns[q + 5] * d;
         const a6 = columns[q + 6] * d;
         const a7 = columns[q + 7] * d;
-        for (let k = 0; k < d; k++) row[k] += m[a0 + k] + m[a1 + k] + (m[a2 + k] + m[a3 + k]) + (m[a4 + k] + m[a5 + k] + (m[a6 + k] + m[a7 + k]));
+        for (let k = 0; k < d; k++)
+          row[k] += m[a0 + k] + m[a1 + k] + (m[a2 + k] + m[a3 + k]) + (m[a4 + k] + m[a5 + k] + (m[a6 + k] + m[a7 + k]));
       }
       for (; q < end; q++) {
         const a = columns[q] * d;
@@ -330,7 +344,9 @@ export class OneHotFeatures implements Features {
         const s5 = rows[x + 5] * n;
         const s6 = rows[x + 6] * n;
         const s7 = rows[x + 7] * n;
-        for (let k = 0; k < n; k++) xs[dst + k] += S[s0 + k] + S[s1 + k] + (S[s2 + k] + S[s3 + k]) + (S[s4 + k] + S[s5 + k] + (S[s6 + k] + S[s7 + k]));
+        for (let k = 0; k < n; k++)
+          xs[dst + k] +=
+            S[s0 + k] + S[s1 + k] + (S[s2 + k] + S[s3 + k]) + (S[s4 + k] + S[s5 + k] + (S[s6 + k] + S[s7 + k]));
       }
       for (; x < end; x++) {
         const src = rows[x] * n;
@@ -381,9 +397,11 @@ export class OneHotFeatures implements Features {
   select(rows: ArrayLike<number>): OneHotFeatures {
     checkRowIndices(rows, this.rows);
     const offsets = new Int32Array(rows.length + 1);
-    for (let r = 0; r < rows.length; r++) offsets[r + 1] = offsets[r] + this.offsets[rows[r] + 1] - this.offsets[rows[r]];
+    for (let r = 0; r < rows.length; r++)
+      offsets[r + 1] = offsets[r] + this.offsets[rows[r] + 1] - this.offsets[rows[r]];
     const columns = new Int32Array(offsets[rows.length]);
-    for (let r = 0; r < rows.length; r++) columns.set(this.columns.subarray(this.offsets[rows[r]], this.offsets[rows[r] + 1]), offsets[r]);
+    for (let r = 0; r < rows.length; r++)
+      columns.set(this.columns.subarray(this.offsets[rows[r]], this.offsets[rows[r] + 1]), offsets[r]);
     return new OneHotFeatures(rows.length, this.cols, this.dtype, this.oneHotWidth, offsets, columns);
   }
 
@@ -395,7 +413,8 @@ export class OneHotFeatures implements Features {
    */
   weightedCrossProducts(z: OneHotFeatures, weights: ArrayLike<number> | null, out?: Matrix): Matrix {
     if (z.cols !== this.cols) throw new ShapeError(`Z diag(w) X': Z has ${z.cols} columns, X has ${this.cols}`);
-    if (weights !== null && weights.length !== this.cols) throw new ShapeError(`Z diag(w) X': ${weights.length} weights for ${this.cols} columns`);
+    if (weights !== null && weights.length !== this.cols)
+      throw new ShapeError(`Z diag(w) X': ${weights.length} weights for ${this.cols} columns`);
     const n = this.rows;
     const res = out ?? new Matrix(z.rows, n, this.dtype);
     assertShape(res, z.rows, n, "Z diag(w) X' output");
@@ -447,7 +466,11 @@ export function stackFeatures(parts: Features[]): Features {
   if (parts.length === 1) return parts[0];
   if (parts.every((p) => p instanceof OneHotFeatures)) return OneHotFeatures.stack(parts as OneHotFeatures[]);
   const dense = parts.map((p) => p.dense());
-  const out = new Matrix(dense.reduce((a, m) => a + m.rows, 0), dense[0].cols, dense[0].dtype);
+  const out = new Matrix(
+    dense.reduce((a, m) => a + m.rows, 0),
+    dense[0].cols,
+    dense[0].dtype,
+  );
   let off = 0;
   for (const m of dense) {
     out.data.set(m.data, off);

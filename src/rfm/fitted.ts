@@ -49,10 +49,19 @@ export async function predictPrimal(s: PrimalFit, z: Features, kernel: ProductKe
 }
 
 /** f(Z) from G_z = Z X' (m x n) and ||z||^2: P_z = G_z C G, p_z = diag(G_z C G_z'). */
-export async function predictDual(backend: Backend, s: DualFit, gz: Matrix, zNorms: FloatArray, kernel: ProductKernel): Promise<Matrix> {
+export async function predictDual(
+  backend: Backend,
+  s: DualFit,
+  gz: Matrix,
+  zNorms: FloatArray,
+  kernel: ProductKernel,
+): Promise<Matrix> {
   const gram = (s.data.gram ??= await s.data.x!.gram());
   const n = gram.rows;
-  if (gz.cols !== n) throw new ShapeError(`the cross products must be m x ${n} (one column per training point), got ${gz.rows} x ${gz.cols}`);
+  if (gz.cols !== n)
+    throw new ShapeError(
+      `the cross products must be m x ${n} (one column per training point), got ${gz.rows} x ${gz.cols}`,
+    );
   if (zNorms.length !== gz.rows) throw new ShapeError(`${gz.rows} rows of cross products but ${zNorms.length} norms`);
   const dtype = gram.dtype;
   const g = gz.astype(dtype);
@@ -81,7 +90,10 @@ export async function materializeMetric(s: FittedState): Promise<Matrix> {
     return out;
   }
   const x = s.data.x;
-  if (!x) throw new ShapeError('this model was fit from Gram matrices, so M = X\'CX cannot be formed without X: use dualCoefficients() for C');
+  if (!x)
+    throw new ShapeError(
+      "this model was fit from Gram matrices, so M = X'CX cannot be formed without X: use dualCoefficients() for C",
+    );
   if (s.coef === null) return Matrix.identity(x.cols);
   return x.congruence(s.coef);
 }

@@ -74,7 +74,11 @@ export class EarlyStopper {
   private best?: Metrics;
   private stale = 0;
 
-  constructor(private readonly patience: number, private readonly tolerance: number, private readonly task: Task) {}
+  constructor(
+    private readonly patience: number,
+    private readonly tolerance: number,
+    private readonly task: Task,
+  ) {}
 
   /** Feeds the validation metrics of one iteration; true when the fit should stop. */
   update(m: Metrics): boolean {

@@ -2,7 +2,15 @@ import { OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
 import { Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { checkFeatureCount, checkRows, copyFeatures } from '../kernels/inputs';
-import { EncodedTargets, Task, TargetLike, encodeTargets, labelsOf, resolveTask, sortedClasses } from '../kernels/targets';
+import {
+  EncodedTargets,
+  Task,
+  TargetLike,
+  encodeTargets,
+  labelsOf,
+  resolveTask,
+  sortedClasses,
+} from '../kernels/targets';
 import { DenseFeatures, Features, OneHotCodes, OneHotFeatures } from './features';
 import type { TrackedPoints } from './engine';
 
@@ -72,8 +80,7 @@ export interface ParsedTracked {
 
 /** The training points: features (dense or one-hot) or a Gram matrix. */
 export type TrainingPoints =
-  | { kind: 'points'; x: Features; features: number }
-  | { kind: 'gram'; gram: Matrix; features: number | undefined };
+  { kind: 'points'; x: Features; features: number } | { kind: 'gram'; gram: Matrix; features: number | undefined };
 
 export interface FitInputs {
   train: TrainingPoints;
@@ -155,7 +162,8 @@ function parseTracked(
     return { name, targets, points: { rows: z.rows }, z };
   }
   checkOptions(`RFM.fit: ${name}`, input, ['gram', 'norms', 'Y']);
-  if (train.kind === 'points') throw new ShapeError(`the model is fit from X, so ${name} must be { X, Y } or { oneHot, Y }`);
+  if (train.kind === 'points')
+    throw new ShapeError(`the model is fit from X, so ${name} must be { X, Y } or { oneHot, Y }`);
   const { gram, norms } = parseGramPoints(input, n, name);
   checkRows(gram, targets.y, `${name} gram`, `${name} Y`);
   return { name, targets, points: { rows: gram.rows, gram, norms } };
@@ -164,7 +172,8 @@ function parseTracked(
 /** Cross products with the n training points and squared norms, as float64 copies, checked. */
 export function parseGramPoints(input: GramPoints, n: number, name: string): { gram: Matrix; norms: Float64Array } {
   const gram = copyFeatures(input.gram, `${name} gram`, 'float64');
-  if (gram.cols !== n) throw new ShapeError(`${name} gram must have one column per training point (${n}), got ${gram.cols}`);
+  if (gram.cols !== n)
+    throw new ShapeError(`${name} gram must have one column per training point (${n}), got ${gram.cols}`);
   const norms = Float64Array.from(input.norms);
   if (norms.length !== gram.rows) {
     throw new ShapeError(`${name} norms has ${norms.length} entries, ${name} gram has ${gram.rows} rows`);

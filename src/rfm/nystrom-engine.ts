@@ -59,23 +59,35 @@ export class NystromEngine implements Engine {
   readonly trainRows: Int32Array;
   private readonly trainPoints: Features;
 
-  constructor(private readonly s: EngineSetup, private readonly x: Features, private readonly o: NystromEngineOptions) {
+  constructor(
+    private readonly s: EngineSetup,
+    private readonly x: Features,
+    private readonly o: NystromEngineOptions,
+  ) {
     this.alpha = new Matrix(o.centres.length, s.y.cols);
     this.tracked = s.tracked.map((t) => t.z!);
     const n = x.rows;
-    this.trainRows = n <= o.trainSample ? Int32Array.from({ length: n }, (_, i) => i) : uniformCentres(n, o.trainSample, new Rng(deriveSeed(o.seed, 'nystrom train metrics')));
+    this.trainRows =
+      n <= o.trainSample
+        ? Int32Array.from({ length: n }, (_, i) => i)
+        : uniformCentres(n, o.trainSample, new Rng(deriveSeed(o.seed, 'nystrom train metrics')));
     this.trainPoints = x.select(this.trainRows);
   }
 
   /** f_t on the fixed training subsample `trainRows` (the exact forms get K alpha = Y - lambda alpha free; this costs a block). */
   async trainScores(): Promise<{ pred: Matrix; rows: Int32Array }> {
-    return { pred: await this.s.profile.time('train metrics', 0, () => this.scores(this.trainPoints)), rows: this.trainRows };
+    return {
+      pred: await this.s.profile.time('train metrics', 0, () => this.scores(this.trainPoints)),
+      rows: this.trainRows,
+    };
   }
 
   async solve(): Promise<number> {
     const { backend, profile } = this.s;
     const o = this.o;
-    this.source = await profile.time('Nystrom: norms and centres', 0, () => FeatureKernels.create(backend, this.x, o.centres, this.metric, this.s.kernel, o.blockRows));
+    this.source = await profile.time('Nystrom: norms and centres', 0, () =>
+      FeatureKernels.create(backend, this.x, o.centres, this.metric, this.s.kernel, o.blockRows),
+    );
     const src = this.source;
     const sol = await profile.time(`Nystrom: ${o.method} solve`, 0, () =>
       solveNystrom(backend, src, this.s.y, {
@@ -108,7 +120,12 @@ export class NystromEngine implements Engine {
 
   private snapshot(): Snapshot {
     const m = this.metric;
-    const metric: Metric = m.kind === 'identity' ? m : m.kind === 'diagonal' ? { kind: 'diagonal', diagonal: m.diagonal.slice() } : { kind: 'full', matrix: m.matrix.clone() };
+    const metric: Metric =
+      m.kind === 'identity'
+        ? m
+        : m.kind === 'diagonal'
+          ? { kind: 'diagonal', diagonal: m.diagonal.slice() }
+          : { kind: 'full', matrix: m.matrix.clone() };
     return { metric, alpha: this.alpha.clone(), norms: Float64Array.from(this.source!.centreSquaredNorms) };
   }
 
@@ -165,7 +182,8 @@ export class NystromEngine implements Engine {
         S[(j + i) * size + r] = v;
       }
     }
-    for (let i = 0; i < m; i++) for (let l = 0; l < m; l++) S[(j + i) * size + j + l] = wtw.data[i * m + l] * aat.data[i * m + l];
+    for (let i = 0; i < m; i++)
+      for (let l = 0; l < m; l++) S[(j + i) * size + j + l] = wtw.data[i * m + l] * aat.data[i * m + l];
     if (centering) await this.centre(out, w, sm);
     scaleInPlace(out, kappa2);
     return out;
@@ -180,7 +198,8 @@ export class NystromEngine implements Engine {
     for (let r = 0; r < j; r++) for (let k = 0; k < c; k++) bbar.data[r * c + k] = sm.data[r * c + k] / j;
     const colSums = new Float64Array(m);
     for (let r = 0; r < j; r++) for (let i = 0; i < m; i++) colSums[i] += w.data[r * m + i];
-    for (let i = 0; i < m; i++) for (let k = 0; k < c; k++) bbar.data[(j + i) * c + k] = (-this.alpha.data[i * c + k] * colSums[i]) / j;
+    for (let i = 0; i < m; i++)
+      for (let k = 0; k < c; k++) bbar.data[(j + i) * c + k] = (-this.alpha.data[i * c + k] * colSums[i]) / j;
     await this.s.backend.syrk(bbar, { alpha: -j, beta: 1, out });
   }
 

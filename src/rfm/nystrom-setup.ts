@@ -4,7 +4,14 @@ import { chooseCentres } from '../kernels/centres';
 import { IDENTITY, ProductKernel } from '../kernels/kernel';
 import type { NystromMethod, NystromProgress } from '../kernels/nystrom';
 import { FeatureKernels } from '../kernels/nystrom-kernels';
-import { NystromOptions, SolverChoice, SolverCost, SolverName, chooseSolver, nystromSolveCost } from '../kernels/solver-choice';
+import {
+  NystromOptions,
+  SolverChoice,
+  SolverCost,
+  SolverName,
+  chooseSolver,
+  nystromSolveCost,
+} from '../kernels/solver-choice';
 import { CostInput, Form, chooseForm, featureProductCosts } from './cost-model';
 import { EngineSetup } from './engine';
 import type { Features } from './features';
@@ -29,7 +36,12 @@ function exactCost(cost: CostInput, form: 'auto' | Form) {
     try {
       const c = chooseForm({ ...cost, n, sample: Math.min(cost.sample, n) }, form);
       const chosen = c.candidates.find((k) => k.form === c.form && k.dtype === c.dtype)!;
-      return { what: `RFM's exact ${c.form} form (${c.dtype}, n = ${n})`, bytes: chosen.memoryBytes, largestArray: n * n, flops: chosen.cost };
+      return {
+        what: `RFM's exact ${c.form} form (${c.dtype}, n = ${n})`,
+        bytes: chosen.memoryBytes,
+        largestArray: n * n,
+        flops: chosen.cost,
+      };
     } catch {
       return { what: `RFM's exact forms (n = ${n})`, bytes: Infinity, largestArray: n * n, flops: Infinity };
     }
@@ -45,12 +57,20 @@ function nystromCost(cost: CostInput, blockRows: number, agopSample: number) {
     const solve = nystromSolveCost(n, m, c, blockRows, method, keepBlocks, products.cross(m));
     const j = Math.min(n, agopSample);
     const u = j + m;
-    const agopFlops = featureProductCosts(m, d, cost.oneHotWidth).cross(j) + j * m * m + featureProductCosts(u, d, cost.oneHotWidth).congruence;
+    const agopFlops =
+      featureProductCosts(m, d, cost.oneHotWidth).cross(j) +
+      j * m * m +
+      featureProductCosts(u, d, cost.oneHotWidth).congruence;
     const dense = cost.oneHotWidth === undefined ? 2 * u * d : d * u;
     const agopBytes = 8 * (3 * j * m + u * u + dense + 3 * d * d);
     const tracked = featureProductCosts(m, d, cost.oneHotWidth).cross(cost.tracked) + 2 * cost.tracked * m * c;
     const flops = (iterations + 1) * (solve.flops + tracked) + iterations * agopFlops;
-    return { what: `RFM's Nystrom iteration (n = ${n}, m = ${m}, |J| = ${j})`, bytes: solve.bytes + agopBytes + 8 * (n + cost.tracked * m), largestArray: Math.max(solve.largestArray, u * u), flops };
+    return {
+      what: `RFM's Nystrom iteration (n = ${n}, m = ${m}, |J| = ${j})`,
+      bytes: solve.bytes + agopBytes + 8 * (n + cost.tracked * m),
+      largestArray: Math.max(solve.largestArray, u * u),
+      flops,
+    };
   };
 }
 
@@ -60,16 +80,37 @@ export interface NystromRun {
 }
 
 /** Decides exact or Nystrom for this fit; refuses (MemoryError) what does not fit. */
-export function chooseRfmSolver(cost: CostInput, form: 'auto' | Form, requested: SolverName, o: NystromOptions | undefined): SolverChoice {
+export function chooseRfmSolver(
+  cost: CostInput,
+  form: 'auto' | Form,
+  requested: SolverName,
+  o: NystromOptions | undefined,
+): SolverChoice {
   // A form that is not possible here is the caller's error, said in the cost model's words (not priced as infinite).
   if (requested !== 'nystrom') chooseForm(cost, form);
   if (cost.gramOnly) {
     if (requested === 'nystrom') throw new OptionError("RFM: solver 'nystrom' needs the points X, not Gram matrices");
-    return chooseSolver({ model: 'RFM', n: cost.n, exact: exactCost(cost, form), nystrom: () => ({ what: 'n/a', bytes: Infinity, largestArray: Infinity, flops: Infinity }) }, 'exact', o);
+    return chooseSolver(
+      {
+        model: 'RFM',
+        n: cost.n,
+        exact: exactCost(cost, form),
+        nystrom: () => ({ what: 'n/a', bytes: Infinity, largestArray: Infinity, flops: Infinity }),
+      },
+      'exact',
+      o,
+    );
   }
-  if (requested === 'nystrom' && form !== 'auto' && form !== 'primal') throw new OptionError(`RFM: the Nystrom iteration is a primal form (M is d x d): form '${form}' cannot be combined with solver 'nystrom'`);
+  if (requested === 'nystrom' && form !== 'auto' && form !== 'primal')
+    throw new OptionError(
+      `RFM: the Nystrom iteration is a primal form (M is d x d): form '${form}' cannot be combined with solver 'nystrom'`,
+    );
   const agop = Math.min(cost.sample, cost.n);
-  return chooseSolver({ model: 'RFM', n: cost.n, exact: exactCost(cost, form), nystrom: nystromCost(cost, o?.blockRows ?? 2048, agop) }, requested, o);
+  return chooseSolver(
+    { model: 'RFM', n: cost.n, exact: exactCost(cost, form), nystrom: nystromCost(cost, o?.blockRows ?? 2048, agop) },
+    requested,
+    o,
+  );
 }
 
 export interface NystromEngineInput {
@@ -87,8 +128,19 @@ export interface NystromEngineInput {
 /** The centres (uniform, or by leverage scores of the plain kernel M = I) and the engine. */
 export async function startNystromEngine(backend: Backend, o: NystromEngineInput): Promise<NystromEngine> {
   const { plan, x } = o;
-  const sourceFor = (centres: Int32Array) => FeatureKernels.create(backend, x, centres, IDENTITY, o.kernel, plan.blockRows);
-  const centres = await chooseCentres(backend, x.rows, plan.centres, plan.sampling, o.seed, sourceFor, o.ridge, plan.blockRows, o.signal);
+  const sourceFor = (centres: Int32Array) =>
+    FeatureKernels.create(backend, x, centres, IDENTITY, o.kernel, plan.blockRows);
+  const centres = await chooseCentres(
+    backend,
+    x.rows,
+    plan.centres,
+    plan.sampling,
+    o.seed,
+    sourceFor,
+    o.ridge,
+    plan.blockRows,
+    o.signal,
+  );
   return new NystromEngine(o.setup, x, {
     centres,
     method: plan.method,

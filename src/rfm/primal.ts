@@ -35,7 +35,10 @@ export class PrimalEngine implements Engine {
   private baselineSnapshot?: PrimalSnapshot;
   private work?: PrimalWork;
 
-  constructor(private readonly s: EngineSetup, private readonly x: Features) {
+  constructor(
+    private readonly s: EngineSetup,
+    private readonly x: Features,
+  ) {
     const { dtype } = s;
     const n = x.rows;
     const d = x.cols;
@@ -64,16 +67,30 @@ export class PrimalEngine implements Engine {
       this.xm = undefined;
       await profile.time("X M X'", flopsOf(x, n * n * d), () => x.gram(this.gram));
     } else {
-      const xm = await profile.time('X M', metric.kind === 'full' ? flopsOf(x, gemmFlops(n, d, d)) : 0, () => x.times(metric, this.xmBuffer));
+      const xm = await profile.time('X M', metric.kind === 'full' ? flopsOf(x, gemmFlops(n, d, d)) : 0, () =>
+        x.times(metric, this.xmBuffer),
+      );
       this.xm = xm;
-      await profile.time("X M X'", flopsOf(x, gemmFlops(n, n, d)), () => x.crossProducts(xm, { symmetric: true, out: this.gram }));
+      await profile.time("X M X'", flopsOf(x, gemmFlops(n, n, d)), () =>
+        x.crossProducts(xm, { symmetric: true, out: this.gram }),
+      );
     }
     diagonalInto(this.gram, this.norms);
-    await profile.time('distance kernel', 0, () => kernelFromGram(backend, this.gram, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights));
+    await profile.time('distance kernel', 0, () =>
+      kernelFromGram(backend, this.gram, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights),
+    );
     forceTrainDiagonal(this.kernelMatrix, this.weights);
     this.s.checks?.kernel(this.kernelMatrix);
     const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
-      ridgeSolve(backend, this.kernelMatrix, this.s.ridge, this.s.y, { factor: this.factor, alpha: this.alpha }, 'kernel matrix K(X, X)', this.s.onJitter),
+      ridgeSolve(
+        backend,
+        this.kernelMatrix,
+        this.s.ridge,
+        this.s.y,
+        { factor: this.factor, alpha: this.alpha },
+        'kernel matrix K(X, X)',
+        this.s.onJitter,
+      ),
     );
     this.baselineSnapshot ??= this.snapshot();
     return r.jitter;
@@ -94,21 +111,36 @@ export class PrimalEngine implements Engine {
   }
 
   /** f(z) of the pair (M, alpha) with the training norms ||x_i||_M^2, into `buffers` when given. */
-  private async predictPoints(z: Features, pair: PrimalSnapshot, buffers?: { zm: Matrix; gram: Matrix; norms: FloatArray; pred: Matrix }): Promise<Matrix> {
+  private async predictPoints(
+    z: Features,
+    pair: PrimalSnapshot,
+    buffers?: { zm: Matrix; gram: Matrix; norms: FloatArray; pred: Matrix },
+  ): Promise<Matrix> {
     const { backend, profile } = this.s;
     const { n, d } = this;
     const { metric, alpha } = pair;
     const m = z.rows;
-    const zm = await profile.time('tracked points', metric.kind === 'full' ? flopsOf(z, gemmFlops(m, d, d)) : 0, () => z.times(metric, buffers?.zm));
-    const gram = await profile.time('tracked points', flopsOf(this.x, gemmFlops(m, n, d)), () => this.x.crossProducts(zm, { out: buffers?.gram }));
+    const zm = await profile.time('tracked points', metric.kind === 'full' ? flopsOf(z, gemmFlops(m, d, d)) : 0, () =>
+      z.times(metric, buffers?.zm),
+    );
+    const gram = await profile.time('tracked points', flopsOf(this.x, gemmFlops(m, n, d)), () =>
+      this.x.crossProducts(zm, { out: buffers?.gram }),
+    );
     const norms = z.rowDots(zm, buffers?.norms);
     await kernelFromGram(backend, gram, norms, pair.norms, this.s.kernel, gram);
-    return profile.time('tracked points', gemmFlops(m, alpha.cols, n), () => backend.gemm(gram, alpha, { out: buffers?.pred }));
+    return profile.time('tracked points', gemmFlops(m, alpha.cols, n), () =>
+      backend.gemm(gram, alpha, { out: buffers?.pred }),
+    );
   }
 
   private snapshot(): PrimalSnapshot {
     const m = this.metric;
-    const metric: Metric = m.kind === 'identity' ? m : m.kind === 'diagonal' ? { kind: 'diagonal', diagonal: m.diagonal.slice() } : { kind: 'full', matrix: m.matrix.clone() };
+    const metric: Metric =
+      m.kind === 'identity'
+        ? m
+        : m.kind === 'diagonal'
+          ? { kind: 'diagonal', diagonal: m.diagonal.slice() }
+          : { kind: 'full', matrix: m.matrix.clone() };
     return { metric, alpha: this.alpha.clone(), norms: this.norms.slice() };
   }
 
@@ -139,10 +171,14 @@ export class PrimalEngine implements Engine {
     // Chosen only in float64 (cost-model.ts), so nothing below converts S.
     const sMatrix = perOutput
       ? undefined
-      : await profile.time('AGOP: Hadamard S', n * n * j + n * n * c + 4 * j * n * c, () => hadamardS(backend, wj, this.alpha, sm, rows, kappa, centering, work.s!, work.scratch!));
+      : await profile.time('AGOP: Hadamard S', n * n * j + n * n * c + 4 * j * n * c, () =>
+          hadamardS(backend, wj, this.alpha, sm, rows, kappa, centering, work.s!, work.scratch!),
+        );
     let next: LearnedMetric;
     if (path === 'hadamard-congruence') {
-      const xsx = await profile.time("AGOP: X' S X", flopsOf(this.x, gemmFlops(n, d, n) + gemmFlops(d, d, n)), () => this.x.congruence(sMatrix!, work.xsx));
+      const xsx = await profile.time("AGOP: X' S X", flopsOf(this.x, gemmFlops(n, d, n) + gemmFlops(d, d, n)), () =>
+        this.x.congruence(sMatrix!, work.xsx),
+      );
       next = await this.sandwich(xsx, 1 / j, work);
     } else {
       // M_t's buffer becomes M_{t+1}: X M_t is formed first and the kept pair holds its own copy.
@@ -152,21 +188,30 @@ export class PrimalEngine implements Engine {
       next = product;
       const xm = this.xm ?? (this.xm = await profile.time('X M', 0, () => this.x.times(IDENTITY, this.xmBuffer)));
       if (sMatrix) {
-        const v = await profile.time('AGOP: S (X M)', gemmFlops(n, d, n), () => backend.gemm(sMatrix, xm, { out: work.v }));
+        const v = await profile.time('AGOP: S (X M)', gemmFlops(n, d, n), () =>
+          backend.gemm(sMatrix, xm, { out: work.v }),
+        );
         if (product.kind === 'diagonal') {
           const col = new Float64Array(d);
           for (let i = 0; i < n; i++) for (let p = 0; p < d; p++) col[p] += xm.data[i * d + p] * v.data[i * d + p];
           for (let p = 0; p < d; p++) product.diagonal[p] = col[p] / j;
         } else {
-          await profile.time("AGOP: (X M)' S X M", gemmFlops(d, d, n), () => backend.gemm(xm, v, { transA: true, alpha: 1 / j, out: product.matrix }));
+          await profile.time("AGOP: (X M)' S X M", gemmFlops(d, d, n), () =>
+            backend.gemm(xm, v, { transA: true, alpha: 1 / j, out: product.matrix }),
+          );
           symmetrize(product.matrix);
         }
       } else {
         for (let k = 0; k < c; k++) {
           await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b! });
-          await profile.time('AGOP: gradients B (X M)', gemmFlops(j, d, n), () => backend.gemm(work.b!, xm, { out: work.g }));
+          await profile.time('AGOP: gradients B (X M)', gemmFlops(j, d, n), () =>
+            backend.gemm(work.b!, xm, { out: work.g }),
+          );
           if (product.kind === 'diagonal') await backend.addColumnSquares(work.g!, product.diagonal, 1 / j, k > 0);
-          else await profile.time("AGOP: G' G", j * d * d, () => backend.syrk(work.g!, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: product.matrix }));
+          else
+            await profile.time("AGOP: G' G", j * d * d, () =>
+              backend.syrk(work.g!, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: product.matrix }),
+            );
         }
       }
     }

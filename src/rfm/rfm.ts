@@ -161,11 +161,24 @@ const OPTION_KEYS = [
   'onIteration',
 ] as const;
 
-const FIT_OPTION_KEYS = ['validation', 'test', 'testEveryIteration', 'validationScore', 'onIteration', 'onEvent', 'signal', 'onProgress'] as const;
+const FIT_OPTION_KEYS = [
+  'validation',
+  'test',
+  'testEveryIteration',
+  'validationScore',
+  'onIteration',
+  'onEvent',
+  'signal',
+  'onProgress',
+] as const;
 
 /** Predictions form m x n cross products and kernel values (two m x n float64 matrices): checked first. */
 function checkPredictMemory(what: string, m: number, n: number): void {
-  checkAllocation(16 * m * n, `${what} (${m} points against ${n} training points)`, (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`);
+  checkAllocation(
+    16 * m * n,
+    `${what} (${m} points against ${n} training points)`,
+    (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`,
+  );
 }
 
 /** X's largest |entry| for the data-scale messages (dense X only: a one-hot X is 0/1, a Gram fit has no X). */
@@ -199,44 +212,66 @@ export class RFM {
 
   constructor(options: RFMOptions = {}) {
     checkOptions('RFM', options, OPTION_KEYS);
-    this.kernel = oneOf('RFM: kernel (the L1 Laplacian has no M-norm form; use KernelRegressor)', options.kernel ?? 'laplace', ['laplace', 'gaussian'] as const);
+    this.kernel = oneOf(
+      'RFM: kernel (the L1 Laplacian has no M-norm form; use KernelRegressor)',
+      options.kernel ?? 'laplace',
+      ['laplace', 'gaussian'] as const,
+    );
     this.bandwidth = checkBandwidth(options.bandwidth ?? 10, 'RFM');
     this.ridge = checkRidge(options.ridge ?? 1e-3, 'RFM');
     const T = options.iterations ?? 10;
-    if (!Number.isInteger(T) || T < 0) throw new OptionError(`RFM: iterations (T) must be an integer >= 0, got ${String(T)}`);
+    if (!Number.isInteger(T) || T < 0)
+      throw new OptionError(`RFM: iterations (T) must be an integer >= 0, got ${String(T)}`);
     this.iterations = T;
     this.diagonal = options.diagonal ?? false;
     this.centering = options.centering ?? false;
-    if (typeof this.diagonal !== 'boolean' || typeof this.centering !== 'boolean') throw new OptionError('RFM: diagonal and centering must be booleans');
+    if (typeof this.diagonal !== 'boolean' || typeof this.centering !== 'boolean')
+      throw new OptionError('RFM: diagonal and centering must be booleans');
     if (options.groupSize !== undefined) {
-      if (!(Number.isInteger(options.groupSize) && options.groupSize >= 1)) throw new OptionError(`RFM: groupSize must be a positive integer, got ${String(options.groupSize)}`);
-      if (!this.diagonal) throw new OptionError('RFM: groupSize ties the weights of a diagonal M: set diagonal: true with it');
+      if (!(Number.isInteger(options.groupSize) && options.groupSize >= 1))
+        throw new OptionError(`RFM: groupSize must be a positive integer, got ${String(options.groupSize)}`);
+      if (!this.diagonal)
+        throw new OptionError('RFM: groupSize ties the weights of a diagonal M: set diagonal: true with it');
     }
     this.groupSize = options.groupSize;
-    this.normalization = oneOf('RFM: normalization', options.normalization ?? 'none', ['none', 'max', 'trace'] as const);
-    if (options.agopSampleSize !== undefined && !(Number.isInteger(options.agopSampleSize) && options.agopSampleSize >= 1)) {
+    this.normalization = oneOf('RFM: normalization', options.normalization ?? 'none', [
+      'none',
+      'max',
+      'trace',
+    ] as const);
+    if (
+      options.agopSampleSize !== undefined &&
+      !(Number.isInteger(options.agopSampleSize) && options.agopSampleSize >= 1)
+    ) {
       throw new OptionError(`RFM: agopSampleSize must be a positive integer, got ${String(options.agopSampleSize)}`);
     }
     this.agopSampleSize = options.agopSampleSize;
     if (options.earlyStopping !== undefined) {
       checkOptions('RFM: earlyStopping', options.earlyStopping, ['patience', 'tolerance']);
       const { patience, tolerance = 0 } = options.earlyStopping;
-      if (!Number.isInteger(patience) || patience < 1) throw new OptionError(`RFM: earlyStopping.patience must be an integer >= 1, got ${String(patience)}`);
-      if (!(tolerance >= 0)) throw new OptionError(`RFM: earlyStopping.tolerance must be >= 0, got ${String(tolerance)}`);
+      if (!Number.isInteger(patience) || patience < 1)
+        throw new OptionError(`RFM: earlyStopping.patience must be an integer >= 1, got ${String(patience)}`);
+      if (!(tolerance >= 0))
+        throw new OptionError(`RFM: earlyStopping.tolerance must be >= 0, got ${String(tolerance)}`);
       this.earlyStopping = { patience, tolerance };
     }
     this.form = oneOf('RFM: form', options.form ?? 'auto', ['auto', 'primal', 'dual', 'dual-q'] as const);
     this.dtype = oneOf('RFM: dtype', options.dtype ?? 'float64', ['float64', 'float32'] as const);
     this.seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(this.seed)) throw new OptionError(`RFM: seed must be an integer, got ${String(this.seed)}`);
+    if (!Number.isSafeInteger(this.seed))
+      throw new OptionError(`RFM: seed must be an integer, got ${String(this.seed)}`);
     this.task = oneOf('RFM: task', options.task ?? 'auto', ['auto', 'regression', 'classification'] as const);
-    if (this.diagonal && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: a diagonal M needs the primal form, not '${this.form}'`);
-    if (this.normalization === 'max' && (this.form === 'dual' || this.form === 'dual-q')) throw new OptionError(`RFM: max-normalisation needs the primal form, not '${this.form}'`);
+    if (this.diagonal && (this.form === 'dual' || this.form === 'dual-q'))
+      throw new OptionError(`RFM: a diagonal M needs the primal form, not '${this.form}'`);
+    if (this.normalization === 'max' && (this.form === 'dual' || this.form === 'dual-q'))
+      throw new OptionError(`RFM: max-normalisation needs the primal form, not '${this.form}'`);
     this.solver = checkSolverName(options.solver ?? 'auto', 'RFM');
     checkNystromOptions(options.nystrom, 'RFM');
     this.nystrom = options.nystrom === undefined ? undefined : { ...options.nystrom };
     if (this.solver === 'nystrom' && (this.form === 'dual' || this.form === 'dual-q')) {
-      throw new OptionError(`RFM: the Nystrom iteration is a primal form (M is d x d): form '${this.form}' cannot be combined with solver 'nystrom'`);
+      throw new OptionError(
+        `RFM: the Nystrom iteration is a primal form (M is d x d): form '${this.form}' cannot be combined with solver 'nystrom'`,
+      );
     }
     this.onIteration = options.onIteration;
   }
@@ -313,14 +348,31 @@ export class RFM {
     const timer = new StageTimer();
     const inputs = parseFitInputs(X, Y, options, this.task);
     this.checkFitOptions(inputs, options);
-    if (inputs.train.kind === 'gram') await checkPositiveSemidefinite(await backendFor('float64'), inputs.train.gram, 'RFM.fit: gram');
+    if (inputs.train.kind === 'gram')
+      await checkPositiveSemidefinite(await backendFor('float64'), inputs.train.gram, 'RFM.fit: gram');
     const run = await startEngine(
       inputs,
-      { ...this.engineSettings(options.testEveryIteration !== true), signal: options.signal, onProgress: options.onProgress },
+      {
+        ...this.engineSettings(options.testEveryIteration !== true),
+        signal: options.signal,
+        onProgress: options.onProgress,
+      },
       (iteration, jitter, failure) =>
-        options.onEvent?.({ type: 'jitter', iteration, jitter, size: inputs.n, message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}` }),
+        options.onEvent?.({
+          type: 'jitter',
+          iteration,
+          jitter,
+          size: inputs.n,
+          message: `${failure.message}; retrying with jitter ${jitter.toExponential(2)}`,
+        }),
       (choice) => options.onEvent?.({ type: 'form', choice }),
-      (iteration) => engineChecks(iteration, this.bandwidth, () => dataScale(inputs), (message) => options.onEvent?.({ type: 'warning', iteration: 0, message })),
+      (iteration) =>
+        engineChecks(
+          iteration,
+          this.bandwidth,
+          () => dataScale(inputs),
+          (message) => options.onEvent?.({ type: 'warning', iteration: 0, message }),
+        ),
     );
     const kept = new KeptIteration(inputs.task, this.earlyStopping);
     const history = new BoundedHistory();
@@ -334,7 +386,12 @@ export class RFM {
       }
       if (degenerate) {
         kept.stopReason = `stopped: ${degenerate.message}; kept iteration ${kept.best}`;
-        options.onEvent?.({ type: 'degenerate', iteration: degenerate.iteration, kept: kept.best, message: kept.stopReason });
+        options.onEvent?.({
+          type: 'degenerate',
+          iteration: degenerate.iteration,
+          kept: kept.best,
+          message: kept.stopReason,
+        });
         break;
       }
       await yieldToEventLoop(options.signal, 'RFM.fit');
@@ -351,8 +408,24 @@ export class RFM {
   }
 
   private engineSettings(deferTest: boolean): EngineSettings {
-    const { ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed } = this;
-    return { kernel: this.productKernel(), ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed, solver: this.solver, nystrom: this.nystrom, deferTest };
+    const { ridge, iterations, diagonal, groupSize, centering, normalization, agopSampleSize, form, dtype, seed } =
+      this;
+    return {
+      kernel: this.productKernel(),
+      ridge,
+      iterations,
+      diagonal,
+      groupSize,
+      centering,
+      normalization,
+      agopSampleSize,
+      form,
+      dtype,
+      seed,
+      solver: this.solver,
+      nystrom: this.nystrom,
+      deferTest,
+    };
   }
 
   private checkFitOptions(inputs: FitInputs, options: RFMFitOptions): void {
@@ -366,7 +439,10 @@ export class RFM {
     if (options.testEveryIteration !== undefined && typeof options.testEveryIteration !== 'boolean') {
       throw new OptionError(`RFM.fit: testEveryIteration must be a boolean, got ${String(options.testEveryIteration)}`);
     }
-    if (options.validationScore !== undefined && (typeof options.validationScore !== 'function' || !inputs.validation)) {
+    if (
+      options.validationScore !== undefined &&
+      (typeof options.validationScore !== 'function' || !inputs.validation)
+    ) {
       throw new OptionError('RFM.fit: validationScore must be a function, and needs validation data');
     }
   }
@@ -386,7 +462,9 @@ export class RFM {
     if (solved.degenerate) return { stop: true, degenerate: solved.degenerate };
     const jitter = solved.value as number;
     // The exact forms' training predictions are free (K alpha = Y - lambda alpha); the Nystrom engine scores a subsample.
-    const train = engine.trainScores ? trainMetricsOn(inputs.targets, await engine.trainScores()) : trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
+    const train = engine.trainScores
+      ? trainMetricsOn(inputs.targets, await engine.trainScores())
+      : trainMetrics(inputs.targets, engine.alpha, this.ridge + jitter);
     const scores =
       run.scored.length > 0
         ? scoreTracked((await engine.predict(0)).astype('float64'), run.scored, options.validationScore, t)
@@ -400,7 +478,9 @@ export class RFM {
       dtype: run.dtype,
       seconds: (performance.now() - t0) / 1000,
       jitter,
-      ...(engine instanceof NystromEngine && engine.lastSolution?.iterations !== undefined ? { cgIterations: engine.lastSolution.iterations } : {}),
+      ...(engine instanceof NystromEngine && engine.lastSolution?.iterations !== undefined
+        ? { cgIterations: engine.lastSolution.iterations }
+        : {}),
       train,
       validation: scores.validation,
       test: scores.test,
@@ -455,7 +535,10 @@ export class RFM {
       task,
       classes: inputs.classes,
       c: inputs.c,
-      input: train.kind === 'points' ? { kind: 'points', features: train.features } : { kind: 'gram', features: train.features },
+      input:
+        train.kind === 'points'
+          ? { kind: 'points', features: train.features }
+          : { kind: 'gram', features: train.features },
       baseline: run.engine.baseline(),
       temperature,
       temperatureSource,
@@ -493,11 +576,15 @@ export class RFM {
   keptState(): KeptState {
     const s = this.fitted();
     if (s.kept !== 'ready') {
-      throw new NotFittedError('call `await rfm.materialize()` (or predict once) before keptState: the dual forms build the kept state on first use');
+      throw new NotFittedError(
+        'call `await rfm.materialize()` (or predict once) before keptState: the dual forms build the kept state on first use',
+      );
     }
     if (s.summary.solver?.solver === 'nystrom') {
       // Its alpha is over the m centres, not the training points: a caller pairing it with X would be silently wrong.
-      throw new OptionError("keptState: this RFM was fit with the Nystrom solver (alpha is over its centres, not the training points); use predict, or fit with solver: 'exact'");
+      throw new OptionError(
+        "keptState: this RFM was fit with the Nystrom solver (alpha is over its centres, not the training points); use predict, or fit with solver: 'exact'",
+      );
     }
     const { alpha, norms } = s.best;
     return {
@@ -534,11 +621,21 @@ export class RFM {
     const zDense = z.dense();
     const x = m.data.x;
     if (!x) throw new OptionError("RFM.predict: the dual state has no X: use predictFromGram(Z X', ||z||^2)");
-    return predictDual(await backendFor('float64'), m, await x.crossProducts(zDense), z.rowDots(zDense), this.productKernel());
+    return predictDual(
+      await backendFor('float64'),
+      m,
+      await x.crossProducts(zDense),
+      z.rowDots(zDense),
+      this.productKernel(),
+    );
   }
 
   /** f for points given by their cross products with the training points (m x n) and squared norms (dual forms). */
-  async predictFromGram(gram: MatrixLike, norms: ArrayLike<number>, options: { baseline?: boolean } = {}): Promise<Matrix> {
+  async predictFromGram(
+    gram: MatrixLike,
+    norms: ArrayLike<number>,
+    options: { baseline?: boolean } = {},
+  ): Promise<Matrix> {
     checkOptions('RFM.predictFromGram', options, ['baseline']);
     const m = await this.model(options.baseline);
     if (m.kind !== 'dual') throw new OptionError('this RFM ran in the primal form: use predict(X)');
@@ -554,7 +651,8 @@ export class RFM {
 
   private classifier(what: string): number[] {
     const s = this.fitted();
-    if (s.task !== 'classification' || !s.classes) throw new OptionError(`${what} is for classification; this RFM is a regressor`);
+    if (s.task !== 'classification' || !s.classes)
+      throw new OptionError(`${what} is for classification; this RFM is a regressor`);
     return s.classes;
   }
 
@@ -608,18 +706,29 @@ export class RFM {
     checkFeatureCount(points, d, 'X');
     const z = points.astype(m.kind === 'primal' ? m.x.dtype : 'float64').dense();
     const kernel = this.productKernel();
-    if (m.kind === 'primal') return predictorGradients(await backendFor(m.x.dtype), z, m.x.dense(), m.metric, m.alpha, m.norms, kernel);
+    if (m.kind === 'primal')
+      return predictorGradients(await backendFor(m.x.dtype), z, m.x.dense(), m.metric, m.alpha, m.norms, kernel);
     const x = m.data.x;
     if (!x) throw new OptionError('RFM.gradients: the dual state has no X');
     const metric = await materializeMetric(m);
-    return predictorGradients(await backendFor('float64'), z, x.dense(), { kind: 'full', matrix: metric }, m.alpha, m.norms, kernel);
+    return predictorGradients(
+      await backendFor('float64'),
+      z,
+      x.dense(),
+      { kind: 'full', matrix: metric },
+      m.alpha,
+      m.norms,
+      kernel,
+    );
   }
 
   /** The model as an object with raw arrays (serialize.ts), what toJSON, toBinary and save write. */
   private modelObject(what: string): object {
     const s = this.fitted();
     if (s.kept !== 'ready') {
-      throw new NotFittedError(`call \`await rfm.materialize()\` (or predict once) before ${what}: the dual forms build C on first use`);
+      throw new NotFittedError(
+        `call \`await rfm.materialize()\` (or predict once) before ${what}: the dual forms build C on first use`,
+      );
     }
     return encodeRFM(this.getParams(), s);
   }

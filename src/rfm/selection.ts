@@ -107,7 +107,13 @@ export function scoreTracked(
  * already given to onIteration are not changed). A deferred test set is predicted now from the kept state; a test set
  * the form had to track every iteration keeps only those two records' metrics unless `everyIteration`.
  */
-export async function scoreTestAfterFit(run: EngineRun, inputs: FitInputs, best: number, history: IterationRecord[], everyIteration: boolean): Promise<void> {
+export async function scoreTestAfterFit(
+  run: EngineRun,
+  inputs: FitInputs,
+  best: number,
+  history: IterationRecord[],
+  everyIteration: boolean,
+): Promise<void> {
   const test = inputs.tracked.find((t) => t.name === 'test');
   if (!test || everyIteration) return;
   // The history may have dropped records (history.ts), so records are found by their iteration, not their index.
@@ -118,7 +124,8 @@ export async function scoreTestAfterFit(run: EngineRun, inputs: FitInputs, best:
     history[at(best)] = { ...history[at(best)], test: metricsOf(kept.astype('float64'), test.targets) };
     return;
   }
-  for (let i = 0; i < history.length; i++) if (history[i].iteration !== 0 && history[i].iteration !== best) history[i] = { ...history[i], test: null };
+  for (let i = 0; i < history.length; i++)
+    if (history[i].iteration !== 0 && history[i].iteration !== best) history[i] = { ...history[i], test: null };
 }
 
 function rowBlock(m: Matrix, start: number, rows: number): Matrix {

@@ -1,6 +1,14 @@
 import { ShapeError, ModelFileError } from '../core/errors';
 import { IDENTITY, Metric } from '../kernels/kernel';
-import { EncodedArray, checkModelFields, decodeArray, decodeMatrix, encodeArray, encodeMatrix, parseModelJson } from '../kernels/serialize';
+import {
+  EncodedArray,
+  checkModelFields,
+  decodeArray,
+  decodeMatrix,
+  encodeArray,
+  encodeMatrix,
+  parseModelJson,
+} from '../kernels/serialize';
 import { DenseFeatures } from './features';
 import type { FittedState } from './fitted';
 import type { FitSummary, IterationRecord } from './history';
@@ -16,7 +24,8 @@ import type { FittedInput, ReadyState, TemperatureSource } from './state';
  * n^2, for a Gram fit) + C (n^2) + the same vectors.
  */
 
-type EncodedMetric = { kind: 'identity' } | { kind: 'diagonal'; diagonal: EncodedArray } | { kind: 'full'; matrix: EncodedArray };
+type EncodedMetric =
+  { kind: 'identity' } | { kind: 'diagonal'; diagonal: EncodedArray } | { kind: 'full'; matrix: EncodedArray };
 
 function encodeMetric(m: Metric): EncodedMetric {
   if (m.kind === 'identity') return { kind: 'identity' };
@@ -36,9 +45,18 @@ function decodeMetric(e: EncodedMetric): Metric {
 export function encodeFitted(s: FittedState, shared?: FittedState): object {
   const common = { alpha: encodeMatrix(s.alpha), norms: encodeArray(s.norms, [s.norms.length]) };
   if (s.kind === 'primal') {
-    return { kind: 'primal', ...common, metric: encodeMetric(s.metric), x: shared ? 'shared' : encodeMatrix(s.x.dense()) };
+    return {
+      kind: 'primal',
+      ...common,
+      metric: encodeMetric(s.metric),
+      x: shared ? 'shared' : encodeMatrix(s.x.dense()),
+    };
   }
-  const data = shared ? 'shared' : s.data.x ? { x: encodeMatrix(s.data.x.dense()) } : { gram: encodeMatrix(s.data.gram!) };
+  const data = shared
+    ? 'shared'
+    : s.data.x
+      ? { x: encodeMatrix(s.data.x.dense()) }
+      : { gram: encodeMatrix(s.data.gram!) };
   return { kind: 'dual', ...common, coef: s.coef ? encodeMatrix(s.coef) : null, data };
 }
 
@@ -46,9 +64,13 @@ export function decodeFitted(o: object, shared?: FittedState): FittedState {
   const e = o as Record<string, unknown>;
   const alpha = decodeMatrix(e.alpha as EncodedArray, 'alpha');
   const norms = decodeArray(e.norms as EncodedArray, 'norms');
-  if (norms.length !== alpha.rows) throw new ModelFileError(`alpha has ${alpha.rows} rows but norms ${norms.length} entries`);
+  if (norms.length !== alpha.rows)
+    throw new ModelFileError(`alpha has ${alpha.rows} rows but norms ${norms.length} entries`);
   if (e.kind === 'primal') {
-    const x = e.x === 'shared' && shared?.kind === 'primal' ? shared.x : new DenseFeatures(decodeMatrix(e.x as EncodedArray, 'x'));
+    const x =
+      e.x === 'shared' && shared?.kind === 'primal'
+        ? shared.x
+        : new DenseFeatures(decodeMatrix(e.x as EncodedArray, 'x'));
     return { kind: 'primal', x, metric: decodeMetric(e.metric as EncodedMetric), alpha, norms };
   }
   if (e.kind !== 'dual') throw new ModelFileError(`unknown model kind ${String(e.kind)}`);

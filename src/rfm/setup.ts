@@ -94,7 +94,12 @@ export async function startEngine(
     oneHotWidth: x64?.oneHotWidth,
   };
   // Exact or Nystrom, priced before any allocation: what does not fit is refused here (MemoryError).
-  const solver = chooseRfmSolver({ ...costInput, sample: Math.min(s.agopSampleSize ?? NYSTROM_AGOP_SAMPLE, n) }, s.form, s.solver, s.nystrom);
+  const solver = chooseRfmSolver(
+    { ...costInput, sample: Math.min(s.agopSampleSize ?? NYSTROM_AGOP_SAMPLE, n) },
+    s.form,
+    s.solver,
+    s.nystrom,
+  );
   const nystrom = solver.solver === 'nystrom';
   const sample = nystrom ? Math.min(s.agopSampleSize ?? NYSTROM_AGOP_SAMPLE, n) : costInput.sample;
   const choice = nystrom ? nystromFormChoice(solver) : chooseForm(costInput, s.form);
@@ -143,11 +148,22 @@ async function buildEngine(
   const { train, n } = inputs;
   const { dtype, profile } = setup;
   const x64 = train.kind === 'points' ? train.x : undefined;
-  const featuresOf = (list: FitInputs['tracked']): Features => stackFeatures(list.map((t) => t.z as Features)).astype(dtype);
+  const featuresOf = (list: FitInputs['tracked']): Features =>
+    stackFeatures(list.map((t) => t.z as Features)).astype(dtype);
   const trackedRows = rowsOf(sets.scored);
   const deferred = sets.deferred;
   if (nystromChoice) {
-    const input = { setup, x: x64 as Features, inputs, plan: nystromChoice.nystrom!, kernel: s.kernel, ridge: s.ridge, seed: s.seed, signal: s.signal, onProgress: s.onProgress };
+    const input = {
+      setup,
+      x: x64 as Features,
+      inputs,
+      plan: nystromChoice.nystrom!,
+      kernel: s.kernel,
+      ridge: s.ridge,
+      seed: s.seed,
+      signal: s.signal,
+      onProgress: s.onProgress,
+    };
     if (trackedRows > 0) setup.tracked = [{ z: featuresOf(sets.scored), rows: trackedRows }];
     return startNystromEngine(setup.backend, input);
   }
@@ -162,8 +178,10 @@ async function buildEngine(
   const xRun = x64?.astype(dtype);
   const gram64 = train.kind === 'gram' ? train.gram : undefined;
   const d = train.features ?? 0;
-  const gramRun = gram64 ?? (await profile.time("Gram X X'", flopsOf(xRun as Features, n * n * d), () => (xRun as Features).gram()));
-  if (trackedRows > 0) setup.tracked = [await trackedGram(xRun, sets.scored, () => featuresOf(sets.scored), profile, n, d)];
+  const gramRun =
+    gram64 ?? (await profile.time("Gram X X'", flopsOf(xRun as Features, n * n * d), () => (xRun as Features).gram()));
+  if (trackedRows > 0)
+    setup.tracked = [await trackedGram(xRun, sets.scored, () => featuresOf(sets.scored), profile, n, d)];
   if (deferred) setup.deferred = await trackedGram(xRun, [deferred], () => featuresOf([deferred]), profile, n, d);
   const data = { x: x64, gram: gramRun.dtype === 'float64' ? gramRun : gram64 };
   return choice.form === 'dual-q' ? new DualQEngine(setup, gramRun, data) : new DualSEngine(setup, gramRun, data);
@@ -171,9 +189,14 @@ async function buildEngine(
 
 /** The Nystrom iteration is a primal form in float64 (M is d x d; nystrom-engine.ts). */
 function nystromFormChoice(solver: SolverChoice): FormChoice {
-  return { form: 'primal', dtype: 'float64', gradients: 'hadamard-congruence', reason: `Nystrom iteration (${solver.reason})`, candidates: [] };
+  return {
+    form: 'primal',
+    dtype: 'float64',
+    gradients: 'hadamard-congruence',
+    reason: `Nystrom iteration (${solver.reason})`,
+    candidates: [],
+  };
 }
-
 
 /** The tracked points of a dual form: their cross products with the training points and their squared norms. */
 async function trackedGram(

@@ -26,12 +26,15 @@ export class CalibratedModel implements CharModel {
     readonly calibration: number | SoftmaxLayer,
     padCode?: number,
   ) {
-    if (!Number.isInteger(context) || context < 1) throw new OptionError(`CalibratedModel: context must be a positive integer, got ${context}`);
+    if (!Number.isInteger(context) || context < 1)
+      throw new OptionError(`CalibratedModel: context must be a positive integer, got ${context}`);
     if (typeof calibration === 'number' && !(calibration > 0 && Number.isFinite(calibration))) {
       throw new OptionError(`CalibratedModel: temperature must be a positive number, got ${calibration}`);
     }
     if (typeof calibration === 'object' && calibration.bias.length !== vocab.size) {
-      throw new ShapeError(`CalibratedModel: the softmax layer has ${calibration.bias.length} classes, the vocabulary ${vocab.size} symbols`);
+      throw new ShapeError(
+        `CalibratedModel: the softmax layer has ${calibration.bias.length} classes, the vocabulary ${vocab.size} symbols`,
+      );
     }
     const space = vocab.indexOf(' ');
     this.padCode = padCode ?? (space >= 0 ? space : 0);
@@ -44,7 +47,10 @@ export class CalibratedModel implements CharModel {
   }
 
   logProbs(windows: CodeWindows): Float64Array {
-    if (windows.context !== this.context) throw new ShapeError(`CalibratedModel: windows have ${windows.context} characters, the model reads ${this.context}`);
+    if (windows.context !== this.context)
+      throw new ShapeError(
+        `CalibratedModel: windows have ${windows.context} characters, the model reads ${this.context}`,
+      );
     return this.calibrated(this.score(windows));
   }
 
@@ -56,11 +62,15 @@ export class CalibratedModel implements CharModel {
   private score(windows: CodeWindows): ScoreMatrix {
     const scores = this.scorer(windows);
     if (scores.rows !== windows.count || scores.cols !== this.vocab.size) {
-      throw new ShapeError(`CalibratedModel: the scorer returned ${scores.rows} x ${scores.cols} scores for ${windows.count} windows x ${this.vocab.size} symbols`);
+      throw new ShapeError(
+        `CalibratedModel: the scorer returned ${scores.rows} x ${scores.cols} scores for ${windows.count} windows x ${this.vocab.size} symbols`,
+      );
     }
     for (let i = 0; i < scores.data.length; i++) {
       if (!Number.isFinite(scores.data[i])) {
-        throw new NonFiniteError(`CalibratedModel: score ${scores.data[i]} at row ${Math.floor(i / scores.cols)}, column ${i % scores.cols} is not finite`);
+        throw new NonFiniteError(
+          `CalibratedModel: score ${scores.data[i]} at row ${Math.floor(i / scores.cols)}, column ${i % scores.cols} is not finite`,
+        );
       }
     }
     return scores;

@@ -21,15 +21,19 @@ export function windowLogProbs(model: CharModel, windows: CodeWindows): Float64A
   if (model.logProbs) {
     const out = model.logProbs(windows);
     if (out.length !== windows.count * size) {
-      throw new ShapeError(`CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`);
+      throw new ShapeError(
+        `CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`,
+      );
     }
-    for (let i = 0; i < windows.count; i++) checkDistribution(out.subarray(i * size, (i + 1) * size), true, i, 'logProbs');
+    for (let i = 0; i < windows.count; i++)
+      checkDistribution(out.subarray(i * size, (i + 1) * size), true, i, 'logProbs');
     return out;
   }
   const out = new Float64Array(windows.count * size);
   for (let i = 0; i < windows.count; i++) {
     const p = model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
-    if (p.length !== size) throw new ShapeError(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
+    if (p.length !== size)
+      throw new ShapeError(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
     checkDistribution(p, false, i, 'nextDistribution');
     for (let c = 0; c < size; c++) out[i * size + c] = Math.log(p[c]);
   }
@@ -48,12 +52,16 @@ function checkDistribution(row: ArrayLike<number>, logs: boolean, window: number
   for (let c = 0; c < row.length; c++) {
     const p = logs ? Math.exp(row[c]) : row[c];
     if (!(p >= 0) || p === Infinity || (logs && Number.isNaN(row[c]))) {
-      throw new DataError(`CharModel.${method}: window ${window}, symbol ${c}: ${row[c]} is not a ${logs ? 'log-' : ''}probability`);
+      throw new DataError(
+        `CharModel.${method}: window ${window}, symbol ${c}: ${row[c]} is not a ${logs ? 'log-' : ''}probability`,
+      );
     }
     sum += p;
   }
   if (Math.abs(sum - 1) > SUM_TOLERANCE) {
-    throw new DataError(`CharModel.${method}: the probabilities of window ${window} sum to ${sum}, not 1: a model must return a distribution`);
+    throw new DataError(
+      `CharModel.${method}: the probabilities of window ${window} sum to ${sum}, not 1: a model must return a distribution`,
+    );
   }
 }
 
@@ -69,6 +77,9 @@ export function fitContext(codes: ArrayLike<number>, length: number, pad: number
 export function checkContextCodes(codes: ArrayLike<number>, size: number, where: string): void {
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i];
-    if (!Number.isInteger(c) || c < -1 || c >= size) throw new DataError(`${where}: context code ${c} at position ${i} is not a symbol of a ${size}-symbol vocabulary`);
+    if (!Number.isInteger(c) || c < -1 || c >= size)
+      throw new DataError(
+        `${where}: context code ${c} at position ${i} is not a symbol of a ${size}-symbol vocabulary`,
+      );
   }
 }

@@ -38,8 +38,10 @@ export function cleanText(text: string, options: CleanOptions = {}): string {
   checkOptions('cleanText', options, CLEAN_OPTION_KEYS);
   const quotes = options.quotes ?? 'study';
   const dashes = options.dashes ?? 'hyphen';
-  if (!['study', 'ascii', 'keep'].includes(quotes)) throw new OptionError(`cleanText: quotes must be 'study', 'ascii' or 'keep', got ${JSON.stringify(quotes)}`);
-  if (!['hyphen', 'keep'].includes(dashes)) throw new OptionError(`cleanText: dashes must be 'hyphen' or 'keep', got ${JSON.stringify(dashes)}`);
+  if (!['study', 'ascii', 'keep'].includes(quotes))
+    throw new OptionError(`cleanText: quotes must be 'study', 'ascii' or 'keep', got ${JSON.stringify(quotes)}`);
+  if (!['hyphen', 'keep'].includes(dashes))
+    throw new OptionError(`cleanText: dashes must be 'hyphen' or 'keep', got ${JSON.stringify(dashes)}`);
   let out = normaliseLineEnds(text);
   out = stripInvisible(out, options.words);
   out = expandLigatures(out);
@@ -49,13 +51,17 @@ export function cleanText(text: string, options: CleanOptions = {}): string {
 }
 
 export function normaliseLineEnds(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/\u2028/g, '\n').replace(/\u2029/g, '\n\n');
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/\u2028/g, '\n')
+    .replace(/\u2029/g, '\n\n');
 }
 
 // Removed outright: controls except \t \n, DEL and C1, Mongolian vowel separator, ZWJ, bidi marks and embeddings,
 // word joiner and invisible operators, BOM, private use area. Soft hyphens are removed too, but separately, because a
 // PDF's line-end soft hyphen must first tell the line joiner that the word continues.
-const ALWAYS_INVISIBLE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u180E\u200D-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\uE000-\uF8FF]/g;
+const ALWAYS_INVISIBLE =
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u180E\u200D-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\uE000-\uF8FF]/g;
 const SOFT_HYPHEN = /\u00AD/g;
 const GAP_CAPABLE = /[\u200B\u200C]+/g;
 const WORD_CHAR = /[\p{L}\p{N}'\u2019]/u;

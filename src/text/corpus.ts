@@ -26,14 +26,18 @@ export async function loadCorpus(options: CorpusSource): Promise<string> {
   if ('source' in options) {
     checkOptions('loadCorpus', options, ['source', 'clean']);
     if (options.source !== 'moby-dick') {
-      throw new OptionError(`loadCorpus: unknown source ${JSON.stringify(options.source)} (the built-in corpus is 'moby-dick')`);
+      throw new OptionError(
+        `loadCorpus: unknown source ${JSON.stringify(options.source)} (the built-in corpus is 'moby-dick')`,
+      );
     }
     raw = mobyDick();
   } else if ('path' in options) {
     checkOptions('loadCorpus', options, ['path', 'clean', 'pdf']);
     raw = await readFile(options.path, options.pdf);
   } else {
-    throw new OptionError(`loadCorpus: pass either source or path (got ${Object.keys(options).join(', ') || 'no options'})`);
+    throw new OptionError(
+      `loadCorpus: pass either source or path (got ${Object.keys(options).join(', ') || 'no options'})`,
+    );
   }
   return options.clean === false ? raw : cleanText(raw, options.clean ?? {});
 }
@@ -53,7 +57,9 @@ async function readFile(file: string, pdfOptions: PdfTextOptions | undefined): P
   if (extension === '.pdf') return extractPdfOrSayEmpty(file, pdfOptions ?? {});
   if (pdfOptions !== undefined) throw new OptionError(`loadCorpus: the pdf option applies to .pdf files, not ${file}`);
   if (extension !== '.txt') {
-    throw new OptionError(`loadCorpus: cannot read ${file}: unknown extension ${JSON.stringify(extension)} (use .txt or .pdf)`);
+    throw new OptionError(
+      `loadCorpus: cannot read ${file}: unknown extension ${JSON.stringify(extension)} (use .txt or .pdf)`,
+    );
   }
   let bytes: Buffer;
   try {

@@ -14,7 +14,9 @@ export interface NextCharacterReport extends HeldOutScore {
 /** Windows must carry at least as much context as the model reads (an n-gram model reads only the last n - 1). */
 export function checkWindowsFit(model: CharModel, windows: Windows): void {
   if (windows.context < model.context) {
-    throw new ShapeError(`metrics: windows hold ${windows.context} characters of context, the model reads ${model.context}`);
+    throw new ShapeError(
+      `metrics: windows hold ${windows.context} characters of context, the model reads ${model.context}`,
+    );
   }
 }
 

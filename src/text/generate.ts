@@ -35,13 +35,18 @@ const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'topK', 'seed', '
 export function generate(model: CharModel, prompt: string | ArrayLike<number>, options: GenerateOptions): Generation {
   checkOptions('generate', options, GENERATE_OPTION_KEYS);
   const { length, mode = 'greedy', temperature = 1, seed = 0 } = options;
-  if (!Number.isInteger(length) || length < 0) throw new OptionError(`generate: length must be a non-negative integer, got ${length}`);
-  if (mode !== 'greedy' && mode !== 'sample') throw new OptionError(`generate: mode must be 'greedy' or 'sample', got ${JSON.stringify(mode)}`);
-  if (!(temperature > 0 && Number.isFinite(temperature))) throw new OptionError(`generate: temperature must be a positive number, got ${temperature}`);
-  if (mode === 'greedy' && options.temperature !== undefined) throw new OptionError("generate: temperature only applies with mode 'sample'");
+  if (!Number.isInteger(length) || length < 0)
+    throw new OptionError(`generate: length must be a non-negative integer, got ${length}`);
+  if (mode !== 'greedy' && mode !== 'sample')
+    throw new OptionError(`generate: mode must be 'greedy' or 'sample', got ${JSON.stringify(mode)}`);
+  if (!(temperature > 0 && Number.isFinite(temperature)))
+    throw new OptionError(`generate: temperature must be a positive number, got ${temperature}`);
+  if (mode === 'greedy' && options.temperature !== undefined)
+    throw new OptionError("generate: temperature only applies with mode 'sample'");
   const topK = options.topK;
   if (topK !== undefined) {
-    if (!Number.isInteger(topK) || topK < 1) throw new OptionError(`generate: topK must be a positive integer, got ${topK}`);
+    if (!Number.isInteger(topK) || topK < 1)
+      throw new OptionError(`generate: topK must be a positive integer, got ${topK}`);
     if (mode === 'greedy') throw new OptionError("generate: topK only applies with mode 'sample'");
   }
   const promptCodes = typeof prompt === 'string' ? model.vocab.encode(prompt) : Int32Array.from(prompt);
@@ -88,11 +93,14 @@ function tempered(p: Float64Array, temperature: number): Float64Array {
 }
 
 function checkDistribution(p: Float64Array, size: number, step: number): void {
-  if (p.length !== size) throw new ShapeError(`generate: the model returned ${p.length} probabilities for ${size} symbols (step ${step})`);
+  if (p.length !== size)
+    throw new ShapeError(`generate: the model returned ${p.length} probabilities for ${size} symbols (step ${step})`);
   let total = 0;
   for (let i = 0; i < size; i++) {
-    if (!(p[i] >= 0)) throw new DataError(`generate: the model returned probability ${p[i]} for symbol ${i} (step ${step})`);
+    if (!(p[i] >= 0))
+      throw new DataError(`generate: the model returned probability ${p[i]} for symbol ${i} (step ${step})`);
     total += p[i];
   }
-  if (Math.abs(total - 1) > 1e-6) throw new DataError(`generate: the model's probabilities sum to ${total}, not 1 (step ${step})`);
+  if (Math.abs(total - 1) > 1e-6)
+    throw new DataError(`generate: the model's probabilities sum to ${total}, not 1 (step ${step})`);
 }

@@ -120,10 +120,25 @@ export interface KernelCharFitDetails {
 
 export type TextMetric = 'position' | 'diagonal' | 'full';
 
-const OPTION_KEYS = ['bandwidth', 'ridge', 'iterations', 'metric', 'normalization', 'calibration', 'form', 'agopSampleSize', 'selection', 'seed', 'onEvent'];
+const OPTION_KEYS = [
+  'bandwidth',
+  'ridge',
+  'iterations',
+  'metric',
+  'normalization',
+  'calibration',
+  'form',
+  'agopSampleSize',
+  'selection',
+  'seed',
+  'onEvent',
+];
 
 /** The RFM options of each text metric (one-hot windows of `vocabularySize` symbols per position). */
-export function textMetricOptions(metric: TextMetric, vocabularySize: number): { diagonal: boolean; groupSize?: number } {
+export function textMetricOptions(
+  metric: TextMetric,
+  vocabularySize: number,
+): { diagonal: boolean; groupSize?: number } {
   if (metric === 'position') return { diagonal: true, groupSize: vocabularySize };
   return { diagonal: metric === 'diagonal' };
 }
@@ -149,12 +164,20 @@ export class KernelCharModel extends CalibratedModel {
    * Fits on `train` (windows and their next characters) and calibrates on `validation`, which also picks the RFM's
    * iteration. Both must come from the same vocabulary and context length.
    */
-  static async fit(vocab: Vocabulary, train: Windows, validation: Windows, options: KernelCharModelOptions = {}): Promise<KernelCharModel> {
+  static async fit(
+    vocab: Vocabulary,
+    train: Windows,
+    validation: Windows,
+    options: KernelCharModelOptions = {},
+  ): Promise<KernelCharModel> {
     const o = parseOptions(options);
     const size = vocab.size;
     checkTrainingWindows(train, size, 'train');
     checkTrainingWindows(validation, size, 'validation');
-    if (validation.context !== train.context) throw new ShapeError(`KernelCharModel: validation windows have ${validation.context} characters, training windows ${train.context}`);
+    if (validation.context !== train.context)
+      throw new ShapeError(
+        `KernelCharModel: validation windows have ${validation.context} characters, training windows ${train.context}`,
+      );
     const emit = options.onEvent;
     const timer = new StageTimer<KernelCharStage>(['inputs', 'rfm', 'metric', 'solve', 'calibration']);
     const seconds = timer.seconds as KernelCharFitDetails['seconds'];
@@ -194,15 +217,29 @@ type ParsedOptions = Required<Omit<KernelCharModelOptions, 'onEvent' | 'agopSamp
 
 function parseOptions(options: KernelCharModelOptions): ParsedOptions {
   checkOptions('KernelCharModel.fit', options, OPTION_KEYS);
-  const { bandwidth = DEFAULT_TEXT_BANDWIDTH, ridge = 1e-3, iterations = 0, metric = 'position', normalization = 'trace', calibration = 'layer' } = options;
+  const {
+    bandwidth = DEFAULT_TEXT_BANDWIDTH,
+    ridge = 1e-3,
+    iterations = 0,
+    metric = 'position',
+    normalization = 'trace',
+    calibration = 'layer',
+  } = options;
   const { form = 'auto', selection = 'accuracy', seed = 0, agopSampleSize } = options;
-  if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth))) throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
-  if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge))) throw new OptionError(`KernelCharModel: ridge must be a number >= 0, got ${String(ridge)}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new OptionError(`KernelCharModel: iterations must be an integer >= 0, got ${String(iterations)}`);
-  if (!['position', 'diagonal', 'full'].includes(metric)) throw new OptionError(`KernelCharModel: metric must be 'position', 'diagonal' or 'full', got ${String(metric)}`);
-  if (normalization !== 'none' && normalization !== 'trace') throw new OptionError(`KernelCharModel: normalization must be 'none' or 'trace', got ${String(normalization)}`);
-  if (calibration !== 'layer' && calibration !== 'temperature') throw new OptionError(`KernelCharModel: calibration must be 'layer' or 'temperature', got ${String(calibration)}`);
-  if (selection !== 'accuracy' && selection !== 'nll') throw new OptionError(`KernelCharModel: selection must be 'accuracy' or 'nll', got ${String(selection)}`);
+  if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth)))
+    throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
+  if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge)))
+    throw new OptionError(`KernelCharModel: ridge must be a number >= 0, got ${String(ridge)}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new OptionError(`KernelCharModel: iterations must be an integer >= 0, got ${String(iterations)}`);
+  if (!['position', 'diagonal', 'full'].includes(metric))
+    throw new OptionError(`KernelCharModel: metric must be 'position', 'diagonal' or 'full', got ${String(metric)}`);
+  if (normalization !== 'none' && normalization !== 'trace')
+    throw new OptionError(`KernelCharModel: normalization must be 'none' or 'trace', got ${String(normalization)}`);
+  if (calibration !== 'layer' && calibration !== 'temperature')
+    throw new OptionError(`KernelCharModel: calibration must be 'layer' or 'temperature', got ${String(calibration)}`);
+  if (selection !== 'accuracy' && selection !== 'nll')
+    throw new OptionError(`KernelCharModel: selection must be 'accuracy' or 'nll', got ${String(selection)}`);
   return { bandwidth, ridge, iterations, metric, normalization, calibration, form, selection, seed, agopSampleSize };
 }
 
@@ -210,11 +247,24 @@ function parseOptions(options: KernelCharModelOptions): ParsedOptions {
 function calibrate(scores: ScoreMatrix, targets: Int32Array, calibration: 'layer' | 'temperature'): SoftmaxLayer {
   if (calibration === 'layer') return fitSoftmaxLayer(scores, targets);
   const t = fitTemperature(scores, targets);
-  return { beta: 1 / t.temperature, gamma: 0, bias: new Float64Array(scores.cols), floor: 1, nll: t.nll, temperatureNll: t.nll, steps: 0 };
+  return {
+    beta: 1 / t.temperature,
+    gamma: 0,
+    bias: new Float64Array(scores.cols),
+    floor: 1,
+    nll: t.nll,
+    temperatureNll: t.nll,
+    steps: 0,
+  };
 }
 
 /** The Laplace model: alpha = (K + lambda I)^-1 Y with K over the one-hot windows (M = I). */
-async function solveLaplace(index: OneHotIndex, train: Windows, o: ParsedOptions, emit: KernelCharModelOptions['onEvent']): Promise<KeptModel> {
+async function solveLaplace(
+  index: OneHotIndex,
+  train: Windows,
+  o: ParsedOptions,
+  emit: KernelCharModelOptions['onEvent'],
+): Promise<KeptModel> {
   const backend = await backendFor('float64');
   const n = train.count;
   const size = index.vocabSize;
@@ -223,8 +273,15 @@ async function solveLaplace(index: OneHotIndex, train: Windows, o: ParsedOptions
   await kernelFromGram(backend, kernel, trainNorms, trainNorms, productKernel('laplace', o.bandwidth), kernel);
   forceTrainDiagonal(kernel);
   const a = new Matrix(n, size);
-  const r = await ridgeSolve(backend, kernel, o.ridge, oneHotTargets(train.targets, size), { factor: new Matrix(n, n), alpha: a }, `kernel matrix K(X, X) of ${n} training windows`, (j, failure) =>
-    emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
+  const r = await ridgeSolve(
+    backend,
+    kernel,
+    o.ridge,
+    oneHotTargets(train.targets, size),
+    { factor: new Matrix(n, n), alpha: a },
+    `kernel matrix K(X, X) of ${n} training windows`,
+    (j, failure) =>
+      emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
   );
   return { metric: null, alpha: a, norms: trainNorms, jitter: r.jitter };
 }
@@ -270,19 +327,30 @@ async function learnModel(
   const onEvent = (event: RFMEvent) => emit?.({ type: 'rfm', event });
   // The RFM's classes are the symbols seen as targets in training or validation, in increasing order.
   const classes = Array.from(new Set([...train.targets, ...validation.targets])).sort((a, b) => a - b);
-  const validationScore = o.selection === 'nll' ? (scores: Matrix) => calibratedNll(scores, classes, size, validation.targets) : undefined;
+  const validationScore =
+    o.selection === 'nll' ? (scores: Matrix) => calibratedNll(scores, classes, size, validation.targets) : undefined;
   await stage('rfm', () =>
-    rfm.fit(oneHotInput(train, size), train.targets, { validation: { ...oneHotInput(validation, size), Y: validation.targets }, validationScore, onEvent }),
+    rfm.fit(oneHotInput(train, size), train.targets, {
+      validation: { ...oneHotInput(validation, size), Y: validation.targets },
+      validationScore,
+      onEvent,
+    }),
   );
   const model = await stage('metric', async () => {
     await rfm.materialize();
     const kept = rfm.keptState();
     const alpha = new Matrix(train.count, size);
     const c = classes.length;
-    for (let i = 0; i < train.count; i++) for (let k = 0; k < c; k++) alpha.data[i * size + classes[k]] = kept.alpha.data[i * c + k];
+    for (let i = 0; i < train.count; i++)
+      for (let k = 0; k < c; k++) alpha.data[i * size + classes[k]] = kept.alpha.data[i * c + k];
     const m = await rfm.featureMatrix();
     const weights = m.diagonal() as Float64Array;
-    const metric: KeptModel['metric'] = kept.iteration === 0 ? null : o.metric === 'full' ? { kind: 'full', matrix: m } : { kind: 'diagonal', diagonal: weights };
+    const metric: KeptModel['metric'] =
+      kept.iteration === 0
+        ? null
+        : o.metric === 'full'
+          ? { kind: 'full', matrix: m }
+          : { kind: 'diagonal', diagonal: weights };
     return { metric, alpha, norms: kept.norms, jitter: rfm.history[kept.iteration].jitter, weights };
   });
   const s = rfm.summary;
@@ -307,7 +375,8 @@ async function learnModel(
 function calibratedNll(scores: Matrix, classes: number[], size: number, targets: Int32Array): number {
   const c = classes.length;
   const wide = new Float64Array(scores.rows * size);
-  for (let i = 0; i < scores.rows; i++) for (let k = 0; k < c; k++) wide[i * size + classes[k]] = scores.data[i * c + k];
+  for (let i = 0; i < scores.rows; i++)
+    for (let k = 0; k < c; k++) wide[i * size + classes[k]] = scores.data[i * c + k];
   return fitTemperature({ rows: scores.rows, cols: size, data: wide }, targets).nll;
 }
 
@@ -315,12 +384,20 @@ function calibratedNll(scores: Matrix, classes: number[], size: number, targets:
 const SCORE_BLOCK = 256;
 
 /** f(z) = K_M(z, X) alpha for one-hot windows, synchronously (the CharModel interface is synchronous). */
-function windowScorer(index: OneHotIndex, metric: KeptModel['metric'], trainNorms: Float64Array, alpha: Matrix, bandwidth: number): WindowScorer {
+function windowScorer(
+  index: OneHotIndex,
+  metric: KeptModel['metric'],
+  trainNorms: Float64Array,
+  alpha: Matrix,
+  bandwidth: number,
+): WindowScorer {
   const train = index.x;
   const size = index.vocabSize;
   const n = train.count;
   const w = train.context;
-  const trainFeatures = metric ? OneHotFeatures.fromCodes({ codes: train.codes, width: w, vocabulary: size }) : undefined;
+  const trainFeatures = metric
+    ? OneHotFeatures.fromCodes({ codes: train.codes, width: w, vocabulary: size })
+    : undefined;
   const kernelOptions = { bandwidth, exponent: 1, zeroTol: zeroTolerance('float64') };
   const a = alpha.data;
   return (windows: CodeWindows): ScoreMatrix => {
@@ -331,14 +408,19 @@ function windowScorer(index: OneHotIndex, metric: KeptModel['metric'], trainNorm
       let gram: Matrix;
       let norms: FloatArray;
       if (metric) {
-        const block = OneHotFeatures.fromCodes({ codes: windows.codes.subarray(start * w, (start + rows) * w), width: w, vocabulary: size });
+        const block = OneHotFeatures.fromCodes({
+          codes: windows.codes.subarray(start * w, (start + rows) * w),
+          width: w,
+          vocabulary: size,
+        });
         const zm = block.times(metric);
         gram = trainFeatures!.crossProducts(zm);
         norms = block.rowDots(zm);
       } else {
         gram = index.crossGram(windows, start, rows);
         norms = new Float64Array(rows);
-        for (let r = 0; r < rows; r++) for (let p = 0; p < w; p++) if (windows.codes[(start + r) * w + p] !== ZERO_ROW) norms[r]++;
+        for (let r = 0; r < rows; r++)
+          for (let p = 0; p < w; p++) if (windows.codes[(start + r) * w + p] !== ZERO_ROW) norms[r]++;
       }
       distanceKernelRows(gram.data, norms, trainNorms, n, 0, rows, kernelOptions, gram.data, undefined);
       const k = gram.data;
@@ -365,23 +447,32 @@ function oneHotTargets(targets: Int32Array, size: number): Matrix {
 
 function checkCodes(windows: CodeWindows, size: number, context: number, name: string): void {
   if (!windows || !(windows.codes instanceof Int32Array) || windows.codes.length !== windows.count * windows.context) {
-    throw new ShapeError(`KernelCharModel: ${name} must be { codes: Int32Array, count, context } with count * context codes`);
+    throw new ShapeError(
+      `KernelCharModel: ${name} must be { codes: Int32Array, count, context } with count * context codes`,
+    );
   }
-  if (windows.context !== context) throw new ShapeError(`KernelCharModel: ${name} have ${windows.context} characters, the model reads ${context}`);
+  if (windows.context !== context)
+    throw new ShapeError(`KernelCharModel: ${name} have ${windows.context} characters, the model reads ${context}`);
   for (let i = 0; i < windows.codes.length; i++) {
     const c = windows.codes[i];
-    if (c < -1 || c >= size) throw new ShapeError(`KernelCharModel: ${name} code ${c} at window ${Math.floor(i / context)} is not a symbol of a ${size}-symbol vocabulary`);
+    if (c < -1 || c >= size)
+      throw new ShapeError(
+        `KernelCharModel: ${name} code ${c} at window ${Math.floor(i / context)} is not a symbol of a ${size}-symbol vocabulary`,
+      );
   }
 }
 
 function checkTrainingWindows(windows: Windows, size: number, name: string): void {
   if (!windows || windows.count === 0) throw new ShapeError(`KernelCharModel: no ${name} windows`);
   checkCodes(windows, size, windows.context, name);
-  if (!(windows.targets instanceof Int32Array) || windows.targets.length !== windows.count) throw new ShapeError(`KernelCharModel: ${name} windows need one target each`);
+  if (!(windows.targets instanceof Int32Array) || windows.targets.length !== windows.count)
+    throw new ShapeError(`KernelCharModel: ${name} windows need one target each`);
   for (let i = 0; i < windows.count; i++) {
     const t = windows.targets[i];
     if (!Number.isInteger(t) || t < 0 || t >= size) {
-      throw new ShapeError(`KernelCharModel: ${name} target ${t} at window ${i} is not a symbol (an all-zero row cannot be a target: make windows with zeroTargets 'skip')`);
+      throw new ShapeError(
+        `KernelCharModel: ${name} target ${t} at window ${i} is not a symbol (an all-zero row cannot be a target: make windows with zeroTargets 'skip')`,
+      );
     }
   }
 }

@@ -13,7 +13,10 @@ export class OneHotIndex {
   private readonly offsets: Int32Array;
   private readonly windows: Int32Array;
 
-  constructor(readonly x: CodeWindows, readonly vocabSize: number) {
+  constructor(
+    readonly x: CodeWindows,
+    readonly vocabSize: number,
+  ) {
     const { codes, count, context } = x;
     const buckets = context * vocabSize;
     const sizes = new Int32Array(buckets + 1);
@@ -37,7 +40,8 @@ export class OneHotIndex {
   crossGram(z: CodeWindows, start = 0, rows = z.count - start): Matrix {
     const n = this.x.count;
     const w = this.x.context;
-    if (z.context !== w) throw new ShapeError(`OneHotIndex: query windows have ${z.context} characters, the index ${w}`);
+    if (z.context !== w)
+      throw new ShapeError(`OneHotIndex: query windows have ${z.context} characters, the index ${w}`);
     const out = new Float64Array(rows * n);
     for (let r = 0; r < rows; r++) {
       const base = (start + r) * w;
@@ -45,7 +49,8 @@ export class OneHotIndex {
       for (let p = 0; p < w; p++) {
         const c = z.codes[base + p];
         if (c === ZERO_ROW) continue;
-        if (c < 0 || c >= this.vocabSize) throw new DataError(`OneHotIndex: code ${c} in query window ${start + r} is not below ${this.vocabSize}`);
+        if (c < 0 || c >= this.vocabSize)
+          throw new DataError(`OneHotIndex: code ${c} in query window ${start + r} is not below ${this.vocabSize}`);
         const bucket = p * this.vocabSize + c;
         for (let k = this.offsets[bucket]; k < this.offsets[bucket + 1]; k++) out[row + this.windows[k]]++;
       }

@@ -67,7 +67,8 @@ export async function extractPdf(source: string | Uint8Array, options: PdfTextOp
   checkOptions('extractPdf', options, PDF_OPTION_KEYS);
   for (const key of ['toc', 'adverts'] as const) {
     const value = options[key];
-    if (value !== undefined && value !== 'drop' && value !== 'keep') throw new OptionError(`extractPdf: ${key} must be 'drop' or 'keep', got ${JSON.stringify(value)}`);
+    if (value !== undefined && value !== 'drop' && value !== 'keep')
+      throw new OptionError(`extractPdf: ${key} must be 'drop' or 'keep', got ${JSON.stringify(value)}`);
   }
   const { bytes, name } = await readSource(source);
   const raw = await readPages(bytes, name, options);
@@ -86,10 +87,22 @@ export async function extractPdf(source: string | Uint8Array, options: PdfTextOp
   const words = documentWords(lines);
   const assembled = assembleParagraphs(lines, layouts, words);
   const paragraphs = assembled.paragraphs
-    .map((p) => resolveZeroWidth(p, words).replace(/\u00AD/g, '').replace(/ {2,}/g, ' ').trim())
+    .map((p) =>
+      resolveZeroWidth(p, words)
+        .replace(/\u00AD/g, '')
+        .replace(/ {2,}/g, ' ')
+        .trim(),
+    )
     .filter((p) => p !== '');
   const quality = qualityReport(raw, layouts, removed, assembled.hyphens, paragraphs.length);
-  return { text: paragraphs.join('\n\n'), paragraphs, pageCount: raw.length, removedLines: quality.removedLines, pagesWithoutText, quality };
+  return {
+    text: paragraphs.join('\n\n'),
+    paragraphs,
+    pageCount: raw.length,
+    removedLines: quality.removedLines,
+    pagesWithoutText,
+    quality,
+  };
 }
 
 type Removal = { line: Line; reason: RemovedLine['reason'] };
@@ -100,12 +113,23 @@ function leaveOut(pages: { number: number; lines: Line[] }[], bodySize: number, 
   // (where its own head or page number sits) stay candidates for running lines.
   const contents = findTableOfContents(pages.flatMap((p) => p.lines));
   const inner = new Set(contents.filter((l) => isContentsEntry(l.text) || !isFirstOrLast(l, pages[l.page - 1].lines)));
-  const running = findRunningLines(pages.map((p) => ({ number: p.number, lines: p.lines.filter((l) => !inner.has(l)) })), bodySize);
+  const running = findRunningLines(
+    pages.map((p) => ({ number: p.number, lines: p.lines.filter((l) => !inner.has(l)) })),
+    bodySize,
+  );
   const removed: Removal[] = [...running];
   dropLines(pages, running);
   const runningLines = new Set(running.map((r) => r.line));
-  if (options.toc !== 'keep') removed.push(...drop(pages, contents.filter((l) => !runningLines.has(l)), 'table-of-contents'));
-  if (options.adverts !== 'keep') removed.push(...drop(pages, findAdverts(pages, bodySize, [...runningLines]), 'advert'));
+  if (options.toc !== 'keep')
+    removed.push(
+      ...drop(
+        pages,
+        contents.filter((l) => !runningLines.has(l)),
+        'table-of-contents',
+      ),
+    );
+  if (options.adverts !== 'keep')
+    removed.push(...drop(pages, findAdverts(pages, bodySize, [...runningLines]), 'advert'));
   return removed;
 }
 
@@ -129,7 +153,10 @@ function dominantSize(runs: Run[]): number {
 
 function layOutPage(page: RawPage, bodySize: number): Line[] {
   const { caps, capRuns } = findDropCaps(page.runs, bodySize);
-  const lines = groupLines(page.runs.filter((r) => !capRuns.has(r)), page.number);
+  const lines = groupLines(
+    page.runs.filter((r) => !capRuns.has(r)),
+    page.number,
+  );
   for (const cap of caps) attachDropCap(cap, lines, bodySize);
   return lines.filter((l) => l.raw.trim() !== '');
 }

@@ -64,7 +64,9 @@ export class Vocabulary {
       }
       if (this.index.has(symbol)) throw new OptionError(`Vocabulary: symbol ${JSON.stringify(symbol)} appears twice`);
       if (this.lowercase && symbol !== UNK && symbol.toLowerCase() !== symbol) {
-        throw new OptionError(`Vocabulary: symbol ${JSON.stringify(symbol)} can never match in a lowercasing vocabulary`);
+        throw new OptionError(
+          `Vocabulary: symbol ${JSON.stringify(symbol)} can never match in a lowercasing vocabulary`,
+        );
       }
       this.index.set(symbol, code);
     });
@@ -79,10 +81,7 @@ export class Vocabulary {
   }
 
   /** The characters of `text` seen at least `minCount` times (most frequent first, at most `maxSize - 1`), plus <UNK>. */
-  static fromText(
-    text: string,
-    options: VocabularyOptions & { minCount?: number; maxSize?: number } = {},
-  ): Vocabulary {
+  static fromText(text: string, options: VocabularyOptions & { minCount?: number; maxSize?: number } = {}): Vocabulary {
     const { minCount = 1, maxSize = Infinity, ...vocabOptions } = options;
     if (!(minCount >= 1)) throw new OptionError(`Vocabulary.fromText: minCount must be >= 1, got ${minCount}`);
     if (!(maxSize >= 2)) throw new OptionError(`Vocabulary.fromText: maxSize must be >= 2, got ${maxSize}`);
@@ -110,7 +109,9 @@ export class Vocabulary {
     if (code !== undefined) return code;
     if (this.unknown === 'study' && !isPrintableAscii(ch)) return ZERO_ROW;
     if (this.unkIndex < 0) {
-      throw new DataError(`Vocabulary: character ${JSON.stringify(ch)} (U+${codePointHex(ch)}) is not in the vocabulary and there is no ${UNK}`);
+      throw new DataError(
+        `Vocabulary: character ${JSON.stringify(ch)} (U+${codePointHex(ch)}) is not in the vocabulary and there is no ${UNK}`,
+      );
     }
     return this.unkIndex;
   }

@@ -48,14 +48,25 @@ const WINDOW_OPTION_KEYS = ['context', 'stride', 'spans', 'zeroTargets'];
 export function makeWindows(codes: Int32Array, options: WindowOptions): Windows {
   checkOptions('makeWindows', options, WINDOW_OPTION_KEYS);
   const { context, stride = 1, zeroTargets = 'skip' } = options;
-  if (!Number.isInteger(context) || context < 1) throw new OptionError(`makeWindows: context must be a positive integer, got ${context}`);
-  if (!Number.isInteger(stride) || stride < 1) throw new OptionError(`makeWindows: stride must be a positive integer, got ${stride}`);
-  if (zeroTargets !== 'skip' && zeroTargets !== 'keep') throw new OptionError(`makeWindows: zeroTargets must be 'skip' or 'keep', got ${JSON.stringify(zeroTargets)}`);
+  if (!Number.isInteger(context) || context < 1)
+    throw new OptionError(`makeWindows: context must be a positive integer, got ${context}`);
+  if (!Number.isInteger(stride) || stride < 1)
+    throw new OptionError(`makeWindows: stride must be a positive integer, got ${stride}`);
+  if (zeroTargets !== 'skip' && zeroTargets !== 'keep')
+    throw new OptionError(`makeWindows: zeroTargets must be 'skip' or 'keep', got ${JSON.stringify(zeroTargets)}`);
   const spans = options.spans ?? [{ start: 0, end: codes.length }];
   const targets: number[] = [];
   for (const span of spans) {
-    if (!Number.isInteger(span.start) || !Number.isInteger(span.end) || span.start < 0 || span.end > codes.length || span.start > span.end) {
-      throw new ShapeError(`makeWindows: span [${span.start}, ${span.end}) is not inside the text [0, ${codes.length})`);
+    if (
+      !Number.isInteger(span.start) ||
+      !Number.isInteger(span.end) ||
+      span.start < 0 ||
+      span.end > codes.length ||
+      span.start > span.end
+    ) {
+      throw new ShapeError(
+        `makeWindows: span [${span.start}, ${span.end}) is not inside the text [0, ${codes.length})`,
+      );
     }
     for (let t = span.start + context; t < span.end; t += stride) {
       if (zeroTargets === 'skip' && codes[t] === ZERO_ROW) continue;
@@ -99,9 +110,12 @@ export function splitByBlocks(length: number, options: SplitOptions = {}): TextS
   if (parts.some((f) => !(f >= 0)) || Math.abs(parts[0] + parts[1] + parts[2] - 1) > 1e-9) {
     throw new OptionError(`splitByBlocks: fractions must be >= 0 and sum to 1, got ${parts.join(' / ')}`);
   }
-  if (!Number.isInteger(blocks) || blocks < 1) throw new OptionError(`splitByBlocks: blocks must be a positive integer, got ${blocks}`);
-  if (!Number.isInteger(length) || length < blocks) throw new OptionError(`splitByBlocks: cannot cut ${length} positions into ${blocks} blocks`);
-  if (order !== 'shuffled' && order !== 'sequential') throw new OptionError(`splitByBlocks: order must be 'shuffled' or 'sequential', got ${JSON.stringify(order)}`);
+  if (!Number.isInteger(blocks) || blocks < 1)
+    throw new OptionError(`splitByBlocks: blocks must be a positive integer, got ${blocks}`);
+  if (!Number.isInteger(length) || length < blocks)
+    throw new OptionError(`splitByBlocks: cannot cut ${length} positions into ${blocks} blocks`);
+  if (order !== 'shuffled' && order !== 'sequential')
+    throw new OptionError(`splitByBlocks: order must be 'shuffled' or 'sequential', got ${JSON.stringify(order)}`);
   // Every split asked for gets at least one block; train takes what is left.
   const validationBlocks = fractions.validation > 0 ? Math.max(1, Math.round(fractions.validation * blocks)) : 0;
   const testBlocks = fractions.test > 0 ? Math.max(1, Math.round(fractions.test * blocks)) : 0;
@@ -135,7 +149,8 @@ export function selectWindows(windows: Windows, indices: ArrayLike<number>): Win
   const positions = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    if (!Number.isInteger(i) || i < 0 || i >= windows.count) throw new ShapeError(`selectWindows: index ${i} is outside [0, ${windows.count})`);
+    if (!Number.isInteger(i) || i < 0 || i >= windows.count)
+      throw new ShapeError(`selectWindows: index ${i} is outside [0, ${windows.count})`);
     codes.set(windows.codes.subarray(i * context, (i + 1) * context), k * context);
     targets[k] = windows.targets[i];
     positions[k] = windows.positions[i];
@@ -155,7 +170,8 @@ export function sampleWindows(windows: Windows, count: number, seed: number): Wi
 export function studyLines(text: string, options: { minLength?: number; keep?: number } = {}): string[] {
   checkOptions('studyLines', options, ['minLength', 'keep']);
   const { minLength = 64, keep = 64 } = options;
-  if (!(keep >= 1 && keep <= minLength)) throw new OptionError(`studyLines: keep must be in [1, minLength], got ${keep}`);
+  if (!(keep >= 1 && keep <= minLength))
+    throw new OptionError(`studyLines: keep must be in [1, minLength], got ${keep}`);
   return text
     .split('\n')
     .filter((line) => Array.from(line).length >= minLength)
@@ -166,12 +182,14 @@ export function studyLines(text: string, options: { minLength?: number; keep?: n
 export function lineWindows(lines: readonly string[], vocab: Vocabulary, options: { context: number }): Windows {
   checkOptions('lineWindows', options, ['context']);
   const { context } = options;
-  if (!Number.isInteger(context) || context < 1) throw new OptionError(`lineWindows: context must be a positive integer, got ${context}`);
+  if (!Number.isInteger(context) || context < 1)
+    throw new OptionError(`lineWindows: context must be a positive integer, got ${context}`);
   const codes = new Int32Array(lines.length * context);
   const targets = new Int32Array(lines.length);
   lines.forEach((line, i) => {
     const encoded = vocab.encode(line);
-    if (encoded.length <= context) throw new DataError(`lineWindows: line ${i} has ${encoded.length} characters, needs more than ${context}`);
+    if (encoded.length <= context)
+      throw new DataError(`lineWindows: line ${i} has ${encoded.length} characters, needs more than ${context}`);
     codes.set(encoded.subarray(0, context), i * context);
     targets[i] = encoded[context];
   });
@@ -181,8 +199,10 @@ export function lineWindows(lines: readonly string[], vocab: Vocabulary, options
 /** Shuffles `items` with `seed` and cuts consecutive groups of the given sizes (the study's fit / validation / test). */
 export function randomSplit<T>(items: readonly T[], sizes: readonly number[], seed: number): T[][] {
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (sizes.some((s) => !Number.isInteger(s) || s < 0)) throw new OptionError(`randomSplit: sizes must be non-negative integers, got ${sizes.join(', ')}`);
-  if (total > items.length) throw new OptionError(`randomSplit: sizes add up to ${total}, but there are only ${items.length} items`);
+  if (sizes.some((s) => !Number.isInteger(s) || s < 0))
+    throw new OptionError(`randomSplit: sizes must be non-negative integers, got ${sizes.join(', ')}`);
+  if (total > items.length)
+    throw new OptionError(`randomSplit: sizes add up to ${total}, but there are only ${items.length} items`);
   const shuffled = new Rng(seed).shuffle(items.slice());
   const groups: T[][] = [];
   let offset = 0;

@@ -36,7 +36,10 @@ export class WordList {
 }
 
 function normalise(word: string): string {
-  return word.toLowerCase().replace(/\u2010/g, '-').replace(/'/g, '\u2019');
+  return word
+    .toLowerCase()
+    .replace(/\u2010/g, '-')
+    .replace(/'/g, '\u2019');
 }
 
 let english: Set<string> | undefined;

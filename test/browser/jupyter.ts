@@ -26,10 +26,15 @@ function runs(app: App): boolean {
 /** Which front end this machine can serve, or why none. */
 export function availableApp(): App | { missing: string } {
   const forced = process.env.RFM_JUPYTER_APP;
-  if (forced === 'lab' || forced === 'notebook') return runs(forced) ? forced : { missing: `RFM_JUPYTER_APP=${forced} but "${jupyterCommand()} ${forced}" does not run` };
+  if (forced === 'lab' || forced === 'notebook')
+    return runs(forced)
+      ? forced
+      : { missing: `RFM_JUPYTER_APP=${forced} but "${jupyterCommand()} ${forced}" does not run` };
   if (runs('lab')) return 'lab';
   if (runs('notebook')) return 'notebook';
-  return { missing: `neither "${jupyterCommand()} lab" nor "${jupyterCommand()} notebook" runs here (apt-get install jupyter-notebook, or set RFM_JUPYTER)` };
+  return {
+    missing: `neither "${jupyterCommand()} lab" nor "${jupyterCommand()} notebook" runs here (apt-get install jupyter-notebook, or set RFM_JUPYTER)`,
+  };
 }
 
 function freePort(): Promise<number> {
@@ -38,7 +43,9 @@ function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -69,9 +76,29 @@ export async function startServer(app: App, scratch: string): Promise<Server> {
     RFM_QUICK: '1',
     RFM_REPORTS_DIR: join(scratch, 'reports'),
   };
-  const args = app === 'lab'
-    ? ['lab', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, `--ServerApp.token=${token}`, `--ServerApp.root_dir=${ROOT}`, '--LabApp.expose_app_in_browser=True', '--LabApp.news_url=None', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate']
-    : ['notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${ROOT}`];
+  const args =
+    app === 'lab'
+      ? [
+          'lab',
+          '--no-browser',
+          '--allow-root',
+          '--ip=127.0.0.1',
+          `--port=${port}`,
+          `--ServerApp.token=${token}`,
+          `--ServerApp.root_dir=${ROOT}`,
+          '--LabApp.expose_app_in_browser=True',
+          '--LabApp.news_url=None',
+          '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+        ]
+      : [
+          'notebook',
+          '--no-browser',
+          '--allow-root',
+          '--ip=127.0.0.1',
+          `--port=${port}`,
+          `--NotebookApp.token=${token}`,
+          `--notebook-dir=${ROOT}`,
+        ];
   const child: ChildProcess = spawn(jupyterCommand(), args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (b) => (output += b));
@@ -157,21 +184,38 @@ function labDriver(page: Page, server: Server): NotebookDriver {
   return {
     async open(path) {
       await page.goto(`${server.base}lab/tree/${path}?token=${server.token}`);
-      await until(page, 'JupyterLab to open the notebook', `window.jupyterapp && ${nb} && ${nb}.context && ${nb}.context.isReady && ${nb}.context.path === ${JSON.stringify(path)}`, 60_000);
-      await until(page, 'the kernel to start', `${nb}.sessionContext.session && ${nb}.sessionContext.session.kernel && ${nb}.sessionContext.session.kernel.status === 'idle'`, 60_000);
+      await until(
+        page,
+        'JupyterLab to open the notebook',
+        `window.jupyterapp && ${nb} && ${nb}.context && ${nb}.context.isReady && ${nb}.context.path === ${JSON.stringify(path)}`,
+        60_000,
+      );
+      await until(
+        page,
+        'the kernel to start',
+        `${nb}.sessionContext.session && ${nb}.sessionContext.session.kernel && ${nb}.sessionContext.session.kernel.status === 'idle'`,
+        60_000,
+      );
     },
     // The commands' promises resolve when the cells have run: not awaited, so that the test can watch them run.
     async runAll() {
       await page.evaluate(`void window.jupyterapp.commands.execute('notebook:run-all-cells')`);
     },
     async runCell(index) {
-      await page.evaluate(`${nb}.content.activeCellIndex = ${index}; void window.jupyterapp.commands.execute('notebook:run-cell')`);
+      await page.evaluate(
+        `${nb}.content.activeCellIndex = ${index}; void window.jupyterapp.commands.execute('notebook:run-cell')`,
+      );
     },
     async cellRunning(index) {
-      return (await page.evaluate(`${nb}.content.widgets[${index}].promptNode.textContent`) as string).includes('*');
+      return ((await page.evaluate(`${nb}.content.widgets[${index}].promptNode.textContent`)) as string).includes('*');
     },
     async waitIdle(timeoutMs) {
-      await until(page, 'every cell to finish', `${nb}.sessionContext.session.kernel.status === 'idle' && ${nb}.content.widgets.every((c) => !c.promptNode || !c.promptNode.textContent.includes('*'))`, timeoutMs);
+      await until(
+        page,
+        'every cell to finish',
+        `${nb}.sessionContext.session.kernel.status === 'idle' && ${nb}.content.widgets.every((c) => !c.promptNode || !c.promptNode.textContent.includes('*'))`,
+        timeoutMs,
+      );
     },
     async interrupt() {
       await page.evaluate(`${nb}.sessionContext.session.kernel.interrupt()`);
@@ -181,16 +225,16 @@ function labDriver(page: Page, server: Server): NotebookDriver {
       await until(page, 'the save', `!${nb}.context.model.dirty`, 30_000);
     },
     async outputText(index) {
-      return await page.evaluate(`${nb}.content.widgets[${index}].outputArea.node.innerText`) as string;
+      return (await page.evaluate(`${nb}.content.widgets[${index}].outputArea.node.innerText`)) as string;
     },
     async chartCount() {
-      return await page.evaluate(CHARTS) as number;
+      return (await page.evaluate(CHARTS)) as number;
     },
     async hiddenTablePixels() {
-      return await page.evaluate(HIDDEN_TABLE_PIXELS) as number;
+      return (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number;
     },
     async toolbarOverTitle() {
-      return await page.evaluate(TOOLBAR_OVER_TITLE) as number;
+      return (await page.evaluate(TOOLBAR_OVER_TITLE)) as number;
     },
   };
 }
@@ -201,7 +245,12 @@ function classicDriver(page: Page, server: Server): NotebookDriver {
     async open(path) {
       await page.goto(`${server.base}notebooks/${path}?token=${server.token}`);
       await until(page, 'the notebook to load', `window.Jupyter && ${nb} && ${nb}._fully_loaded`, 60_000);
-      await until(page, 'the kernel to start', `${nb}.kernel && ${nb}.kernel.is_connected() && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null`, 60_000);
+      await until(
+        page,
+        'the kernel to start',
+        `${nb}.kernel && ${nb}.kernel.is_connected() && document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null`,
+        60_000,
+      );
     },
     async runAll() {
       await page.evaluate(`${nb}.execute_all_cells()`);
@@ -210,10 +259,17 @@ function classicDriver(page: Page, server: Server): NotebookDriver {
       await page.evaluate(`${nb}.execute_cells([${index}])`);
     },
     async cellRunning(index) {
-      return await page.evaluate(`${nb}.get_cell(${index}).element[0].querySelector('.input_prompt').textContent.includes('*')`) as boolean;
+      return (await page.evaluate(
+        `${nb}.get_cell(${index}).element[0].querySelector('.input_prompt').textContent.includes('*')`,
+      )) as boolean;
     },
     async waitIdle(timeoutMs) {
-      await until(page, 'every cell to finish', `document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null && ${nb}.get_cells().every((c) => !c.element[0].querySelector('.input_prompt') || !c.element[0].querySelector('.input_prompt').textContent.includes('*'))`, timeoutMs);
+      await until(
+        page,
+        'every cell to finish',
+        `document.querySelector('#kernel_indicator_icon.kernel_idle_icon') !== null && ${nb}.get_cells().every((c) => !c.element[0].querySelector('.input_prompt') || !c.element[0].querySelector('.input_prompt').textContent.includes('*'))`,
+        timeoutMs,
+      );
     },
     async interrupt() {
       await page.evaluate(`${nb}.kernel.interrupt()`);
@@ -223,16 +279,16 @@ function classicDriver(page: Page, server: Server): NotebookDriver {
       await until(page, 'the save', `!${nb}.dirty`, 30_000);
     },
     async outputText(index) {
-      return await page.evaluate(`${nb}.get_cell(${index}).output_area.element[0].innerText`) as string;
+      return (await page.evaluate(`${nb}.get_cell(${index}).output_area.element[0].innerText`)) as string;
     },
     async chartCount() {
-      return await page.evaluate(CHARTS) as number;
+      return (await page.evaluate(CHARTS)) as number;
     },
     async hiddenTablePixels() {
-      return await page.evaluate(HIDDEN_TABLE_PIXELS) as number;
+      return (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number;
     },
     async toolbarOverTitle() {
-      return await page.evaluate(TOOLBAR_OVER_TITLE) as number;
+      return (await page.evaluate(TOOLBAR_OVER_TITLE)) as number;
     },
   };
 }

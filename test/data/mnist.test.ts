@@ -40,7 +40,10 @@ test('rows are the package images named by their source index, with pixels in [0
 });
 
 test('subset options are checked', () => {
-  assert.throws(() => mnistSubset({ digits: [1, 8], train: 10, test: 5, seed: 1, shuffle: true } as never), /unknown option "shuffle"/);
+  assert.throws(
+    () => mnistSubset({ digits: [1, 8], train: 10, test: 5, seed: 1, shuffle: true } as never),
+    /unknown option "shuffle"/,
+  );
   assert.throws(() => mnistPair(1, 1, { train: 10, test: 5, seed: 1 }), /digits repeat/);
   assert.throws(() => mnistPair(1, 10, { train: 10, test: 5, seed: 1 }), /integers 0..9/);
   assert.throws(() => mnistPair(1, 8, { train: 3000, test: 5, seed: 1 }), /fewer than train \+ test/);

@@ -22,14 +22,19 @@ test('a small model-wise sweep peaks within a factor 1.5 of p = n, for each feat
   assert.equal(result.threshold, n);
   assert.equal(result.curves.length, 3);
   for (const c of result.curves) {
-    assert.ok(c.shape.maxX >= n / 1.5 && c.shape.maxX <= 1.5 * n, `${c.name}: largest test error at p = ${c.shape.maxX}`);
+    assert.ok(
+      c.shape.maxX >= n / 1.5 && c.shape.maxX <= 1.5 * n,
+      `${c.name}: largest test error at p = ${c.shape.maxX}`,
+    );
     assert.equal(c.trials.length, 3);
     assert.equal(c.mse.mean.length, c.x.length);
     for (let j = 0; j < c.x.length; j++) assert.ok(c.mse.lo[j] <= c.mse.mean[j] && c.mse.mean[j] <= c.mse.hi[j]);
   }
   // Interpolation from p = n on: the training error vanishes to rounding.
   const at = result.config.features.findIndex((p) => p >= 2 * n);
-  for (const kind of result.trainMse) for (const trial of kind) assert.ok(trial[at] < 1e-12, `train MSE ${trial[at]} at p = ${result.config.features[at]}`);
+  for (const kind of result.trainMse)
+    for (const trial of kind)
+      assert.ok(trial[at] < 1e-12, `train MSE ${trial[at]} at p = ${result.config.features[at]}`);
   assert.equal(events.length, 3 * 3 * result.config.features.length);
   assert.equal(events[events.length - 1].done, events[events.length - 1].total);
   // Plain data: a JSON round trip keeps everything.
@@ -37,7 +42,15 @@ test('a small model-wise sweep peaks within a factor 1.5 of p = n, for each feat
 });
 
 test('the same seed gives the same sweep', async () => {
-  const config = { dim: 4, train: 12, test: 30, trials: 2, seed: 5, kinds: ['laplace' as const], features: [6, 12, 24] };
+  const config = {
+    dim: 4,
+    train: 12,
+    test: 30,
+    trials: 2,
+    seed: 5,
+    kinds: ['laplace' as const],
+    features: [6, 12, 24],
+  };
   const a = await modelWiseSweep(config);
   const b = await modelWiseSweep(config);
   assert.deepEqual(a.curves, b.curves);

@@ -1,11 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { FeatureMatrixComparison, MnistFeatureResult, MnistTaskResult, ScalingFeatureResult } from '../../src/experiments/feature-learning/experiment';
-import { accuracyTable, mnistImagesFigure, mnistVariantsTable, scalingMatricesFigure, scalingVariantsTable, similarityTable } from '../../src/experiments/feature-learning/figures';
+import type {
+  FeatureMatrixComparison,
+  MnistFeatureResult,
+  MnistTaskResult,
+  ScalingFeatureResult,
+} from '../../src/experiments/feature-learning/experiment';
+import {
+  accuracyTable,
+  mnistImagesFigure,
+  mnistVariantsTable,
+  scalingMatricesFigure,
+  scalingVariantsTable,
+  similarityTable,
+} from '../../src/experiments/feature-learning/figures';
 
 const same = { pearson: 0.9, cosine: 0.91, topEigenvectorAngle: 5 };
 const comparison: FeatureMatrixComparison = { nfmVsAgop: same, nfmVsRfm: same, agopVsRfm: same };
-const matrix = (scale: number) => ({ rows: 4, cols: 4, data: Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? scale : -scale / 4)) });
+const matrix = (scale: number) => ({
+  rows: 4,
+  cols: 4,
+  data: Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? scale : -scale / 4)),
+});
 const network = { hidden: [8], initScale: 0.1, weightDecay: 1e-3, epochs: 1, batchSize: 4, learningRate: 1e-3 };
 const kernel = { bandwidth: 1, ridge: 1e-3, iterations: 2 };
 
@@ -57,8 +73,18 @@ const mnist: MnistFeatureResult = {
 test('the three matrices sit side by side on one colour scale, each divided by its largest entry', () => {
   const fig = scalingMatricesFigure(scaling, { block: 3 });
   assert.equal(fig.data.length, 3);
-  assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [['x', 'y'], ['x2', 'y2'], ['x3', 'y3']]);
-  assert.deepEqual(fig.data.map((t) => t.showscale), [false, false, true]);
+  assert.deepEqual(
+    fig.data.map((t) => [t.xaxis, t.yaxis]),
+    [
+      ['x', 'y'],
+      ['x2', 'y2'],
+      ['x3', 'y3'],
+    ],
+  );
+  assert.deepEqual(
+    fig.data.map((t) => t.showscale),
+    [false, false, true],
+  );
   for (const trace of fig.data) {
     const z = trace.z as number[][];
     assert.equal(z.length, 3);
@@ -81,7 +107,7 @@ test('MNIST pictures are 28 x 28 images, signed ones on a diverging scale', () =
   assert.match(String((eigen.layout.title as { text: string }).text), /ten classes/);
 });
 
-test('the accuracy table puts the study\'s 0.995 beside 1 vs 8 only', () => {
+test("the accuracy table puts the study's 0.995 beside 1 vs 8 only", () => {
   const fig = accuracyTable(mnist);
   const cells = fig.data[0].cells as { values: unknown[][] };
   assert.deepEqual(cells.values[0], ['1 vs 8', 'ten classes']);
@@ -89,7 +115,10 @@ test('the accuracy table puts the study\'s 0.995 beside 1 vs 8 only', () => {
 });
 
 test('similarity and variant tables have a row per pair and per network', () => {
-  const sim = similarityTable([{ label: 'a', comparison }, { label: 'b', comparison }]);
+  const sim = similarityTable([
+    { label: 'a', comparison },
+    { label: 'b', comparison },
+  ]);
   assert.equal((sim.data[0].cells as { values: unknown[][] }).values[0].length, 6);
   const sv = scalingVariantsTable(scaling).data[0].cells as { values: unknown[][] };
   assert.deepEqual(sv.values[0], ['0.1', '1']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mnistFeatureLearning, scalingFeatureLearning } from '../../src/experiments/feature-learning/experiment';
 
-test('on the scaling target the RFM\'s M and the network\'s W1\'W1 concentrate on x1..x3', async () => {
+test("on the scaling target the RFM's M and the network's W1'W1 concentrate on x1..x3", async () => {
   const steps: string[] = [];
   const r = await scalingFeatureLearning(
     { seed: 1, dim: 20, train: 300, validation: 60, test: 60, network: { hidden: [32, 32], epochs: 60 }, variants: [] },
@@ -41,8 +41,17 @@ test('MNIST results hold accuracies and 784-pixel diagonals', async () => {
 
 test('configs reject unknown options at every level', async () => {
   await assert.rejects(scalingFeatureLearning({ dims: 10 } as never), /unknown option "dims"/);
-  await assert.rejects(scalingFeatureLearning({ network: { width: 3 } } as never), /scalingFeatureLearning.network: unknown option "width"/);
-  await assert.rejects(scalingFeatureLearning({ variants: [{ initScale: 1, decay: 0 }] } as never), /variants\[0\]: unknown option "decay"/);
-  await assert.rejects(mnistFeatureLearning({ kernel: { lambda: 1 } } as never), /mnistFeatureLearning.kernel: unknown option "lambda"/);
+  await assert.rejects(
+    scalingFeatureLearning({ network: { width: 3 } } as never),
+    /scalingFeatureLearning.network: unknown option "width"/,
+  );
+  await assert.rejects(
+    scalingFeatureLearning({ variants: [{ initScale: 1, decay: 0 }] } as never),
+    /variants\[0\]: unknown option "decay"/,
+  );
+  await assert.rejects(
+    mnistFeatureLearning({ kernel: { lambda: 1 } } as never),
+    /mnistFeatureLearning.kernel: unknown option "lambda"/,
+  );
   await assert.rejects(mnistFeatureLearning({ tasks: [[1, 1]] }), /digits repeat/);
 });

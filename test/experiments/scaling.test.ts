@@ -4,11 +4,25 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScalingTest } from '../../src/experiments/scaling/experiment';
-import { agreementAtReadOff, describeRun, readFullRunRecord, recordFileName, scalingRunRecord } from '../../src/experiments/scaling/run-record';
+import {
+  agreementAtReadOff,
+  describeRun,
+  readFullRunRecord,
+  recordFileName,
+  scalingRunRecord,
+} from '../../src/experiments/scaling/run-record';
 import { DataError } from '../../src/core/errors';
 
 // Dimensions on both sides of n = 64 (primal below, dual-q above), two trials, T = 4: a small copy of the protocol.
-const small = { trials: 2, samples: 120, trainRows: 96, fitRows: 64, dims: [10, 40, 100, 300], iterations: 4, concurrency: 2 };
+const small = {
+  trials: 2,
+  samples: 120,
+  trainRows: 96,
+  fitRows: 64,
+  dims: [10, 40, 100, 300],
+  iterations: 4,
+  concurrency: 2,
+};
 
 test('scaling test: float32 reproduces float64 (same kept iterations, test MSEs within 1e-3) in both forms', async () => {
   const f64 = await runScalingTest({ ...small, dtype: 'float64' });
@@ -19,13 +33,21 @@ test('scaling test: float32 reproduces float64 (same kept iterations, test MSEs 
     const b = f32.trials[i];
     assert.equal(b.bestIteration, a.bestIteration, `trial ${a.trial}, d = ${a.d}`);
     assert.ok(Math.abs(b.rfmMse - a.rfmMse) <= 1e-3 * a.rfmMse, `RFM at d = ${a.d}: ${b.rfmMse} vs ${a.rfmMse}`);
-    assert.ok(Math.abs(b.baselineMse - a.baselineMse) <= 1e-3 * a.baselineMse, `Laplace at d = ${a.d}: ${b.baselineMse} vs ${a.baselineMse}`);
+    assert.ok(
+      Math.abs(b.baselineMse - a.baselineMse) <= 1e-3 * a.baselineMse,
+      `Laplace at d = ${a.d}: ${b.baselineMse} vs ${a.baselineMse}`,
+    );
   }
 });
 
 test('run record: written for a run, read back only as a full-protocol record, compared at the read-off d', async () => {
   const result = await runScalingTest({ ...small, dims: [10, 50, 200, 550], trials: 1, iterations: 1 });
-  const meta = { date: '2026-12-04T00:00:00Z', commit: 'abc', load: { before: [1, 1, 1], after: [2, 2, 2] }, machine: { cpus: 2, model: 'm', node: 'v20', backend: 'native' } };
+  const meta = {
+    date: '2026-12-04T00:00:00Z',
+    commit: 'abc',
+    load: { before: [1, 1, 1], after: [2, 2, 2] },
+    machine: { cpus: 2, model: 'm', node: 'v20', backend: 'native' },
+  };
   const record = scalingRunRecord(result, meta);
   assert.equal(record.protocol, 'subsample');
   assert.equal(record.figure.dims.length, 4);
@@ -42,6 +64,9 @@ test('run record: written for a run, read back only as a full-protocol record, c
     rmSync(dir, { recursive: true, force: true });
   }
   const agreement = agreementAtReadOff(record, record);
-  assert.deepEqual(agreement.map((a) => `${a.model} ${a.d}`), ['rfm 10', 'rfm 50', 'rfm 200', 'rfm 550', 'baseline 10', 'baseline 50']);
+  assert.deepEqual(
+    agreement.map((a) => `${a.model} ${a.d}`),
+    ['rfm 10', 'rfm 50', 'rfm 200', 'rfm 550', 'baseline 10', 'baseline 50'],
+  );
   assert.ok(agreement.every((a) => a.inside));
 });

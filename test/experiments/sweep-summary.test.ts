@@ -5,13 +5,19 @@ import { makeStudyTask } from '../../src/experiments/double-descent/data';
 import { OptionError } from '../../src/core/errors';
 
 test('summarise: mean and 2.5 / 97.5 % quantiles per column', () => {
-  const s = summarise([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]]);
+  const s = summarise([
+    [1, 10],
+    [2, 20],
+    [3, 30],
+    [4, 40],
+    [5, 50],
+  ]);
   assert.deepEqual(s.mean, [3, 30]);
   assert.ok(Math.abs(s.lo[0] - 1.1) < 1e-12 && Math.abs(s.hi[0] - 4.9) < 1e-12);
   assert.equal(quantile([7], 0.975), 7);
 });
 
-test('descentShape: the study\'s published RFM and baseline curves, and curves without a second descent', () => {
+test("descentShape: the study's published RFM and baseline curves, and curves without a second descent", () => {
   // Read off the study's Figure 3 (docs/study-protocol.md section A).
   const d = [10, 50, 90, 200, 550, 1000, 2000];
   const rfm = descentShape(d, [0.36, 0.024, 0.014, 0.036, 0.066, 0.057, 0.038]);
@@ -38,7 +44,10 @@ test('the study task: its target variance is the measured one; noise leaves the 
   const y = Array.from(task.yTest.data);
   const mean = y.reduce((a, b) => a + b, 0) / y.length;
   const variance = y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length;
-  assert.ok(Math.abs(variance / task.targetVariance - 1) < 0.05, `measured ${variance}, formula ${task.targetVariance}`);
+  assert.ok(
+    Math.abs(variance / task.targetVariance - 1) < 0.05,
+    `measured ${variance}, formula ${task.targetVariance}`,
+  );
   const noisy = makeStudyTask({ dim: 10, train: 5, test: 20, seed: 3, labelNoise: 0.5 });
   const clean = makeStudyTask({ dim: 10, train: 5, test: 20, seed: 3 });
   assert.deepEqual(noisy.xTrain.data, clean.xTrain.data);
@@ -51,7 +60,13 @@ test('the study task: its target variance is the measured one; noise leaves the 
 test('throttledProgress prints at most every interval, and always the last step', () => {
   const lines: string[] = [];
   const progress = throttledProgress((l) => lines.push(l), 1000);
-  for (const [done, elapsedMs] of [[1, 10], [2, 500], [3, 1200], [4, 1300]]) progress({ sweep: 's', done, total: 4, label: `step ${done}`, elapsedMs });
+  for (const [done, elapsedMs] of [
+    [1, 10],
+    [2, 500],
+    [3, 1200],
+    [4, 1300],
+  ])
+    progress({ sweep: 's', done, total: 4, label: `step ${done}`, elapsedMs });
   assert.equal(lines.length, 3);
   assert.match(lines[2], /^s: 4\/4 \(100 %\)/);
 });

@@ -3,14 +3,39 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runTextExperiment, STUDY_BLEU_CAP, studyMethodCells, textConfig, textTableCells, type TextExperimentConfig } from '../../src/experiments/text/experiment';
+import {
+  runTextExperiment,
+  STUDY_BLEU_CAP,
+  studyMethodCells,
+  textConfig,
+  textTableCells,
+  type TextExperimentConfig,
+} from '../../src/experiments/text/experiment';
 import { ngramSpans } from '../../src/experiments/text/data';
 import { curvePointsOf, runTextLearningCurve } from '../../src/experiments/text/learning-curve';
 import { learningCurveFigures, positionWeightsFigure } from '../../src/experiments/text/figures';
 import { OptionError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 
-const WORDS = ['the', 'whale', 'sea', 'ship', 'captain', 'white', 'and', 'of', 'a', 'to', 'in', 'his', 'old', 'man', 'boat', 'deep', 'harpoon'];
+const WORDS = [
+  'the',
+  'whale',
+  'sea',
+  'ship',
+  'captain',
+  'white',
+  'and',
+  'of',
+  'a',
+  'to',
+  'in',
+  'his',
+  'old',
+  'man',
+  'boat',
+  'deep',
+  'harpoon',
+];
 
 /** Lines of 70-100 characters of random words, so that the study's line sampling finds lines of >= 64. */
 function syntheticCorpus(lines: number, seed: number): string {
@@ -19,7 +44,8 @@ function syntheticCorpus(lines: number, seed: number): string {
   for (let l = 0; l < lines; l++) {
     let line = '';
     const target = 70 + rng.int(30);
-    while (line.length < target) line += (line ? ' ' : '') + WORDS[rng.int(WORDS.length)] + (rng.next() < 0.1 ? ',' : '');
+    while (line.length < target)
+      line += (line ? ' ' : '') + WORDS[rng.int(WORDS.length)] + (rng.next() < 0.1 ? ',' : '');
     out.push(line + '.');
   }
   return out.join('\n');
@@ -45,10 +71,16 @@ const TINY: Partial<TextExperimentConfig> = {
 test('runTextExperiment on a tiny corpus: every model in the table with finite held-out metrics, same training text', async () => {
   const stages = new Set<string>();
   const r = await runTextExperiment(TINY, { onProgress: (p) => stages.add(p.stage) });
-  assert.deepEqual(r.table.map((row) => row.key), ['ngram', 'ngramWindows', 'laplace', 'rfm']);
+  assert.deepEqual(
+    r.table.map((row) => row.key),
+    ['ngram', 'ngramWindows', 'laplace', 'rfm'],
+  );
   for (const row of r.table) {
     assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
-    assert.ok(Number.isFinite(row.bitsPerCharacter) && row.bitsPerCharacter > 0, `${row.model}: ${row.bitsPerCharacter}`);
+    assert.ok(
+      Number.isFinite(row.bitsPerCharacter) && row.bitsPerCharacter > 0,
+      `${row.model}: ${row.bitsPerCharacter}`,
+    );
     assert.ok(Math.abs(row.perplexity - 2 ** row.bitsPerCharacter) < 1e-9 * row.perplexity);
     for (const g of [row.greedy, row.sampled]) {
       assert.ok(g.charBleu >= 0 && g.charBleu <= 1 && g.wordBleu >= 0 && g.wordBleu <= 1);
@@ -77,7 +109,8 @@ test('runTextExperiment on a tiny corpus: every model in the table with finite h
   assert.equal(r.samples[0].continuations.rfm.greedy.length, 20);
   assert.ok(r.fits.rfm.rfm && r.fits.rfm.rfm.history.length === 2);
   assert.ok(r.fits.laplace.softmax.beta > 0);
-  for (const stage of ['corpus', 'windows', 'ngram', 'laplace', 'rfm', 'evaluation', 'generation', 'done']) assert.ok(stages.has(stage), stage);
+  for (const stage of ['corpus', 'windows', 'ngram', 'laplace', 'rfm', 'evaluation', 'generation', 'done'])
+    assert.ok(stages.has(stage), stage);
   assert.equal(textTableCells(r).rows.length, 4);
   assert.equal(textTableCells(r).rows[0].length, textTableCells(r).columns.length);
   assert.equal(studyMethodCells(r).rows[0].length, studyMethodCells(r).columns.length);
@@ -88,12 +121,18 @@ test('runTextExperiment on a tiny corpus: every model in the table with finite h
 test('the learning curve: nested random windows, every model at every size, the main run as its last point', async () => {
   const messages: string[] = [];
   const curve = await runTextLearningCurve([40, 80], TINY, { onProgress: (p) => messages.push(p.message) });
-  assert.deepEqual(curve.points.map((p) => `${p.trainWindows} ${p.model}`), ['40 ngramWindows', '40 laplace', '40 rfm', '80 ngramWindows', '80 laplace', '80 rfm']);
+  assert.deepEqual(
+    curve.points.map((p) => `${p.trainWindows} ${p.model}`),
+    ['40 ngramWindows', '40 laplace', '40 rfm', '80 ngramWindows', '80 laplace', '80 rfm'],
+  );
   for (const p of curve.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && Number.isFinite(p.bitsPerCharacter));
   assert.equal(messages.length, 6);
   const main = await runTextExperiment(TINY);
   const last = curvePointsOf(main);
-  assert.deepEqual(last.map((p) => p.trainWindows), [120, 120, 120]);
+  assert.deepEqual(
+    last.map((p) => p.trainWindows),
+    [120, 120, 120],
+  );
   assert.equal(last[2].keptIteration, main.fits.rfm.rfm!.bestIteration);
   const figures = learningCurveFigures({ ...curve, points: [...curve.points, ...last] });
   assert.equal(figures.accuracy.data.length, 3);
@@ -102,19 +141,36 @@ test('the learning curve: nested random windows, every model at every size, the 
   assert.equal(z.length, 12);
   assert.equal(z[0].length, 50);
   await assert.rejects(runTextLearningCurve([80, 40], TINY), /sizes must be increasing positive integers/);
-  await assert.rejects(runTextLearningCurve([40], { ...TINY, trainSampling: 'stretches' }), /needs mode 'correct' with trainSampling 'random'/);
+  await assert.rejects(
+    runTextLearningCurve([40], { ...TINY, trainSampling: 'stretches' }),
+    /needs mode 'correct' with trainSampling 'random'/,
+  );
 });
 
 test('runTextExperiment with stretches: the windows-only n-gram counts inside the stretches', async () => {
-  const r = await runTextExperiment({ ...TINY, trainSampling: 'stretches', trainPieces: 3, sampleTopK: null, calibration: 'temperature' });
+  const r = await runTextExperiment({
+    ...TINY,
+    trainSampling: 'stretches',
+    trainPieces: 3,
+    sampleTopK: null,
+    calibration: 'temperature',
+  });
   assert.equal(r.data.trainPieces.length, 3);
   assert.equal(r.data.trainWindows, 120);
-  for (const s of r.fits.ngramWindows.spans) assert.ok(r.data.trainPieces.some((p) => p.start <= s.start && s.end <= p.end));
+  for (const s of r.fits.ngramWindows.spans)
+    assert.ok(r.data.trainPieces.some((p) => p.start <= s.start && s.end <= p.end));
   assert.equal(r.fits.rfm.softmax.gamma, 0);
 });
 
 test("runTextExperiment in the study's mode: line windows, all-zero rows, the study's defaults", async () => {
-  const r = await runTextExperiment({ ...TINY, mode: 'study', trainWindows: 100, validationWindows: 40, testWindows: 60, context: 48 });
+  const r = await runTextExperiment({
+    ...TINY,
+    mode: 'study',
+    trainWindows: 100,
+    validationWindows: 40,
+    testWindows: 60,
+    context: 48,
+  });
   assert.equal(r.config.ngramOrder, 3);
   assert.equal(r.config.rfmBandwidth, 48);
   assert.equal(r.config.rfmMetric, 'full');
@@ -124,25 +180,64 @@ test("runTextExperiment in the study's mode: line windows, all-zero rows, the st
   for (const row of r.table) assert.ok(Number.isFinite(row.bitsPerCharacter));
   assert.equal(textConfig({ mode: 'study' }).trainWindows, 1515);
   // Without explicit sizes the study's 1515 / 379 / 1506 lines are scaled to the 300 the corpus has, and said so.
-  const scaled = await runTextExperiment({ corpus: { path: corpusPath }, mode: 'study', rfmIterations: 1, prompts: 2, generationLength: 20 });
+  const scaled = await runTextExperiment({
+    corpus: { path: corpusPath },
+    mode: 'study',
+    rfmIterations: 1,
+    prompts: 2,
+    generationLength: 20,
+  });
   assert.deepEqual(scaled.data.lines, { available: 300, fit: 133, validation: 33, test: 132 });
   assert.match(scaled.notes[0], /300 lines of at least 64 characters, fewer than the study's 3400/);
 });
 
 test('bad inputs get errors that name them', async () => {
-  await assert.rejects(runTextExperiment({ ...TINY, windowSize: 48 } as never), (e: Error) => e instanceof OptionError && /unknown option "windowSize"/.test(e.message));
-  await assert.rejects(runTextExperiment({ ...TINY, corpus: { path: join(dir, 'missing.txt') } }), /file not found: .*missing\.txt/);
-  await assert.rejects(runTextExperiment({ ...TINY, context: 100000 }), /context of 100000 characters is longer than the corpus/);
-  await assert.rejects(runTextExperiment({ ...TINY, trainWindows: 100000 }), /train split has \d+ windows of 12 characters, fewer than the 100000 requested \(trainWindows\)/);
-  await assert.rejects(runTextExperiment({ ...TINY, trainSampling: 'stretches', trainWindows: 100000 }), /100000 training windows .* need .* characters of training text/);
-  await assert.rejects(runTextExperiment({ ...TINY, trainSampling: 'all' as never }), /trainSampling must be 'random' or 'stretches'/);
-  await assert.rejects(runTextExperiment({ ...TINY, rfmMetric: 'block' as never }), /rfmMetric must be 'position', 'diagonal' or 'full'/);
+  await assert.rejects(
+    runTextExperiment({ ...TINY, windowSize: 48 } as never),
+    (e: Error) => e instanceof OptionError && /unknown option "windowSize"/.test(e.message),
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, corpus: { path: join(dir, 'missing.txt') } }),
+    /file not found: .*missing\.txt/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, context: 100000 }),
+    /context of 100000 characters is longer than the corpus/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, trainWindows: 100000 }),
+    /train split has \d+ windows of 12 characters, fewer than the 100000 requested \(trainWindows\)/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, trainSampling: 'stretches', trainWindows: 100000 }),
+    /100000 training windows .* need .* characters of training text/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, trainSampling: 'all' as never }),
+    /trainSampling must be 'random' or 'stretches'/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmMetric: 'block' as never }),
+    /rfmMetric must be 'position', 'diagonal' or 'full'/,
+  );
   await assert.rejects(runTextExperiment({ ...TINY, sampleTopK: 0 }), /sampleTopK must be a positive integer or null/);
-  await assert.rejects(runTextExperiment({ ...TINY, testWindows: 100000 }), /test split has \d+ windows of 12 characters, fewer than the 100000 requested/);
-  await assert.rejects(runTextExperiment({ ...TINY, mode: 'study', trainWindows: 1000 }), /1100 lines requested .* only 300 lines/);
-  await assert.rejects(runTextExperiment({ ...TINY, mode: 'study', context: 64 }), /context of 64 characters does not fit in the study's 64-character lines/);
+  await assert.rejects(
+    runTextExperiment({ ...TINY, testWindows: 100000 }),
+    /test split has \d+ windows of 12 characters, fewer than the 100000 requested/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, mode: 'study', trainWindows: 1000 }),
+    /1100 lines requested .* only 300 lines/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, mode: 'study', context: 64 }),
+    /context of 64 characters does not fit in the study's 64-character lines/,
+  );
   await assert.rejects(runTextExperiment({ ...TINY, mode: 'fast' as never }), /mode must be 'correct' or 'study'/);
   await assert.rejects(runTextExperiment({ ...TINY, rfmIterations: 0 }), /rfmIterations must be an integer >= 1/);
-  await assert.rejects(runTextExperiment({ ...TINY, rfmSelection: 'mse' as never }), /rfmSelection must be 'accuracy' or 'nll'/);
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmSelection: 'mse' as never }),
+    /rfmSelection must be 'accuracy' or 'nll'/,
+  );
   await assert.rejects(runTextExperiment({ ...TINY, split: { block: 3 } as never }), /split: unknown option "block"/);
 });

@@ -16,8 +16,15 @@ async function problem(p: number): Promise<{ phi: Matrix; y: Matrix }> {
   const x = new Matrix(N, 5);
   for (let i = 0; i < x.size; i++) x.data[i] = rng.normal() / Math.sqrt(5);
   const y = new Matrix(N, 1);
-  for (let i = 0; i < N; i++) y.data[i] = 5 * x.get(i, 0) ** 3 + 2 * x.get(i, 1) ** 2 + 10 * x.get(i, 2) + 0.1 * rng.normal();
-  const phi = await randomFourierFeatures({ kernel: 'laplace', bandwidth: 1, features: p, seed: 8, inputDim: 5 }).transform(x);
+  for (let i = 0; i < N; i++)
+    y.data[i] = 5 * x.get(i, 0) ** 3 + 2 * x.get(i, 1) ** 2 + 10 * x.get(i, 2) + 0.1 * rng.normal();
+  const phi = await randomFourierFeatures({
+    kernel: 'laplace',
+    bandwidth: 1,
+    features: p,
+    seed: 8,
+    inputDim: 5,
+  }).transform(x);
   return { phi, y };
 }
 
@@ -44,7 +51,12 @@ function maxRelativeDifference(a: Matrix, b: Matrix): number {
 }
 
 test('p >= n: interpolates the training data, to rounding far from p = n and still closely near it', async () => {
-  for (const [p, bound] of [[10 * N, 1e-10], [2 * N, 1e-9], [N + 3, 1e-6], [N, 1e-5]] as const) {
+  for (const [p, bound] of [
+    [10 * N, 1e-10],
+    [2 * N, 1e-9],
+    [N + 3, 1e-6],
+    [N, 1e-5],
+  ] as const) {
     const { phi, y } = await problem(p);
     const solution = await minNormLeastSquares(phi, y);
     assert.equal(solution.gram, 'rows');
@@ -54,7 +66,7 @@ test('p >= n: interpolates the training data, to rounding far from p = n and sti
   }
 });
 
-test('p >= n: is the minimum-norm interpolant Phi\' (Phi Phi\')^-1 y on a well-conditioned case', async () => {
+test("p >= n: is the minimum-norm interpolant Phi' (Phi Phi')^-1 y on a well-conditioned case", async () => {
   const { phi, y } = await problem(10 * N);
   const backend = await backendFor('float64');
   const reference = await backend.gemm(phi, await spdSolve(backend, await backend.syrk(phi), y), { transA: true });
@@ -65,7 +77,11 @@ test('p >= n: is the minimum-norm interpolant Phi\' (Phi Phi\')^-1 y on a well-c
 test('p < n: is the least-squares solution of the normal equations on a well-conditioned case', async () => {
   const { phi, y } = await problem(N / 6);
   const backend = await backendFor('float64');
-  const reference = await spdSolve(backend, await backend.syrk(phi, { trans: true }), await backend.gemm(phi, y, { transA: true }));
+  const reference = await spdSolve(
+    backend,
+    await backend.syrk(phi, { trans: true }),
+    await backend.gemm(phi, y, { transA: true }),
+  );
   const solution = await minNormLeastSquares(phi, y);
   assert.equal(solution.gram, 'columns');
   assert.equal(solution.weights.rows, N / 6);
@@ -73,18 +89,35 @@ test('p < n: is the least-squares solution of the normal equations on a well-con
 });
 
 test('a rank-deficient system gets the minimum-norm solution: a duplicated column shares its weight', async () => {
-  const phi = Matrix.from([[1, 1, 0], [0, 0, 1], [1, 1, 1], [2, 2, 0]]);
+  const phi = Matrix.from([
+    [1, 1, 0],
+    [0, 0, 1],
+    [1, 1, 1],
+    [2, 2, 0],
+  ]);
   const { weights, rank } = await minNormLeastSquares(phi, [2, 1, 3, 4]);
   assert.equal(rank, 2);
-  assert.ok(Math.abs(weights.data[0] - 1) < 1e-12 && Math.abs(weights.data[1] - 1) < 1e-12 && Math.abs(weights.data[2] - 1) < 1e-12);
+  assert.ok(
+    Math.abs(weights.data[0] - 1) < 1e-12 &&
+      Math.abs(weights.data[1] - 1) < 1e-12 &&
+      Math.abs(weights.data[2] - 1) < 1e-12,
+  );
   const zero = await minNormLeastSquares(Matrix.zeros(3, 2), [1, 2, 3]);
   assert.equal(zero.rank, 0);
   assert.deepEqual(Array.from(zero.weights.data), [0, 0]);
 });
 
 test('several outputs at once, and argument checks', async () => {
-  const phi = Matrix.from([[1, 0], [0, 2], [1, 1]]);
-  const y = Matrix.from([[1, 2], [2, 4], [1.5, 3]]);
+  const phi = Matrix.from([
+    [1, 0],
+    [0, 2],
+    [1, 1],
+  ]);
+  const y = Matrix.from([
+    [1, 2],
+    [2, 4],
+    [1.5, 3],
+  ]);
   const { weights } = await minNormLeastSquares(phi, y);
   for (let k = 0; k < 2; k++) assert.ok(Math.abs(weights.get(k, 1) - 2 * weights.get(k, 0)) < 1e-12);
   await assert.rejects(minNormLeastSquares(phi, [1, 2]), ShapeError);
@@ -92,7 +125,7 @@ test('several outputs at once, and argument checks', async () => {
   await assert.rejects(minNormLeastSquares(phi, [1, 2, 3], { tol: 1 } as never), OptionError);
 });
 
-test('with a ridge it is ridge regression, Phi\' (Phi Phi\' + r I)^-1 y, on either side of p = n', async () => {
+test("with a ridge it is ridge regression, Phi' (Phi Phi' + r I)^-1 y, on either side of p = n", async () => {
   const backend = await backendFor('float64');
   for (const p of [N / 3, 2 * N]) {
     const { phi, y } = await problem(p);
@@ -107,5 +140,9 @@ test('with a ridge it is ridge regression, Phi\' (Phi Phi\' + r I)^-1 y, on eith
 });
 
 function phi3(): Matrix {
-  return Matrix.from([[1, 0], [0, 2], [1, 1]]);
+  return Matrix.from([
+    [1, 0],
+    [0, 2],
+    [1, 1],
+  ]);
 }

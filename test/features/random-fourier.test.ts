@@ -12,11 +12,19 @@ function gaussianPoints(n: number, d: number, seed: number): Matrix {
   return x;
 }
 
-function exactKernel(kernel: RandomFeatureKernel, bandwidth: number, x: Matrix, i: number, j: number, metric?: Matrix): number {
+function exactKernel(
+  kernel: RandomFeatureKernel,
+  bandwidth: number,
+  x: Matrix,
+  i: number,
+  j: number,
+  metric?: Matrix,
+): number {
   const d = x.cols;
   const diff = Array.from({ length: d }, (_, k) => x.get(i, k) - x.get(j, k));
   let sq = 0;
-  for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) sq += diff[a] * (metric ? metric.get(a, b) : a === b ? 1 : 0) * diff[b];
+  for (let a = 0; a < d; a++)
+    for (let b = 0; b < d; b++) sq += diff[a] * (metric ? metric.get(a, b) : a === b ? 1 : 0) * diff[b];
   return kernel === 'laplace' ? Math.exp(-Math.sqrt(sq) / bandwidth) : Math.exp(-sq / bandwidth ** 2);
 }
 
@@ -25,7 +33,14 @@ async function maxPairError(kernel: RandomFeatureKernel, p: number, x: Matrix, m
   const seeds = [1, 2, 3];
   let total = 0;
   for (const seed of seeds) {
-    const phi = await randomFourierFeatures({ kernel, bandwidth: 1.5, features: p, seed, inputDim: x.cols, metric }).transform(x);
+    const phi = await randomFourierFeatures({
+      kernel,
+      bandwidth: 1.5,
+      features: p,
+      seed,
+      inputDim: x.cols,
+      metric,
+    }).transform(x);
     let worst = 0;
     for (let i = 0; i < x.rows; i++) {
       for (let j = i; j < x.rows; j++) {
@@ -71,25 +86,61 @@ for (const [label, kernel, m] of [
     const errors: number[] = [];
     for (const p of ps) errors.push(await maxPairError(kernel, p, x, m));
     const s = slope(ps, errors);
-    assert.ok(s < -0.35 && s > -0.65, `log-log slope ${s.toFixed(3)}, errors ${errors.map((e) => e.toFixed(4)).join(', ')}`);
+    assert.ok(
+      s < -0.35 && s > -0.65,
+      `log-log slope ${s.toFixed(3)}, errors ${errors.map((e) => e.toFixed(4)).join(', ')}`,
+    );
     assert.ok(errors[3] < 0.06, `max error at p = 6400 is ${errors[3]}`);
   });
 }
 
 test('feature j depends only on the seed and j, so smaller samplers are prefixes of larger ones', async () => {
   const x = gaussianPoints(6, 3, 2);
-  const small = await randomFourierFeatures({ kernel: 'laplace', bandwidth: 1, features: 5, seed: 9, inputDim: 3 }).transform(x);
-  const large = await randomFourierFeatures({ kernel: 'laplace', bandwidth: 1, features: 20, seed: 9, inputDim: 3 }).transform(x);
+  const small = await randomFourierFeatures({
+    kernel: 'laplace',
+    bandwidth: 1,
+    features: 5,
+    seed: 9,
+    inputDim: 3,
+  }).transform(x);
+  const large = await randomFourierFeatures({
+    kernel: 'laplace',
+    bandwidth: 1,
+    features: 20,
+    seed: 9,
+    inputDim: 3,
+  }).transform(x);
   const rescale = Math.sqrt(20 / 5);
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 5; j++) assert.ok(Math.abs(small.get(i, j) - rescale * large.get(i, j)) < 1e-14);
+  for (let i = 0; i < 6; i++)
+    for (let j = 0; j < 5; j++) assert.ok(Math.abs(small.get(i, j) - rescale * large.get(i, j)) < 1e-14);
 });
 
 test('rejects bad options and inputs of the wrong width', async () => {
   assert.throws(() => randomFourierFeatures({ kernel: 'laplace', bandwidth: 1, features: 4, seed: 1 }), OptionError);
-  assert.throws(() => randomFourierFeatures({ kernel: 'cauchy' as RandomFeatureKernel, bandwidth: 1, features: 4, seed: 1, inputDim: 2 }), OptionError);
-  assert.throws(() => randomFourierFeatures({ kernel: 'gaussian', bandwidth: 0, features: 4, seed: 1, inputDim: 2 }), OptionError);
-  assert.throws(() => randomFourierFeatures({ kernel: 'gaussian', bandwidth: 1, features: 4, seed: 1, inputDim: 2, sigma: 1 } as never), OptionError);
-  assert.throws(() => randomFourierFeatures({ kernel: 'gaussian', bandwidth: 1, features: 4, seed: 1, inputDim: 3, metric }), ShapeError);
+  assert.throws(
+    () =>
+      randomFourierFeatures({
+        kernel: 'cauchy' as RandomFeatureKernel,
+        bandwidth: 1,
+        features: 4,
+        seed: 1,
+        inputDim: 2,
+      }),
+    OptionError,
+  );
+  assert.throws(
+    () => randomFourierFeatures({ kernel: 'gaussian', bandwidth: 0, features: 4, seed: 1, inputDim: 2 }),
+    OptionError,
+  );
+  assert.throws(
+    () =>
+      randomFourierFeatures({ kernel: 'gaussian', bandwidth: 1, features: 4, seed: 1, inputDim: 2, sigma: 1 } as never),
+    OptionError,
+  );
+  assert.throws(
+    () => randomFourierFeatures({ kernel: 'gaussian', bandwidth: 1, features: 4, seed: 1, inputDim: 3, metric }),
+    ShapeError,
+  );
   const rff = randomFourierFeatures({ kernel: 'gaussian', bandwidth: 1, features: 4, seed: 1, inputDim: 2 });
   await assert.rejects(rff.transform(Matrix.zeros(3, 5)), ShapeError);
 });

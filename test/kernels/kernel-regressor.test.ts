@@ -14,10 +14,19 @@ function gaussian(rows: number, cols: number, rng: Rng): Matrix {
 }
 
 /** alpha = (K + lambda I)^-1 Y by Gaussian elimination, K by the direct formula: the oracle. */
-function directKrr(x: Matrix, y: Matrix, z: Matrix, k: (a: ArrayLike<number>, b: ArrayLike<number>) => number, ridge: number): Matrix {
+function directKrr(
+  x: Matrix,
+  y: Matrix,
+  z: Matrix,
+  k: (a: ArrayLike<number>, b: ArrayLike<number>) => number,
+  ridge: number,
+): Matrix {
   const n = x.rows;
   const c = y.cols;
-  const a = Array.from({ length: n }, (_, i) => [...Array.from({ length: n }, (_, j) => k(x.row(i), x.row(j)) + (i === j ? ridge : 0)), ...Array.from(y.row(i))]);
+  const a = Array.from({ length: n }, (_, i) => [
+    ...Array.from({ length: n }, (_, j) => k(x.row(i), x.row(j)) + (i === j ? ridge : 0)),
+    ...Array.from(y.row(i)),
+  ]);
   for (let p = 0; p < n; p++) {
     for (let i = p + 1; i < n; i++) {
       const f = a[i][p] / a[p][p];
@@ -33,18 +42,22 @@ function directKrr(x: Matrix, y: Matrix, z: Matrix, k: (a: ArrayLike<number>, b:
     }
   }
   const out = new Matrix(z.rows, c);
-  for (let i = 0; i < z.rows; i++) for (let q = 0; q < c; q++) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += k(z.row(i), x.row(j)) * alpha.get(j, q);
-    out.set(i, q, s);
-  }
+  for (let i = 0; i < z.rows; i++)
+    for (let q = 0; q < c; q++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += k(z.row(i), x.row(j)) * alpha.get(j, q);
+      out.set(i, q, s);
+    }
   return out;
 }
 
 const kernels = {
-  laplace: (a: ArrayLike<number>, b: ArrayLike<number>) => Math.exp(-Math.sqrt(Array.from(a).reduce((s, v, i) => s + (v - b[i]) ** 2, 0)) / 3),
-  gaussian: (a: ArrayLike<number>, b: ArrayLike<number>) => Math.exp(-Array.from(a).reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / 9),
-  'l1-laplacian': (a: ArrayLike<number>, b: ArrayLike<number>) => Math.exp(-Array.from(a).reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / 3),
+  laplace: (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    Math.exp(-Math.sqrt(Array.from(a).reduce((s, v, i) => s + (v - b[i]) ** 2, 0)) / 3),
+  gaussian: (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    Math.exp(-Array.from(a).reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / 9),
+  'l1-laplacian': (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    Math.exp(-Array.from(a).reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / 3),
 };
 
 for (const name of ['laplace', 'gaussian', 'l1-laplacian'] as const) {
@@ -108,7 +121,11 @@ test('targets: an Int32Array is labels, anything else regression (docs/reliabili
   assert.equal(resolveTask('auto', [0.5, 2, 1]), 'regression');
   assert.equal(resolveTask('auto', [[0], [1]]), 'regression');
   assert.equal(resolveTask('regression', [0, 1]), 'regression');
-  assert.deepEqual(oneHot(labelIndices([5, 1, 9], [1, 5]), 2).toArray(), [[0, 1], [1, 0], [0, 0]]);
+  assert.deepEqual(oneHot(labelIndices([5, 1, 9], [1, 5]), 2).toArray(), [
+    [0, 1],
+    [1, 0],
+    [0, 0],
+  ]);
 });
 
 test('KernelRegressor errors name the problem', async () => {
@@ -119,8 +136,23 @@ test('KernelRegressor errors name the problem', async () => {
   assert.throws(() => new KernelRegressor({ ridg: 1 } as never), OptionError);
   const model = new KernelRegressor();
   await assert.rejects(model.predict([[1, 2]]), /not fitted yet/);
-  await assert.rejects(model.fit([[1, 2], [3, 4]], [1, 2, 3]), (e: Error) => e instanceof ShapeError && /X has 2 rows but Y has 3/.test(e.message));
-  await model.fit([[1, 2], [3, 4]], [[1], [2]]);
+  await assert.rejects(
+    model.fit(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [1, 2, 3],
+    ),
+    (e: Error) => e instanceof ShapeError && /X has 2 rows but Y has 3/.test(e.message),
+  );
+  await model.fit(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [[1], [2]],
+  );
   await assert.rejects(model.predict([[1, 2, 3]]), /fit on 2 features, X has 3/);
   await assert.rejects(new KernelRegressor({ metric: [1, 1, 1] }).fit([[1, 2]], [[1]]), /fit on 3 features/);
 });

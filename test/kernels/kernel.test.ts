@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { NotSPDError, OptionError } from '../../src/core/errors';
 import { Matrix, epsOf } from '../../src/linalg/matrix';
 import { backendFor } from '../../src/linalg/registry';
-import { ZERO_DISTANCE_FACTOR, crossKernel, productKernel, trainKernel, trainKernelBuffers } from '../../src/kernels/kernel';
+import {
+  ZERO_DISTANCE_FACTOR,
+  crossKernel,
+  productKernel,
+  trainKernel,
+  trainKernelBuffers,
+} from '../../src/kernels/kernel';
 import { l1LaplacianKernel } from '../../src/kernels/l1-laplacian';
 import { JITTER_MULTIPLES, ridgeSolve } from '../../src/kernels/ridge-solve';
 import { Rng } from '../../src/random';
@@ -44,9 +50,18 @@ for (const dtype of ['float64', 'float32'] as const) {
       const kernel = productKernel(name, 4);
       const buffers = trainKernelBuffers(20, 7, dtype, true, true);
       await trainKernel(b, x.astype(dtype), { kind: 'full', matrix: m.astype(dtype) }, kernel, buffers);
-      const k = await crossKernel(b, z.astype(dtype), x.astype(dtype), { kind: 'full', matrix: m.astype(dtype) }, buffers.norms, kernel);
+      const k = await crossKernel(
+        b,
+        z.astype(dtype),
+        x.astype(dtype),
+        { kind: 'full', matrix: m.astype(dtype) },
+        buffers.norms,
+        kernel,
+      );
       const tol = dtype === 'float64' ? 1e-10 : 2e-3;
-      for (let i = 0; i < 9; i++) for (let j = 0; j < 20; j++) assert.ok(Math.abs(k.get(i, j) - direct(z.row(i), x.row(j), m, 4, kernel.exponent)) < tol);
+      for (let i = 0; i < 9; i++)
+        for (let j = 0; j < 20; j++)
+          assert.ok(Math.abs(k.get(i, j) - direct(z.row(i), x.row(j), m, 4, kernel.exponent)) < tol);
       for (let i = 0; i < 20; i++) {
         assert.equal(buffers.kernel.get(i, i), 1);
         assert.equal(buffers.weights!.get(i, i), 0);
@@ -117,11 +132,24 @@ test('ridgeSolve: jitter grows from the stated multiples of the mean diagonal, t
     [1, 2],
     [2, 1],
   ]);
-  await assert.rejects(ridgeSolve(b, bad, 0, Matrix.column([1, 1]), { factor: new Matrix(2, 2), alpha: new Matrix(2, 1) }, 'kernel matrix K(X, X)'), (e: Error) => {
-    assert.ok(e instanceof NotSPDError);
-    assert.match(e.message, /2 x 2 matrix/);
-    assert.match(e.message, /kernel matrix K\(X, X\) \+ ridge 0 stayed non-positive-definite after jitter 1\.00e-10, 1\.00e-8, 1\.00e-6, 1\.00e-4/);
-    return true;
-  });
+  await assert.rejects(
+    ridgeSolve(
+      b,
+      bad,
+      0,
+      Matrix.column([1, 1]),
+      { factor: new Matrix(2, 2), alpha: new Matrix(2, 1) },
+      'kernel matrix K(X, X)',
+    ),
+    (e: Error) => {
+      assert.ok(e instanceof NotSPDError);
+      assert.match(e.message, /2 x 2 matrix/);
+      assert.match(
+        e.message,
+        /kernel matrix K\(X, X\) \+ ridge 0 stayed non-positive-definite after jitter 1\.00e-10, 1\.00e-8, 1\.00e-6, 1\.00e-4/,
+      );
+      return true;
+    },
+  );
   assert.throws(() => productKernel('l1-laplacian', 1), OptionError);
 });

@@ -29,7 +29,14 @@ function dataset(n: number, seed: number): { x: Matrix; y: Matrix } {
 const KERNEL = productKernel('laplace', 3);
 const RIDGE = 1e-2;
 
-async function nystromPredict(x: Matrix, y: Matrix, z: Matrix, centres: Int32Array, method: NystromMethod, extra = {}): Promise<Matrix> {
+async function nystromPredict(
+  x: Matrix,
+  y: Matrix,
+  z: Matrix,
+  centres: Int32Array,
+  method: NystromMethod,
+  extra = {},
+): Promise<Matrix> {
   const backend = await backendFor('float64');
   const src = await FeatureKernels.create(backend, new DenseFeatures(x), centres, IDENTITY, KERNEL, 512);
   const sol = await solveNystrom(backend, src, y, { ridge: RIDGE, method, blockRows: 512, ...extra });
@@ -62,7 +69,11 @@ test('Nystrom with every training point a centre equals the exact solver to 1e-6
   const reference = await exact.predict(test.x);
   for (const method of ['direct', 'cg'] as const) {
     // Falkon's preconditioner is exact when C = X (B' H B = I): CG converges in a step or two.
-    const model = await new KernelRegressor({ ...options, solver: 'nystrom', nystrom: { centres: 3000, method, tolerance: 1e-10 } }).fit(x, y);
+    const model = await new KernelRegressor({
+      ...options,
+      solver: 'nystrom',
+      nystrom: { centres: 3000, method, tolerance: 1e-10 },
+    }).fit(x, y);
     assert.equal(model.summary.solver, 'nystrom');
     assert.equal(model.summary.method, method);
     assert.match(model.summary.reason, /requested/);
@@ -74,10 +85,19 @@ test('Nystrom with every training point a centre equals the exact solver to 1e-6
 test('Nystrom with C = X equals the exact solver for the Gaussian and L1 Laplacian kernels, and with a diagonal M', async () => {
   const { x, y } = dataset(400, 12);
   const test = dataset(100, 13);
-  const cases = [{ kernel: 'gaussian' as const, bandwidth: 4 }, { kernel: 'l1-laplacian' as const, bandwidth: 6 }, { kernel: 'laplace' as const, bandwidth: 3, metric: [1, 2, 0.5, 1, 3] }];
+  const cases = [
+    { kernel: 'gaussian' as const, bandwidth: 4 },
+    { kernel: 'l1-laplacian' as const, bandwidth: 6 },
+    { kernel: 'laplace' as const, bandwidth: 3, metric: [1, 2, 0.5, 1, 3] },
+  ];
   for (const c of cases) {
     const exact = await new KernelRegressor({ ...c, ridge: RIDGE, solver: 'exact' }).fit(x, y);
-    const nystrom = await new KernelRegressor({ ...c, ridge: RIDGE, solver: 'nystrom', nystrom: { centres: 400, method: 'direct' } }).fit(x, y);
+    const nystrom = await new KernelRegressor({
+      ...c,
+      ridge: RIDGE,
+      solver: 'nystrom',
+      nystrom: { centres: 400, method: 'direct' },
+    }).fit(x, y);
     const gap = relativeDifference(await nystrom.predict(test.x), await exact.predict(test.x));
     assert.ok(gap < 1e-6, `${c.kernel}: relative difference ${gap}`);
   }
@@ -98,16 +118,26 @@ test('the memory check refuses an oversize exact fit before any work, in under a
   assert.ok(seconds < 1, `refused after ${seconds} s`);
 });
 
-test("auto picks Nystrom when the exact solver does not fit, says why, reports progress and can be cancelled", async () => {
+test('auto picks Nystrom when the exact solver does not fit, says why, reports progress and can be cancelled', async () => {
   const { x, y } = dataset(70000, 14);
   const progress: string[] = [];
-  const model = await new KernelRegressor({ bandwidth: 3, ridge: RIDGE, nystrom: { centres: 100, blockRows: 10000, method: 'direct' } }).fit(x, y, { onProgress: (p) => progress.push(`${p.stage} ${p.done}/${p.total}`) });
+  const model = await new KernelRegressor({
+    bandwidth: 3,
+    ridge: RIDGE,
+    nystrom: { centres: 100, blockRows: 10000, method: 'direct' },
+  }).fit(x, y, { onProgress: (p) => progress.push(`${p.stage} ${p.done}/${p.total}`) });
   assert.equal(model.summary.solver, 'nystrom');
   assert.match(model.summary.reason, /auto: the exact solver would not fit/);
-  assert.deepEqual(progress, [1, 2, 3, 4, 5, 6, 7].map((b) => `blocks ${b}/7`));
+  assert.deepEqual(
+    progress,
+    [1, 2, 3, 4, 5, 6, 7].map((b) => `blocks ${b}/7`),
+  );
   const before = await model.predict(dataset(5, 15).x);
   const controller = new AbortController();
-  const again = model.fit(dataset(70000, 16).x, y, { signal: controller.signal, onProgress: (p) => p.done === 2 && controller.abort() });
+  const again = model.fit(dataset(70000, 16).x, y, {
+    signal: controller.signal,
+    onProgress: (p) => p.done === 2 && controller.abort(),
+  });
   await assert.rejects(again, (e: Error) => e instanceof CancelledError);
   const after = await model.predict(dataset(5, 15).x);
   assert.deepEqual(after.data, before.data, 'a cancelled fit leaves the previous model');
@@ -119,7 +149,10 @@ test('CG (Falkon) converges to the direct Nystrom solve, with and without kept b
   const centres = uniformCentres(2000, 300, new Rng(5));
   const direct = await nystromPredict(x, y, test.x, centres, 'direct');
   const residuals: number[] = [];
-  const cg = await nystromPredict(x, y, test.x, centres, 'cg', { tolerance: 1e-10, onProgress: (p: { stage: string; residual?: number }) => p.stage === 'cg' && residuals.push(p.residual!) });
+  const cg = await nystromPredict(x, y, test.x, centres, 'cg', {
+    tolerance: 1e-10,
+    onProgress: (p: { stage: string; residual?: number }) => p.stage === 'cg' && residuals.push(p.residual!),
+  });
   const kept = await nystromPredict(x, y, test.x, centres, 'cg', { tolerance: 1e-10, keepBlocks: true });
   assert.ok(relativeDifference(cg, direct) < 1e-7, `cg vs direct ${relativeDifference(cg, direct)}`);
   assert.ok(relativeDifference(kept, cg) < 1e-12, `kept blocks change the answer: ${relativeDifference(kept, cg)}`);
@@ -130,13 +163,20 @@ test('CG (Falkon) converges to the direct Nystrom solve, with and without kept b
 test('the Nystrom test error approaches the exact solver as m grows', async () => {
   const { x, y } = dataset(3000, 6);
   const test = dataset(1000, 7);
-  const exactError = mse(await (await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: RIDGE }).fit(x, y)).predict(test.x), test.y);
+  const exactError = mse(
+    await (await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: RIDGE }).fit(x, y)).predict(test.x),
+    test.y,
+  );
   const gaps: number[] = [];
   for (const m of [50, 200, 800, 3000]) {
     const pred = await nystromPredict(x, y, test.x, uniformCentres(3000, m, new Rng(8)), 'direct');
     gaps.push(mse(pred, test.y) - exactError);
   }
-  for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i] < gaps[i - 1], `gap to the exact test MSE ${exactError.toFixed(4)} did not shrink: ${gaps.map((g) => g.toExponential(2)).join(', ')}`);
+  for (let i = 1; i < gaps.length; i++)
+    assert.ok(
+      gaps[i] < gaps[i - 1],
+      `gap to the exact test MSE ${exactError.toFixed(4)} did not shrink: ${gaps.map((g) => g.toExponential(2)).join(', ')}`,
+    );
   assert.ok(Math.abs(gaps[gaps.length - 1]) < 1e-9 * exactError + 1e-12, `m = n: gap ${gaps[gaps.length - 1]}`);
   assert.ok(gaps[0] > 0.05 * exactError, 'm = 50 is visibly worse (the comparison can fail)');
 });
@@ -149,7 +189,14 @@ test('leverage-score centres: isolated points score higher; the draw is seeded a
     for (let p = 0; p < 5; p++) x.data[i * 5 + p] = 12 + 0.3 * x.data[i * 5 + p];
     y.data[2 * i] = 3;
   }
-  const pilot = await FeatureKernels.create(backend, new DenseFeatures(x), uniformCentres(1500, 100, new Rng(10)), IDENTITY, KERNEL, 512);
+  const pilot = await FeatureKernels.create(
+    backend,
+    new DenseFeatures(x),
+    uniformCentres(1500, 100, new Rng(10)),
+    IDENTITY,
+    KERNEL,
+    512,
+  );
   const scores = await leverageScores(backend, pilot, RIDGE, 512);
   let far = 0;
   let near = 0;

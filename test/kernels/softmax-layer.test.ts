@@ -58,5 +58,8 @@ test('the softmax layer names bad input', () => {
   assert.throws(() => fitSoftmaxLayer(scores, [0, -1]), /label -1 at row 1/);
   assert.throws(() => fitSoftmaxLayer(scores, [0, 2]), /target 2 at row 1/);
   const layer = fitSoftmaxLayer(scores, [1, 0]);
-  assert.throws(() => softmaxLayerLogProbs(layer, { rows: 1, cols: 3, data: [0, 0, 0] }), /the layer has 2 classes, the scores 3/);
+  assert.throws(
+    () => softmaxLayerLogProbs(layer, { rows: 1, cols: 3, data: [0, 0, 0] }),
+    /the layer has 2 classes, the scores 3/,
+  );
 });

@@ -64,13 +64,21 @@ describe('backends agree with the js reference', () => {
   it('gemm with beta = 0 ignores what out held (NaN included)', async () => {
     await check(async (backend, dtype) => {
       const rand = rng(12);
-      for (const [m, k, n] of [[3, 4, 5], [80, 70, 60]]) {
+      for (const [m, k, n] of [
+        [3, 4, 5],
+        [80, 70, 60],
+      ]) {
         const a = randomMatrix(m, k, dtype, rand);
         const b = randomMatrix(k, n, dtype, rand);
         const out = new Matrix(m, n, dtype);
         out.data.fill(NaN);
         await backend.gemm(a, b, { out, beta: 0 });
-        assertClose(out, await jsBackend.gemm(a, b), sumTol(dtype, k, 1), `${label(backend, dtype)} gemm ${m}x${k}x${n} beta 0`);
+        assertClose(
+          out,
+          await jsBackend.gemm(a, b),
+          sumTol(dtype, k, 1),
+          `${label(backend, dtype)} gemm ${m}x${k}x${n} beta 0`,
+        );
       }
     });
   });
@@ -78,7 +86,13 @@ describe('backends agree with the js reference', () => {
   it('syrk fills both triangles (trans, alpha, beta, out)', async () => {
     await check(async (backend, dtype) => {
       const rand = rng(13);
-      for (const [r, c] of [[1, 1], [40, 3], [3, 40], [9, 1], [90, 70]]) {
+      for (const [r, c] of [
+        [1, 1],
+        [40, 3],
+        [3, 40],
+        [9, 1],
+        [90, 70],
+      ]) {
         const a = randomMatrix(r, c, dtype, rand);
         for (const trans of [false, true]) {
           const n = trans ? c : r;
@@ -86,7 +100,8 @@ describe('backends agree with the js reference', () => {
           const what = `${label(backend, dtype)} syrk ${r}x${c} trans=${trans}`;
           const got = await backend.syrk(a, { trans });
           assertClose(got, await jsBackend.syrk(a, { trans }), sumTol(dtype, k, 1), what);
-          for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.equal(got.get(i, j), got.get(j, i), `${what}: symmetric at ${i},${j}`);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < i; j++) assert.equal(got.get(i, j), got.get(j, i), `${what}: symmetric at ${i},${j}`);
           const c0 = await jsBackend.syrk(randomMatrix(n, 2, dtype, rand)); // symmetric start for beta
           const want = await jsBackend.syrk(a, { trans, alpha: 0.5, beta: -1, out: c0.clone() });
           const out = c0.clone();
@@ -109,7 +124,8 @@ describe('backends agree with the js reference', () => {
         assert.notEqual(l, a, `${what}: copies by default`);
         assertClose(a, before, 0, `${what}: input untouched`);
         assertClose(l, want, 50 * n * epsOf(dtype) * maxAbs(want), what);
-        for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(l.get(i, j), 0, `${what}: upper triangle zero at ${i},${j}`);
+        for (let i = 0; i < n; i++)
+          for (let j = i + 1; j < n; j++) assert.equal(l.get(i, j), 0, `${what}: upper triangle zero at ${i},${j}`);
         // Only the lower triangle is read: junk above the diagonal changes nothing.
         const junk = a.clone();
         for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) junk.set(i, j, 3 * rand() - 1);
@@ -124,7 +140,15 @@ describe('backends agree with the js reference', () => {
   it('triangularSolve (one and many right-hand sides, transpose, in place)', async () => {
     await check(async (backend, dtype) => {
       const rand = rng(15);
-      for (const [n, m] of [[1, 1], [1, 4], [6, 1], [50, 1], [50, 7], [120, 60], [9, 0]]) {
+      for (const [n, m] of [
+        [1, 1],
+        [1, 4],
+        [6, 1],
+        [50, 1],
+        [50, 7],
+        [120, 60],
+        [9, 0],
+      ]) {
         const l = randomLower(n, dtype, rand);
         const b = randomMatrix(n, m, dtype, rand);
         for (const transpose of [false, true]) {
@@ -135,7 +159,11 @@ describe('backends agree with the js reference', () => {
           assertClose(b, before, 0, `${what}: B untouched`);
           assertClose(x, want, 20 * n * epsOf(dtype) * Math.max(1, maxAbs(want)), what);
           const inPlace = b.clone();
-          assert.equal(await backend.triangularSolve(l, inPlace, { transpose, inPlace: true }), inPlace, `${what}: inPlace returns B`);
+          assert.equal(
+            await backend.triangularSolve(l, inPlace, { transpose, inPlace: true }),
+            inPlace,
+            `${what}: inPlace returns B`,
+          );
           assertClose(inPlace, x, 20 * n * epsOf(dtype) * Math.max(1, maxAbs(want)), `${what} in place`);
         }
       }
@@ -145,11 +173,17 @@ describe('backends agree with the js reference', () => {
   it('distanceKernel (q = 1, 2 and fractional; weights; zero distances; aliasing the Gram matrix)', async () => {
     await check(async (backend, dtype) => {
       const rand = rng(16);
-      for (const [ra, rb, d] of [[1, 1, 1], [30, 4, 5], [3, 45, 2], [200, 190, 12]]) {
+      for (const [ra, rb, d] of [
+        [1, 1, 1],
+        [30, 4, 5],
+        [3, 45, 2],
+        [200, 190, 12],
+      ]) {
         const x = randomMatrix(ra, d, dtype, rand);
         const z = new Matrix(rb, d, dtype);
         // Share some rows so that exact zero distances (and near-zero cancellation) occur.
-        for (let i = 0; i < rb; i++) z.data.set(i % 3 === 0 && i < ra ? x.row(i) : randomMatrix(1, d, dtype, rand).data, i * d);
+        for (let i = 0; i < rb; i++)
+          z.data.set(i % 3 === 0 && i < ra ? x.row(i) : randomMatrix(1, d, dtype, rand).data, i * d);
         const gram = await jsBackend.gemm(x, z, { transB: true });
         const pa = jsBackend.rowSquaredNorms(x);
         const pb = jsBackend.rowSquaredNorms(z);
@@ -164,7 +198,10 @@ describe('backends agree with the js reference', () => {
           const w = got.weights!.data;
           const ww = want.weights!.data;
           for (let i = 0; i < w.length; i++) {
-            assert.ok(Math.abs(w[i] - ww[i]) <= tol * Math.max(1, Math.abs(ww[i])) * 4, `${what} weights entry ${i}: ${w[i]} vs ${ww[i]}`);
+            assert.ok(
+              Math.abs(w[i] - ww[i]) <= tol * Math.max(1, Math.abs(ww[i])) * 4,
+              `${what} weights entry ${i}: ${w[i]} vs ${ww[i]}`,
+            );
             if (ww[i] === 0) assert.equal(w[i], 0, `${what} weights exact zero at ${i}`);
           }
           const noWeights = await backend.distanceKernel(gram, pa, pb, { bandwidth: 1.3, exponent, zeroTol: 1e-6 });
@@ -183,7 +220,12 @@ describe('backends agree with the js reference', () => {
     await check(async (backend, dtype) => {
       const rand = rng(19);
       // n = 120: above the native synchronous threshold, so the worker path runs too.
-      for (const [n, c, sub] of [[1, 1, false], [9, 3, true], [120, 2, false], [120, 1, true]] as [number, number, boolean][]) {
+      for (const [n, c, sub] of [
+        [1, 1, false],
+        [9, 3, true],
+        [120, 2, false],
+        [120, 1, true],
+      ] as [number, number, boolean][]) {
         const rows = sub ? Int32Array.from({ length: Math.ceil(n / 2) }, (_, r) => (r * 7) % n) : null;
         const m = rows ? rows.length : n;
         const wj = randomMatrix(m, n, dtype, rand);
@@ -193,24 +235,55 @@ describe('backends agree with the js reference', () => {
           for (let k = 0; k < c; k++) {
             const what = `${label(backend, dtype)} gradientCoefficients ${m}x${n} c=${c} k=${k} centering=${centering}`;
             const o = { rows, output: k, kappa: 0.7, centering };
-            const want = await jsBackend.gradientCoefficients(wj, alpha, scores, { ...o, out: new Matrix(m, n, dtype) });
+            const want = await jsBackend.gradientCoefficients(wj, alpha, scores, {
+              ...o,
+              out: new Matrix(m, n, dtype),
+            });
             const out = new Matrix(m, n, dtype);
-            assert.equal(await backend.gradientCoefficients(wj, alpha, scores, { ...o, out }), out, `${what}: returns out`);
+            assert.equal(
+              await backend.gradientCoefficients(wj, alpha, scores, { ...o, out }),
+              out,
+              `${what}: returns out`,
+            );
             assertClose(out, want, 0, what);
           }
         }
       }
       const w = randomMatrix(3, 3, dtype, rand);
       const a = randomMatrix(3, 1, dtype, rand);
-      await assert.rejects(backend.gradientCoefficients(w, a, a, { rows: null, output: 1, kappa: 1, centering: false, out: new Matrix(3, 3, dtype) }), /output must be/);
-      await assert.rejects(backend.gradientCoefficients(w, a, a, { rows: Int32Array.from([0, 5, 1]), output: 0, kappa: 1, centering: false, out: new Matrix(3, 3, dtype) }), /outside/);
+      await assert.rejects(
+        backend.gradientCoefficients(w, a, a, {
+          rows: null,
+          output: 1,
+          kappa: 1,
+          centering: false,
+          out: new Matrix(3, 3, dtype),
+        }),
+        /output must be/,
+      );
+      await assert.rejects(
+        backend.gradientCoefficients(w, a, a, {
+          rows: Int32Array.from([0, 5, 1]),
+          output: 0,
+          kappa: 1,
+          centering: false,
+          out: new Matrix(3, 3, dtype),
+        }),
+        /outside/,
+      );
     });
   });
 
   it('addColumnSquares (overwrite and accumulate) agrees bit for bit', async () => {
     await check(async (backend, dtype) => {
       const rand = rng(23);
-      for (const [r, c] of [[1, 1], [50, 3], [3, 60], [200, 160], [0, 4]]) {
+      for (const [r, c] of [
+        [1, 1],
+        [50, 3],
+        [3, 60],
+        [200, 160],
+        [0, 4],
+      ]) {
         const a = randomMatrix(r, c, dtype, rand);
         const start = randomMatrix(1, c, dtype, rand).data;
         for (const accumulate of [false, true]) {
@@ -222,14 +295,22 @@ describe('backends agree with the js reference', () => {
           assertClose(got, want, 0, what);
         }
       }
-      await assert.rejects(backend.addColumnSquares(randomMatrix(2, 3, dtype, rand), new Float64Array(2), 1, false), /3 columns, output has 2/);
+      await assert.rejects(
+        backend.addColumnSquares(randomMatrix(2, 3, dtype, rand), new Float64Array(2), 1, false),
+        /3 columns, output has 2/,
+      );
     });
   });
 
   it('rowSquaredNorms', async () => {
     await check(async (backend, dtype) => {
       const rand = rng(17);
-      for (const [r, c] of [[1, 1], [50, 3], [3, 60], [4, 0]]) {
+      for (const [r, c] of [
+        [1, 1],
+        [50, 3],
+        [3, 60],
+        [4, 0],
+      ]) {
         const a = randomMatrix(r, c, dtype, rand);
         const got = backend.rowSquaredNorms(a);
         const want = jsBackend.rowSquaredNorms(a);

@@ -57,7 +57,11 @@ test('reconstructs a random symmetric matrix with orthonormal eigenvectors, valu
 });
 
 test('known spectra: diagonal, repeated eigenvalues, a rank-one matrix and a zero matrix', () => {
-  const diag = Matrix.from([[1, 0, 0], [0, 3, 0], [0, 0, 2]]);
+  const diag = Matrix.from([
+    [1, 0, 0],
+    [0, 3, 0],
+    [0, 0, 2],
+  ]);
   assert.deepEqual(Array.from(symmetricEigen(diag).values), [3, 2, 1]);
 
   const repeated = symmetricEigen(Matrix.identity(6)).values;
@@ -90,25 +94,54 @@ test('symmetricSqrt squares back to a PSD matrix, clamping rounding-level negati
   for (let i = 0; i < b.size; i++) b.data[i] = rng.normal();
   // B B' has rank 4: six eigenvalues are zero up to rounding, some of them slightly negative.
   const m = new Matrix(10, 10);
-  for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) {
-    let s = 0;
-    for (let k = 0; k < 4; k++) s += b.get(i, k) * b.get(j, k);
-    m.set(i, j, s);
-  }
+  for (let i = 0; i < 10; i++)
+    for (let j = 0; j < 10; j++) {
+      let s = 0;
+      for (let k = 0; k < 4; k++) s += b.get(i, k) * b.get(j, k);
+      m.set(i, j, s);
+    }
   const root = symmetricSqrt(m);
   let err = 0;
-  for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) {
-    let s = 0;
-    for (let k = 0; k < 10; k++) s += root.get(i, k) * root.get(k, j);
-    err = Math.max(err, Math.abs(s - m.get(i, j)));
-    assert.ok(Math.abs(root.get(i, j) - root.get(j, i)) < 1e-12);
-  }
+  for (let i = 0; i < 10; i++)
+    for (let j = 0; j < 10; j++) {
+      let s = 0;
+      for (let k = 0; k < 10; k++) s += root.get(i, k) * root.get(k, j);
+      err = Math.max(err, Math.abs(s - m.get(i, j)));
+      assert.ok(Math.abs(root.get(i, j) - root.get(j, i)) < 1e-12);
+    }
   assert.ok(err < 1e-10 * maxAbs(m.data), `sqrt error ${err}`);
-  assert.throws(() => symmetricSqrt(Matrix.from([[1, 0], [0, -1]])), ShapeError);
+  assert.throws(
+    () =>
+      symmetricSqrt(
+        Matrix.from([
+          [1, 0],
+          [0, -1],
+        ]),
+      ),
+    ShapeError,
+  );
 });
 
 test('rejects non-square, non-symmetric and non-finite input', () => {
   assert.throws(() => symmetricEigen(new Matrix(2, 3)), ShapeError);
-  assert.throws(() => symmetricEigen(Matrix.from([[1, 2], [0, 1]])), ShapeError);
-  assert.throws(() => symmetricEigen(Matrix.from([[1, NaN], [NaN, 1]])), NonFiniteError);
+  assert.throws(
+    () =>
+      symmetricEigen(
+        Matrix.from([
+          [1, 2],
+          [0, 1],
+        ]),
+      ),
+    ShapeError,
+  );
+  assert.throws(
+    () =>
+      symmetricEigen(
+        Matrix.from([
+          [1, NaN],
+          [NaN, 1],
+        ]),
+      ),
+    NonFiniteError,
+  );
 });

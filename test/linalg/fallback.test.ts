@@ -43,7 +43,10 @@ function child(env: Record<string, string>): ChildReport {
 
 function checkRuns(report: ChildReport): void {
   assert.equal(report.info.active.float64, 'js', 'float64 falls back to js');
-  assert.ok(['tfjs', 'js'].includes(report.info.active.float32), `float32 falls back to tfjs or js, got ${report.info.active.float32}`);
+  assert.ok(
+    ['tfjs', 'js'].includes(report.info.active.float32),
+    `float32 falls back to tfjs or js, got ${report.info.active.float32}`,
+  );
   assert.ok(!report.available.includes('native'));
   for (const dtype of ['float64', 'float32']) {
     const run = report.runs[dtype];

@@ -70,7 +70,8 @@ export function spdWithCondition(n: number, cond: number, dtype: DType, rand: ()
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] -= 2 * v[i] * w[j];
   }
   // Symmetrize exactly (rounding leaves tiny asymmetries).
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
   return new Matrix(n, n, a).astype(dtype);
 }
 
@@ -92,7 +93,12 @@ export function maxAbs(x: FloatArray | Matrix): number {
 }
 
 /** Every entry within `tol` (absolute); the message names the first offending entry. */
-export function assertClose(actual: Matrix | FloatArray, expected: Matrix | FloatArray, tol: number, what: string): void {
+export function assertClose(
+  actual: Matrix | FloatArray,
+  expected: Matrix | FloatArray,
+  tol: number,
+  what: string,
+): void {
   const a = actual instanceof Matrix ? actual.data : actual;
   const e = expected instanceof Matrix ? expected.data : expected;
   if (actual instanceof Matrix && expected instanceof Matrix) {
@@ -102,7 +108,7 @@ export function assertClose(actual: Matrix | FloatArray, expected: Matrix | Floa
   assert.equal(a.length, e.length, `${what}: length`);
   for (let i = 0; i < a.length; i++) {
     const diff = Math.abs(a[i] - e[i]);
-    if (!(diff <= tol) && !(Object.is(a[i], e[i]))) {
+    if (!(diff <= tol) && !Object.is(a[i], e[i])) {
       assert.fail(`${what}: entry ${i} is ${a[i]}, expected ${e[i]} (difference ${diff} > ${tol})`);
     }
   }

@@ -60,32 +60,39 @@ describe('native backend', async () => {
     assert.equal(native!.getThreads(), before);
   });
 
-  it('concurrent calls on several libuv threads give the sequential results (1 and 2 OpenBLAS threads each)', { skip }, async () => {
-    const before = native!.getThreads();
-    try {
-      for (const threads of [1, 2]) {
-        native!.setThreads(threads);
-        const rand = rng(32 + threads);
-        for (const dtype of ['float32', 'float64'] as const) {
-          const inputs = Array.from({ length: 4 }, () => [randomMatrix(300, 200, dtype, rand), randomMatrix(200, 250, dtype, rand)]);
-          const grams = await Promise.all(inputs.map(([a]) => native!.syrk(a)));
-          for (const g of grams) for (let i = 0; i < g.rows; i++) g.data[i * g.rows + i] += 300; // SPD
-          const [products, factors] = await Promise.all([
-            Promise.all(inputs.map(([a, b]) => native!.gemm(a, b))),
-            Promise.all(grams.map((g) => native!.cholesky(g))),
-          ]);
-          for (let i = 0; i < inputs.length; i++) {
-            const [a, b] = inputs[i];
-            const what = `${dtype} threads=${threads} call ${i}`;
-            assertClose(products[i], await native!.gemm(a, b), 0, `${what} concurrent gemm`);
-            assertClose(factors[i], await native!.cholesky(grams[i]), 0, `${what} concurrent cholesky`);
+  it(
+    'concurrent calls on several libuv threads give the sequential results (1 and 2 OpenBLAS threads each)',
+    { skip },
+    async () => {
+      const before = native!.getThreads();
+      try {
+        for (const threads of [1, 2]) {
+          native!.setThreads(threads);
+          const rand = rng(32 + threads);
+          for (const dtype of ['float32', 'float64'] as const) {
+            const inputs = Array.from({ length: 4 }, () => [
+              randomMatrix(300, 200, dtype, rand),
+              randomMatrix(200, 250, dtype, rand),
+            ]);
+            const grams = await Promise.all(inputs.map(([a]) => native!.syrk(a)));
+            for (const g of grams) for (let i = 0; i < g.rows; i++) g.data[i * g.rows + i] += 300; // SPD
+            const [products, factors] = await Promise.all([
+              Promise.all(inputs.map(([a, b]) => native!.gemm(a, b))),
+              Promise.all(grams.map((g) => native!.cholesky(g))),
+            ]);
+            for (let i = 0; i < inputs.length; i++) {
+              const [a, b] = inputs[i];
+              const what = `${dtype} threads=${threads} call ${i}`;
+              assertClose(products[i], await native!.gemm(a, b), 0, `${what} concurrent gemm`);
+              assertClose(factors[i], await native!.cholesky(grams[i]), 0, `${what} concurrent cholesky`);
+            }
           }
         }
+      } finally {
+        native!.setThreads(before);
       }
-    } finally {
-      native!.setThreads(before);
-    }
-  });
+    },
+  );
 
   it('distanceKernel split over threads (from 2^20 entries) equals js', { skip }, async () => {
     const before = native!.getThreads();
@@ -98,14 +105,20 @@ describe('native backend', async () => {
         z.data.set(x.data.subarray(0, 600)); // exact zero distances too
         const gram = await jsBackend.gemm(x, z, { transB: true });
         const o = { bandwidth: 0.8, exponent: 1, zeroTol: 1e-6, weights: true };
-        const want = await jsBackend.distanceKernel(gram, jsBackend.rowSquaredNorms(x), jsBackend.rowSquaredNorms(z), o);
+        const want = await jsBackend.distanceKernel(
+          gram,
+          jsBackend.rowSquaredNorms(x),
+          jsBackend.rowSquaredNorms(z),
+          o,
+        );
         const got = await native!.distanceKernel(gram, jsBackend.rowSquaredNorms(x), jsBackend.rowSquaredNorms(z), o);
         const tol = dtype === 'float32' ? 4e-7 : 1e-14;
         assertClose(got.kernel, want.kernel, tol, `${dtype} kernel`);
         const w = got.weights!.data;
         const ww = want.weights!.data;
         for (let i = 0; i < w.length; i++) {
-          if (!(Math.abs(w[i] - ww[i]) <= 4 * tol * Math.max(1, Math.abs(ww[i])))) assert.fail(`${dtype} weights entry ${i}: ${w[i]} vs ${ww[i]}`);
+          if (!(Math.abs(w[i] - ww[i]) <= 4 * tol * Math.max(1, Math.abs(ww[i]))))
+            assert.fail(`${dtype} weights entry ${i}: ${w[i]} vs ${ww[i]}`);
         }
       }
     } finally {
@@ -122,9 +135,17 @@ describe('native backend', async () => {
 
   it('the addon guards its memory on a direct call', { skip }, async () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const addon = require(process.env.RFM_NATIVE_ADDON || join(__dirname, '..', '..', 'native', 'build', 'Release', 'rfm_native.node'));
-    assert.throws(() => addon.gemm(new Float64Array(3), new Float64Array(4), new Float64Array(4), 2, 2, 2, false, false, 1, 0), RangeError);
-    assert.throws(() => addon.gemm(new Float64Array(4), new Float32Array(4), new Float64Array(4), 2, 2, 2, false, false, 1, 0), /mix float32 and float64/);
+    const addon = require(
+      process.env.RFM_NATIVE_ADDON || join(__dirname, '..', '..', 'native', 'build', 'Release', 'rfm_native.node'),
+    );
+    assert.throws(
+      () => addon.gemm(new Float64Array(3), new Float64Array(4), new Float64Array(4), 2, 2, 2, false, false, 1, 0),
+      RangeError,
+    );
+    assert.throws(
+      () => addon.gemm(new Float64Array(4), new Float32Array(4), new Float64Array(4), 2, 2, 2, false, false, 1, 0),
+      /mix float32 and float64/,
+    );
     assert.throws(() => addon.potrf(new Int32Array(4), 2), TypeError);
     assert.throws(() => addon.trsm(new Float32Array(4), new Float32Array(4), 2, -1, false), RangeError);
   });

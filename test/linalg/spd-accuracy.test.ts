@@ -15,7 +15,12 @@ describe('SPD solve backward error', () => {
       for (const backend of await availableBackends()) {
         for (const dtype of backend.dtypes) {
           const rand = rng(100 + Math.log10(cond));
-          for (const [n, rhs] of [[1, 1], [8, 1], [64, 3], [200, 60]]) {
+          for (const [n, rhs] of [
+            [1, 1],
+            [8, 1],
+            [64, 3],
+            [200, 60],
+          ]) {
             const a = spdWithCondition(n, cond, dtype, rand);
             const b = randomMatrix(n, rhs, dtype, rand);
             const what = `${label(backend, dtype)} n=${n} rhs=${rhs} cond=${cond}`;

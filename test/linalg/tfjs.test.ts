@@ -117,19 +117,38 @@ describe('tfjs backend', () => {
   it('gemm matches js (edge shapes, transposes, alpha, beta, out)', async () => {
     const rng = new Rng(1);
     // [rows of op(A), inner, cols of op(B)]
-    const shapes: [number, number, number][] = [[1, 1, 1], [300, 7, 5], [6, 400, 3], [4, 9, 350], [120, 80, 1], [260, 300, 270], [5, 0, 3], [0, 4, 2]];
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [300, 7, 5],
+      [6, 400, 3],
+      [4, 9, 350],
+      [120, 80, 1],
+      [260, 300, 270],
+      [5, 0, 3],
+      [0, 4, 2],
+    ];
     for (const [m, k, n] of shapes) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const what = `gemm ${m}x${k}x${n} transA=${transA} transB=${transB}`;
           const a = uniform(transA ? k : m, transA ? m : k, rng);
           const b = uniform(transB ? n : k, transB ? k : n, rng);
-          assertNear(await tfjs.gemm(a, b, { transA, transB }), await jsBackend.gemm(a, b, { transA, transB }), 1e-5, what);
+          assertNear(
+            await tfjs.gemm(a, b, { transA, transB }),
+            await jsBackend.gemm(a, b, { transA, transB }),
+            1e-5,
+            what,
+          );
           const c0 = uniform(m, n, rng);
           const out = c0.clone();
           const res = await tfjs.gemm(a, b, { transA, transB, alpha: -0.5, beta: 2, out });
           assert.equal(res, out, `${what}: returns out`);
-          assertNear(out, await jsBackend.gemm(a, b, { transA, transB, alpha: -0.5, beta: 2, out: c0.clone() }), 1e-5, `${what} alpha beta`);
+          assertNear(
+            out,
+            await jsBackend.gemm(a, b, { transA, transB, alpha: -0.5, beta: 2, out: c0.clone() }),
+            1e-5,
+            `${what} alpha beta`,
+          );
         }
       }
     }
@@ -147,18 +166,31 @@ describe('tfjs backend', () => {
 
   it('syrk matches js and is exactly symmetric', async () => {
     const rng = new Rng(3);
-    for (const [r, c] of [[1, 1], [300, 4], [4, 300], [9, 1], [280, 260], [3, 0]]) {
+    for (const [r, c] of [
+      [1, 1],
+      [300, 4],
+      [4, 300],
+      [9, 1],
+      [280, 260],
+      [3, 0],
+    ]) {
       const a = uniform(r, c, rng);
       for (const trans of [false, true]) {
         const n = trans ? c : r;
         const what = `syrk ${r}x${c} trans=${trans}`;
         const got = await tfjs.syrk(a, { trans });
         assertNear(got, await jsBackend.syrk(a, { trans }), 1e-5, what);
-        for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.equal(got.get(i, j), got.get(j, i), `${what}: symmetric at ${i},${j}`);
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < i; j++) assert.equal(got.get(i, j), got.get(j, i), `${what}: symmetric at ${i},${j}`);
         const c0 = await jsBackend.syrk(uniform(n, 2, rng));
         const out = c0.clone();
         assert.equal(await tfjs.syrk(a, { trans, alpha: 0.5, beta: -1, out }), out);
-        assertNear(out, await jsBackend.syrk(a, { trans, alpha: 0.5, beta: -1, out: c0.clone() }), 1e-5, `${what} alpha beta`);
+        assertNear(
+          out,
+          await jsBackend.syrk(a, { trans, alpha: 0.5, beta: -1, out: c0.clone() }),
+          1e-5,
+          `${what} alpha beta`,
+        );
       }
     }
   });
@@ -174,7 +206,8 @@ describe('tfjs backend', () => {
       const l = await tfjs.cholesky(a);
       assert.deepEqual(a.data, untouched.data, `${what}: input untouched`);
       assertNear(l, want, 1e-4, what);
-      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(l.get(i, j), 0, `${what}: upper triangle zero at ${i},${j}`);
+      for (let i = 0; i < n; i++)
+        for (let j = i + 1; j < n; j++) assert.equal(l.get(i, j), 0, `${what}: upper triangle zero at ${i},${j}`);
       // Whatever sits above the diagonal is ignored, as in the js reference.
       const lowerOnly = a.clone();
       for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lowerOnly.set(i, j, 1e3 * (rng.next() - 0.5));
@@ -197,7 +230,11 @@ describe('tfjs backend', () => {
           assert.deepEqual(b.data, untouched.data, `${what}: B untouched`);
           assertNear(x, await jsBackend.triangularSolve(l, b, { transpose }), 1e-5, what);
           const inPlace = b.clone();
-          assert.equal(await tfjs.triangularSolve(l, inPlace, { transpose, inPlace: true }), inPlace, `${what}: in place returns B`);
+          assert.equal(
+            await tfjs.triangularSolve(l, inPlace, { transpose, inPlace: true }),
+            inPlace,
+            `${what}: in place returns B`,
+          );
           assert.deepEqual(inPlace.data, x.data, `${what}: in place gives the same X`);
         }
       }
@@ -216,7 +253,10 @@ describe('tfjs backend', () => {
           const b = uniform(n, rhs, rng);
           const err = backwardError(a, await spdSolve(tfjs, a, b), b);
           const bound = 100 * n * epsOf('float32');
-          assert.ok(err < bound, `n=${n} cond=${cond} rhs=${rhs}: backward error ${err.toExponential(2)} >= ${bound.toExponential(2)}`);
+          assert.ok(
+            err < bound,
+            `n=${n} cond=${cond} rhs=${rhs}: backward error ${err.toExponential(2)} >= ${bound.toExponential(2)}`,
+          );
         }
       }
     }
@@ -263,10 +303,19 @@ describe('tfjs backend', () => {
       const coupled = Matrix.identity(n, 'float32');
       coupled.set(BLOCK + 44, 10, 2);
       coupled.set(10, BLOCK + 44, 2);
-      for (const [a, pivot] of [[planted, 400], [coupled, BLOCK + 44], [Matrix.from([[-1]], 'float32'), 0]] as [Matrix, number][]) {
+      for (const [a, pivot] of [
+        [planted, 400],
+        [coupled, BLOCK + 44],
+        [Matrix.from([[-1]], 'float32'), 0],
+      ] as [Matrix, number][]) {
         const e = await caught(() => tfjs.cholesky(a));
         assert.ok(e instanceof NotSPDError, `got ${e.name}: ${e.message}`);
-        assert.match(e.message, new RegExp(`not symmetric positive definite: Cholesky of the ${a.rows} x ${a.rows} matrix failed at pivot ${pivot}`));
+        assert.match(
+          e.message,
+          new RegExp(
+            `not symmetric positive definite: Cholesky of the ${a.rows} x ${a.rows} matrix failed at pivot ${pivot}`,
+          ),
+        );
         assert.equal(((await caught(() => jsBackend.cholesky(a))) as NotSPDError).pivot, pivot, 'js agrees');
       }
     });
@@ -291,7 +340,9 @@ describe('tfjs backend', () => {
         assert.ok(e instanceof NonFiniteError);
         assert.equal(e.message, `cholesky input contains ${v} at index 9`);
       }
-      const e = await caught(() => spdSolve(tfjs, Matrix.identity(3, 'float32'), Matrix.column([1, NaN, 2], 'float32')));
+      const e = await caught(() =>
+        spdSolve(tfjs, Matrix.identity(3, 'float32'), Matrix.column([1, NaN, 2], 'float32')),
+      );
       assert.ok(e instanceof NonFiniteError);
       assert.match(e.message, /right-hand side contains NaN at row 1, column 0/);
     });
@@ -312,7 +363,11 @@ describe('tfjs backend', () => {
         ['syrk', () => tfjs.syrk(a)],
         ['cholesky', () => tfjs.cholesky(a)],
         ['triangularSolve', () => tfjs.triangularSolve(a, a)],
-        ['distanceKernel', () => tfjs.distanceKernel(a, new Float64Array(3), new Float64Array(3), { bandwidth: 1, exponent: 1, zeroTol: 0 })],
+        [
+          'distanceKernel',
+          () =>
+            tfjs.distanceKernel(a, new Float64Array(3), new Float64Array(3), { bandwidth: 1, exponent: 1, zeroTol: 0 }),
+        ],
         ['rowSquaredNorms', () => tfjs.rowSquaredNorms(a)],
       ];
       for (const [name, call] of calls) {
@@ -322,7 +377,10 @@ describe('tfjs backend', () => {
       }
       // Mixed dtypes fail as in every other backend.
       const mixed = await caught(() => tfjs.gemm(Matrix.identity(2, 'float32'), Matrix.identity(2, 'float64')));
-      assert.equal(mixed.message, (await caught(() => jsBackend.gemm(Matrix.identity(2, 'float32'), Matrix.identity(2, 'float64')))).message);
+      assert.equal(
+        mixed.message,
+        (await caught(() => jsBackend.gemm(Matrix.identity(2, 'float32'), Matrix.identity(2, 'float64')))).message,
+      );
     });
   });
 });

@@ -25,7 +25,10 @@ test('no 3-gram match: unsmoothed BLEU-4 is 0, smoothing method 1 gives 0.074155
 
 test('corpus BLEU-4 pools counts over sentences: 0.2753476575', () => {
   close(corpusBleu([catRefs, aprilRefs], [catHyp, aprilHyp]), 0.2753476575);
-  assert.notEqual(corpusBleu([catRefs, aprilRefs], [catHyp, aprilHyp]), (sentenceBleu(catRefs, catHyp) + sentenceBleu(aprilRefs, aprilHyp)) / 2);
+  assert.notEqual(
+    corpusBleu([catRefs, aprilRefs], [catHyp, aprilHyp]),
+    (sentenceBleu(catRefs, catHyp) + sentenceBleu(aprilRefs, aprilHyp)) / 2,
+  );
 });
 
 test('character-level BLEU works on the same machinery', () => {

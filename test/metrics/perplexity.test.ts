@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scoreLogProbs, studyPerplexity } from '../../src/metrics/perplexity';
-import { bitsPerCharacter, evaluateNextCharacter, heldOutScore, nextCharacterAccuracy, perplexity } from '../../src/text/evaluate';
+import {
+  bitsPerCharacter,
+  evaluateNextCharacter,
+  heldOutScore,
+  nextCharacterAccuracy,
+  perplexity,
+} from '../../src/text/evaluate';
 import { KneserNeyModel } from '../../src/ngram/kneser-ney';
 import type { CharModel } from '../../src/text/char-model';
 import { Vocabulary } from '../../src/text/vocab';
@@ -10,7 +16,11 @@ import { makeWindows } from '../../src/text/windows';
 const vocab = Vocabulary.study();
 
 test('a uniform model has perplexity V and log2 V bits per character', () => {
-  const uniform: CharModel = { vocab, context: 2, nextDistribution: () => new Float64Array(vocab.size).fill(1 / vocab.size) };
+  const uniform: CharModel = {
+    vocab,
+    context: 2,
+    nextDistribution: () => new Float64Array(vocab.size).fill(1 / vocab.size),
+  };
   const windows = makeWindows(vocab.encode('some held-out text'), { context: 2 });
   assert.ok(Math.abs(perplexity(uniform, windows) - 50) < 1e-9);
   assert.ok(Math.abs(bitsPerCharacter(uniform, windows) - Math.log2(50)) < 1e-12);
@@ -23,7 +33,11 @@ test('perplexity = exp(mean NLL), bits = mean NLL / ln 2, computed from log-prob
   assert.ok(Math.abs(score.meanNll - nll) < 1e-15);
   assert.ok(Math.abs(score.perplexity - Math.exp(nll)) < 1e-15);
   assert.ok(Math.abs(score.bitsPerCharacter - nll / Math.LN2) < 1e-15);
-  assert.equal(scoreLogProbs([0, -Infinity], [1], 2).perplexity, Infinity, 'a zero probability is reported, not hidden');
+  assert.equal(
+    scoreLogProbs([0, -Infinity], [1], 2).perplexity,
+    Infinity,
+    'a zero probability is reported, not hidden',
+  );
 });
 
 test('a trained Kneser-Ney model beats uniform on held-out text; the one-pass report agrees with the parts', () => {
@@ -32,10 +46,18 @@ test('a trained Kneser-Ney model beats uniform on held-out text; the one-pass re
   const windows = makeWindows(vocab.encode('the dog sat on the mat.'), { context: 5 });
   const report = evaluateNextCharacter(model, windows);
   assert.ok(report.perplexity < 5, `perplexity ${report.perplexity}`);
-  assert.deepEqual(heldOutScore(model, windows), { count: report.count, meanNll: report.meanNll, perplexity: report.perplexity, bitsPerCharacter: report.bitsPerCharacter });
+  assert.deepEqual(heldOutScore(model, windows), {
+    count: report.count,
+    meanNll: report.meanNll,
+    perplexity: report.perplexity,
+    bitsPerCharacter: report.bitsPerCharacter,
+  });
   assert.equal(nextCharacterAccuracy(model, windows), report.accuracy);
   assert.ok(report.accuracy > 0.6);
-  assert.throws(() => heldOutScore(model, makeWindows(vocab.encode('abc'), { context: 1 })), /windows hold 1 characters of context, the model reads 2/);
+  assert.throws(
+    () => heldOutScore(model, makeWindows(vocab.encode('abc'), { context: 1 })),
+    /windows hold 1 characters of context, the model reads 2/,
+  );
 });
 
 test("the study's 'perplexity' is 2^entropy of the generated indices, at most the string length", () => {

@@ -19,13 +19,24 @@ test('distributions sum to 1 within 1e-12 and are strictly positive, for seen, u
   for (const discount of [0.75, 0.1, 1, 'estimate'] as const) {
     for (const order of [1, 2, 3, 5]) {
       const model = KneserNeyModel.fit(vocab, codes, { order, discount });
-      const contexts: number[][] = [[], Array.from(vocab.encode('the c')), Array.from(vocab.encode('zq9(')), Array.from(vocab.encode('e'))];
+      const contexts: number[][] = [
+        [],
+        Array.from(vocab.encode('the c')),
+        Array.from(vocab.encode('zq9(')),
+        Array.from(vocab.encode('e')),
+      ];
       for (let k = 0; k < 20; k++) contexts.push(Array.from({ length: rng.int(6) }, () => rng.int(vocab.size)));
       for (const context of contexts) {
         const p = model.nextDistribution(context);
         assert.equal(p.length, vocab.size);
-        assert.ok(Math.abs(sum(p) - 1) < 1e-12, `order ${order}, discount ${discount}, context ${context}: sum ${sum(p)}`);
-        assert.ok(p.every((x) => x > 0), 'every probability > 0');
+        assert.ok(
+          Math.abs(sum(p) - 1) < 1e-12,
+          `order ${order}, discount ${discount}, context ${context}: sum ${sum(p)}`,
+        );
+        assert.ok(
+          p.every((x) => x > 0),
+          'every probability > 0',
+        );
       }
     }
   }
@@ -65,16 +76,29 @@ test('counting stops at all-zero rows and at span boundaries', () => {
   assert.deepEqual(model.nextDistribution([1]), model.nextDistribution([3]));
   // A context ending in a zero row reads as the empty context.
   assert.deepEqual(model.nextDistribution([0, ZERO_ROW]), model.nextDistribution([]));
-  const spans = KneserNeyModel.fit(small, Int32Array.from([0, 1, 0, 1]), { order: 2, spans: [{ start: 0, end: 2 }, { start: 2, end: 4 }] });
+  const spans = KneserNeyModel.fit(small, Int32Array.from([0, 1, 0, 1]), {
+    order: 2,
+    spans: [
+      { start: 0, end: 2 },
+      { start: 2, end: 4 },
+    ],
+  });
   const whole = KneserNeyModel.fit(small, Int32Array.from([0, 1, 0, 1]), { order: 2 });
-  assert.notDeepEqual(spans.nextDistribution([1]), whole.nextDistribution([1]), 'the b -> a across the span boundary is not counted');
+  assert.notDeepEqual(
+    spans.nextDistribution([1]),
+    whole.nextDistribution([1]),
+    'the b -> a across the span boundary is not counted',
+  );
 });
 
 test('bad options and codes are errors', () => {
   const codes = vocab.encode(TEXT);
   assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 3, discount: 1.5 }), /discount must be in \(0, 1\]/);
   assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 0 }), /order must be a positive integer/);
-  assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 2, smoothing: 'add-k' } as never), /unknown option "smoothing"/);
+  assert.throws(
+    () => KneserNeyModel.fit(vocab, codes, { order: 2, smoothing: 'add-k' } as never),
+    /unknown option "smoothing"/,
+  );
   assert.throws(() => KneserNeyModel.fit(vocab, Int32Array.from([0, 50]), { order: 2 }), /code 50 at position 1/);
   assert.throws(() => KneserNeyModel.fit(vocab, codes, { order: 2 }).nextDistribution([60]), /context code 60/);
 });

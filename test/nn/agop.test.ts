@@ -29,7 +29,11 @@ async function autodiffAgop(net: Mlp, x: Matrix): Promise<Matrix> {
     }
   }
   xs.dispose();
-  return new Matrix(d, d, sum.map((v) => v / x.rows));
+  return new Matrix(
+    d,
+    d,
+    sum.map((v) => v / x.rows),
+  );
 }
 
 test('the AGOP of a small trained network equals the one from tfjs gradients', async () => {
@@ -52,7 +56,10 @@ test('the AGOP of a small trained network equals the one from tfjs gradients', a
     for (const v of reference.data) scale = Math.max(scale, Math.abs(v));
     assert.ok(scale > 0);
     for (let i = 0; i < ours.data.length; i++) {
-      assert.ok(Math.abs(ours.data[i] - reference.data[i]) <= 1e-5 * scale, `entry ${i}: ${ours.data[i]} vs ${reference.data[i]}`);
+      assert.ok(
+        Math.abs(ours.data[i] - reference.data[i]) <= 1e-5 * scale,
+        `entry ${i}: ${ours.data[i]} vs ${reference.data[i]}`,
+      );
     }
   } finally {
     net.dispose();

@@ -20,7 +20,13 @@ async function trainedWeights(initSeed: number, orderSeed: number): Promise<{ we
   const { x, y } = task(1);
   const net = await Mlp.create({ inputDim: 4, hidden: [16, 16], outputDim: 1, seed: initSeed });
   try {
-    const history = await trainMlp(net, x, y, { epochs: 30, batchSize: 16, learningRate: 0.01, weightDecay: 1e-4, seed: orderSeed });
+    const history = await trainMlp(net, x, y, {
+      epochs: 30,
+      batchSize: 16,
+      learningRate: 0.01,
+      weightDecay: 1e-4,
+      seed: orderSeed,
+    });
     const layers = await net.layers();
     return { weights: layers.flatMap((l) => [...l.weights.data, ...l.bias]), loss: history.map((h) => h.loss) };
   } finally {
@@ -37,7 +43,7 @@ test('training is repeatable with the same seeds and learns', async () => {
   assert.ok(a.loss[a.loss.length - 1] < 0.2 * a.loss[0], `loss went from ${a.loss[0]} to ${a.loss[a.loss.length - 1]}`);
 });
 
-test('the neural feature matrix is W1 W1\' of the first layer (the paper\'s W1\' W1)', async () => {
+test("the neural feature matrix is W1 W1' of the first layer (the paper's W1' W1)", async () => {
   const net = await Mlp.create({ inputDim: 3, hidden: [5], outputDim: 2, seed: 4, initScale: 0.5 });
   try {
     const [first] = await net.layers();
@@ -56,13 +62,25 @@ test('the neural feature matrix is W1 W1\' of the first layer (the paper\'s W1\'
 
 test('options are checked', async () => {
   await assert.rejects(Mlp.create({ inputDim: 3, hidden: [], outputDim: 1, seed: 0 }), /at least one hidden layer/);
-  await assert.rejects(Mlp.create({ inputDim: 3, hidden: [4], outputDim: 1, seed: 0, init: 'he' } as never), /unknown option "init"/);
+  await assert.rejects(
+    Mlp.create({ inputDim: 3, hidden: [4], outputDim: 1, seed: 0, init: 'he' } as never),
+    /unknown option "init"/,
+  );
   const net = await Mlp.create({ inputDim: 4, hidden: [4], outputDim: 1, seed: 0 });
   try {
     const { x, y } = task(2);
-    await assert.rejects(trainMlp(net, x, y, { epochs: 1, batchSize: 8, learningRate: 0.1, seed: 0, momentum: 0.9 } as never), /unknown option "momentum"/);
-    await assert.rejects(trainMlp(net, x, new Matrix(63, 1), { epochs: 1, batchSize: 8, learningRate: 0.1, seed: 0 }), /y must be 64 x 1/);
-    await assert.rejects(trainMlp(net, x, y, { epochs: 1, batchSize: 8, learningRate: -1, seed: 0 }), /learningRate must be a positive number/);
+    await assert.rejects(
+      trainMlp(net, x, y, { epochs: 1, batchSize: 8, learningRate: 0.1, seed: 0, momentum: 0.9 } as never),
+      /unknown option "momentum"/,
+    );
+    await assert.rejects(
+      trainMlp(net, x, new Matrix(63, 1), { epochs: 1, batchSize: 8, learningRate: 0.1, seed: 0 }),
+      /y must be 64 x 1/,
+    );
+    await assert.rejects(
+      trainMlp(net, x, y, { epochs: 1, batchSize: 8, learningRate: -1, seed: 0 }),
+      /learningRate must be a positive number/,
+    );
   } finally {
     net.dispose();
   }

@@ -18,7 +18,8 @@ function printed(run: () => void): string {
 }
 
 test('parameters() returns the values and prints them with their notes', () => {
-  let values: { n: number; bandwidth: number; target: 'code' | 'page'; path: string | null; quick: boolean } | undefined;
+  let values:
+    { n: number; bandwidth: number; target: 'code' | 'page'; path: string | null; quick: boolean } | undefined;
   const out = printed(() => {
     values = parameters({
       n: int(800, { min: 10, note: 'training points' }),
@@ -33,29 +34,50 @@ test('parameters() returns the values and prints them with their notes', () => {
 });
 
 test('a wrong value fails in the parameters cell with one line naming it, its value and the rule', () => {
-  assert.throws(() => parameters({ bandwidth: num(-1, { above: 0, note: 'L' }) }), (e: Error) => {
-    assert.ok(e instanceof OptionError);
-    assert.equal(e.message, 'bandwidth = -1: must be > 0 (L)');
-    return true;
-  });
-  assert.throws(() => parameters({ trials: int(2.5, { min: 1 }) }), /^OptionError: trials = 2\.5: must be an integer, not 2\.5$/m);
-  assert.throws(() => parameters({ bandwidth: num('4' as unknown as number) }), /bandwidth = "4": must be a finite number, not the string "4"/);
-  assert.throws(() => parameters({ dims: ints([10, 5], { min: 3, increasing: true }) }), /dims = \[10, 5\]: must increase: entry 1 \(5\) follows 10/);
-  assert.throws(() => parameters({ a: num(-1, { min: 0 }), b: oneOf('x' as string, ['y']) }), /2 parameters are wrong:\n {2}a = -1: must be >= 0\n {2}b = "x": must be one of "y", not "x"/);
+  assert.throws(
+    () => parameters({ bandwidth: num(-1, { above: 0, note: 'L' }) }),
+    (e: Error) => {
+      assert.ok(e instanceof OptionError);
+      assert.equal(e.message, 'bandwidth = -1: must be > 0 (L)');
+      return true;
+    },
+  );
+  assert.throws(
+    () => parameters({ trials: int(2.5, { min: 1 }) }),
+    /^OptionError: trials = 2\.5: must be an integer, not 2\.5$/m,
+  );
+  assert.throws(
+    () => parameters({ bandwidth: num('4' as unknown as number) }),
+    /bandwidth = "4": must be a finite number, not the string "4"/,
+  );
+  assert.throws(
+    () => parameters({ dims: ints([10, 5], { min: 3, increasing: true }) }),
+    /dims = \[10, 5\]: must increase: entry 1 \(5\) follows 10/,
+  );
+  assert.throws(
+    () => parameters({ a: num(-1, { min: 0 }), b: oneOf('x' as string, ['y']) }),
+    /2 parameters are wrong:\n {2}a = -1: must be >= 0\n {2}b = "x": must be one of "y", not "x"/,
+  );
   assert.throws(() => parameters({ seed: 0 as never }), /seed: declare it with num\(\)/);
 });
 
-test('with check, the experiment\'s own validation runs in the cell and its full configuration is printed', () => {
+test("with check, the experiment's own validation runs in the cell and its full configuration is printed", () => {
   let config: ReturnType<typeof scalingConfig> | undefined;
   const out = printed(() => {
-    config = parameters({ trials: int(2, { min: 1 }), bandwidth: num(2, { above: 0, note: 'L' }) }, { check: scalingConfig, title: 'scaling test' });
+    config = parameters(
+      { trials: int(2, { min: 1 }), bandwidth: num(2, { above: 0, note: 'L' }) },
+      { check: scalingConfig, title: 'scaling test' },
+    );
   });
   assert.equal(config?.trials, 2);
   assert.equal(config?.bandwidth, 2);
   assert.match(out, /^scaling test:\n/);
   assert.match(out, / {2}bandwidth +\= 2 {3}\(L\)/);
   assert.match(out, /· samples +\= \d+/, 'defaults are marked');
-  assert.throws(() => parameters({ trials: int(2), samples: int(10), trainRows: int(20) }, { check: scalingConfig }), /need fitRows < trainRows < samples/);
+  assert.throws(
+    () => parameters({ trials: int(2), samples: int(10), trainRows: int(20) }, { check: scalingConfig }),
+    /need fitRows < trainRows < samples/,
+  );
 });
 
 test('long lists print shortened', () => {
@@ -63,7 +85,13 @@ test('long lists print shortened', () => {
 });
 
 test('the progress line shows a bar, the percentage, elapsed and estimated time left, and what was just done', () => {
-  assert.equal(progressText({ done: 17, total: 46, label: 'trial 2, d = 300', sweep: 'scaling test' }, 12), 'scaling test: [#######.............] 36 % (17/46), 12 s elapsed, ~20 s left · trial 2, d = 300');
-  assert.equal(progressText({ done: 46, total: 46 }, 75, 'scaling test'), 'scaling test: [####################] 100 % (46/46), 1 min 15 s elapsed, done');
+  assert.equal(
+    progressText({ done: 17, total: 46, label: 'trial 2, d = 300', sweep: 'scaling test' }, 12),
+    'scaling test: [#######.............] 36 % (17/46), 12 s elapsed, ~20 s left · trial 2, d = 300',
+  );
+  assert.equal(
+    progressText({ done: 46, total: 46 }, 75, 'scaling test'),
+    'scaling test: [####################] 100 % (46/46), 1 min 15 s elapsed, done',
+  );
   assert.equal(progressText({ stage: 'rfm', message: 'iteration 2' }, 3.25), 'rfm: 3.3 s elapsed · iteration 2');
 });

@@ -48,8 +48,26 @@ test('displayed charts carry their numbers to 5 significant digits', () => {
   const [chart] = captureDisplays(() => show(precise));
   assert.deepEqual((chart.data[PLOTLY_MIME] as { data: { y: number[] }[] }).data[0].y, [0.33333, 123460]);
   assert.deepEqual(displayData({ z: [[0.123456789, null, 7]] }), { z: [[0.12346, null, 7]] });
-  const m = displayData({ type: 'heatmap', z: [[1.23456789, -0.00000123], [0.5, null]], colorscale: 'RdBu' });
-  assert.deepEqual(m, { type: 'heatmap', z: [[1.2346, 0], [0.5, null]], colorscale: 'RdBu' }, 'heatmap cells to 1e-4 of the largest');
+  const m = displayData({
+    type: 'heatmap',
+    z: [
+      [1.23456789, -0.00000123],
+      [0.5, null],
+    ],
+    colorscale: 'RdBu',
+  });
+  assert.deepEqual(
+    m,
+    {
+      type: 'heatmap',
+      z: [
+        [1.2346, 0],
+        [0.5, null],
+      ],
+      colorscale: 'RdBu',
+    },
+    'heatmap cells to 1e-4 of the largest',
+  );
 });
 
 test('a large heatmap travels as base64 float32 in the HTML, and without the plotly JSON copy', () => {
@@ -59,15 +77,34 @@ test('a large heatmap travels as base64 float32 in the HTML, and without the plo
   assert.match(html, /"z":\{"dtype":"f4","bdata":"[A-Za-z0-9+\/=]+","shape":"120,120"\}/);
   assert.ok(html.length < 120 * 120 * 4 * 1.4 + 10_000, `${html.length} characters`);
   assert.equal(chart.data[PLOTLY_MIME], undefined, 'the JSON copy is left out above 64 KB');
-  const [small] = captureDisplays(() => show(heatmap({ z: [[1, 2], [3, 4]] })));
-  assert.deepEqual((small.data[PLOTLY_MIME] as { data: { z: number[][] }[] }).data[0].z, [[1, 2], [3, 4]], 'small heatmaps keep plain arrays');
+  const [small] = captureDisplays(() =>
+    show(
+      heatmap({
+        z: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+    ),
+  );
+  assert.deepEqual(
+    (small.data[PLOTLY_MIME] as { data: { z: number[][] }[] }).data[0].z,
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    'small heatmaps keep plain arrays',
+  );
 });
 
 test('every chart can fetch plotly.js itself from the Jupyter server, relative to the project root', () => {
   const html = figureHtml(fig);
-  assert.ok(html.includes('rfm.bundle = "node_modules/plotly.js-dist-min/plotly.min.js"'), 'the bundle path from the project root');
-  assert.ok(html.includes("base + 'files/' + rfm.bundle"), 'through the server\'s /files/ route');
-  assert.ok(html.includes("new Function('define', 'module', 'exports', source)"), 'with requirejs\'s define shadowed');
+  assert.ok(
+    html.includes('rfm.bundle = "node_modules/plotly.js-dist-min/plotly.min.js"'),
+    'the bundle path from the project root',
+  );
+  assert.ok(html.includes("base + 'files/' + rfm.bundle"), "through the server's /files/ route");
+  assert.ok(html.includes("new Function('define', 'module', 'exports', source)"), "with requirejs's define shadowed");
   assert.match(html, /Trust Notebook/, 'the placeholder says what to do where scripts do not run');
 });
 
@@ -85,7 +122,10 @@ test('display() publishes a bundle and updates it in place by display id', () =>
     tslabJupyter.lastWriteDisplayData = null;
   }
   assert.deepEqual(updates, [false, true]);
-  assert.deepEqual(published.map((p) => p.transient), [{ display_id: 'p1' }, { display_id: 'p1' }]);
+  assert.deepEqual(
+    published.map((p) => p.transient),
+    [{ display_id: 'p1' }, { display_id: 'p1' }],
+  );
 });
 
 test('chart HTML is a div and a script that waits for Plotly, safe against </script> in the data', () => {

@@ -33,11 +33,20 @@ for (const c of cases) {
     assert.ok(degenerate && degenerate.type === 'degenerate', 'a degenerate event');
     assert.equal(degenerate.iteration, 0);
     assert.equal(degenerate.kept, 0);
-    assert.match(degenerate.message, /iteration 0: the AGOP update .* is all zero.*bandwidth is too small for the data's scale/);
-    assert.ok(events.some((e) => e.type === 'warning' && /kernel matrix is the identity/.test(e.message)), 'the data-scale warning at iteration 0');
+    assert.match(
+      degenerate.message,
+      /iteration 0: the AGOP update .* is all zero.*bandwidth is too small for the data's scale/,
+    );
+    assert.ok(
+      events.some((e) => e.type === 'warning' && /kernel matrix is the identity/.test(e.message)),
+      'the data-scale warning at iteration 0',
+    );
     assert.equal(rfm.bestIteration, 0);
     assert.equal(rfm.history.length, 1);
-    assert.ok(rfm.history[0].train.mse < 1e-5, 'the kept model is iteration 0 (train MSE about 1e-6), not the constant');
+    assert.ok(
+      rfm.history[0].train.mse < 1e-5,
+      'the kept model is iteration 0 (train MSE about 1e-6), not the constant',
+    );
     assert.match(rfm.summary.stopReason, /AGOP update .* is all zero/);
     const pred = await rfm.predict(x);
     assert.ok(pred.data.every(Number.isFinite));
@@ -48,11 +57,16 @@ test('item 2: a collapse after learning (Gaussian, L = 1, M_1 large, M_2 about 0
   const { x, y } = data(50, 5, 1);
   for (let i = 0; i < y.data.length; i++) y.data[i] *= 30;
   const events: RFMEvent[] = [];
-  const rfm = await new RFM({ kernel: 'gaussian', bandwidth: 1, iterations: 8 }).fit(x, y, { onEvent: (e) => events.push(e) });
+  const rfm = await new RFM({ kernel: 'gaussian', bandwidth: 1, iterations: 8 }).fit(x, y, {
+    onEvent: (e) => events.push(e),
+  });
   const degenerate = events.find((e) => e.type === 'degenerate');
   assert.ok(degenerate && degenerate.type === 'degenerate');
   assert.equal(degenerate.iteration, 2);
-  assert.match(degenerate.message, /iteration 2: every pairwise distance under M_2 is 0.*AGOP collapsed.*bandwidth is too small/);
+  assert.match(
+    degenerate.message,
+    /iteration 2: every pairwise distance under M_2 is 0.*AGOP collapsed.*bandwidth is too small/,
+  );
   // Without validation data the kept iteration is the last one fitted before the collapse, not the constant.
   assert.equal(rfm.bestIteration, 1);
   assert.equal(rfm.history.length, 2);
@@ -63,7 +77,9 @@ test('item 2: a collapse after learning (Gaussian, L = 1, M_1 large, M_2 about 0
   // With validation data, the best of iterations 0 and 1 by validation MSE.
   const v = data(20, 5, 3);
   for (let i = 0; i < v.y.data.length; i++) v.y.data[i] *= 30;
-  const validated = await new RFM({ kernel: 'gaussian', bandwidth: 1, iterations: 8 }).fit(x, y, { validation: { X: v.x, Y: v.y } });
+  const validated = await new RFM({ kernel: 'gaussian', bandwidth: 1, iterations: 8 }).fit(x, y, {
+    validation: { X: v.x, Y: v.y },
+  });
   const h = validated.history;
   assert.equal(h.length, 2);
   assert.equal(validated.bestIteration, h[1].validation!.mse < h[0].validation!.mse ? 1 : 0);

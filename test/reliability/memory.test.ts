@@ -19,7 +19,10 @@ function data(n: number, d: number) {
 }
 
 // The exact solver is asked for: with solver 'auto' an oversize fit goes to the Nystrom solver instead (kernels/solver-choice.ts).
-const refusal = (e: Error) => e instanceof MemoryError && /needs (about [\d.]+ GiB|one array of)/.test(e.message) && /largest that fits: n <= [\d,]+ training points/.test(e.message);
+const refusal = (e: Error) =>
+  e instanceof MemoryError &&
+  /needs (about [\d.]+ GiB|one array of)/.test(e.message) &&
+  /largest that fits: n <= [\d,]+ training points/.test(e.message);
 
 test('item 8: n = 200,000 is refused up front (RFM and KernelRegressor), naming the estimate and the largest n', async () => {
   const { x, y } = data(200_000, 10);
@@ -29,20 +32,41 @@ test('item 8: n = 200,000 is refused up front (RFM and KernelRegressor), naming 
   t0 = performance.now();
   await assert.rejects(new KernelRegressor({ solver: 'exact' }).fit(x, y), refusal);
   const krSeconds = (performance.now() - t0) / 1000;
-  assert.ok(rfmSeconds < 1 && krSeconds < 1, `refused after ${rfmSeconds.toFixed(2)} s and ${krSeconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(1)})`);
+  assert.ok(
+    rfmSeconds < 1 && krSeconds < 1,
+    `refused after ${rfmSeconds.toFixed(2)} s and ${krSeconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(1)})`,
+  );
 });
 
 test('item 8: n = 20,000 in the dual form is refused up front when the estimate exceeds the machine', async (t) => {
-  const estimate = chooseForm({ n: 20_000, d: 10, c: 1, sample: 20_000, tracked: 0, iterations: 1, dtype: 'float64', diagonal: false, normalization: 'none', gramOnly: false }, 'dual')
-    .candidates.find((k) => k.form === 'dual')!.memoryBytes;
+  const estimate = chooseForm(
+    {
+      n: 20_000,
+      d: 10,
+      c: 1,
+      sample: 20_000,
+      tracked: 0,
+      iterations: 1,
+      dtype: 'float64',
+      diagonal: false,
+      normalization: 'none',
+      gramOnly: false,
+    },
+    'dual',
+  ).candidates.find((k) => k.form === 'dual')!.memoryBytes;
   const limit = Math.min(os.totalmem(), os.freemem());
   if (estimate <= limit) {
-    t.skip(`this machine can give ${(limit / 2 ** 30).toFixed(1)} GiB, more than the dual form's ${(estimate / 2 ** 30).toFixed(1)} GiB`);
+    t.skip(
+      `this machine can give ${(limit / 2 ** 30).toFixed(1)} GiB, more than the dual form's ${(estimate / 2 ** 30).toFixed(1)} GiB`,
+    );
     return;
   }
   const { x, y } = data(20_000, 10);
   const t0 = performance.now();
-  await assert.rejects(new RFM({ iterations: 1, form: 'dual', solver: 'exact' }).fit(x, y), (e: Error) => refusal(e) && /dual/.test(e.message));
+  await assert.rejects(
+    new RFM({ iterations: 1, form: 'dual', solver: 'exact' }).fit(x, y),
+    (e: Error) => refusal(e) && /dual/.test(e.message),
+  );
   const seconds = (performance.now() - t0) / 1000;
   assert.ok(seconds < 1, `refused after ${seconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(1)})`);
 });
@@ -54,8 +78,15 @@ test('item 8: the largest n in the message is the largest that passes the same c
   const largest = largestFitting((n) => bytes(n) <= limit, 100_000);
   assert.ok(bytes(largest) <= limit && bytes(largest + 1) > limit);
   assert.throws(
-    () => checkAllocation(bytes(100_000), 'a fit', (l) => `at most n = ${largestFitting((n) => bytes(n) <= l, 100_000)}`, memory),
-    (e: Error) => e instanceof MemoryError && new RegExp(`needs about 223.52 GiB.*at most n = ${largest}$`).test(e.message),
+    () =>
+      checkAllocation(
+        bytes(100_000),
+        'a fit',
+        (l) => `at most n = ${largestFitting((n) => bytes(n) <= l, 100_000)}`,
+        memory,
+      ),
+    (e: Error) =>
+      e instanceof MemoryError && new RegExp(`needs about 223.52 GiB.*at most n = ${largest}$`).test(e.message),
   );
   checkAllocation(bytes(largest), 'a fit', 'unused', memory);
 });
@@ -64,5 +95,12 @@ test('item 8: a prediction whose m x n kernel would not fit is refused with a ba
   const { x, y } = data(2_000, 2);
   const rfm = await new RFM({ iterations: 0, bandwidth: 3 }).fit(x, y);
   const big = new Matrix(5_000_000, 2);
-  await assert.rejects(rfm.predict(big), (e: Error) => e instanceof MemoryError && /RFM.predict \(5000000 points against 2000 training points\).*predict in batches of at most \d+ rows/.test(e.message));
+  await assert.rejects(
+    rfm.predict(big),
+    (e: Error) =>
+      e instanceof MemoryError &&
+      /RFM.predict \(5000000 points against 2000 training points\).*predict in batches of at most \d+ rows/.test(
+        e.message,
+      ),
+  );
 });

@@ -74,7 +74,8 @@ test('item 4: version 99, a header cut short, missing fields and text that is no
   const json = JSON.parse(JSON.stringify(rfm)) as Record<string, unknown>;
   assert.throws(() => RFM.fromJSON({ ...json, version: 99 }), named(/unknown format version 99/));
   const bin = rfm.toBinary();
-  for (const cut of [5, 10, 14, 40]) assert.throws(() => RFM.fromBinary(bin.subarray(0, cut)), named(/truncated|bad magic/));
+  for (const cut of [5, 10, 14, 40])
+    assert.throws(() => RFM.fromBinary(bin.subarray(0, cut)), named(/truncated|bad magic/));
   assert.throws(() => RFM.fromBinary(bin.subarray(0, bin.length - 100)), named(/truncated/));
   const wrongVersion = bin.slice();
   wrongVersion[7] = '9'.charCodeAt(0);
@@ -86,7 +87,9 @@ test('item 4: version 99, a header cut short, missing fields and text that is no
   const { alpha: _a, ...modelWithoutAlpha } = json.model as Record<string, unknown>;
   assert.throws(() => RFM.fromJSON({ ...json, model: modelWithoutAlpha }), named(/alpha: missing/));
   assert.throws(() => RFM.fromJSON(JSON.stringify(json).slice(0, 200)), named(/not valid JSON/));
-  const kr = JSON.parse(JSON.stringify(await new KernelRegressor({ bandwidth: 3 }).fit(data(10, 2, 2).x, data(10, 2, 2).y))) as Record<string, any>;
+  const kr = JSON.parse(
+    JSON.stringify(await new KernelRegressor({ bandwidth: 3 }).fit(data(10, 2, 2).x, data(10, 2, 2).y)),
+  ) as Record<string, any>;
   assert.throws(() => KernelRegressor.fromJSON({ ...kr, version: 99 }), named(/unknown format version 99/));
   delete kr.state.temperature;
   assert.throws(() => KernelRegressor.fromJSON(kr), named(/field "temperature" is missing/));

@@ -25,7 +25,12 @@ test('item 3: order 100 on a 180,000-character text is refused up front, naming 
   const t0 = performance.now();
   assert.throws(
     () => KneserNeyModel.fit(vocab, codes, { order: 100 }),
-    (e: Error) => e instanceof MemoryError && /n-gram counts of order 100 over 180000 characters \(up to \d+ contexts\) needs? about [\d.]+ GiB/.test(e.message) && /use order <= \d+ on this text/.test(e.message),
+    (e: Error) =>
+      e instanceof MemoryError &&
+      /n-gram counts of order 100 over 180000 characters \(up to \d+ contexts\) needs? about [\d.]+ GiB/.test(
+        e.message,
+      ) &&
+      /use order <= \d+ on this text/.test(e.message),
   );
   assert.ok(performance.now() - t0 < 2000, 'refused before counting');
 });

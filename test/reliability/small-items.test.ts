@@ -28,7 +28,10 @@ function tmpDir(): string {
 test('item 11: a directory named x.txt is named as a directory, not a raw EISDIR', async () => {
   const dir = path.join(tmpDir(), 'x.txt');
   fs.mkdirSync(dir);
-  await assert.rejects(loadCorpus({ path: dir }), (e: Error) => e instanceof DataError && /x\.txt is a directory, not a text file/.test(e.message));
+  await assert.rejects(
+    loadCorpus({ path: dir }),
+    (e: Error) => e instanceof DataError && /x\.txt is a directory, not a text file/.test(e.message),
+  );
 });
 
 /** A one-page PDF whose only text is `text` (a content stream with one Tj), with a correct xref table. */
@@ -56,10 +59,20 @@ function onePagePdf(text: string): Buffer {
 
 test('item 11: a PDF whose pages are empty or whitespace-only is called that, not "scanned"', async () => {
   const dir = tmpDir();
-  for (const [name, text] of [['blank.pdf', ''], ['spaces.pdf', '     ']] as const) {
+  for (const [name, text] of [
+    ['blank.pdf', ''],
+    ['spaces.pdf', '     '],
+  ] as const) {
     const file = path.join(dir, name);
     fs.writeFileSync(file, onePagePdf(text));
-    await assert.rejects(loadCorpus({ path: file }), (e: Error) => e instanceof PdfError && e.code === 'no-text-layer' && /empty or whitespace-only, not a scanned document/.test(e.message) && !/looks like a scanned/.test(e.message));
+    await assert.rejects(
+      loadCorpus({ path: file }),
+      (e: Error) =>
+        e instanceof PdfError &&
+        e.code === 'no-text-layer' &&
+        /empty or whitespace-only, not a scanned document/.test(e.message) &&
+        !/looks like a scanned/.test(e.message),
+    );
   }
   // The same PDF with text reads (so the fixture is a valid PDF).
   const file = path.join(dir, 'text.pdf');
@@ -69,24 +82,40 @@ test('item 11: a PDF whose pages are empty or whitespace-only is called that, no
 
 test('item 11: an unknown name in RFM_DISABLE_BACKENDS is an error, not ignored', () => {
   const run = (value: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', '-e', "require('./src/linalg/registry').backendInfo().then(() => console.log('ok'))"], {
-      cwd: root,
-      env: { ...process.env, RFM_DISABLE_BACKENDS: value },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', "require('./src/linalg/registry').backendInfo().then(() => console.log('ok'))"],
+      {
+        cwd: root,
+        env: { ...process.env, RFM_DISABLE_BACKENDS: value },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
   const bad = run('natve');
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /RFM_DISABLE_BACKENDS: unknown backend "natve" \(the ones that can be disabled: native, tfjs\)/);
+  assert.match(
+    bad.stderr,
+    /RFM_DISABLE_BACKENDS: unknown backend "natve" \(the ones that can be disabled: native, tfjs\)/,
+  );
   const good = run('tfjs');
   assert.equal(good.status, 0, good.stderr);
   assert.match(good.stdout, /ok/);
 });
 
-test('item 11: a non-integer seed is an error (seed 1.5 would give seed 1\'s stream)', () => {
-  assert.throws(() => new Rng(1.5), (e: Error) => e instanceof OptionError && /seed must be an integer, got 1.5/.test(e.message));
-  assert.throws(() => new RFM({ seed: 1.5 }), (e: Error) => e instanceof OptionError && /seed must be an integer/.test(e.message));
-  assert.throws(() => deriveSeed(2.5, 'split'), (e: Error) => e instanceof OptionError && /seed must be an integer/.test(e.message));
+test("item 11: a non-integer seed is an error (seed 1.5 would give seed 1's stream)", () => {
+  assert.throws(
+    () => new Rng(1.5),
+    (e: Error) => e instanceof OptionError && /seed must be an integer, got 1.5/.test(e.message),
+  );
+  assert.throws(
+    () => new RFM({ seed: 1.5 }),
+    (e: Error) => e instanceof OptionError && /seed must be an integer/.test(e.message),
+  );
+  assert.throws(
+    () => deriveSeed(2.5, 'split'),
+    (e: Error) => e instanceof OptionError && /seed must be an integer/.test(e.message),
+  );
   assert.equal(new Rng(1).next(), new Rng(1).next());
 });
 
@@ -94,11 +123,26 @@ test('item 11: a CharModel whose probabilities do not sum to 1 is not scored', (
   const vocab = Vocabulary.fromText('abcab');
   const windows = makeWindows(vocab.encode('abcabcabc'), { context: 2 });
   const uniform = 1 / vocab.size;
-  const model = (scale: number): CharModel => ({ vocab, context: 2, nextDistribution: () => new Float64Array(vocab.size).fill(uniform * scale) });
+  const model = (scale: number): CharModel => ({
+    vocab,
+    context: 2,
+    nextDistribution: () => new Float64Array(vocab.size).fill(uniform * scale),
+  });
   assert.ok(Number.isFinite(heldOutScore(model(1), windows).perplexity));
-  assert.throws(() => heldOutScore(model(0.5), windows), (e: Error) => e instanceof DataError && /probabilities of window 0 sum to 0.5, not 1/.test(e.message));
-  const logs: CharModel = { vocab, context: 2, nextDistribution: () => new Float64Array(vocab.size), logProbs: (w) => new Float64Array(w.count * vocab.size).fill(Math.log(2 * uniform)) };
-  assert.throws(() => heldOutScore(logs, windows), (e: Error) => e instanceof DataError && /logProbs: the probabilities of window 0 sum to 2/.test(e.message));
+  assert.throws(
+    () => heldOutScore(model(0.5), windows),
+    (e: Error) => e instanceof DataError && /probabilities of window 0 sum to 0.5, not 1/.test(e.message),
+  );
+  const logs: CharModel = {
+    vocab,
+    context: 2,
+    nextDistribution: () => new Float64Array(vocab.size),
+    logProbs: (w) => new Float64Array(w.count * vocab.size).fill(Math.log(2 * uniform)),
+  };
+  assert.throws(
+    () => heldOutScore(logs, windows),
+    (e: Error) => e instanceof DataError && /logProbs: the probabilities of window 0 sum to 2/.test(e.message),
+  );
 });
 
 test(`item 11: a long fit's history is bounded (${HISTORY_LIMIT} records), keeping iteration 0 and the kept one`, async () => {
@@ -114,5 +158,8 @@ test(`item 11: a long fit's history is bounded (${HISTORY_LIMIT} records), keepi
   assert.equal(rfm.history[0].iteration, 0);
   assert.equal(rfm.history[rfm.history.length - 1].iteration, iterations);
   const its = rfm.history.map((r) => r.iteration);
-  assert.ok(its.every((t, i) => i === 0 || t > its[i - 1]), 'in order');
+  assert.ok(
+    its.every((t, i) => i === 0 || t > its[i - 1]),
+    'in order',
+  );
 });

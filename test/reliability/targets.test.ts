@@ -17,7 +17,10 @@ function points(n: number, d: number, seed: number): Matrix {
 
 test('item 1: a constant integer target is regressed, not classified (the prediction is 3, not a class score)', async () => {
   const x = points(30, 3, 1);
-  const rfm = await new RFM({ bandwidth: 5, iterations: 2 }).fit(x, Array.from({ length: 30 }, () => 3));
+  const rfm = await new RFM({ bandwidth: 5, iterations: 2 }).fit(
+    x,
+    Array.from({ length: 30 }, () => 3),
+  );
   assert.equal(rfm.summary.task, 'regression');
   const pred = await rfm.predict(points(5, 3, 2));
   assert.equal(pred.cols, 1);
@@ -47,13 +50,34 @@ test('item 1: labels in an Int32Array (or task: classification) still classify',
 
 test('item 1: string labels get an error that says how to pass them', async () => {
   const x = points(4, 2, 5);
-  await assert.rejects(new RFM().fit(x, ['a', 'b', 'a', 'b'] as never), (e: Error) => e instanceof OptionError && /Int32Array/.test(e.message));
+  await assert.rejects(
+    new RFM().fit(x, ['a', 'b', 'a', 'b'] as never),
+    (e: Error) => e instanceof OptionError && /Int32Array/.test(e.message),
+  );
 });
 
 test('item 11: null in Y (or in a row of X) is named, not a TypeError or a silent 0', async () => {
   const x = points(4, 2, 6);
-  await assert.rejects(new RFM().fit(x, [1, null, 2, 3] as never), (e: Error) => e instanceof DataError && /Y: expected a number at index 1, got null/.test(e.message));
-  await assert.rejects(new RFM().fit(x, [null, 1, 2, 3] as never), (e: Error) => e instanceof DataError && /index 0, got null/.test(e.message));
-  await assert.rejects(new KernelRegressor().fit(x, [[1], [2], [null], [3]] as never), (e: Error) => e instanceof DataError && /Y: expected a number at row 2, column 0, got null/.test(e.message));
-  await assert.rejects(new RFM().fit([[1, 2], [3, null]] as never, [1, 2]), (e: Error) => e instanceof DataError && /X: expected a number at row 1, column 1/.test(e.message));
+  await assert.rejects(
+    new RFM().fit(x, [1, null, 2, 3] as never),
+    (e: Error) => e instanceof DataError && /Y: expected a number at index 1, got null/.test(e.message),
+  );
+  await assert.rejects(
+    new RFM().fit(x, [null, 1, 2, 3] as never),
+    (e: Error) => e instanceof DataError && /index 0, got null/.test(e.message),
+  );
+  await assert.rejects(
+    new KernelRegressor().fit(x, [[1], [2], [null], [3]] as never),
+    (e: Error) => e instanceof DataError && /Y: expected a number at row 2, column 0, got null/.test(e.message),
+  );
+  await assert.rejects(
+    new RFM().fit(
+      [
+        [1, 2],
+        [3, null],
+      ] as never,
+      [1, 2],
+    ),
+    (e: Error) => e instanceof DataError && /X: expected a number at row 1, column 1/.test(e.message),
+  );
 });

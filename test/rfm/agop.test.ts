@@ -73,7 +73,7 @@ for (const q of ['laplace', 'gaussian'] as const) {
   }
 }
 
-test('the first AGOP update equals the average outer product of the baseline predictor\'s gradients', async () => {
+test("the first AGOP update equals the average outer product of the baseline predictor's gradients", async () => {
   const rng = new Rng(3);
   const x = gaussianMatrix(40, 6, rng);
   const y = target(x, 2);
@@ -85,11 +85,18 @@ test('the first AGOP update equals the average outer product of the baseline pre
   const grads = await krr.gradients(x);
   const d = x.cols;
   const expected = new Matrix(d, d);
-  for (const g of grads) for (let j = 0; j < x.rows; j++) for (let p = 0; p < d; p++) for (let r = 0; r < d; r++) expected.data[p * d + r] += (g.get(j, p) * g.get(j, r)) / x.rows;
+  for (const g of grads)
+    for (let j = 0; j < x.rows; j++)
+      for (let p = 0; p < d; p++)
+        for (let r = 0; r < d; r++) expected.data[p * d + r] += (g.get(j, p) * g.get(j, r)) / x.rows;
   assert.ok(matrixRelDiff(m1, expected) < 1e-10, `relative difference ${matrixRelDiff(m1, expected)}`);
 });
 
-async function finiteDifferenceCheck(predict: (z: Matrix) => Promise<Matrix>, gradients: (z: Matrix) => Promise<Matrix[]>, z: Matrix): Promise<number> {
+async function finiteDifferenceCheck(
+  predict: (z: Matrix) => Promise<Matrix>,
+  gradients: (z: Matrix) => Promise<Matrix[]>,
+  z: Matrix,
+): Promise<number> {
   const h = 1e-5;
   const grads = await gradients(z);
   let worst = 0;
@@ -124,7 +131,11 @@ for (const form of ['primal', 'dual-q'] as const) {
       const rfm = await new RFM({ kernel, bandwidth: kernel === 'laplace' ? 3 : 6, iterations: 2, form }).fit(x, y);
       // Fresh points: the predictor has a cusp at each training point, where no derivative exists.
       const z = gaussianMatrix(6, d, rng);
-      const err = await finiteDifferenceCheck((p) => rfm.predict(p), (p) => rfm.gradients(p), z);
+      const err = await finiteDifferenceCheck(
+        (p) => rfm.predict(p),
+        (p) => rfm.gradients(p),
+        z,
+      );
       assert.ok(err < 1e-6, `finite-difference mismatch ${err}`);
     });
   }
@@ -136,6 +147,10 @@ test('KernelRegressor gradients with a fixed full M match central differences', 
   const g = gaussianMatrix(4, 4, rng);
   const metric = await (await backendFor('float64')).gemm(g, g, { transA: true });
   const model = await new KernelRegressor({ bandwidth: 5, metric }).fit(x, target(x));
-  const err = await finiteDifferenceCheck((p) => model.predict(p), (p) => model.gradients(p), gaussianMatrix(5, 4, rng));
+  const err = await finiteDifferenceCheck(
+    (p) => model.predict(p),
+    (p) => model.gradients(p),
+    gaussianMatrix(5, 4, rng),
+  );
   assert.ok(err < 1e-6, `finite-difference mismatch ${err}`);
 });

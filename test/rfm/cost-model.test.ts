@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CostInput, chooseForm, primalGradientCosts } from '../../src/rfm/cost-model';
 
-const base: CostInput = { n: 640, d: 100, c: 1, sample: 640, tracked: 160, iterations: 10, dtype: 'float64', diagonal: false, normalization: 'none', gramOnly: false };
+const base: CostInput = {
+  n: 640,
+  d: 100,
+  c: 1,
+  sample: 640,
+  tracked: 160,
+  iterations: 10,
+  dtype: 'float64',
+  diagonal: false,
+  normalization: 'none',
+  gramOnly: false,
+};
 
 test('auto: the primal form for d < n, the dual forms for d > n', () => {
   assert.equal(chooseForm({ ...base, d: 100 }, 'auto').form, 'primal');
@@ -42,7 +53,10 @@ test('a diagonal M and max-normalisation force the primal form; trace rules out 
   assert.throws(() => chooseForm({ ...base, diagonal: true }, 'dual-q'), /diagonal M/);
   assert.throws(() => chooseForm({ ...base, normalization: 'trace' }, 'dual-q'), /trace-normalisation needs C/);
   assert.throws(() => chooseForm({ ...base, gramOnly: true }, 'primal'), /only Gram matrices/);
-  assert.throws(() => chooseForm({ ...base, gramOnly: true, d: undefined, normalization: 'trace' }, 'dual'), /feature count d/);
+  assert.throws(
+    () => chooseForm({ ...base, gramOnly: true, d: undefined, normalization: 'trace' }, 'dual'),
+    /feature count d/,
+  );
 });
 
 test('the Q form is capped by the memory its per-iteration W matrices need', () => {

@@ -20,14 +20,32 @@ interface Case {
 const CASES: Case[] = [
   { name: 'd > n, one output', n: 40, d: 60, c: 1, options: {}, forms: ['primal', 'dual', 'dual-q'] },
   { name: 'd < n, three outputs', n: 50, d: 8, c: 3, options: {}, forms: ['primal', 'dual', 'dual-q'] },
-  { name: 'gaussian kernel', n: 40, d: 50, c: 2, options: { kernel: 'gaussian', bandwidth: 8 }, forms: ['primal', 'dual', 'dual-q'] },
-  { name: 'centred gradients, AGOP subsample', n: 40, d: 45, c: 2, options: { centering: true, agopSampleSize: 25, seed: 4 }, forms: ['primal', 'dual', 'dual-q'] },
+  {
+    name: 'gaussian kernel',
+    n: 40,
+    d: 50,
+    c: 2,
+    options: { kernel: 'gaussian', bandwidth: 8 },
+    forms: ['primal', 'dual', 'dual-q'],
+  },
+  {
+    name: 'centred gradients, AGOP subsample',
+    n: 40,
+    d: 45,
+    c: 2,
+    options: { centering: true, agopSampleSize: 25, seed: 4 },
+    forms: ['primal', 'dual', 'dual-q'],
+  },
   { name: 'trace normalisation', n: 36, d: 50, c: 2, options: { normalization: 'trace' }, forms: ['primal', 'dual'] },
 ];
 
 async function fitForm(c: Case, form: 'primal' | 'dual' | 'dual-q', data: ReturnType<typeof makeData>) {
   const rfm = new RFM({ bandwidth: 5, iterations: 6, form, ...c.options });
-  await rfm.fit(data.x, data.y, { validation: { X: data.xv, Y: data.yv }, test: { X: data.xt, Y: data.yt }, testEveryIteration: true });
+  await rfm.fit(data.x, data.y, {
+    validation: { X: data.xv, Y: data.yv },
+    test: { X: data.xt, Y: data.yt },
+    testEveryIteration: true,
+  });
   return rfm;
 }
 
@@ -90,12 +108,15 @@ test('the Gram hook gives the same fit as X, and predictFromGram the same predic
   const gv = await b.gemm(xv, x, { transB: true });
   const gt = await b.gemm(xt, x, { transB: true });
   for (const form of ['dual', 'dual-q'] as const) {
-    const viaX = await new RFM({ bandwidth: 6, iterations: 4, form }).fit(x, y, { validation: { X: xv, Y: target(xv) } });
+    const viaX = await new RFM({ bandwidth: 6, iterations: 4, form }).fit(x, y, {
+      validation: { X: xv, Y: target(xv) },
+    });
     const viaGram = await new RFM({ bandwidth: 6, iterations: 4 }).fit({ gram: g }, y, {
       validation: { gram: gv.toArray(), norms: Array.from(b.rowSquaredNorms(xv)), Y: target(xv) },
     });
     assert.ok(viaGram.summary.form === 'dual' || viaGram.summary.form === 'dual-q');
-    for (let t = 0; t < viaX.history.length; t++) assert.ok(relDiff(viaX.history[t].validation!.mse, viaGram.history[t].validation!.mse) < 1e-8);
+    for (let t = 0; t < viaX.history.length; t++)
+      assert.ok(relDiff(viaX.history[t].validation!.mse, viaGram.history[t].validation!.mse) < 1e-8);
     const p1 = await viaX.predict(xt);
     const p2 = await viaGram.predictFromGram(gt, b.rowSquaredNorms(xt));
     assert.ok(matrixRelDiff(p2, p1) < 1e-8);
@@ -112,12 +133,15 @@ test('the same seed gives the same numbers; another seed another AGOP subsample'
   const y = target(x);
   const xv = gaussianMatrix(10, 30, rng);
   const run = (seed: number, form: 'primal' | 'dual-q') =>
-    new RFM({ bandwidth: 5, iterations: 4, agopSampleSize: 20, seed, form }).fit(x, y, { validation: { X: xv, Y: target(xv) } });
+    new RFM({ bandwidth: 5, iterations: 4, agopSampleSize: 20, seed, form }).fit(x, y, {
+      validation: { X: xv, Y: target(xv) },
+    });
   for (const form of ['primal', 'dual-q'] as const) {
     const a = await run(3, form);
     const b = await run(3, form);
     const c = await run(4, form);
-    for (let t = 0; t < a.history.length; t++) assert.ok(relDiff(a.history[t].validation!.mse, b.history[t].validation!.mse) <= 1e-12);
+    for (let t = 0; t < a.history.length; t++)
+      assert.ok(relDiff(a.history[t].validation!.mse, b.history[t].validation!.mse) <= 1e-12);
     assert.ok(matrixRelDiff(await a.predict(xv), await b.predict(xv)) <= 1e-12);
     assert.notEqual(a.history[2].validation!.mse, c.history[2].validation!.mse);
   }
@@ -129,8 +153,12 @@ test('a float32 dual-q fit predicts new points with a float64 model of the kept 
   const y = target(x);
   const xv = gaussianMatrix(20, 90, rng, 0.3);
   const xt = gaussianMatrix(30, 90, rng, 0.3);
-  const f64 = await new RFM({ bandwidth: 2, iterations: 3, form: 'dual-q' }).fit(x, y, { validation: { X: xv, Y: target(xv) } });
-  const f32 = await new RFM({ bandwidth: 2, iterations: 3, form: 'dual-q', dtype: 'float32' }).fit(x, y, { validation: { X: xv, Y: target(xv) } });
+  const f64 = await new RFM({ bandwidth: 2, iterations: 3, form: 'dual-q' }).fit(x, y, {
+    validation: { X: xv, Y: target(xv) },
+  });
+  const f32 = await new RFM({ bandwidth: 2, iterations: 3, form: 'dual-q', dtype: 'float32' }).fit(x, y, {
+    validation: { X: xv, Y: target(xv) },
+  });
   assert.equal(f32.summary.dtype, 'float32');
   assert.equal(f32.bestIteration, f64.bestIteration);
   const p64 = await f64.predict(xt);
@@ -145,7 +173,10 @@ test('predict of the kept iteration reproduces the tracked test metric', async (
   const xv = gaussianMatrix(10, 55, rng);
   const xt = gaussianMatrix(25, 55, rng);
   for (const form of ['primal', 'dual', 'dual-q'] as const) {
-    const rfm = await new RFM({ bandwidth: 5, iterations: 5, form }).fit(x, target(x), { validation: { X: xv, Y: target(xv) }, test: { X: xt, Y: target(xt) } });
+    const rfm = await new RFM({ bandwidth: 5, iterations: 5, form }).fit(x, target(x), {
+      validation: { X: xv, Y: target(xv) },
+      test: { X: xt, Y: target(xt) },
+    });
     const mse = await rfm.mse(xt, target(xt));
     assert.ok(relDiff(mse, rfm.history[rfm.bestIteration].test!.mse) < 1e-9, form);
     const base = await rfm.predict(xt, { baseline: true });
@@ -156,7 +187,7 @@ test('predict of the kept iteration reproduces the tracked test metric', async (
   }
 });
 
-test('featureMatrix from the dual form equals X\' C X', async () => {
+test("featureMatrix from the dual form equals X' C X", async () => {
   const rng = new Rng(17);
   const x = gaussianMatrix(20, 30, rng);
   const rfm = await new RFM({ bandwidth: 5, iterations: 2, form: 'dual' }).fit(x, target(x));

@@ -13,7 +13,8 @@ import { makeWindows } from '../../src/text/windows';
 const SYMBOLS = 6;
 const CONTEXT = 16;
 
-const NEXT = ((rng: Rng) => Array.from({ length: SYMBOLS }, () => Array.from({ length: SYMBOLS }, () => rng.int(SYMBOLS))))(new Rng(7));
+const NEXT = ((rng: Rng) =>
+  Array.from({ length: SYMBOLS }, () => Array.from({ length: SYMBOLS }, () => rng.int(SYMBOLS))))(new Rng(7));
 
 function markovText(length: number, seed: number): Int32Array {
   const rng = new Rng(seed);
@@ -35,7 +36,13 @@ function oneHot(w: ReturnType<typeof markovWindows>) {
 test('the position-weighted RFM (diagonal M, one weight per position) learns the recency of a Markov text', async () => {
   const train = markovWindows(300, 1);
   const validation = markovWindows(200, 2);
-  const rfm = new RFM({ bandwidth: DEFAULT_TEXT_BANDWIDTH, iterations: 3, normalization: 'trace', task: 'classification', ...textMetricOptions('position', SYMBOLS) });
+  const rfm = new RFM({
+    bandwidth: DEFAULT_TEXT_BANDWIDTH,
+    iterations: 3,
+    normalization: 'trace',
+    task: 'classification',
+    ...textMetricOptions('position', SYMBOLS),
+  });
   await rfm.fit(oneHot(train), train.targets, { validation: { ...oneHot(validation), Y: validation.targets } });
   const accuracy = rfm.history.map((h) => h.validation!.accuracy!);
   assert.ok(rfm.bestIteration > 0, `kept iteration ${rfm.bestIteration}; validation accuracy ${accuracy.join(', ')}`);
@@ -43,9 +50,13 @@ test('the position-weighted RFM (diagonal M, one weight per position) learns the
   // One weight per position (equal within each group of SYMBOLS features), the largest on the last two.
   const m = (await rfm.featureMatrix()).diagonal();
   const weights = Array.from({ length: CONTEXT }, (_, p) => m[p * SYMBOLS]);
-  for (let p = 0; p < CONTEXT; p++) for (let v = 1; v < SYMBOLS; v++) assert.ok(Math.abs(m[p * SYMBOLS + v] - weights[p]) < 1e-12 * weights[p]);
+  for (let p = 0; p < CONTEXT; p++)
+    for (let v = 1; v < SYMBOLS; v++) assert.ok(Math.abs(m[p * SYMBOLS + v] - weights[p]) < 1e-12 * weights[p]);
   const distractors = Math.max(...weights.slice(0, CONTEXT - 2));
-  assert.ok(Math.min(weights[CONTEXT - 1], weights[CONTEXT - 2]) > 5 * distractors, `position weights ${weights.map((w) => w.toFixed(3)).join(' ')}`);
+  assert.ok(
+    Math.min(weights[CONTEXT - 1], weights[CONTEXT - 2]) > 5 * distractors,
+    `position weights ${weights.map((w) => w.toFixed(3)).join(' ')}`,
+  );
 });
 
 test('the text model keeps a learned iteration on the Markov text, and beats its Laplace model', async () => {
@@ -59,14 +70,24 @@ test('the text model keeps a learned iteration on the Markov text, and beats its
   assert.ok(details.bestIteration > 0, `kept iteration ${details.bestIteration}`);
   const accuracy = details.history.map((h) => h.validation!.accuracy!);
   assert.ok(accuracy[details.bestIteration] >= accuracy[0] + 0.05, `validation accuracy ${accuracy.join(', ')}`);
-  assert.ok(rfm.details.softmax.nll < laplace.details.softmax.nll - 0.05, `validation NLL ${rfm.details.softmax.nll} vs ${laplace.details.softmax.nll}`);
+  assert.ok(
+    rfm.details.softmax.nll < laplace.details.softmax.nll - 0.05,
+    `validation NLL ${rfm.details.softmax.nll} vs ${laplace.details.softmax.nll}`,
+  );
 });
 
 test('groupSize needs a diagonal M and whole groups', async () => {
   assert.throws(() => new RFM({ groupSize: 3 }), OptionError);
   assert.throws(() => new RFM({ groupSize: 3 }), /set diagonal: true/);
   assert.throws(() => new RFM({ diagonal: true, groupSize: 0 }), /groupSize must be a positive integer/);
-  const x = [[1, 0, 0, 1, 0], [0, 1, 1, 0, 0], [0, 0, 1, 1, 1]];
-  await assert.rejects(new RFM({ diagonal: true, groupSize: 2, iterations: 1 }).fit(x, [0, 1, 2]), /groupSize 2 does not divide the 5 features/);
+  const x = [
+    [1, 0, 0, 1, 0],
+    [0, 1, 1, 0, 0],
+    [0, 0, 1, 1, 1],
+  ];
+  await assert.rejects(
+    new RFM({ diagonal: true, groupSize: 2, iterations: 1 }).fit(x, [0, 1, 2]),
+    /groupSize 2 does not divide the 5 features/,
+  );
   assert.equal(new RFM({ diagonal: true, groupSize: 5 }).getParams().groupSize, 5);
 });

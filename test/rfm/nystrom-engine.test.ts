@@ -60,7 +60,10 @@ async function run(engine: Engine, x: Features, iterations: number): Promise<Arr
     engine.keepBest(t);
     const state = await engine.best()();
     if (state.kind !== 'primal') throw new Error('a primal state was expected');
-    out.push({ pred: await predictPrimal(state, x, productKernel('laplace', 4)), metric: await materializeMetric(state) });
+    out.push({
+      pred: await predictPrimal(state, x, productKernel('laplace', 4)),
+      metric: await materializeMetric(state),
+    });
     if (t < iterations) await engine.update(t);
   }
   return out;
@@ -77,9 +80,32 @@ const rng = new Rng(1);
 const dense = gaussianMatrix(120, 6, rng);
 const text = oneHotCase(150, 10, 4, rng);
 const CASES: Case[] = [
-  { name: 'dense, full M', x: new DenseFeatures(dense), y: target(dense, 2), diagonal: false, centering: false, normalization: 'none' },
-  { name: 'dense, diagonal M, trace-normalised, centred, AGOP subsample', x: new DenseFeatures(dense), y: target(dense, 2), diagonal: true, centering: true, normalization: 'trace', sample: 70 },
-  { name: 'one-hot codes, diagonal M, trace-normalised, AGOP subsample', x: text.x, y: text.y, diagonal: true, centering: false, normalization: 'trace', sample: 90 },
+  {
+    name: 'dense, full M',
+    x: new DenseFeatures(dense),
+    y: target(dense, 2),
+    diagonal: false,
+    centering: false,
+    normalization: 'none',
+  },
+  {
+    name: 'dense, diagonal M, trace-normalised, centred, AGOP subsample',
+    x: new DenseFeatures(dense),
+    y: target(dense, 2),
+    diagonal: true,
+    centering: true,
+    normalization: 'trace',
+    sample: 70,
+  },
+  {
+    name: 'one-hot codes, diagonal M, trace-normalised, AGOP subsample',
+    x: text.x,
+    y: text.y,
+    diagonal: true,
+    centering: false,
+    normalization: 'trace',
+    sample: 90,
+  },
   { name: 'one-hot codes, full M', x: text.x, y: text.y, diagonal: false, centering: false, normalization: 'none' },
 ];
 
@@ -87,7 +113,18 @@ for (const c of CASES) {
   test(`Nystrom RFM with C = X reproduces the exact primal iteration: ${c.name}`, async () => {
     const exact = await run(new PrimalEngine(await setupFor(c, 7), c.x), c.x, 3);
     const all = Int32Array.from({ length: c.x.rows }, (_, i) => i);
-    const nystrom = await run(new NystromEngine(await setupFor(c, 7), c.x, { centres: all, method: 'direct', blockRows: 50, keepBlocks: false, trainSample: 100, seed: 0 }), c.x, 3);
+    const nystrom = await run(
+      new NystromEngine(await setupFor(c, 7), c.x, {
+        centres: all,
+        method: 'direct',
+        blockRows: 50,
+        keepBlocks: false,
+        trainSample: 100,
+        seed: 0,
+      }),
+      c.x,
+      3,
+    );
     for (let t = 0; t < exact.length; t++) {
       const m = matrixRelDiff(nystrom[t].metric, exact[t].metric);
       const p = matrixRelDiff(nystrom[t].pred, exact[t].pred);
@@ -99,7 +136,12 @@ for (const c of CASES) {
 
 test("one-hot Z diag(w) X' through X's column index equals the dense product (with and without weights, -1 codes)", async () => {
   const r = new Rng(9);
-  const make = (n: number) => OneHotFeatures.fromCodes({ codes: Int32Array.from({ length: n * 4 }, () => r.int(4) - 1), width: 4, vocabulary: 3 });
+  const make = (n: number) =>
+    OneHotFeatures.fromCodes({
+      codes: Int32Array.from({ length: n * 4 }, () => r.int(4) - 1),
+      width: 4,
+      vocabulary: 3,
+    });
   const x = make(30);
   const z = make(12);
   const w = Float64Array.from({ length: 12 }, () => r.next());

@@ -17,7 +17,11 @@ const OPTIONS = { bandwidth: 4, ridge: 1e-2, iterations: 3, agopSampleSize: 300 
 
 test('RFM with solver nystrom and m = n equals the exact RFM (history, kept M, predictions)', async () => {
   const exact = await new RFM({ ...OPTIONS, solver: 'exact' }).fit(x, y, { validation: { X: xv, Y: yv } });
-  const nystrom = await new RFM({ ...OPTIONS, solver: 'nystrom', nystrom: { centres: 300, method: 'direct' } }).fit(x, y, { validation: { X: xv, Y: yv } });
+  const nystrom = await new RFM({ ...OPTIONS, solver: 'nystrom', nystrom: { centres: 300, method: 'direct' } }).fit(
+    x,
+    y,
+    { validation: { X: xv, Y: yv } },
+  );
   assert.equal(exact.summary.solver?.solver, 'exact');
   assert.equal(nystrom.summary.solver?.solver, 'nystrom');
   assert.match(nystrom.summary.solver!.reason, /requested/);
@@ -40,7 +44,15 @@ test('RFM Nystrom on one-hot codes with fewer centres: learns, serialises, repor
   const labels = Int32Array.from({ length: n }, (_, i) => codes[i * w + 2]);
   const input = { oneHot: { codes, width: w, vocabulary: 5 } };
   const progress: string[] = [];
-  const model = await new RFM({ bandwidth: 3, ridge: 1e-3, iterations: 2, diagonal: true, normalization: 'trace', solver: 'nystrom', nystrom: { centres: 200, blockRows: 500, method: 'direct' } }).fit(input, labels, {
+  const model = await new RFM({
+    bandwidth: 3,
+    ridge: 1e-3,
+    iterations: 2,
+    diagonal: true,
+    normalization: 'trace',
+    solver: 'nystrom',
+    nystrom: { centres: 200, blockRows: 500, method: 'direct' },
+  }).fit(input, labels, {
     onProgress: (p) => progress.push(`${p.stage} ${p.done}/${p.total}`),
   });
   assert.equal(model.summary.solver?.nystrom?.centres, 200);
@@ -65,7 +77,10 @@ test('RFM: an oversize exact fit is refused in under a second; auto falls back t
   const big = new Matrix(n, 2);
   const labels = new Float64Array(n);
   const started = performance.now();
-  await assert.rejects(new RFM({ solver: 'exact', iterations: 1 }).fit(big, labels), (e: Error) => e instanceof MemoryError && /largest that fits: n <= [\d,]+/.test(e.message));
+  await assert.rejects(
+    new RFM({ solver: 'exact', iterations: 1 }).fit(big, labels),
+    (e: Error) => e instanceof MemoryError && /largest that fits: n <= [\d,]+/.test(e.message),
+  );
   assert.ok((performance.now() - started) / 1000 < 1);
   for (let i = 0; i < n; i++) {
     big.data[2 * i] = rng.normal();
@@ -73,7 +88,10 @@ test('RFM: an oversize exact fit is refused in under a second; auto falls back t
     labels[i] = Math.sin(big.data[2 * i]);
   }
   const controller = new AbortController();
-  const fit = new RFM({ iterations: 1, nystrom: { centres: 50 } }).fit(big, labels, { signal: controller.signal, onProgress: () => controller.abort() });
+  const fit = new RFM({ iterations: 1, nystrom: { centres: 50 } }).fit(big, labels, {
+    signal: controller.signal,
+    onProgress: () => controller.abort(),
+  });
   await assert.rejects(fit, (e: Error) => e instanceof CancelledError);
   const model = await new RFM({ iterations: 1, nystrom: { centres: 50 }, agopSampleSize: 500 }).fit(big, labels);
   assert.equal(model.summary.solver?.solver, 'nystrom');

@@ -26,7 +26,8 @@ function windows(count: number, width: number, vocabulary: number, seed: number,
   const labels: number[] = [];
   for (let i = 0; i < count; i++) {
     const copy = i > 10 && i % 17 === 0;
-    for (let p = 0; p < width; p++) codes[i * width + p] = copy ? codes[(i - 7) * width + p] : i === 3 || rng.next() < 0.1 ? -1 : rng.int(vocabulary);
+    for (let p = 0; p < width; p++)
+      codes[i * width + p] = copy ? codes[(i - 7) * width + p] : i === 3 || rng.next() < 0.1 ? -1 : rng.int(vocabulary);
     labels.push(copy ? labels[i - 7] : Math.max(codes[(i + 1) * width - 1], 0) % classes);
   }
   return { codes, width, vocabulary, labels };
@@ -35,7 +36,9 @@ function windows(count: number, width: number, vocabulary: number, seed: number,
 function dense(w: Windows): Matrix {
   const d = w.width * w.vocabulary;
   const x = new Matrix(w.labels.length, d);
-  for (let i = 0; i < w.labels.length; i++) for (let p = 0; p < w.width; p++) if (w.codes[i * w.width + p] >= 0) x.data[i * d + p * w.vocabulary + w.codes[i * w.width + p]] = 1;
+  for (let i = 0; i < w.labels.length; i++)
+    for (let p = 0; p < w.width; p++)
+      if (w.codes[i * w.width + p] >= 0) x.data[i * d + p * w.vocabulary + w.codes[i * w.width + p]] = 1;
   return x;
 }
 
@@ -60,13 +63,19 @@ test('one-hot products equal the dense products, all-zero rows included', async 
   assert.equal(x.oneHotWidth, 5);
   const m = symmetric(d, rng);
   const diagonal = Float64Array.from({ length: d }, () => rng.normal());
-  for (const metric of [{ kind: 'identity' as const }, { kind: 'diagonal' as const, diagonal }, { kind: 'full' as const, matrix: m }]) {
+  for (const metric of [
+    { kind: 'identity' as const },
+    { kind: 'diagonal' as const, diagonal },
+    { kind: 'full' as const, matrix: m },
+  ]) {
     assert.ok(matrixRelDiff(x.times(metric), await xd.times(metric)) < 1e-14, metric.kind);
   }
   assert.deepEqual(x.dense().data, xd.x.data);
   const xm = x.times({ kind: 'full', matrix: m });
   const zm = zf.times({ kind: 'full', matrix: m });
-  assert.ok(matrixRelDiff(x.crossProducts(xm, { symmetric: true }), await xd.crossProducts(xm, { symmetric: true })) < 1e-14);
+  assert.ok(
+    matrixRelDiff(x.crossProducts(xm, { symmetric: true }), await xd.crossProducts(xm, { symmetric: true })) < 1e-14,
+  );
   assert.ok(matrixRelDiff(x.crossProducts(zm), await xd.crossProducts(zm)) < 1e-14);
   assert.deepEqual(x.gram().data, (await xd.gram()).data);
   assert.ok(matrixRelDiff(Matrix.column(zf.rowDots(zm)), Matrix.column(zd.rowDots(zm))) < 1e-14);
@@ -78,12 +87,29 @@ test('one-hot products equal the dense products, all-zero rows included', async 
   assert.ok(stacked instanceof OneHotFeatures);
   assert.deepEqual(stacked.dense().data, Float64Array.from([...xd.x.data, ...zd.x.data]));
   assert.deepEqual(stackFeatures([x, zd]).dense().data, stacked.dense().data);
-  assert.throws(() => OneHotFeatures.fromCodes({ codes: [0, 1, 7], width: 3, vocabulary: 7 }), /codes\[2\] \(row 0\) is 7/);
-  assert.throws(() => OneHotFeatures.fromCodes({ codes: [0, 1], width: 3, vocabulary: 7 }), /positive multiple of the width 3/);
+  assert.throws(
+    () => OneHotFeatures.fromCodes({ codes: [0, 1, 7], width: 3, vocabulary: 7 }),
+    /codes\[2\] \(row 0\) is 7/,
+  );
+  assert.throws(
+    () => OneHotFeatures.fromCodes({ codes: [0, 1], width: 3, vocabulary: 7 }),
+    /positive multiple of the width 3/,
+  );
 });
 
-test('the cost model prices the one-hot products: M (X\'SX) M for text windows, the dual forms still for d > n', () => {
-  const text = { n: 5000, d: 2400, c: 50, sample: 5000, tracked: 1000, iterations: 5, dtype: 'float64' as const, diagonal: false, normalization: 'none' as const, gramOnly: false };
+test("the cost model prices the one-hot products: M (X'SX) M for text windows, the dual forms still for d > n", () => {
+  const text = {
+    n: 5000,
+    d: 2400,
+    c: 50,
+    sample: 5000,
+    tracked: 1000,
+    iterations: 5,
+    dtype: 'float64' as const,
+    diagonal: false,
+    normalization: 'none' as const,
+    gramOnly: false,
+  };
   const dense = chooseForm(text, 'auto');
   const coded = chooseForm({ ...text, oneHotWidth: 48 }, 'auto');
   assert.equal(dense.form, 'primal');
@@ -109,9 +135,33 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "primal, M (X'SX) M", n: 300, width: 3, vocabulary: 40, classes: 4, options: { form: 'primal' }, gradients: 'hadamard-congruence' },
-  { name: "primal, (XM)' S (XM)", n: 70, width: 6, vocabulary: 5, classes: 5, options: { form: 'primal' }, gradients: 'hadamard' },
-  { name: 'primal, per output', n: 60, width: 5, vocabulary: 6, classes: 2, options: { form: 'primal' }, gradients: 'per-output' },
+  {
+    name: "primal, M (X'SX) M",
+    n: 300,
+    width: 3,
+    vocabulary: 40,
+    classes: 4,
+    options: { form: 'primal' },
+    gradients: 'hadamard-congruence',
+  },
+  {
+    name: "primal, (XM)' S (XM)",
+    n: 70,
+    width: 6,
+    vocabulary: 5,
+    classes: 5,
+    options: { form: 'primal' },
+    gradients: 'hadamard',
+  },
+  {
+    name: 'primal, per output',
+    n: 60,
+    width: 5,
+    vocabulary: 6,
+    classes: 2,
+    options: { form: 'primal' },
+    gradients: 'per-output',
+  },
   {
     name: 'primal, diagonal M, centred, subsample',
     n: 250,
@@ -121,8 +171,24 @@ const CASES: Case[] = [
     options: { form: 'primal', diagonal: true, centering: true, agopSampleSize: 200 },
     gradients: 'hadamard-congruence',
   },
-  { name: 'primal, diagonal M through (XM)\' S (XM)', n: 120, width: 6, vocabulary: 8, classes: 4, options: { form: 'primal', diagonal: true, centering: true, agopSampleSize: 90 }, gradients: 'hadamard' },
-  { name: 'primal, trace normalisation', n: 300, width: 3, vocabulary: 40, classes: 4, options: { form: 'primal', normalization: 'trace' }, gradients: 'hadamard-congruence' },
+  {
+    name: "primal, diagonal M through (XM)' S (XM)",
+    n: 120,
+    width: 6,
+    vocabulary: 8,
+    classes: 4,
+    options: { form: 'primal', diagonal: true, centering: true, agopSampleSize: 90 },
+    gradients: 'hadamard',
+  },
+  {
+    name: 'primal, trace normalisation',
+    n: 300,
+    width: 3,
+    vocabulary: 40,
+    classes: 4,
+    options: { form: 'primal', normalization: 'trace' },
+    gradients: 'hadamard-congruence',
+  },
   { name: 'dual', n: 50, width: 6, vocabulary: 8, classes: 4, options: { form: 'dual' } },
   { name: 'dual-q', n: 50, width: 6, vocabulary: 8, classes: 4, options: { form: 'dual-q' } },
 ];
@@ -133,8 +199,16 @@ for (const c of CASES) {
     const validation = windows(40, c.width, c.vocabulary, c.n + 1, c.classes);
     const test_ = windows(30, c.width, c.vocabulary, c.n + 2, c.classes);
     const options: RFMOptions = { bandwidth: 3, iterations: 4, task: 'classification', ...c.options };
-    const a = await new RFM(options).fit(oneHot(train), train.labels, { validation: { ...oneHot(validation), Y: validation.labels }, test: { X: dense(test_), Y: test_.labels }, testEveryIteration: true });
-    const b = await new RFM(options).fit(dense(train), train.labels, { validation: { X: dense(validation), Y: validation.labels }, test: { X: dense(test_), Y: test_.labels }, testEveryIteration: true });
+    const a = await new RFM(options).fit(oneHot(train), train.labels, {
+      validation: { ...oneHot(validation), Y: validation.labels },
+      test: { X: dense(test_), Y: test_.labels },
+      testEveryIteration: true,
+    });
+    const b = await new RFM(options).fit(dense(train), train.labels, {
+      validation: { X: dense(validation), Y: validation.labels },
+      test: { X: dense(test_), Y: test_.labels },
+      testEveryIteration: true,
+    });
     if (c.gradients) assert.equal(a.summary.gradients, c.gradients);
     assert.equal(a.history.length, 5);
     for (let t = 0; t < 5; t++) {
@@ -164,5 +238,8 @@ test('a one-hot fit serialises (as the dense X) and its gradients are those of t
   const ga = await a.gradients(oneHot(z));
   const gb = await b.gradients(dense(z));
   for (let k = 0; k < ga.length; k++) assert.ok(matrixRelDiff(ga[k], gb[k]) < 1e-10);
-  await assert.rejects(a.predict({ oneHot: { codes: z.codes, width: 4, vocabulary: 7 } }), /fit on 24 features, X has 28/);
+  await assert.rejects(
+    a.predict({ oneHot: { codes: z.codes, width: 4, vocabulary: 7 } }),
+    /fit on 24 features, X has 28/,
+  );
 });

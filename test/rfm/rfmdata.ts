@@ -10,7 +10,9 @@ import { Matrix } from '../../src/linalg/matrix';
  */
 export const REF_SCRIPT = join(__dirname, '..', '..', '..', 'shared', 'bench', 'rfm_ref.py');
 export const HAS_REF = existsSync(REF_SCRIPT);
-export const SKIP_NO_REF: string | false = HAS_REF ? false : 'needs ../shared/bench/rfm_ref.py (present in CI, absent in a user clone)';
+export const SKIP_NO_REF: string | false = HAS_REF
+  ? false
+  : 'needs ../shared/bench/rfm_ref.py (present in CI, absent in a user clone)';
 
 export interface RfmData {
   X: Matrix;
@@ -23,7 +25,14 @@ export interface RfmData {
 export function readRfmData(path: string): RfmData {
   const buf = readFileSync(path);
   const nl = buf.indexOf(10);
-  const head = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { n: number; d: number; c: number; fit: number[]; val: number[]; test: number[] };
+  const head = JSON.parse(buf.subarray(0, nl).toString('utf8')) as {
+    n: number;
+    d: number;
+    c: number;
+    fit: number[];
+    val: number[];
+    test: number[];
+  };
   const { n, d, c } = head;
   const need = nl + 1 + 8 * (n * d + n * c);
   if (buf.byteLength !== need) throw new Error(`${path}: ${buf.byteLength} bytes, the header implies ${need}`);

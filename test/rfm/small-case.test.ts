@@ -23,7 +23,10 @@ for (const seed of [0, 1, 2, 3, 4]) {
     const train = split(100, rng);
     const validation = split(200, rng);
     const testSet = split(1000, rng);
-    const rfm = await new RFM({ bandwidth: 10, ridge: 1e-3, iterations: 5 }).fit(train.X, train.Y, { validation, test: testSet });
+    const rfm = await new RFM({ bandwidth: 10, ridge: 1e-3, iterations: 5 }).fit(train.X, train.Y, {
+      validation,
+      test: testSet,
+    });
     const laplace = rfm.history[0].test!.mse;
     const learned = rfm.history[rfm.bestIteration].test!.mse;
     assert.ok(laplace > 0.05 && laplace < 0.5, `Laplace test MSE ${laplace}`);

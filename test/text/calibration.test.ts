@@ -1,15 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random';
-import { fitTemperature, meanNegativeLogLikelihood as temperatureNll, softmaxRows, type ScoreMatrix } from '../../src/kernels/temperature';
+import {
+  fitTemperature,
+  meanNegativeLogLikelihood as temperatureNll,
+  softmaxRows,
+  type ScoreMatrix,
+} from '../../src/kernels/temperature';
 import { CalibratedModel } from '../../src/text/calibration';
 
-const softmaxWithTemperature = (scores: ScoreMatrix, tau: number): Float64Array => softmaxRows(scores, tau).data as Float64Array;
+const softmaxWithTemperature = (scores: ScoreMatrix, tau: number): Float64Array =>
+  softmaxRows(scores, tau).data as Float64Array;
 import { Vocabulary } from '../../src/text/vocab';
 import type { CodeWindows } from '../../src/text/windows';
 
 /** Scores whose true temperature is known: targets drawn from softmax(scores / tau). */
-function syntheticScores(tau: number, rows: number, cols: number, seed: number): { scores: ScoreMatrix; targets: Int32Array } {
+function syntheticScores(
+  tau: number,
+  rows: number,
+  cols: number,
+  seed: number,
+): { scores: ScoreMatrix; targets: Int32Array } {
   const rng = new Rng(seed);
   const data = new Float64Array(rows * cols).map(() => rng.normal());
   const scores = { rows, cols, data };
@@ -61,13 +72,22 @@ test('a calibrated model turns a window scorer into a CharModel, padding short c
   assert.deepEqual(seen[0], [0, 0, 1, 2]);
   assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   assert.equal(p.indexOf(Math.max(...p)), 3);
-  assert.throws(() => model.logProbs({ codes: new Int32Array(3), count: 1, context: 3 }), /windows have 3 characters, the model reads 4/);
+  assert.throws(
+    () => model.logProbs({ codes: new Int32Array(3), count: 1, context: 3 }),
+    /windows have 3 characters, the model reads 4/,
+  );
 });
 
 test('bad scores and targets are errors', () => {
-  assert.throws(() => fitTemperature({ rows: 1, cols: 2, data: [0, NaN] }, [0]), /score NaN at row 0, column 1 is not finite/);
+  assert.throws(
+    () => fitTemperature({ rows: 1, cols: 2, data: [0, NaN] }, [0]),
+    /score NaN at row 0, column 1 is not finite/,
+  );
   assert.throws(() => fitTemperature({ rows: 1, cols: 2, data: [0, 1] }, [2]), /target 2 at row 0/);
   assert.throws(() => fitTemperature({ rows: 2, cols: 2, data: [0, 1] }, [0, 1]), /rows \* cols values/);
   assert.throws(() => fitTemperature({ rows: 1, cols: 2, data: [0, 1] }, [0, 1]), /2 targets for 1 rows/);
-  assert.throws(() => fitTemperature({ rows: 1, cols: 2, data: [0, 1] }, [0], { maximum: 5 } as never), /unknown option "maximum"/);
+  assert.throws(
+    () => fitTemperature({ rows: 1, cols: 2, data: [0, 1] }, [0], { maximum: 5 } as never),
+    /unknown option "maximum"/,
+  );
 });

@@ -12,26 +12,39 @@ test('zero-width non-joiners: a pair at a word gap becomes a space (as other ext
     `So${ZWNJ}${ZWNJ}she${ZWNJ}${ZWNJ}was${ZWNJ}${ZWNJ}considering${ZWNJ}${ZWNJ}in${ZWNJ}${ZWNJ}her${ZWNJ}${ZWNJ}own${ZWNJ}${ZWNJ}mind${ZWNJ}${ZWNJ}(as${ZWNJ}${ZWNJ}well`,
   ].join('\n');
   // The line's real trailing space stays: only the zero-width characters around it go.
-  assert.equal(stripInvisible(extracted), 'Alice’s Adventures in Wonderland \nSo she was considering in her own mind (as well');
+  assert.equal(
+    stripInvisible(extracted),
+    'Alice’s Adventures in Wonderland \nSo she was considering in her own mind (as well',
+  );
 });
 
 test('zero-width characters inside a word the document knows are dropped, and next to a space dropped', () => {
   const text = `The shelfful of books. Another shelf${ZWNJ}ful stood there, and a\u200Bcat ${ZWNJ}sat.`;
   assert.equal(stripInvisible(text), 'The shelfful of books. Another shelfful stood there, and a cat sat.');
   const words = WordList.fromText('nothing relevant');
-  assert.equal(stripInvisible(`shelf${ZWNJ}ful`, words), 'shelf ful', 'with a word list that lacks the word, it is a gap');
+  assert.equal(
+    stripInvisible(`shelf${ZWNJ}ful`, words),
+    'shelf ful',
+    'with a word list that lacks the word, it is a gap',
+  );
 });
 
 test('controls, private-use characters, BOM, joiners and soft hyphens are removed; tabs and newlines kept', () => {
-  assert.equal(stripInvisible('\uFEFFPage\u0002\u0003 one\uE012\u00AD\u200D\ttwo\nthree\u0007'), 'Page one\ttwo\nthree');
+  assert.equal(
+    stripInvisible('\uFEFFPage\u0002\u0003 one\uE012\u00AD\u200D\ttwo\nthree\u0007'),
+    'Page one\ttwo\nthree',
+  );
 });
 
 test('ligatures are spelled out', () => {
-  assert.equal(expandLigatures('\uFB01ne \uFB02ower o\uFB00 e\uFB03cient wa\uFB04e \uFB06op'), 'fine flower off efficient waffle stop');
+  assert.equal(
+    expandLigatures('\uFB01ne \uFB02ower o\uFB00 e\uFB03cient wa\uFB04e \uFB06op'),
+    'fine flower off efficient waffle stop',
+  );
 });
 
 test('quote policy: study maps every single quote to U+2019 and double quotes to ", ascii to \', keep leaves them', () => {
-  const text = '‘It’s’ \'fine\' “quoted” „low‟ «guillemets»';
+  const text = "‘It’s’ 'fine' “quoted” „low‟ «guillemets»";
   assert.equal(mapQuotes(text, 'study'), '’It’s’ ’fine’ "quoted" "low" "guillemets"');
   assert.equal(mapQuotes(text, 'ascii'), '\'It\'s\' \'fine\' "quoted" "low" "guillemets"');
   assert.equal(mapQuotes(text, 'keep'), text);
@@ -43,8 +56,11 @@ test('dash policy: every dash and the minus sign become one ASCII hyphen', () =>
 });
 
 test('cleanText applies the whole policy and keeps the line structure', () => {
-  assert.equal(cleanText('“Call me\r\nIshmael,”\u00A0he said\u2014\uFB01nally.\r\n'), '"Call me\nIshmael," he said-finally.\n');
-  assert.equal(cleanText('don\'t', { quotes: 'keep' }), "don't");
+  assert.equal(
+    cleanText('“Call me\r\nIshmael,”\u00A0he said\u2014\uFB01nally.\r\n'),
+    '"Call me\nIshmael," he said-finally.\n',
+  );
+  assert.equal(cleanText("don't", { quotes: 'keep' }), "don't");
   assert.throws(() => cleanText('x', { quote: 'ascii' } as never), /unknown option "quote"/);
   assert.throws(() => cleanText('x', { quotes: 'curly' as never }), /quotes must be/);
 });

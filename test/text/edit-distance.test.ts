@@ -36,7 +36,12 @@ test('the banded computation equals the full dynamic programme, near and far', (
     for (let e = 0; e < edits; e++) {
       const k = rng.int(b.length + 1);
       const op = rng.int(3);
-      b = op === 0 ? b.slice(0, k) + letters[rng.int(4)] + b.slice(k) : op === 1 ? b.slice(0, k) + b.slice(k + 1) : b.slice(0, k) + letters[rng.int(4)] + b.slice(k + 1);
+      b =
+        op === 0
+          ? b.slice(0, k) + letters[rng.int(4)] + b.slice(k)
+          : op === 1
+            ? b.slice(0, k) + b.slice(k + 1)
+            : b.slice(0, k) + letters[rng.int(4)] + b.slice(k + 1);
     }
     assert.equal(levenshtein(a, b), fullDistance(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
   }

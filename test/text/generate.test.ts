@@ -21,7 +21,11 @@ test('sampling is reproducible with a seed, varies across seeds, and temperature
   assert.deepEqual(generate(flat, 'x', { length: 40, mode: 'sample', seed: 1 }), a);
   assert.notEqual(generate(flat, 'x', { length: 40, mode: 'sample', seed: 2 }).text, a.text);
   const cold = generate(model, 'the cat sat on the ', { length: 30, mode: 'sample', temperature: 0.05, seed: 3 });
-  assert.equal(cold.text, generate(model, 'the cat sat on the ', { length: 30 }).text, 'near-zero temperature is greedy');
+  assert.equal(
+    cold.text,
+    generate(model, 'the cat sat on the ', { length: 30 }).text,
+    'near-zero temperature is greedy',
+  );
   const steps: number[] = [];
   generate(model, 'the', { length: 3, onStep: (step) => steps.push(step) });
   assert.deepEqual(steps, [0, 1, 2]);
@@ -30,7 +34,10 @@ test('sampling is reproducible with a seed, varies across seeds, and temperature
 test('generation checks its options and the model it drives', () => {
   assert.throws(() => generate(model, 'a', { length: -1 }), /length must be a non-negative integer/);
   assert.throws(() => generate(model, 'a', { length: 1, mode: 'beam' as never }), /mode must be/);
-  assert.throws(() => generate(model, 'a', { length: 1, mode: 'sample', temperature: 0 }), /temperature must be a positive number/);
+  assert.throws(
+    () => generate(model, 'a', { length: 1, mode: 'sample', temperature: 0 }),
+    /temperature must be a positive number/,
+  );
   assert.throws(() => generate(model, 'a', { length: 1, temperature: 2 }), /only applies with mode 'sample'/);
   assert.throws(() => generate(model, 'a', { length: 1, beam: 5 } as never), /unknown option "beam"/);
   const broken: CharModel = { vocab, context: 1, nextDistribution: () => new Float64Array(vocab.size).fill(0.5) };
@@ -42,7 +49,11 @@ test('top-k sampling draws only among the k most probable characters', () => {
   const out = generate(flat, 'x', { length: 200, mode: 'sample', topK: 2, seed: 5 });
   assert.match(out.text, /^[ab]+$/);
   assert.ok(out.text.includes('a') && out.text.includes('b'));
-  assert.equal(generate(flat, 'x', { length: 50, mode: 'sample', topK: 1, seed: 9 }).text, 'a'.repeat(50), 'top-1 sampling is greedy');
+  assert.equal(
+    generate(flat, 'x', { length: 50, mode: 'sample', topK: 1, seed: 9 }).text,
+    'a'.repeat(50),
+    'top-1 sampling is greedy',
+  );
   assert.throws(() => generate(flat, 'x', { length: 1, mode: 'sample', topK: 0 }), /topK must be a positive integer/);
   assert.throws(() => generate(flat, 'x', { length: 1, topK: 3 }), /topK only applies with mode 'sample'/);
 });

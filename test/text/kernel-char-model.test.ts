@@ -38,7 +38,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Our scores (one column per symbol) restricted to the classes a reference model has columns for. */
 function columnsOf(scores: { rows: number; cols: number; data: ArrayLike<number> }, classes: number[]): Float64Array {
   const out = new Float64Array(scores.rows * classes.length);
-  for (let i = 0; i < scores.rows; i++) classes.forEach((c, k) => (out[i * classes.length + k] = scores.data[i * scores.cols + c]));
+  for (let i = 0; i < scores.rows; i++)
+    classes.forEach((c, k) => (out[i * classes.length + k] = scores.data[i * scores.cols + c]));
   return out;
 }
 
@@ -47,7 +48,12 @@ test('the Laplace char model scores like KernelRegressor on the explicit one-hot
   const validation = windows(30, 5);
   const heldOut = windows(25, 6, true);
   const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3 });
-  const reference = await new KernelRegressor({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3, task: 'classification' }).fit(oneHotExpand(train, vocab.size), Array.from(train.targets));
+  const reference = await new KernelRegressor({
+    kernel: 'laplace',
+    bandwidth: 3,
+    ridge: 1e-3,
+    task: 'classification',
+  }).fit(oneHotExpand(train, vocab.size), Array.from(train.targets));
   const expected = await reference.predict(oneHotExpand(heldOut, vocab.size));
   const ours = model.rawScores(heldOut);
   assert.ok(maxAbsDiff(columnsOf(ours, reference.classes!), expected.data) < 1e-9);
@@ -82,17 +88,34 @@ for (const { metric, form } of variants) {
     const validation = windows(40, 8, false, 12, 0);
     const heldOut = windows(25, 9, true, 12, 0);
     const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 2, metric, form });
-    const rfm = new RFM({ kernel: 'laplace', bandwidth: 3, ridge: 1e-3, iterations: 2, form, normalization: 'trace', task: 'classification', ...textMetricOptions(metric, vocab.size) });
-    await rfm.fit(oneHotExpand(train, vocab.size), train.targets, { validation: { X: oneHotExpand(validation, vocab.size), Y: validation.targets } });
+    const rfm = new RFM({
+      kernel: 'laplace',
+      bandwidth: 3,
+      ridge: 1e-3,
+      iterations: 2,
+      form,
+      normalization: 'trace',
+      task: 'classification',
+      ...textMetricOptions(metric, vocab.size),
+    });
+    await rfm.fit(oneHotExpand(train, vocab.size), train.targets, {
+      validation: { X: oneHotExpand(validation, vocab.size), Y: validation.targets },
+    });
     const details = model.details.rfm!;
     assert.equal(details.form, form);
     assert.equal(details.bestIteration, rfm.bestIteration);
     assert.ok(details.bestIteration > 0, 'the data should reward a learned metric');
-    assert.deepEqual(details.history.map((h) => h.validation!.accuracy), rfm.history.map((h) => h.validation!.accuracy));
+    assert.deepEqual(
+      details.history.map((h) => h.validation!.accuracy),
+      rfm.history.map((h) => h.validation!.accuracy),
+    );
     const expected = await rfm.predict(oneHotExpand(heldOut, vocab.size));
     const ours = columnsOf(model.rawScores(heldOut), rfm.classes!);
     const scale = Math.max(...Array.from(expected.data, Math.abs));
-    assert.ok(maxAbsDiff(ours, expected.data) < 1e-7 * scale, `max difference ${maxAbsDiff(ours, expected.data)} at scale ${scale}`);
+    assert.ok(
+      maxAbsDiff(ours, expected.data) < 1e-7 * scale,
+      `max difference ${maxAbsDiff(ours, expected.data)} at scale ${scale}`,
+    );
   });
 }
 
@@ -107,16 +130,31 @@ test("selection 'nll' keeps the RFM iteration with the lowest calibrated validat
   assert.equal(details.bestIteration, scores.indexOf(Math.min(...scores)));
   // The recorded score is the NLL of the temperature fit the softmax layer starts from.
   assert.ok(Math.abs(model.details.softmax.temperatureNll - scores[details.bestIteration]) < 1e-6);
-  await assert.rejects(KernelCharModel.fit(vocab, train, validation, { iterations: 1, selection: 'mse' as never }), /selection must be 'accuracy' or 'nll'/);
+  await assert.rejects(
+    KernelCharModel.fit(vocab, train, validation, { iterations: 1, selection: 'mse' as never }),
+    /selection must be 'accuracy' or 'nll'/,
+  );
 });
 
 test('bad inputs are named', async () => {
   const train = windows(20, 10);
   const validation = windows(10, 11);
-  await assert.rejects(KernelCharModel.fit(vocab, train, validation, { bandwith: 3 } as never), (e: Error) => e instanceof OptionError && /unknown option "bandwith"/.test(e.message));
-  await assert.rejects(KernelCharModel.fit(vocab, train, validation, { bandwidth: -1 }), /bandwidth must be a positive number/);
+  await assert.rejects(
+    KernelCharModel.fit(vocab, train, validation, { bandwith: 3 } as never),
+    (e: Error) => e instanceof OptionError && /unknown option "bandwith"/.test(e.message),
+  );
+  await assert.rejects(
+    KernelCharModel.fit(vocab, train, validation, { bandwidth: -1 }),
+    /bandwidth must be a positive number/,
+  );
   const zeroTarget = { ...validation, targets: validation.targets.map((t, i) => (i === 3 ? ZERO_ROW : t)) };
-  await assert.rejects(KernelCharModel.fit(vocab, train, zeroTarget, {}), (e: Error) => e instanceof ShapeError && /validation target -1 at window 3/.test(e.message));
+  await assert.rejects(
+    KernelCharModel.fit(vocab, train, zeroTarget, {}),
+    (e: Error) => e instanceof ShapeError && /validation target -1 at window 3/.test(e.message),
+  );
   const model = await KernelCharModel.fit(vocab, train, validation, {});
-  assert.throws(() => model.rawScores({ codes: new Int32Array(4), count: 1, context: 4 }), /have 4 characters, the model reads 5/);
+  assert.throws(
+    () => model.rawScores({ codes: new Int32Array(4), count: 1, context: 4 }),
+    /have 4 characters, the model reads 5/,
+  );
 });

@@ -13,7 +13,8 @@ export function oneHotExpand(x: CodeWindows, vocabSize: number): Matrix {
     for (let p = 0; p < x.context; p++) {
       const c = x.codes[i * x.context + p];
       if (c === ZERO_ROW) continue;
-      if (c < 0 || c >= vocabSize) throw new RangeError(`oneHotExpand: code ${c} in row ${i} is not below vocabSize ${vocabSize}`);
+      if (c < 0 || c >= vocabSize)
+        throw new RangeError(`oneHotExpand: code ${c} in row ${i} is not below vocabSize ${vocabSize}`);
       out[i * cols + p * vocabSize + c] = 1;
     }
   }

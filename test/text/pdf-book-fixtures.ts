@@ -6,7 +6,19 @@
 // chapter heading (18 pt, with space after it); every other line is body text. Body lines are justified word by word
 // (spaces exist only as gaps, as in real books) except a paragraph's last line.
 
-import { PDFDocument, PDFFont, PDFHexString, PDFPage, PDFRef, StandardFonts, beginText, endText, moveText, setFontAndSize, showText } from 'pdf-lib';
+import {
+  PDFDocument,
+  PDFFont,
+  PDFHexString,
+  PDFPage,
+  PDFRef,
+  StandardFonts,
+  beginText,
+  endText,
+  moveText,
+  setFontAndSize,
+  showText,
+} from 'pdf-lib';
 import { fillLine } from './pdf-fixtures';
 
 const PAGE_WIDTH = 612;
@@ -48,9 +60,10 @@ export async function setBook(spec: BookSpec): Promise<Uint8Array> {
   spec.pages.forEach((lines, i) => {
     const number = i + 1;
     const page = doc.addPage([PAGE_WIDTH, PAGE_HEIGHT]);
-    const left = number % 2 === 1 ? spec.oddLeft ?? 72 : spec.evenLeft ?? 72;
+    const left = number % 2 === 1 ? (spec.oddLeft ?? 72) : (spec.evenLeft ?? 72);
     const digitsFont = controlDigits ? page.node.newFontDictionary('Digits', controlDigits) : null;
-    const running = (text: RunningText | null, y: number) => text && drawRunning(page, font, digitsFont, text, number, left, y);
+    const running = (text: RunningText | null, y: number) =>
+      text && drawRunning(page, font, digitsFont, text, number, left, y);
     running(spec.foot?.(number) ?? null, (spec.footY ?? 0.06) * PAGE_HEIGHT);
     running(spec.head?.(number) ?? null, PAGE_HEIGHT - 48);
     const cap = spec.dropCaps?.find((c) => c.page === number);
@@ -82,7 +95,15 @@ function advance(font: PDFFont, text: string, size: number): number {
   return Array.from(text).reduce((sum, ch) => sum + font.widthOfTextAtSize(ch, size), 0);
 }
 
-function drawJustified(page: PDFPage, font: PDFFont, line: string, x: number, y: number, width: number, last: boolean): void {
+function drawJustified(
+  page: PDFPage,
+  font: PDFFont,
+  line: string,
+  x: number,
+  y: number,
+  width: number,
+  last: boolean,
+): void {
   const words = line.split(' ').filter((w) => w !== '');
   const natural = words.reduce((sum, w) => sum + advance(font, w, BODY_SIZE), 0);
   const space = advance(font, ' ', BODY_SIZE);
@@ -94,7 +115,15 @@ function drawJustified(page: PDFPage, font: PDFFont, line: string, x: number, y:
   }
 }
 
-function drawRunning(page: PDFPage, font: PDFFont, digitsFont: ReturnType<PDFPage['node']['newFontDictionary']> | null, text: RunningText, number: number, left: number, y: number): void {
+function drawRunning(
+  page: PDFPage,
+  font: PDFFont,
+  digitsFont: ReturnType<PDFPage['node']['newFontDictionary']> | null,
+  text: RunningText,
+  number: number,
+  left: number,
+  y: number,
+): void {
   const digits = String(number);
   const digitsWidth = advance(font, digits, RUNNING_SIZE);
   const before = text.before === '' ? '' : `${text.before} `;
@@ -105,7 +134,13 @@ function drawRunning(page: PDFPage, font: PDFFont, digitsFont: ReturnType<PDFPag
   x += advance(font, before, RUNNING_SIZE);
   if (digitsFont) {
     const hex = Buffer.from(digits, 'latin1').toString('hex');
-    page.pushOperators(beginText(), setFontAndSize(digitsFont, RUNNING_SIZE), moveText(x, y), showText(PDFHexString.of(hex)), endText());
+    page.pushOperators(
+      beginText(),
+      setFontAndSize(digitsFont, RUNNING_SIZE),
+      moveText(x, y),
+      showText(PDFHexString.of(hex)),
+      endText(),
+    );
   } else {
     page.drawText(digits, { x, y, size: RUNNING_SIZE, font });
   }
@@ -119,11 +154,22 @@ function controlDigitFont(doc: PDFDocument): PDFRef {
     '/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /ControlDigits def /CMapType 2 def',
     '1 begincodespacerange <00> <FF> endcodespacerange',
     '10 beginbfchar',
-    ...Array.from({ length: 10 }, (_, d) => `<${(0x30 + d).toString(16)}> <${(0x10 + d).toString(16).padStart(4, '0')}>`),
+    ...Array.from(
+      { length: 10 },
+      (_, d) => `<${(0x30 + d).toString(16)}> <${(0x10 + d).toString(16).padStart(4, '0')}>`,
+    ),
     'endbfchar endcmap CMapName currentdict /CMap defineresource pop end end',
   ].join('\n');
   const toUnicode = doc.context.register(doc.context.flateStream(cmap));
-  return doc.context.register(doc.context.obj({ Type: 'Font', Subtype: 'Type1', BaseFont: 'Helvetica', Encoding: 'WinAnsiEncoding', ToUnicode: toUnicode }));
+  return doc.context.register(
+    doc.context.obj({
+      Type: 'Font',
+      Subtype: 'Type1',
+      BaseFont: 'Helvetica',
+      Encoding: 'WinAnsiEncoding',
+      ToUnicode: toUnicode,
+    }),
+  );
 }
 
 /**
@@ -166,7 +212,10 @@ export interface EbookChapter {
  * and running feet at 13.7 % of the page alternating "Free eBooks at Example eBook.com N" / "N Book Title" with the
  * numbers in a font whose digits extract as control characters.
  */
-export async function ebookEdition(bookTitle: string, chapters: EbookChapter[]): Promise<{ bytes: Uint8Array; expected: string; pageCount: number }> {
+export async function ebookEdition(
+  bookTitle: string,
+  chapters: EbookChapter[],
+): Promise<{ bytes: Uint8Array; expected: string; pageCount: number }> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.TimesRoman);
   const perPage = 40;
@@ -191,7 +240,11 @@ export async function ebookEdition(bookTitle: string, chapters: EbookChapter[]):
     chapterPages.push(pages);
     pageNumber += pages.length;
   }
-  const advert = ['\tDownload free eBooks of classic literature, books and novels at', 'Example eBook. Subscribe to our free eBooks blog and email', 'newsletter.'];
+  const advert = [
+    '\tDownload free eBooks of classic literature, books and novels at',
+    'Example eBook. Subscribe to our free eBooks blog and email',
+    'newsletter.',
+  ];
   let start = 3;
   const contents = ['#Contents'];
   chapters.forEach((chapter, k) => {
@@ -204,14 +257,22 @@ export async function ebookEdition(bookTitle: string, chapters: EbookChapter[]):
     evenLeft: 52.5,
     footY: 0.137,
     digits: 'controls',
-    foot: (p) => (p % 2 === 1 ? { before: 'Free eBooks at Example eBook.com', after: '', align: 'right' } : { before: '', after: bookTitle, align: 'left' }),
+    foot: (p) =>
+      p % 2 === 1
+        ? { before: 'Free eBooks at Example eBook.com', after: '', align: 'right' }
+        : { before: '', after: bookTitle, align: 'left' },
     dropCaps: caps,
   };
   const expected = chapters.flatMap((c) => [c.title, ...c.paragraphs]).join('\n\n');
   return { bytes: await setBook(spec), expected, pageCount: spec.pages.length };
 }
 
-function breakParagraph(words: string[], font: PDFFont, widthOf: (line: number) => number, firstMark: string): string[] {
+function breakParagraph(
+  words: string[],
+  font: PDFFont,
+  widthOf: (line: number) => number,
+  firstMark: string,
+): string[] {
   const lines: string[] = [];
   let rest = words.filter((w) => w !== '');
   while (rest.length > 0) {

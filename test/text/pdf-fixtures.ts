@@ -87,9 +87,19 @@ function drawBodyLine(page: PDFPage, font: PDFFont, line: string, x: number, y: 
 
 function drawRunningMatter(page: PDFPage, font: PDFFont, header: string, footer: string, pageNumber: string): void {
   const small = 9;
-  page.drawText(header, { x: (PAGE_WIDTH - font.widthOfTextAtSize(header, small)) / 2, y: PAGE_HEIGHT - 40, size: small, font });
+  page.drawText(header, {
+    x: (PAGE_WIDTH - font.widthOfTextAtSize(header, small)) / 2,
+    y: PAGE_HEIGHT - 40,
+    size: small,
+    font,
+  });
   page.drawText(footer, { x: MARGIN, y: 40, size: small, font });
-  page.drawText(pageNumber, { x: PAGE_WIDTH - MARGIN - font.widthOfTextAtSize(pageNumber, small), y: 40, size: small, font });
+  page.drawText(pageNumber, {
+    x: PAGE_WIDTH - MARGIN - font.widthOfTextAtSize(pageNumber, small),
+    y: 40,
+    size: small,
+    font,
+  });
 }
 
 export interface BookChapter {
@@ -165,7 +175,11 @@ function advance(font: PDFFont, text: string, size: number): number {
   return Array.from(text).reduce((sum, ch) => sum + font.widthOfTextAtSize(ch, size), 0);
 }
 
-export function fillLine(words: string[], font: PDFFont, width: number): { line: string[]; rest: string[]; last: boolean } {
+export function fillLine(
+  words: string[],
+  font: PDFFont,
+  width: number,
+): { line: string[]; rest: string[]; last: boolean } {
   const fits = (ws: string[]) => advance(font, ws.join(' '), BODY_SIZE) <= width;
   const line: string[] = [];
   let i = 0;
@@ -192,7 +206,15 @@ function hyphenate(word: string, fits: (head: string) => boolean): [string, stri
   return null;
 }
 
-function drawJustified(page: PDFPage, font: PDFFont, words: string[], x: number, y: number, width: number, last: boolean): void {
+function drawJustified(
+  page: PDFPage,
+  font: PDFFont,
+  words: string[],
+  x: number,
+  y: number,
+  width: number,
+  last: boolean,
+): void {
   const space = advance(font, ' ', BODY_SIZE);
   const natural = words.reduce((sum, w) => sum + advance(font, w, BODY_SIZE), 0);
   const gap = last || words.length < 2 ? space : (width - natural) / (words.length - 1);
@@ -255,17 +277,24 @@ export function encryptedPdf(text: string, userPassword: string, ownerPassword =
   const fileKey = md5(pad(userPassword), owner, p, id).subarray(0, 5);
   const user = rc4(fileKey, PASSWORD_PADDING);
   const objectKey = (num: number, gen: number) =>
-    md5(fileKey, Buffer.from([num & 255, (num >> 8) & 255, (num >> 16) & 255, gen & 255, (gen >> 8) & 255])).subarray(0, 10);
+    md5(fileKey, Buffer.from([num & 255, (num >> 8) & 255, (num >> 16) & 255, gen & 255, (gen >> 8) & 255])).subarray(
+      0,
+      10,
+    );
 
   const escaped = text.replace(/[\\()]/g, (c) => `\\${c}`);
   const content = rc4(objectKey(4, 0), Buffer.from(`BT /F1 14 Tf 72 700 Td (${escaped}) Tj ET`, 'latin1'));
   const objects: Buffer[] = [
     Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
     Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
-    Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>'),
+    Buffer.from(
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    ),
     Buffer.concat([Buffer.from(`<< /Length ${content.length} >>\nstream\n`), content, Buffer.from('\nendstream')]),
     Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>'),
-    Buffer.from(`<< /Filter /Standard /V 1 /R 2 /O <${owner.toString('hex')}> /U <${user.toString('hex')}> /P ${permissions} >>`),
+    Buffer.from(
+      `<< /Filter /Standard /V 1 /R 2 /O <${owner.toString('hex')}> /U <${user.toString('hex')}> /P ${permissions} >>`,
+    ),
   ];
   const chunks: Buffer[] = [Buffer.from('%PDF-1.4\n%\xE2\xE3\xCF\xD3\n', 'latin1')];
   let offset = chunks[0].length;
@@ -276,8 +305,16 @@ export function encryptedPdf(text: string, userPassword: string, ownerPassword =
     offset += chunk.length;
     chunks.push(chunk);
   });
-  const xref = [`xref\n0 ${objects.length + 1}\n`, '0000000000 65535 f \n', ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`)].join('');
+  const xref = [
+    `xref\n0 ${objects.length + 1}\n`,
+    '0000000000 65535 f \n',
+    ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`),
+  ].join('');
   const idHex = id.toString('hex');
-  chunks.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 6 0 R /ID [<${idHex}> <${idHex}>] >>\nstartxref\n${offset}\n%%EOF\n`));
+  chunks.push(
+    Buffer.from(
+      `${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R /Encrypt 6 0 R /ID [<${idHex}> <${idHex}>] >>\nstartxref\n${offset}\n%%EOF\n`,
+    ),
+  );
   return new Uint8Array(Buffer.concat(chunks));
 }

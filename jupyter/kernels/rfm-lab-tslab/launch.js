@@ -17,8 +17,10 @@ if (process.argv.length !== 3) {
 }
 const connectionFile = path.resolve(process.argv[2]);
 if (!fs.existsSync(tslabMain)) {
-  console.error(`rfm-lab kernel: ${tslabMain} not found. Run "npm ci" in ${root}. `
-    + 'This launcher must stay in <project>/jupyter/kernels/rfm-lab-tslab/: point JUPYTER_PATH at <project>/jupyter rather than installing a copy of the kernelspec.');
+  console.error(
+    `rfm-lab kernel: ${tslabMain} not found. Run "npm ci" in ${root}. ` +
+      'This launcher must stay in <project>/jupyter/kernels/rfm-lab-tslab/: point JUPYTER_PATH at <project>/jupyter rather than installing a copy of the kernelspec.',
+  );
   process.exit(1);
 }
 process.chdir(root);

@@ -74,7 +74,13 @@ function lineAndCharacter(src, offset) {
 function folderRequires(js, fromDir, exists = fs.existsSync) {
   return js.replace(/\brequire\((["'])(\.{1,2}(?:\/[^"']*)?)\1\)/g, (whole, quote, id) => {
     const target = path.resolve(fromDir, id);
-    if (path.extname(id) !== '' || exists(`${target}.ts`) || exists(`${target}.tsx`) || !exists(path.join(target, 'index.ts'))) return whole;
+    if (
+      path.extname(id) !== '' ||
+      exists(`${target}.ts`) ||
+      exists(`${target}.tsx`) ||
+      !exists(path.join(target, 'index.ts'))
+    )
+      return whole;
     return `require(${quote}${id.replace(/\/$/, '')}/index${quote})`;
   });
 }
@@ -192,4 +198,17 @@ function applyPatches({ ts, converterModule, executorModule }) {
   };
 }
 
-module.exports = { applyPatches, expandShorthand, folderRequires, keepEarlierValues, originalOffset, patchConverter, patchExecutor, errorConsole, oneLine, CELL_KEY, GRACE_MS, INTERRUPT_REASON };
+module.exports = {
+  applyPatches,
+  expandShorthand,
+  folderRequires,
+  keepEarlierValues,
+  originalOffset,
+  patchConverter,
+  patchExecutor,
+  errorConsole,
+  oneLine,
+  CELL_KEY,
+  GRACE_MS,
+  INTERRUPT_REASON,
+};

@@ -38,8 +38,12 @@ export function curvesFigure(curves: Curve[], options: CurvesFigureOptions): Fig
   });
   if (options.marker) {
     const { x, label } = options.marker;
-    fig.layout.shapes = [{ type: 'line', x0: x, x1: x, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#555', width: 1 } }];
-    fig.layout.annotations = [{ x: options.xLog ? Math.log10(x) : x, y: 1, yref: 'paper', text: label, showarrow: false, yanchor: 'bottom' }];
+    fig.layout.shapes = [
+      { type: 'line', x0: x, x1: x, yref: 'paper', y0: 0, y1: 1, line: { dash: 'dot', color: '#555', width: 1 } },
+    ];
+    fig.layout.annotations = [
+      { x: options.xLog ? Math.log10(x) : x, y: 1, yref: 'paper', text: label, showarrow: false, yanchor: 'bottom' },
+    ];
   }
   return fig;
 }

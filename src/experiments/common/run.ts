@@ -14,11 +14,15 @@ export interface RunControl<P> {
 /** Validates a RunControl (a misspelt key, or a progress callback passed where the control object belongs). */
 export function checkRunControl<P>(what: string, control: RunControl<P> | undefined): RunControl<P> {
   if (typeof control === 'function') {
-    throw new OptionError(`${what}: pass progress as { onProgress: callback } (the second argument is { onProgress, signal })`);
+    throw new OptionError(
+      `${what}: pass progress as { onProgress: callback } (the second argument is { onProgress, signal })`,
+    );
   }
   checkOptions(what, control, ['onProgress', 'signal']);
   const c = control ?? {};
-  if (c.onProgress !== undefined && typeof c.onProgress !== 'function') throw new OptionError(`${what}: onProgress must be a function`);
-  if (c.signal !== undefined && !(c.signal instanceof AbortSignal)) throw new OptionError(`${what}: signal must be an AbortSignal`);
+  if (c.onProgress !== undefined && typeof c.onProgress !== 'function')
+    throw new OptionError(`${what}: onProgress must be a function`);
+  if (c.signal !== undefined && !(c.signal instanceof AbortSignal))
+    throw new OptionError(`${what}: signal must be an AbortSignal`);
   return c;
 }

@@ -87,7 +87,14 @@ export function summarise(trials: number[][]): BandSummary {
 export function descentShape(x: number[], y: number[], tolerance = SHAPE_TOLERANCE): DescentShape {
   let maxIndex = 0;
   for (let i = 1; i < y.length; i++) if (y[i] > y[maxIndex]) maxIndex = i;
-  const shape: DescentShape = { peakIndex: -1, peakX: null, minToPeak: 1, peakToMin: 1, strength: 1, maxX: x[maxIndex] };
+  const shape: DescentShape = {
+    peakIndex: -1,
+    peakX: null,
+    minToPeak: 1,
+    peakToMin: 1,
+    strength: 1,
+    maxX: x[maxIndex],
+  };
   const minBefore: number[] = [];
   let running = Infinity;
   for (let i = 0; i < y.length; i++) {
@@ -100,7 +107,8 @@ export function descentShape(x: number[], y: number[], tolerance = SHAPE_TOLERAN
     const down = y[k] / running;
     running = Math.min(running, y[k]);
     const strength = Math.min(up, down);
-    if (k < y.length - 1 && strength > Math.max(shape.strength, 1 + tolerance)) Object.assign(shape, { peakIndex: k, peakX: x[k], minToPeak: up, peakToMin: down, strength });
+    if (k < y.length - 1 && strength > Math.max(shape.strength, 1 + tolerance))
+      Object.assign(shape, { peakIndex: k, peakX: x[k], minToPeak: up, peakToMin: down, strength });
   }
   return shape;
 }
@@ -110,14 +118,26 @@ export function curve(name: string, x: number[], trials: number[][], variance: n
   const normalisedTrials = trials.map((t) => t.map((v, j) => v / scale(j)));
   const mse = summarise(trials);
   const normalised = summarise(normalisedTrials);
-  return { name, x, trials, mse, normalised, shape: descentShape(x, mse.mean), normalisedShape: descentShape(x, normalised.mean) };
+  return {
+    name,
+    x,
+    trials,
+    mse,
+    normalised,
+    shape: descentShape(x, mse.mean),
+    normalisedShape: descentShape(x, normalised.mean),
+  };
 }
 
 /**
  * Counts the steps of a sweep, reports each to `control.onProgress`, and yields to the event loop (the notebook's
  * output, a pending interrupt); throws CancelledError at the next step once `control.signal` is aborted.
  */
-export function progressReporter(sweep: string, total: number, control: RunControl<SweepProgress> = {}): (label: string) => Promise<void> {
+export function progressReporter(
+  sweep: string,
+  total: number,
+  control: RunControl<SweepProgress> = {},
+): (label: string) => Promise<void> {
   throwIfAborted(control.signal, sweep);
   const timer = new StageTimer();
   let done = 0;
@@ -139,6 +159,8 @@ export function throttledProgress(print: (line: string) => void, everyMs = 5000)
     last = p.elapsedMs;
     const seconds = p.elapsedMs / 1000;
     const left = p.done < p.total ? `, ~${Math.ceil((seconds * (p.total - p.done)) / p.done)} s left` : '';
-    print(`${p.sweep}: ${p.done}/${p.total} (${Math.round((100 * p.done) / p.total)} %) after ${seconds.toFixed(0)} s${left}; last: ${p.label}`);
+    print(
+      `${p.sweep}: ${p.done}/${p.total} (${Math.round((100 * p.done) / p.total)} %) after ${seconds.toFixed(0)} s${left}; last: ${p.label}`,
+    );
   };
 }

@@ -41,11 +41,16 @@ export function makeStudyTask(options: StudyTaskOptions): StudyTask {
   const { dim, train, test, seed } = options;
   const target = options.target ?? 'code';
   const labelNoise = options.labelNoise ?? 0;
-  if (!Number.isInteger(dim) || dim < 3) throw new OptionError(`makeStudyTask: dim must be an integer >= 3 (the target uses x1..x3), got ${dim}`);
-  if (!Number.isInteger(train) || train < 1) throw new OptionError(`makeStudyTask: train must be a positive integer, got ${train}`);
-  if (!Number.isInteger(test) || test < 1) throw new OptionError(`makeStudyTask: test must be a positive integer, got ${test}`);
-  if (!(target in TARGET_COEFFICIENTS)) throw new OptionError(`makeStudyTask: target must be 'code' or 'page', got ${String(target)}`);
-  if (!(labelNoise >= 0) || !Number.isFinite(labelNoise)) throw new OptionError(`makeStudyTask: labelNoise must be >= 0, got ${labelNoise}`);
+  if (!Number.isInteger(dim) || dim < 3)
+    throw new OptionError(`makeStudyTask: dim must be an integer >= 3 (the target uses x1..x3), got ${dim}`);
+  if (!Number.isInteger(train) || train < 1)
+    throw new OptionError(`makeStudyTask: train must be a positive integer, got ${train}`);
+  if (!Number.isInteger(test) || test < 1)
+    throw new OptionError(`makeStudyTask: test must be a positive integer, got ${test}`);
+  if (!(target in TARGET_COEFFICIENTS))
+    throw new OptionError(`makeStudyTask: target must be 'code' or 'page', got ${String(target)}`);
+  if (!(labelNoise >= 0) || !Number.isFinite(labelNoise))
+    throw new OptionError(`makeStudyTask: labelNoise must be >= 0, got ${labelNoise}`);
   const variance = targetVariance(target, dim);
   const noiseStd = labelNoise * Math.sqrt(variance);
   const [a, b, c] = TARGET_COEFFICIENTS[target];
@@ -65,7 +70,14 @@ export function makeStudyTask(options: StudyTaskOptions): StudyTask {
   const testSet = draw(test);
   // Noise is drawn last, so one seed gives the same inputs with and without noise.
   if (noiseStd > 0) for (let i = 0; i < train; i++) trainSet.y.data[i] += noiseStd * rng.normal();
-  return { xTrain: trainSet.x, yTrain: trainSet.y, xTest: testSet.x, yTest: testSet.y, targetVariance: variance, noiseStd };
+  return {
+    xTrain: trainSet.x,
+    yTrain: trainSet.y,
+    xTest: testSet.x,
+    yTest: testSet.y,
+    targetVariance: variance,
+    noiseStd,
+  };
 }
 
 /** The first `rows` training points of a task: nested training sets, so a sweep over n adds points. */
@@ -76,4 +88,3 @@ export function leadingTrain(task: StudyTask, rows: number): { x: Matrix; y: Mat
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
-

@@ -17,7 +17,15 @@ export function descentTable(curves: Curve[], options: { title: string; x: strin
   const { x } = options;
   const fig = table({
     title: `${options.title} (a peak needs a rise and a fall of over ${Math.round(100 * SHAPE_TOLERANCE)} %)`,
-    columns: ['curve', `MSE: peak ${x}`, 'min-to-peak', 'peak-to-later-min', `MSE/Var(y): peak ${x}`, 'min-to-peak', 'peak-to-later-min'],
+    columns: [
+      'curve',
+      `MSE: peak ${x}`,
+      'min-to-peak',
+      'peak-to-later-min',
+      `MSE/Var(y): peak ${x}`,
+      'min-to-peak',
+      'peak-to-later-min',
+    ],
     rows: curves.map((c) => [c.name, ...shapeCells(c.shape), ...shapeCells(c.normalisedShape)]),
     digits: 3,
     width: 1100,

@@ -64,7 +64,20 @@ export interface ModelWiseResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = ['dim', 'train', 'test', 'features', 'kinds', 'bandwidth', 'labelNoise', 'target', 'trials', 'seed', 'rcond', 'rfm'] as const;
+const CONFIG_KEYS = [
+  'dim',
+  'train',
+  'test',
+  'features',
+  'kinds',
+  'bandwidth',
+  'labelNoise',
+  'target',
+  'trials',
+  'seed',
+  'rcond',
+  'rfm',
+] as const;
 
 const KIND_NAMES: Record<ModelWiseFeatures, string> = {
   laplace: 'Laplace random features',
@@ -99,11 +112,16 @@ function modelWiseConfig(config: ModelWiseConfig): ModelWiseResult['config'] {
     rcond: config.rcond ?? DEFAULT_RCOND,
     rfm: { ...DEFAULT_RFM_SETTINGS, bandwidth: config.bandwidth ?? 1, ...config.rfm },
   };
-  if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`modelWiseSweep: trials must be a positive integer, got ${c.trials}`);
+  if (!Number.isInteger(c.trials) || c.trials < 1)
+    throw new OptionError(`modelWiseSweep: trials must be a positive integer, got ${c.trials}`);
   if (c.features.length === 0 || c.features.some((p) => !Number.isInteger(p) || p < 1)) {
     throw new OptionError(`modelWiseSweep: features must be positive integers, got [${c.features.join(', ')}]`);
   }
-  for (const kind of c.kinds) if (!(kind in KIND_NAMES)) throw new OptionError(`modelWiseSweep: unknown feature map '${kind}' (use ${Object.keys(KIND_NAMES).join(', ')})`);
+  for (const kind of c.kinds)
+    if (!(kind in KIND_NAMES))
+      throw new OptionError(
+        `modelWiseSweep: unknown feature map '${kind}' (use ${Object.keys(KIND_NAMES).join(', ')})`,
+      );
   c.features = [...c.features].sort((a, b) => a - b);
   return c;
 }
@@ -156,11 +174,18 @@ async function featureMapRow(
   return row;
 }
 
-export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunControl<SweepProgress> = {}): Promise<ModelWiseResult> {
+export async function modelWiseSweep(
+  config: ModelWiseConfig = {},
+  control: RunControl<SweepProgress> = {},
+): Promise<ModelWiseResult> {
   const c = modelWiseConfig(config);
   const { features, train } = c;
   const timer = new StageTimer();
-  const step = progressReporter('model-wise', c.trials * c.kinds.length * features.length, checkRunControl('modelWiseSweep', control));
+  const step = progressReporter(
+    'model-wise',
+    c.trials * c.kinds.length * features.length,
+    checkRunControl('modelWiseSweep', control),
+  );
   const shape = (): number[][][] => c.kinds.map(() => []);
   const testMse = shape();
   const trainMse = shape();
@@ -168,7 +193,14 @@ export async function modelWiseSweep(config: ModelWiseConfig = {}, control: RunC
   const truncated = shape();
   let targetVariance = 0;
   for (let trial = 0; trial < c.trials; trial++) {
-    const task = makeStudyTask({ dim: c.dim, train, test: c.test, seed: trialSeed(c.seed, trial), target: c.target, labelNoise: c.labelNoise });
+    const task = makeStudyTask({
+      dim: c.dim,
+      train,
+      test: c.test,
+      seed: trialSeed(c.seed, trial),
+      target: c.target,
+      labelNoise: c.labelNoise,
+    });
     targetVariance = task.targetVariance;
     for (let k = 0; k < c.kinds.length; k++) {
       const row = await featureMapRow(c, task, trial, k, step);

@@ -36,9 +36,19 @@ export interface FittedModel {
  * of points the model is fitted on, as for the other models). Its M is the metric of the 'rfm' random features.
  */
 export async function fitRfm(x: Matrix, y: Matrix, settings: RfmSettings): Promise<FittedModel & { metric: Matrix }> {
-  const rfm = new RFM({ kernel: 'laplace', bandwidth: settings.bandwidth, ridge: settings.ridge, iterations: settings.iterations, task: 'regression' });
+  const rfm = new RFM({
+    kernel: 'laplace',
+    bandwidth: settings.bandwidth,
+    ridge: settings.ridge,
+    iterations: settings.iterations,
+    task: 'regression',
+  });
   let jitter = 0;
-  await rfm.fit(x, y, { onEvent: (e) => { if (e.type === 'jitter') jitter = Math.max(jitter, e.jitter); } });
+  await rfm.fit(x, y, {
+    onEvent: (e) => {
+      if (e.type === 'jitter') jitter = Math.max(jitter, e.jitter);
+    },
+  });
   return { predict: (z) => rfm.predict(z), metric: await rfm.featureMatrix(), jitter };
 }
 
@@ -50,7 +60,11 @@ export async function fitLaplace(x: Matrix, y: Matrix, bandwidth: number, ridge:
 
 export type ModelName = 'laplace' | 'rfm' | 'random-features';
 
-export const MODEL_NAMES: Record<ModelName, string> = { laplace: 'Laplace kernel', rfm: 'RFM', 'random-features': 'Laplace random features' };
+export const MODEL_NAMES: Record<ModelName, string> = {
+  laplace: 'Laplace kernel',
+  rfm: 'RFM',
+  'random-features': 'Laplace random features',
+};
 
 export interface ModelSettings {
   bandwidth: number;
@@ -75,9 +89,22 @@ export function fitModel(model: ModelName, x: Matrix, y: Matrix, s: ModelSetting
 }
 
 /** Ridge (or, at ridge 0, minimum-norm) regression on p Laplace random features of x. */
-export async function fitRandomFeatures(x: Matrix, y: Matrix, options: { bandwidth: number; features: number; ridge: number; seed: number }): Promise<FittedModel> {
-  const sampler = randomFourierFeatures({ kernel: 'laplace', bandwidth: options.bandwidth, features: options.features, seed: options.seed, inputDim: x.cols });
-  const { weights } = await minNormLeastSquares(await sampler.transform(x), y, { ridge: options.ridge, rcond: DEFAULT_RCOND });
+export async function fitRandomFeatures(
+  x: Matrix,
+  y: Matrix,
+  options: { bandwidth: number; features: number; ridge: number; seed: number },
+): Promise<FittedModel> {
+  const sampler = randomFourierFeatures({
+    kernel: 'laplace',
+    bandwidth: options.bandwidth,
+    features: options.features,
+    seed: options.seed,
+    inputDim: x.cols,
+  });
+  const { weights } = await minNormLeastSquares(await sampler.transform(x), y, {
+    ridge: options.ridge,
+    rcond: DEFAULT_RCOND,
+  });
   const backend = await backendFor('float64');
   return { predict: async (z) => backend.gemm(await sampler.transform(z), weights), jitter: 0 };
 }

@@ -46,9 +46,25 @@ export interface RidgeSweepResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = ['dim', 'train', 'test', 'ridges', 'labelNoise', 'models', 'features', 'bandwidth', 'rfmIterations', 'target', 'trials', 'seed'] as const;
+const CONFIG_KEYS = [
+  'dim',
+  'train',
+  'test',
+  'ridges',
+  'labelNoise',
+  'models',
+  'features',
+  'bandwidth',
+  'rfmIterations',
+  'target',
+  'trials',
+  'seed',
+] as const;
 
-export async function ridgeSweep(config: RidgeSweepConfig = {}, control: RunControl<SweepProgress> = {}): Promise<RidgeSweepResult> {
+export async function ridgeSweep(
+  config: RidgeSweepConfig = {},
+  control: RunControl<SweepProgress> = {},
+): Promise<RidgeSweepResult> {
   checkOptions('ridgeSweep', config, CONFIG_KEYS);
   const train = config.train ?? 150;
   const c: Required<RidgeSweepConfig> = {
@@ -65,12 +81,20 @@ export async function ridgeSweep(config: RidgeSweepConfig = {}, control: RunCont
     trials: config.trials ?? 5,
     seed: config.seed ?? 0,
   };
-  if (c.ridges.length === 0 || c.ridges.some((r) => !(r > 0) || !Number.isFinite(r))) throw new OptionError(`ridgeSweep: ridges must be finite and > 0, got [${c.ridges.join(', ')}]`);
-  for (const m of c.models) if (!(m in MODEL_NAMES)) throw new OptionError(`ridgeSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
-  if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`ridgeSweep: trials must be a positive integer, got ${c.trials}`);
+  if (c.ridges.length === 0 || c.ridges.some((r) => !(r > 0) || !Number.isFinite(r)))
+    throw new OptionError(`ridgeSweep: ridges must be finite and > 0, got [${c.ridges.join(', ')}]`);
+  for (const m of c.models)
+    if (!(m in MODEL_NAMES))
+      throw new OptionError(`ridgeSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
+  if (!Number.isInteger(c.trials) || c.trials < 1)
+    throw new OptionError(`ridgeSweep: trials must be a positive integer, got ${c.trials}`);
   const timer = new StageTimer();
   const combos = c.labelNoise.flatMap((labelNoise) => c.models.map((model) => ({ model, labelNoise })));
-  const step = progressReporter('ridge', c.trials * combos.length * c.ridges.length, checkRunControl('ridgeSweep', control));
+  const step = progressReporter(
+    'ridge',
+    c.trials * combos.length * c.ridges.length,
+    checkRunControl('ridgeSweep', control),
+  );
   const mse = combos.map((): number[][] => []);
   let targetVariance = 0;
 
@@ -78,11 +102,24 @@ export async function ridgeSweep(config: RidgeSweepConfig = {}, control: RunCont
     for (let k = 0; k < combos.length; k++) {
       const { model, labelNoise } = combos[k];
       // The same seed for every combination: noise levels share their inputs, models share their data.
-      const task = makeStudyTask({ dim: c.dim, train, test: c.test, seed: trialSeed(c.seed, trial), target: c.target, labelNoise });
+      const task = makeStudyTask({
+        dim: c.dim,
+        train,
+        test: c.test,
+        seed: trialSeed(c.seed, trial),
+        target: c.target,
+        labelNoise,
+      });
       targetVariance = task.targetVariance;
       const row: number[] = [];
       for (const ridge of c.ridges) {
-        const fitted = await fitModel(model, task.xTrain, task.yTrain, { bandwidth: c.bandwidth, ridge, rfmIterations: c.rfmIterations, features: c.features, seed: trialSeed(c.seed, trial, 1) });
+        const fitted = await fitModel(model, task.xTrain, task.yTrain, {
+          bandwidth: c.bandwidth,
+          ridge,
+          rfmIterations: c.rfmIterations,
+          features: c.features,
+          seed: trialSeed(c.seed, trial, 1),
+        });
         row.push(meanSquaredError(await fitted.predict(task.xTest), task.yTest));
         await step(`trial ${trial + 1}/${c.trials}, ${MODEL_NAMES[model]}, noise ${labelNoise}, ridge ${ridge}`);
       }

@@ -55,13 +55,31 @@ export interface SampleWiseResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = ['dim', 'samples', 'test', 'ridges', 'labelNoise', 'models', 'features', 'bandwidth', 'rfmIterations', 'target', 'trials', 'seed'] as const;
+const CONFIG_KEYS = [
+  'dim',
+  'samples',
+  'test',
+  'ridges',
+  'labelNoise',
+  'models',
+  'features',
+  'bandwidth',
+  'rfmIterations',
+  'target',
+  'trials',
+  'seed',
+] as const;
 
-export async function sampleWiseSweep(config: SampleWiseConfig = {}, control: RunControl<SweepProgress> = {}): Promise<SampleWiseResult> {
+export async function sampleWiseSweep(
+  config: SampleWiseConfig = {},
+  control: RunControl<SweepProgress> = {},
+): Promise<SampleWiseResult> {
   checkOptions('sampleWiseSweep', config, CONFIG_KEYS);
   const c: Required<SampleWiseConfig> = {
     dim: config.dim ?? 30,
-    samples: [...(config.samples ?? [10, 20, 40, 60, 80, 100, 120, 140, 150, 160, 180, 200, 250, 300, 400, 600])].sort((a, b) => a - b),
+    samples: [...(config.samples ?? [10, 20, 40, 60, 80, 100, 120, 140, 150, 160, 180, 200, 250, 300, 400, 600])].sort(
+      (a, b) => a - b,
+    ),
     test: config.test ?? 500,
     ridges: config.ridges ?? [0, 1e-3],
     labelNoise: config.labelNoise ?? [0, 0.5],
@@ -73,21 +91,39 @@ export async function sampleWiseSweep(config: SampleWiseConfig = {}, control: Ru
     trials: config.trials ?? 5,
     seed: config.seed ?? 0,
   };
-  if (c.samples.length === 0 || c.samples.some((n) => !Number.isInteger(n) || n < 2)) throw new OptionError(`sampleWiseSweep: samples must be integers >= 2, got [${c.samples.join(', ')}]`);
-  if (c.ridges.some((r) => !(r >= 0) || !Number.isFinite(r))) throw new OptionError(`sampleWiseSweep: ridges must be finite and >= 0, got [${c.ridges.join(', ')}]`);
-  for (const m of c.models) if (!(m in MODEL_NAMES)) throw new OptionError(`sampleWiseSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
-  if (!Number.isInteger(c.trials) || c.trials < 1) throw new OptionError(`sampleWiseSweep: trials must be a positive integer, got ${c.trials}`);
+  if (c.samples.length === 0 || c.samples.some((n) => !Number.isInteger(n) || n < 2))
+    throw new OptionError(`sampleWiseSweep: samples must be integers >= 2, got [${c.samples.join(', ')}]`);
+  if (c.ridges.some((r) => !(r >= 0) || !Number.isFinite(r)))
+    throw new OptionError(`sampleWiseSweep: ridges must be finite and >= 0, got [${c.ridges.join(', ')}]`);
+  for (const m of c.models)
+    if (!(m in MODEL_NAMES))
+      throw new OptionError(`sampleWiseSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
+  if (!Number.isInteger(c.trials) || c.trials < 1)
+    throw new OptionError(`sampleWiseSweep: trials must be a positive integer, got ${c.trials}`);
   const timer = new StageTimer();
   const nMax = c.samples[c.samples.length - 1];
-  const combos = c.labelNoise.flatMap((labelNoise) => c.ridges.flatMap((ridge) => c.models.map((model) => ({ model, ridge, labelNoise }))));
-  const step = progressReporter('sample-wise', c.trials * combos.length * c.samples.length, checkRunControl('sampleWiseSweep', control));
+  const combos = c.labelNoise.flatMap((labelNoise) =>
+    c.ridges.flatMap((ridge) => c.models.map((model) => ({ model, ridge, labelNoise }))),
+  );
+  const step = progressReporter(
+    'sample-wise',
+    c.trials * combos.length * c.samples.length,
+    checkRunControl('sampleWiseSweep', control),
+  );
   const mse = combos.map((): number[][] => []);
   const jitter = combos.map((): number[][] => []);
   let targetVariance = 0;
 
   for (let trial = 0; trial < c.trials; trial++) {
     for (const labelNoise of c.labelNoise) {
-      const task = makeStudyTask({ dim: c.dim, train: nMax, test: c.test, seed: trialSeed(c.seed, trial), target: c.target, labelNoise });
+      const task = makeStudyTask({
+        dim: c.dim,
+        train: nMax,
+        test: c.test,
+        seed: trialSeed(c.seed, trial),
+        target: c.target,
+        labelNoise,
+      });
       targetVariance = task.targetVariance;
       combos.forEach((combo, k) => {
         if (combo.labelNoise !== labelNoise) return;
@@ -99,16 +135,29 @@ export async function sampleWiseSweep(config: SampleWiseConfig = {}, control: Ru
         for (let k = 0; k < combos.length; k++) {
           const { model, ridge } = combos[k];
           if (combos[k].labelNoise !== labelNoise) continue;
-          const fitted = await fitModel(model, x, y, { bandwidth: c.bandwidth, ridge, rfmIterations: c.rfmIterations, features: c.features, seed: trialSeed(c.seed, trial, 1) });
+          const fitted = await fitModel(model, x, y, {
+            bandwidth: c.bandwidth,
+            ridge,
+            rfmIterations: c.rfmIterations,
+            features: c.features,
+            seed: trialSeed(c.seed, trial, 1),
+          });
           mse[k][trial].push(meanSquaredError(await fitted.predict(task.xTest), task.yTest));
           jitter[k][trial].push(fitted.jitter);
-          await step(`trial ${trial + 1}/${c.trials}, noise ${labelNoise}, n = ${n}, ${MODEL_NAMES[model]}, ridge ${ridge}`);
+          await step(
+            `trial ${trial + 1}/${c.trials}, noise ${labelNoise}, n = ${n}, ${MODEL_NAMES[model]}, ridge ${ridge}`,
+          );
         }
       }
     }
   }
   const curves = combos.map(({ model, ridge, labelNoise }, k): SampleWiseCurve => ({
-    ...curve(`${MODEL_NAMES[model]}, ${ridge === 0 ? 'ridgeless' : `ridge ${ridge}`}, noise ${labelNoise}`, c.samples, mse[k], targetVariance),
+    ...curve(
+      `${MODEL_NAMES[model]}, ${ridge === 0 ? 'ridgeless' : `ridge ${ridge}`}, noise ${labelNoise}`,
+      c.samples,
+      mse[k],
+      targetVariance,
+    ),
     model,
     ridge,
     labelNoise,

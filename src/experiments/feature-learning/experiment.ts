@@ -17,7 +17,13 @@ import { Mlp } from '../../nn/mlp';
 import { loadTf } from '../../nn/tf';
 import { trainMlp } from '../../nn/train';
 import { RFM } from '../../rfm/rfm';
-import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetVariance } from '../common/scaling-data';
+import {
+  ScalingTarget,
+  scaledFeatures,
+  scalingTargets,
+  scalingTrialData,
+  targetVariance,
+} from '../common/scaling-data';
 
 /**
  * "Is your neural network secretly a kernel machine?" The RFM paper's neural feature ansatz says a trained fully
@@ -29,7 +35,13 @@ import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, target
  */
 
 /** What the study reported for MNIST (docs/study-protocol.md section D): Laplace kernel, 1 vs 8, 1259 train / 210 test. */
-export const STUDY_MNIST = { digits: [1, 8], model: 'Laplace kernel', accuracy: 0.995, train: 1259, test: 210 } as const;
+export const STUDY_MNIST = {
+  digits: [1, 8],
+  model: 'Laplace kernel',
+  accuracy: 0.995,
+  train: 1259,
+  test: 210,
+} as const;
 
 export interface NetworkSettings {
   hidden: number[];
@@ -224,10 +236,15 @@ export const DEFAULT_VARIANTS: NetworkVariant[] = [
   { initScale: 0.1, weightDecay: 0 },
 ];
 
-function networkSettings(what: string, given: Partial<NetworkSettings> | undefined, defaults: NetworkSettings): NetworkSettings {
+function networkSettings(
+  what: string,
+  given: Partial<NetworkSettings> | undefined,
+  defaults: NetworkSettings,
+): NetworkSettings {
   checkOptions(`${what}.network`, given, NETWORK_KEYS);
   const s = { ...defaults, ...given };
-  if (!Array.isArray(s.hidden) || s.hidden.length === 0) throw new OptionError(`${what}.network.hidden must list at least one width`);
+  if (!Array.isArray(s.hidden) || s.hidden.length === 0)
+    throw new OptionError(`${what}.network.hidden must list at least one width`);
   s.hidden.forEach((h, i) => positiveInteger(`${what}.network.hidden[${i}]`, h));
   positiveNumber(`${what}.network.initScale`, s.initScale);
   nonNegativeNumber(`${what}.network.weightDecay`, s.weightDecay);
@@ -237,7 +254,11 @@ function networkSettings(what: string, given: Partial<NetworkSettings> | undefin
   return { ...s, hidden: [...s.hidden] };
 }
 
-function kernelSettings(what: string, given: Partial<KernelSettings> | undefined, defaults: KernelSettings): KernelSettings {
+function kernelSettings(
+  what: string,
+  given: Partial<KernelSettings> | undefined,
+  defaults: KernelSettings,
+): KernelSettings {
   checkOptions(`${what}.kernel`, given, KERNEL_KEYS);
   const s = { ...defaults, ...given };
   positiveNumber(`${what}.kernel.bandwidth`, s.bandwidth);
@@ -260,12 +281,17 @@ function variantList(what: string, given: NetworkVariant[] | undefined): Network
 
 function seedOf(what: string, seed: unknown): number {
   if (seed === undefined) return 0;
-  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new OptionError(`${what}.seed must be an integer, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isInteger(seed))
+    throw new OptionError(`${what}.seed must be an integer, got ${String(seed)}`);
   return seed;
 }
 
 /** Counts steps, reports them, and yields to the event loop so a notebook stays responsive. */
-function progressSteps(what: string, total: number, control: RunControl<FeatureLearningProgress>): (step: string) => Promise<void> {
+function progressSteps(
+  what: string,
+  total: number,
+  control: RunControl<FeatureLearningProgress>,
+): (step: string) => Promise<void> {
   const { onProgress, signal } = checkRunControl(what, control);
   throwIfAborted(signal, what);
   const timer = new StageTimer();
@@ -330,9 +356,22 @@ interface TrainedNetwork {
 }
 
 /** Trains a network, then reads off W_1' W_1, its AGOP on the training points and its outputs on `test`. */
-async function trainedNetwork(x: Matrix, y: Matrix, test: Matrix, settings: NetworkSettings, seed: number, signal?: AbortSignal): Promise<TrainedNetwork> {
+async function trainedNetwork(
+  x: Matrix,
+  y: Matrix,
+  test: Matrix,
+  settings: NetworkSettings,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<TrainedNetwork> {
   const { init, order } = streams(seed);
-  const net = await Mlp.create({ inputDim: x.cols, hidden: settings.hidden, outputDim: y.cols, seed: init, initScale: settings.initScale });
+  const net = await Mlp.create({
+    inputDim: x.cols,
+    hidden: settings.hidden,
+    outputDim: y.cols,
+    seed: init,
+    initScale: settings.initScale,
+  });
   try {
     const history = await trainMlp(net, x, y, {
       epochs: settings.epochs,
@@ -342,7 +381,12 @@ async function trainedNetwork(x: Matrix, y: Matrix, test: Matrix, settings: Netw
       seed: order,
       signal,
     });
-    return { nfm: await net.neuralFeatureMatrix(), agop: await networkAgop(net, x), outputs: await net.predict(test), loss: history.map((h) => h.loss) };
+    return {
+      nfm: await net.neuralFeatureMatrix(),
+      agop: await networkAgop(net, x),
+      outputs: await net.predict(test),
+      loss: history.map((h) => h.loss),
+    };
   } finally {
     net.dispose();
   }
@@ -362,7 +406,13 @@ interface FittedRfm {
 
 type Labelled = { x: Matrix; y: Matrix | Int32Array };
 
-async function fittedRfm(train: Labelled, validation: Labelled, test: Labelled, settings: KernelSettings, classification: boolean): Promise<FittedRfm> {
+async function fittedRfm(
+  train: Labelled,
+  validation: Labelled,
+  test: Labelled,
+  settings: KernelSettings,
+  classification: boolean,
+): Promise<FittedRfm> {
   const options = {
     kernel: 'laplace' as const,
     bandwidth: settings.bandwidth,
@@ -371,11 +421,18 @@ async function fittedRfm(train: Labelled, validation: Labelled, test: Labelled, 
     task: classification ? ('classification' as const) : ('regression' as const),
   };
   const rfm = new RFM(options);
-  await rfm.fit(train.x, train.y, { validation: { X: validation.x, Y: validation.y }, test: { X: test.x, Y: test.y }, testEveryIteration: true });
+  await rfm.fit(train.x, train.y, {
+    validation: { X: validation.x, Y: validation.y },
+    test: { X: test.x, Y: test.y },
+    testEveryIteration: true,
+  });
   const last = rfm.history.length - 1;
   // Validation may keep an early iteration (even 0, where M = I); the comparison wants what T iterations learned.
   // Without validation data the fit keeps its last iteration, and with no subsampling it repeats the same steps.
-  const m = rfm.bestIteration === last ? await rfm.featureMatrix() : await (await new RFM(options).fit(train.x, train.y)).featureMatrix();
+  const m =
+    rfm.bestIteration === last
+      ? await rfm.featureMatrix()
+      : await (await new RFM(options).fit(train.x, train.y)).featureMatrix();
   return {
     m,
     outputs: await rfm.predict(test.x),
@@ -420,7 +477,13 @@ function eigenvalueShares(spectra: ThreeMatrices<Spectrum>): ThreeMatrices<numbe
 }
 
 /** A variant network's matrices against its own AGOP and the main run's RFM M (whose top eigenvector is given). */
-function variantResult(variant: NetworkVariant, net: TrainedNetwork, networkScore: number, rfmM: Matrix, rfmTop: Float64Array): VariantResult {
+function variantResult(
+  variant: NetworkVariant,
+  net: TrainedNetwork,
+  networkScore: number,
+  rfmM: Matrix,
+  rfmTop: Float64Array,
+): VariantResult {
   const top = spectrum(net.nfm).top;
   return {
     ...variant,
@@ -439,7 +502,10 @@ function matrixData(m: Matrix): MatrixData {
  * where only x1..x3 matter: a network, the plain Laplace kernel and the RFM fitted to the same points, and the three
  * feature matrices compared.
  */
-export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, control: RunControl<FeatureLearningProgress> = {}): Promise<ScalingFeatureResult> {
+export async function scalingFeatureLearning(
+  config: ScalingFeatureConfig = {},
+  control: RunControl<FeatureLearningProgress> = {},
+): Promise<ScalingFeatureResult> {
   checkOptions('scalingFeatureLearning', config, SCALING_KEYS);
   const what = 'scalingFeatureLearning';
   const seed = seedOf(what, config.seed);
@@ -451,7 +517,8 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
     test: positiveInteger(`${what}.test`, config.test ?? 200),
   };
   const target = config.target ?? 'code';
-  if (target !== 'code' && target !== 'page') throw new OptionError(`${what}.target must be 'code' or 'page', got ${String(target)}`);
+  if (target !== 'code' && target !== 'page')
+    throw new OptionError(`${what}.target must be 'code' or 'page', got ${String(target)}`);
   const network = networkSettings(what, config.network, SCALING_NETWORK_DEFAULTS);
   const kernel = kernelSettings(what, config.kernel, SCALING_KERNEL_DEFAULTS);
   const variants = variantList(what, config.variants);
@@ -469,7 +536,10 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   });
   const x = scaledFeatures(data, data.fit, dim);
   const y = scalingTargets(data, data.fit, dim, target);
-  const validation = { x: scaledFeatures(data, data.validation, dim), y: scalingTargets(data, data.validation, dim, target) };
+  const validation = {
+    x: scaledFeatures(data, data.validation, dim),
+    y: scalingTargets(data, data.validation, dim, target),
+  };
   const test = { x: scaledFeatures(data, data.test, dim), y: scalingTargets(data, data.test, dim, target) };
   const { backend: tfBackend } = await loadTf();
 
@@ -483,7 +553,10 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
   const variantResults: VariantResult[] = [];
   for (const v of variants) {
     const other = await trainedNetwork(x, y, test.x, { ...network, ...v }, seed, control.signal);
-    variantResults.push({ ...variantResult(v, other, meanSquaredError(other.outputs, test.y), rfm.m, spectra.rfm.top), nfmLeadingTrace: leadingTraceFraction(other.nfm, 3) });
+    variantResults.push({
+      ...variantResult(v, other, meanSquaredError(other.outputs, test.y), rfm.m, spectra.rfm.top),
+      nfmLeadingTrace: leadingTraceFraction(other.nfm, 3),
+    });
     await step(`variant initScale ${v.initScale}, weightDecay ${v.weightDecay}`);
   }
   return {
@@ -494,12 +567,20 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
     kernel,
     tfBackend,
     targetVariance: targetVariance(target, dim),
-    testMse: { network: meanSquaredError(net.outputs, test.y), laplace: meanSquaredError(rfm.laplaceOutputs, test.y), rfm: meanSquaredError(rfm.outputs, test.y) },
+    testMse: {
+      network: meanSquaredError(net.outputs, test.y),
+      laplace: meanSquaredError(rfm.laplaceOutputs, test.y),
+      rfm: meanSquaredError(rfm.outputs, test.y),
+    },
     rfmIteration: rfm.iteration,
     rfmTestByIteration: rfm.testByIteration,
     networkLoss: net.loss,
     matrices: { nfm: matrixData(net.nfm), agop: matrixData(net.agop), rfm: matrixData(rfm.m) },
-    leadingTrace: { nfm: leadingTraceFraction(net.nfm, 3), agop: leadingTraceFraction(net.agop, 3), rfm: leadingTraceFraction(rfm.m, 3) },
+    leadingTrace: {
+      nfm: leadingTraceFraction(net.nfm, 3),
+      agop: leadingTraceFraction(net.agop, 3),
+      rfm: leadingTraceFraction(rfm.m, 3),
+    },
     comparison,
     eigenvalueShares: eigenvalueShares(spectra),
     variants: variantResults,
@@ -512,12 +593,19 @@ export async function scalingFeatureLearning(config: ScalingFeatureConfig = {}, 
  * images, and the network's W_1' W_1 and AGOP against the RFM's M. Every model fits the same `train` images; the
  * RFM alone also sees `validation` images, to choose its iteration.
  */
-export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, control: RunControl<FeatureLearningProgress> = {}): Promise<MnistFeatureResult> {
+export async function mnistFeatureLearning(
+  config: MnistFeatureConfig = {},
+  control: RunControl<FeatureLearningProgress> = {},
+): Promise<MnistFeatureResult> {
   checkOptions('mnistFeatureLearning', config, MNIST_KEYS);
   const what = 'mnistFeatureLearning';
   const seed = seedOf(what, config.seed);
-  const tasks = config.tasks ?? [[1, 8], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]];
-  if (!Array.isArray(tasks) || tasks.length === 0) throw new OptionError(`${what}.tasks must list at least one set of digits`);
+  const tasks = config.tasks ?? [
+    [1, 8],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ];
+  if (!Array.isArray(tasks) || tasks.length === 0)
+    throw new OptionError(`${what}.tasks must list at least one set of digits`);
   const sizes = {
     train: positiveInteger(`${what}.train`, config.train ?? STUDY_MNIST.train),
     validation: positiveInteger(`${what}.validation`, config.validation ?? STUDY_MNIST.test),
@@ -535,7 +623,12 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
   for (const [t, digits] of tasks.entries()) {
     const label = digitSetName(digits);
     // mnistSubset validates the digits; the validation images come from its (shuffled) training part.
-    const subset = mnistSubset({ digits, train: sizes.train + sizes.validation, test: sizes.test, seed: digitSetSeed(streams(seed).data, digits) });
+    const subset = mnistSubset({
+      digits,
+      train: sizes.train + sizes.validation,
+      test: sizes.test,
+      seed: digitSetSeed(streams(seed).data, digits),
+    });
     const fitRows = Array.from({ length: sizes.train }, (_, i) => i);
     const validationRows = Array.from({ length: sizes.validation }, (_, i) => sizes.train + i);
     const x = subset.train.x.selectRows(fitRows);
@@ -547,16 +640,26 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
 
     const [net, networkMs] = await timed(() => trainedNetwork(x, y, testX, network, seed, control.signal));
     await step(`${label}: network trained`);
-    const [rfm, rfmMs] = await timed(() => fittedRfm({ x, y: labels }, validation, { x: testX, y: testLabels }, kernel, true));
+    const [rfm, rfmMs] = await timed(() =>
+      fittedRfm({ x, y: labels }, validation, { x: testX, y: testLabels }, kernel, true),
+    );
     const matrices = { nfm: net.nfm, agop: net.agop, rfm: rfm.m };
     const { comparison, spectra } = compare(matrices);
     results.push({
       digits: [...digits],
-      accuracy: { network: accuracy(net.outputs, testLabels), laplace: accuracy(rfm.laplaceOutputs, testLabels), rfm: accuracy(rfm.outputs, testLabels) },
+      accuracy: {
+        network: accuracy(net.outputs, testLabels),
+        laplace: accuracy(rfm.laplaceOutputs, testLabels),
+        rfm: accuracy(rfm.outputs, testLabels),
+      },
       rfmIteration: rfm.iteration,
       rfmTestByIteration: rfm.testByIteration,
       comparison,
-      diagonals: { nfm: Array.from(net.nfm.diagonal()), agop: Array.from(net.agop.diagonal()), rfm: Array.from(rfm.m.diagonal()) },
+      diagonals: {
+        nfm: Array.from(net.nfm.diagonal()),
+        agop: Array.from(net.agop.diagonal()),
+        rfm: Array.from(rfm.m.diagonal()),
+      },
       topEigenvectors: { nfm: signed(spectra.nfm.top), agop: signed(spectra.agop.top), rfm: signed(spectra.rfm.top) },
       eigenvalueShares: eigenvalueShares(spectra),
       timingsMs: { network: networkMs, rfm: rfmMs },
@@ -571,5 +674,13 @@ export async function mnistFeatureLearning(config: MnistFeatureConfig = {}, cont
       }
     }
   }
-  return { sizes, network, kernel, tfBackend, tasks: results, variants: variantResults, timingsMs: { total: timer.elapsedMs() } };
+  return {
+    sizes,
+    network,
+    kernel,
+    tfBackend,
+    tasks: results,
+    variants: variantResults,
+    timingsMs: { total: timer.elapsedMs() },
+  };
 }

@@ -32,7 +32,10 @@ function scaled(values: ArrayLike<number>): number[] {
 }
 
 /** Square heatmap panels in one row, one shared colour bar (the panels must share a colour scale). */
-function sideBySide(panels: { title: string; fig: Figure }[], frame: { title: string; width: number; height: number }): Figure {
+function sideBySide(
+  panels: { title: string; fig: Figure }[],
+  frame: { title: string; width: number; height: number },
+): Figure {
   const n = panels.length;
   const width = (1 - PANEL_GAP * (n - 1)) / n;
   const layout: { [key: string]: unknown } = {
@@ -51,7 +54,16 @@ function sideBySide(panels: { title: string; fig: Figure }[], frame: { title: st
     const from = i * (width + PANEL_GAP);
     layout[`xaxis${suffix}`] = { ...(fig.layout.xaxis as object), domain: [from, from + width], anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { ...(fig.layout.yaxis as object), anchor: `x${suffix}`, scaleanchor: `x${suffix}` };
-    annotations.push({ text: title, x: from + width / 2, y: 1, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false });
+    annotations.push({
+      text: title,
+      x: from + width / 2,
+      y: 1,
+      xref: 'paper',
+      yref: 'paper',
+      xanchor: 'center',
+      yanchor: 'bottom',
+      showarrow: false,
+    });
     return { ...fig.data[0], xaxis: `x${suffix}`, yaxis: `y${suffix}`, showscale: i === n - 1 };
   });
   layout.annotations = annotations;
@@ -74,11 +86,25 @@ export function scalingMatricesFigure(result: ScalingFeatureResult, options: { b
   const labels = Array.from({ length: Math.min(block, result.dim) }, (_, i) => `x${i + 1}`);
   const panels = KEYS.map((key) => {
     const m = leadingBlock(result.matrices[key], block);
-    return { title: MATRIX_NAMES[key], fig: heatmap({ z: { rows: m.rows, cols: m.cols, data: scaled(m.data) }, zmid: 0, ...(block <= 20 ? { x: labels, y: labels } : {}) }) };
+    return {
+      title: MATRIX_NAMES[key],
+      fig: heatmap({
+        z: { rows: m.rows, cols: m.cols, data: scaled(m.data) },
+        zmid: 0,
+        ...(block <= 20 ? { x: labels, y: labels } : {}),
+      }),
+    };
   });
   for (const p of panels) Object.assign(p.fig.data[0], { zmin: -1, zmax: 1 });
-  const what = block < result.dim ? `the leading ${block} x ${block} block of the ${result.dim} x ${result.dim}` : `the ${result.dim} x ${result.dim}`;
-  return sideBySide(panels, { title: `f = ${targetFormula(result.target)}: ${what} feature matrices, each / its largest entry`, width: 1050, height: 450 });
+  const what =
+    block < result.dim
+      ? `the leading ${block} x ${block} block of the ${result.dim} x ${result.dim}`
+      : `the ${result.dim} x ${result.dim}`;
+  return sideBySide(panels, {
+    title: `f = ${targetFormula(result.target)}: ${what} feature matrices, each / its largest entry`,
+    width: 1050,
+    height: 450,
+  });
 }
 
 /**
@@ -94,7 +120,11 @@ export function mnistImagesFigure(task: MnistTaskResult, what: 'diagonal' | 'top
     for (const axis of ['xaxis', 'yaxis']) Object.assign(fig.layout[axis] as object, { visible: false });
     return { title: MATRIX_NAMES[key], fig };
   });
-  return sideBySide(panels, { title: `MNIST ${digitSetName(task.digits)}: ${what} of each matrix as a 28 x 28 image`, width: 1000, height: 420 });
+  return sideBySide(panels, {
+    title: `MNIST ${digitSetName(task.digits)}: ${what} of each matrix as a 28 x 28 image`,
+    width: 1000,
+    height: 420,
+  });
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
@@ -103,7 +133,10 @@ const round = (v: number, digits: number): number => Number(v.toFixed(digits));
  * Pearson correlation of the entries, the uncentred correlation (cosine) the RFM paper reports, and the angle between
  * top eigenvectors in degrees: one row per (data, pair of matrices).
  */
-export function similarityTable(rows: { label: string; comparison: FeatureMatrixComparison }[], title = 'How alike the feature matrices are'): Figure {
+export function similarityTable(
+  rows: { label: string; comparison: FeatureMatrixComparison }[],
+  title = 'How alike the feature matrices are',
+): Figure {
   const cells: Cell[][] = [];
   for (const { label, comparison } of rows) {
     for (const pair of Object.keys(PAIR_NAMES) as (keyof FeatureMatrixComparison)[]) {
@@ -111,7 +144,12 @@ export function similarityTable(rows: { label: string; comparison: FeatureMatrix
       cells.push([label, PAIR_NAMES[pair], round(s.pearson, 3), round(s.cosine, 3), round(s.topEigenvectorAngle, 1)]);
     }
   }
-  return table({ title, columns: ['data', 'matrices', 'Pearson r', 'cosine', 'angle (deg)'], rows: cells, width: 1000 });
+  return table({
+    title,
+    columns: ['data', 'matrices', 'Pearson r', 'cosine', 'angle (deg)'],
+    rows: cells,
+    width: 1000,
+  });
 }
 
 /** Test MSE of the three models and the share of each matrix's trace on x1..x3. */
@@ -121,10 +159,28 @@ export function scalingSummaryTable(result: ScalingFeatureResult): Figure {
     columns: ['model', 'test MSE', 'MSE / Var(y)', 'matrix', 'x1..x3 share'],
     width: 1000,
     rows: [
-      ['network', round(result.testMse.network, 4), round(result.testMse.network / result.targetVariance, 4), MATRIX_NAMES.nfm, round(result.leadingTrace.nfm, 3)],
+      [
+        'network',
+        round(result.testMse.network, 4),
+        round(result.testMse.network / result.targetVariance, 4),
+        MATRIX_NAMES.nfm,
+        round(result.leadingTrace.nfm, 3),
+      ],
       ['network', null, null, MATRIX_NAMES.agop, round(result.leadingTrace.agop, 3)],
-      [`RFM (iteration ${result.rfmIteration} kept)`, round(result.testMse.rfm, 4), round(result.testMse.rfm / result.targetVariance, 4), MATRIX_NAMES.rfm, round(result.leadingTrace.rfm, 3)],
-      ['Laplace kernel', round(result.testMse.laplace, 4), round(result.testMse.laplace / result.targetVariance, 4), '', null],
+      [
+        `RFM (iteration ${result.rfmIteration} kept)`,
+        round(result.testMse.rfm, 4),
+        round(result.testMse.rfm / result.targetVariance, 4),
+        MATRIX_NAMES.rfm,
+        round(result.leadingTrace.rfm, 3),
+      ],
+      [
+        'Laplace kernel',
+        round(result.testMse.laplace, 4),
+        round(result.testMse.laplace / result.targetVariance, 4),
+        '',
+        null,
+      ],
     ],
   });
 }
@@ -165,7 +221,17 @@ function variantsFigure(rows: VariantRow[], scoreName: string, withTrace: boolea
   return table({
     title,
     // Short headers: plotly tables do not grow a header row for wrapped text. r and angle are W1'W1's against each.
-    columns: ['init scale', 'weight decay', scoreName, 'r: AGOP', 'angle: AGOP', 'r: RFM M', 'angle: RFM M', ...(withTrace ? ['x1..x3 share'] : []), ''],
+    columns: [
+      'init scale',
+      'weight decay',
+      scoreName,
+      'r: AGOP',
+      'angle: AGOP',
+      'r: RFM M',
+      'angle: RFM M',
+      ...(withTrace ? ['x1..x3 share'] : []),
+      '',
+    ],
     width: 1000,
     rows: rows.map((r) => [
       r.initScale,
@@ -188,14 +254,37 @@ function variantRows(variants: VariantResult[]): VariantRow[] {
 /** The scaling run's network beside the same network with other initial scales and weight decays. */
 export function scalingVariantsTable(result: ScalingFeatureResult): Figure {
   const { initScale, weightDecay } = result.network;
-  const main: VariantRow = { initScale, weightDecay, score: result.testMse.network, ...result.comparison, leadingTrace: result.leadingTrace.nfm, note: 'the run above' };
-  return variantsFigure([main, ...variantRows(result.variants)], 'test MSE', true, 'Scaling target: the network with other initial scales and weight decays');
+  const main: VariantRow = {
+    initScale,
+    weightDecay,
+    score: result.testMse.network,
+    ...result.comparison,
+    leadingTrace: result.leadingTrace.nfm,
+    note: 'the run above',
+  };
+  return variantsFigure(
+    [main, ...variantRows(result.variants)],
+    'test MSE',
+    true,
+    'Scaling target: the network with other initial scales and weight decays',
+  );
 }
 
 /** The first MNIST task's network beside the same network with other initial scales and weight decays. */
 export function mnistVariantsTable(result: MnistFeatureResult): Figure {
   const first = result.tasks[0];
   const { initScale, weightDecay } = result.network;
-  const main: VariantRow = { initScale, weightDecay, score: first.accuracy.network, ...first.comparison, note: 'the run above' };
-  return variantsFigure([main, ...variantRows(result.variants)], 'test accuracy', false, `MNIST ${digitSetName(first.digits)}: the network with other initial scales and weight decays`);
+  const main: VariantRow = {
+    initScale,
+    weightDecay,
+    score: first.accuracy.network,
+    ...first.comparison,
+    note: 'the run above',
+  };
+  return variantsFigure(
+    [main, ...variantRows(result.variants)],
+    'test accuracy',
+    false,
+    `MNIST ${digitSetName(first.digits)}: the network with other initial scales and weight decays`,
+  );
 }

@@ -75,12 +75,17 @@ function rows(m: Matrix, from: number, to: number): Matrix {
   return new Matrix(to - from, m.cols, m.data.slice(from * m.cols, to * m.cols));
 }
 
-export async function mnistAllImages(overrides: Partial<MnistAllConfig> = {}, control?: RunControl<MnistAllProgress>): Promise<MnistAllResult> {
+export async function mnistAllImages(
+  overrides: Partial<MnistAllConfig> = {},
+  control?: RunControl<MnistAllProgress>,
+): Promise<MnistAllResult> {
   checkOptions('mnistAllImages', overrides, Object.keys(MNIST_ALL_DEFAULTS).concat('nystrom'));
   const { onProgress, signal } = checkRunControl('mnistAllImages', control);
   const c: MnistAllConfig = { ...MNIST_ALL_DEFAULTS, ...overrides };
-  if (!(c.trainFraction > 0 && c.trainFraction < 1)) throw new OptionError(`mnistAllImages: trainFraction must be in (0, 1), got ${c.trainFraction}`);
-  if (!(c.validationFraction > 0 && c.validationFraction < 1)) throw new OptionError(`mnistAllImages: validationFraction must be in (0, 1), got ${c.validationFraction}`);
+  if (!(c.trainFraction > 0 && c.trainFraction < 1))
+    throw new OptionError(`mnistAllImages: trainFraction must be in (0, 1), got ${c.trainFraction}`);
+  if (!(c.validationFraction > 0 && c.validationFraction < 1))
+    throw new OptionError(`mnistAllImages: validationFraction must be in (0, 1), got ${c.validationFraction}`);
   let images = 0;
   for (let digit = 0; digit < 10; digit++) images += digitCount(digit);
   const train = Math.round(c.trainFraction * images);
@@ -94,15 +99,44 @@ export async function mnistAllImages(overrides: Partial<MnistAllConfig> = {}, co
     onProgress?.({ model, done: i, total: c.models.length });
     const started = performance.now();
     if (model === 'laplace') {
-      const m = await new KernelRegressor({ bandwidth: c.bandwidth, ridge: c.ridge, solver: c.solver, nystrom: c.nystrom, seed: c.seed }).fit(fitX, fitY, { validation, signal });
+      const m = await new KernelRegressor({
+        bandwidth: c.bandwidth,
+        ridge: c.ridge,
+        solver: c.solver,
+        nystrom: c.nystrom,
+        seed: c.seed,
+      }).fit(fitX, fitY, { validation, signal });
       const seconds = (performance.now() - started) / 1000;
-      out.push({ model: 'Laplace kernel', solver: m.summary.solver, reason: m.summary.reason, testAccuracy: await m.score(split.test.x, split.test.labels), seconds, rssGiB: process.memoryUsage().rss / 1024 ** 3 });
+      out.push({
+        model: 'Laplace kernel',
+        solver: m.summary.solver,
+        reason: m.summary.reason,
+        testAccuracy: await m.score(split.test.x, split.test.labels),
+        seconds,
+        rssGiB: process.memoryUsage().rss / 1024 ** 3,
+      });
     } else {
-      const options = { bandwidth: c.bandwidth, ridge: c.ridge, iterations: c.iterations, agopSampleSize: c.agopSampleSize, solver: c.solver, nystrom: c.nystrom, seed: c.seed };
+      const options = {
+        bandwidth: c.bandwidth,
+        ridge: c.ridge,
+        iterations: c.iterations,
+        agopSampleSize: c.agopSampleSize,
+        solver: c.solver,
+        nystrom: c.nystrom,
+        seed: c.seed,
+      };
       const m = await new RFM(options).fit(fitX, fitY, { validation, signal });
       const seconds = (performance.now() - started) / 1000;
       const s = m.summary;
-      out.push({ model: 'RFM', solver: s.solver!.solver, reason: s.solver!.reason, testAccuracy: await m.score(split.test.x, split.test.labels), seconds, rssGiB: process.memoryUsage().rss / 1024 ** 3, keptIteration: s.bestIteration });
+      out.push({
+        model: 'RFM',
+        solver: s.solver!.solver,
+        reason: s.solver!.reason,
+        testAccuracy: await m.score(split.test.x, split.test.labels),
+        seconds,
+        rssGiB: process.memoryUsage().rss / 1024 ** 3,
+        keptIteration: s.bestIteration,
+      });
     }
   }
   onProgress?.({ model: 'done', done: c.models.length, total: c.models.length });

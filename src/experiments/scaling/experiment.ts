@@ -11,7 +11,14 @@ import { trialSeed } from '../../core/seed';
 import { Curve, SweepProgress, curve } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 import { NestedGram } from './nested-gram';
-import { ScalingTarget, scaledFeatures, scalingTargets, scalingTrialData, targetFormula, targetVariance } from '../common/scaling-data';
+import {
+  ScalingTarget,
+  scaledFeatures,
+  scalingTargets,
+  scalingTrialData,
+  targetFormula,
+  targetVariance,
+} from '../common/scaling-data';
 
 /**
  * The study's scaling test (docs/study-protocol.md section A): test MSE of an RFM and of the plain Laplace kernel (the
@@ -104,17 +111,22 @@ export function scalingConfig(overrides: Partial<ScalingConfig> = {}): ScalingCo
   const c = { ...STUDY_SCALING_CONFIG, ...overrides };
   const positive = ['samples', 'trainRows', 'fitRows', 'trials', 'concurrency', 'threadsPerTrial'] as const;
   for (const key of positive) {
-    if (!Number.isInteger(c[key]) || c[key] < 1) throw new OptionError(`scaling test: ${key} must be a positive integer, got ${c[key]}`);
+    if (!Number.isInteger(c[key]) || c[key] < 1)
+      throw new OptionError(`scaling test: ${key} must be a positive integer, got ${c[key]}`);
   }
   if (!(c.fitRows < c.trainRows && c.trainRows < c.samples)) {
-    throw new OptionError(`scaling test: need fitRows < trainRows < samples, got ${c.fitRows}, ${c.trainRows}, ${c.samples}`);
+    throw new OptionError(
+      `scaling test: need fitRows < trainRows < samples, got ${c.fitRows}, ${c.trainRows}, ${c.samples}`,
+    );
   }
   if (c.dims.length === 0 || c.dims.some((d, i) => !Number.isInteger(d) || d < 3 || (i > 0 && d <= c.dims[i - 1]))) {
     throw new OptionError('scaling test: dims must be increasing integers >= 3 (the target uses x1..x3)');
   }
-  if (!Number.isInteger(c.iterations) || c.iterations < 0) throw new OptionError(`scaling test: iterations must be an integer >= 0, got ${c.iterations}`);
+  if (!Number.isInteger(c.iterations) || c.iterations < 0)
+    throw new OptionError(`scaling test: iterations must be an integer >= 0, got ${c.iterations}`);
   if (!(c.noise >= 0)) throw new OptionError(`scaling test: noise must be >= 0, got ${c.noise}`);
-  if (c.target !== 'code' && c.target !== 'page') throw new OptionError(`scaling test: target must be 'code' or 'page', got ${String(c.target)}`);
+  if (c.target !== 'code' && c.target !== 'page')
+    throw new OptionError(`scaling test: target must be 'code' or 'page', got ${String(c.target)}`);
   return c;
 }
 
@@ -140,17 +152,37 @@ async function runTrial(
     const yFit = scalingTargets(data, data.fit, d, c.target);
     const yVal = scalingTargets(data, data.validation, d, c.target);
     const yTest = scalingTargets(data, data.test, d, c.target);
-    const rfm = new RFM({ kernel: 'laplace', bandwidth: c.bandwidth, ridge: c.ridge, iterations: c.iterations, dtype: c.dtype, seed: trial });
+    const rfm = new RFM({
+      kernel: 'laplace',
+      bandwidth: c.bandwidth,
+      ridge: c.ridge,
+      iterations: c.iterations,
+      dtype: c.dtype,
+      seed: trial,
+    });
     // The primal form wins for d < n; above, a dual form needs only the Grams, grown incrementally with d.
     const form = chooseForm(
-      { n, d, c: 1, sample: n, tracked: yVal.rows, iterations: c.iterations, dtype: c.dtype, diagonal: false, normalization: 'none', gramOnly: false },
+      {
+        n,
+        d,
+        c: 1,
+        sample: n,
+        tracked: yVal.rows,
+        iterations: c.iterations,
+        dtype: c.dtype,
+        diagonal: false,
+        normalization: 'none',
+        gramOnly: false,
+      },
       'auto',
     ).form;
     let rfmMse: number;
     let baselineMse: number;
     if (form === 'primal') {
       const xTest = scaledFeatures(data, data.test, d);
-      await rfm.fit(scaledFeatures(data, data.fit, d), yFit, { validation: { X: scaledFeatures(data, data.validation, d), Y: yVal } });
+      await rfm.fit(scaledFeatures(data, data.fit, d), yFit, {
+        validation: { X: scaledFeatures(data, data.validation, d), Y: yVal },
+      });
       rfmMse = meanSquaredError(await rfm.predict(xTest), yTest);
       baselineMse = meanSquaredError(await rfm.predict(xTest, { baseline: true }), yTest);
     } else {
@@ -188,7 +220,10 @@ async function runTrial(
 }
 
 /** Runs the scaling test; `onProgress` is called after every (trial, d) fit; `signal` cancels between fits. */
-export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, control: RunControl<SweepProgress> = {}): Promise<ScalingResult> {
+export async function runScalingTest(
+  overrides: Partial<ScalingConfig> = {},
+  control: RunControl<SweepProgress> = {},
+): Promise<ScalingResult> {
   const c = scalingConfig(overrides);
   const { onProgress, signal } = checkRunControl('runScalingTest', control);
   throwIfAborted(signal, 'the scaling test');
@@ -228,8 +263,18 @@ export async function runScalingTest(overrides: Partial<ScalingConfig> = {}, con
     targetFormula: targetFormula(c.target),
     dims: c.dims,
     trials: perTrial.flat(),
-    rfm: curve('RFM', c.dims, perTrial.map((t) => t.map((r) => r.rfmMse)), variance),
-    baseline: curve('Laplace kernel (M = I)', c.dims, perTrial.map((t) => t.map((r) => r.baselineMse)), variance),
+    rfm: curve(
+      'RFM',
+      c.dims,
+      perTrial.map((t) => t.map((r) => r.rfmMse)),
+      variance,
+    ),
+    baseline: curve(
+      'Laplace kernel (M = I)',
+      c.dims,
+      perTrial.map((t) => t.map((r) => r.baselineMse)),
+      variance,
+    ),
     seconds: timer.elapsedSeconds(),
     forms: perTrial[0].map((r) => r.form),
   };

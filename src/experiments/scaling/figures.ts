@@ -11,7 +11,10 @@ export function scalingCaption(result: ScalingResult): string {
 }
 
 /** Test MSE (or MSE / Var(y)) against d, RFM and Laplace with quantile bands; the published means as markers. */
-export function scalingFigure(result: ScalingResult, options: { normalised?: boolean; published?: boolean } = {}): Figure {
+export function scalingFigure(
+  result: ScalingResult,
+  options: { normalised?: boolean; published?: boolean } = {},
+): Figure {
   const fig = curvesFigure([result.rfm, result.baseline], {
     title: options.normalised
       ? `Scaling test, normalised: test MSE / Var(y), f = ${result.targetFormula}`
@@ -26,7 +29,14 @@ export function scalingFigure(result: ScalingResult, options: { normalised?: boo
       ['study: RFM (read off its figure)', PUBLISHED_SCALING.rfm, '#1f77b4'],
       ['study: Laplace (read off its figure)', PUBLISHED_SCALING.baseline, '#ff7f0e'],
     ] as const) {
-      fig.data.push({ type: 'scatter', mode: 'markers', name, x: [...p.d], y: [...p.mse], marker: { symbol: 'x', size: 10, color } });
+      fig.data.push({
+        type: 'scatter',
+        mode: 'markers',
+        name,
+        x: [...p.d],
+        y: [...p.mse],
+        marker: { symbol: 'x', size: 10, color },
+      });
     }
   }
   return fig;
@@ -59,7 +69,16 @@ export function scalingComparisonTable(result: ScalingResult): Figure {
   return table({
     title: 'Ours vs the study (mean test MSE)',
     caption: scalingCaption(result),
-    columns: ['d (study)', 'd (ours, nearest)', 'RFM', 'RFM (study)', 'Laplace', 'Laplace (study)', 'RFM MSE/Var(y)', 'Laplace MSE/Var(y)'],
+    columns: [
+      'd (study)',
+      'd (ours, nearest)',
+      'RFM',
+      'RFM (study)',
+      'Laplace',
+      'Laplace (study)',
+      'RFM MSE/Var(y)',
+      'Laplace MSE/Var(y)',
+    ],
     rows,
     digits: 3,
   });

@@ -37,7 +37,8 @@ export class NestedGram {
 
   /** Adds features [features, d) to the unscaled Grams. */
   async growTo(d: number): Promise<void> {
-    if (d < this.columns || d > this.x.cols) throw new RangeError(`NestedGram: cannot grow from ${this.columns} to ${d} features (have ${this.x.cols})`);
+    if (d < this.columns || d > this.x.cols)
+      throw new RangeError(`NestedGram: cannot grow from ${this.columns} to ${d} features (have ${this.x.cols})`);
     if (d === this.columns) return;
     const a = this.block(this.trainRows, this.columns, d);
     const b = this.block(this.otherRows, this.columns, d);

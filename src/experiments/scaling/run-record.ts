@@ -22,8 +22,19 @@ export interface ScalingRunRecord {
   /** os.loadavg() (1, 5, 15 minutes) before and after the run; the machine may be shared. */
   load: { before: number[]; after: number[] };
   machine: { cpus: number; model: string; node: string; backend: string };
-  config: { trials: number; dims: number; iterations: number; concurrency: number; threadsPerTrial: number; seed: number };
-  figure: { dims: number[]; rfm: { mse: BandSummary; normalised: BandSummary }; baseline: { mse: BandSummary; normalised: BandSummary } };
+  config: {
+    trials: number;
+    dims: number;
+    iterations: number;
+    concurrency: number;
+    threadsPerTrial: number;
+    seed: number;
+  };
+  figure: {
+    dims: number[];
+    rfm: { mse: BandSummary; normalised: BandSummary };
+    baseline: { mse: BandSummary; normalised: BandSummary };
+  };
 }
 
 export const RESULTS_DIR = join(__dirname, '..', '..', '..', 'bench', 'results');
@@ -31,7 +42,9 @@ export const RESULTS_DIR = join(__dirname, '..', '..', '..', 'bench', 'results')
 export function isFullProtocol(r: ScalingResult): boolean {
   const full = studyDims();
   const c = r.config;
-  return c.trials === 100 && c.iterations === 10 && c.dims.length === full.length && c.dims.every((d, i) => d === full[i]);
+  return (
+    c.trials === 100 && c.iterations === 10 && c.dims.length === full.length && c.dims.every((d, i) => d === full[i])
+  );
 }
 
 export function scalingRunRecord(
@@ -46,7 +59,14 @@ export function scalingRunRecord(
     ...meta,
     dtype: c.dtype,
     seconds: r.seconds,
-    config: { trials: c.trials, dims: c.dims.length, iterations: c.iterations, concurrency: c.concurrency, threadsPerTrial: c.threadsPerTrial, seed: c.seed },
+    config: {
+      trials: c.trials,
+      dims: c.dims.length,
+      iterations: c.iterations,
+      concurrency: c.concurrency,
+      threadsPerTrial: c.threadsPerTrial,
+      seed: c.seed,
+    },
     figure: { dims: r.dims, rfm: band('rfm'), baseline: band('baseline') },
   };
 }

@@ -21,7 +21,15 @@ import { OptionError } from '../../core/errors';
 import { deriveSeed } from '../../core/seed';
 import { Rng } from '../../random';
 import { Vocabulary, ZERO_ROW } from '../../text/vocab';
-import { makeWindows, randomSplit, sampleWindows, splitByBlocks, type Span, type TextSplits, type Windows } from '../../text/windows';
+import {
+  makeWindows,
+  randomSplit,
+  sampleWindows,
+  splitByBlocks,
+  type Span,
+  type TextSplits,
+  type Windows,
+} from '../../text/windows';
 
 export interface Prompt {
   /** The w characters the models continue. */
@@ -90,12 +98,29 @@ export function prepareCorrectData(text: string, o: DataOptions): TextData {
   const vocab = Vocabulary.study();
   const codes = vocab.encode(text);
   const w = o.context;
-  if (codes.length <= w) throw new OptionError(`text experiment: the context of ${w} characters is longer than the corpus (${codes.length} characters)`);
+  if (codes.length <= w)
+    throw new OptionError(
+      `text experiment: the context of ${w} characters is longer than the corpus (${codes.length} characters)`,
+    );
   const splits = splitByBlocks(codes.length, { fractions: o.split.fractions, blocks: o.split.blocks, seed: o.seed });
   const { train, pieces } = trainingWindows(codes, splits.train, o);
-  const validation = drawWindows(codes, splits.validation, w, o.validationWindows, 'validation', deriveSeed(o.seed, 'validation windows'));
+  const validation = drawWindows(
+    codes,
+    splits.validation,
+    w,
+    o.validationWindows,
+    'validation',
+    deriveSeed(o.seed, 'validation windows'),
+  );
   const test = drawWindows(codes, splits.test, w, o.testWindows, 'test', deriveSeed(o.seed, 'test windows'));
-  const prompts = choosePrompts(codes, splits.test, w, o.referenceLength, o.prompts, new Rng(deriveSeed(o.seed, 'prompts')));
+  const prompts = choosePrompts(
+    codes,
+    splits.test,
+    w,
+    o.referenceLength,
+    o.prompts,
+    new Rng(deriveSeed(o.seed, 'prompts')),
+  );
   return {
     vocab,
     codes,
@@ -131,18 +156,25 @@ export const STUDY_LINE_MIN = 64;
 export function prepareStudyData(text: string, o: DataOptions, sizesGiven: boolean): TextData {
   const vocab = Vocabulary.study({ unknown: 'study' });
   const w = o.context;
-  if (w + 1 > STUDY_LINE_MIN) throw new OptionError(`text experiment (study protocol): the context of ${w} characters does not fit in the study's ${STUDY_LINE_MIN}-character lines`);
+  if (w + 1 > STUDY_LINE_MIN)
+    throw new OptionError(
+      `text experiment (study protocol): the context of ${w} characters does not fit in the study's ${STUDY_LINE_MIN}-character lines`,
+    );
   const lines = text.split('\n').filter((line) => Array.from(line).length >= STUDY_LINE_MIN);
   const notes: string[] = [];
   let sizes = [o.trainWindows, o.validationWindows, o.testWindows];
   const wanted = sizes[0] + sizes[1] + sizes[2];
   if (wanted > lines.length) {
     if (sizesGiven) {
-      throw new OptionError(`text experiment (study protocol): ${wanted} lines requested (train ${sizes[0]}, validation ${sizes[1]}, test ${sizes[2]}) but the corpus has only ${lines.length} lines of at least ${STUDY_LINE_MIN} characters`);
+      throw new OptionError(
+        `text experiment (study protocol): ${wanted} lines requested (train ${sizes[0]}, validation ${sizes[1]}, test ${sizes[2]}) but the corpus has only ${lines.length} lines of at least ${STUDY_LINE_MIN} characters`,
+      );
     }
     const scale = lines.length / wanted;
     sizes = sizes.map((s) => Math.max(1, Math.floor(s * scale)));
-    notes.push(`the corpus has ${lines.length} lines of at least ${STUDY_LINE_MIN} characters, fewer than the study's ${wanted}: sizes scaled by ${scale.toFixed(3)} to ${sizes.join(' / ')}`);
+    notes.push(
+      `the corpus has ${lines.length} lines of at least ${STUDY_LINE_MIN} characters, fewer than the study's ${wanted}: sizes scaled by ${scale.toFixed(3)} to ${sizes.join(' / ')}`,
+    );
   }
   const [fitLines, validationLines, testLines] = randomSplit(lines, sizes, o.seed);
   // Each part's lines are concatenated into one code array; a window is cut from a line's first w + 1 characters.
@@ -165,10 +197,20 @@ export function prepareStudyData(text: string, o: DataOptions, sizesGiven: boole
   const train = makeWindows(codes, { context: w, spans: trainPieces });
   const validation = makeWindows(codes, { context: w, spans: firstWindow(lineSpans[1]) });
   const test = makeWindows(codes, { context: w, spans: firstWindow(lineSpans[2]) });
-  for (const [name, windows] of [['train', train], ['validation', validation], ['test', test]] as const) {
-    if (windows.count === 0) throw new OptionError(`text experiment (study protocol): no ${name} windows (every ${name} line's character ${w + 1} is an unknown character)`);
+  for (const [name, windows] of [
+    ['train', train],
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
+    if (windows.count === 0)
+      throw new OptionError(
+        `text experiment (study protocol): no ${name} windows (every ${name} line's character ${w + 1} is an unknown character)`,
+      );
   }
-  if (lineSpans[2].length < o.prompts) throw new OptionError(`text experiment (study protocol): ${o.prompts} prompts requested but there are only ${lineSpans[2].length} test lines`);
+  if (lineSpans[2].length < o.prompts)
+    throw new OptionError(
+      `text experiment (study protocol): ${o.prompts} prompts requested but there are only ${lineSpans[2].length} test lines`,
+    );
   const prompts: Prompt[] = lineSpans[2].slice(0, o.prompts).map((s) => ({
     codes: codes.slice(s.start, s.start + w),
     reference: codes.slice(s.start + w, Math.min(s.end, s.start + w + o.referenceLength)),
@@ -203,7 +245,13 @@ export function prepareStudyData(text: string, o: DataOptions, sizesGiven: boole
 function trainingWindows(codes: Int32Array, spans: Span[], o: DataOptions): { train: Windows; pieces: Span[] } {
   const w = o.context;
   if (o.trainSampling === 'stretches') {
-    const pieces = choosePieces(spans, o.trainWindows, o.trainPieces, w, new Rng(deriveSeed(o.seed, 'training pieces')));
+    const pieces = choosePieces(
+      spans,
+      o.trainWindows,
+      o.trainPieces,
+      w,
+      new Rng(deriveSeed(o.seed, 'training pieces')),
+    );
     return { train: makeWindows(codes, { context: w, spans: pieces }), pieces };
   }
   const train = drawWindows(codes, spans, w, o.trainWindows, 'train', deriveSeed(o.seed, 'training windows'));
@@ -216,8 +264,12 @@ function trainingWindows(codes: Int32Array, spans: Span[], o: DataOptions): { tr
  * counts differ by at most one), at random places.
  */
 function choosePieces(spans: readonly Span[], windows: number, pieces: number, w: number, rng: Rng): Span[] {
-  if (pieces > windows) throw new OptionError(`text experiment: trainPieces (${pieces}) cannot exceed trainWindows (${windows})`);
-  const lengths = Array.from({ length: pieces }, (_, k) => Math.floor(windows / pieces) + (k < windows % pieces ? 1 : 0) + w);
+  if (pieces > windows)
+    throw new OptionError(`text experiment: trainPieces (${pieces}) cannot exceed trainWindows (${windows})`);
+  const lengths = Array.from(
+    { length: pieces },
+    (_, k) => Math.floor(windows / pieces) + (k < windows % pieces ? 1 : 0) + w,
+  );
   const room = spans.reduce((a, s) => a + (s.end - s.start), 0);
   const need = lengths.reduce((a, b) => a + b, 0);
   const longest = Math.max(...spans.map((s) => s.end - s.start));
@@ -242,25 +294,48 @@ function choosePieces(spans: readonly Span[], windows: number, pieces: number, w
         placed = true;
       }
     }
-    if (!placed) throw new OptionError(`text experiment: could not place ${pieces} training pieces of ${length} characters apart in the train split; use fewer windows or more pieces`);
+    if (!placed)
+      throw new OptionError(
+        `text experiment: could not place ${pieces} training pieces of ${length} characters apart in the train split; use fewer windows or more pieces`,
+      );
   }
   return chosen.sort((a, b) => a.start - b.start);
 }
 
-function drawWindows(codes: Int32Array, spans: readonly Span[], w: number, wanted: number, name: string, seed: number): Windows {
+function drawWindows(
+  codes: Int32Array,
+  spans: readonly Span[],
+  w: number,
+  wanted: number,
+  name: string,
+  seed: number,
+): Windows {
   const all = makeWindows(codes, { context: w, spans });
   if (all.count < wanted) {
-    throw new OptionError(`text experiment: the ${name} split has ${all.count} windows of ${w} characters, fewer than the ${wanted} requested (${name}Windows)`);
+    throw new OptionError(
+      `text experiment: the ${name} split has ${all.count} windows of ${w} characters, fewer than the ${wanted} requested (${name}Windows)`,
+    );
   }
   return sampleWindows(all, wanted, seed);
 }
 
-function choosePrompts(codes: Int32Array, spans: readonly Span[], w: number, referenceLength: number, wanted: number, rng: Rng): Prompt[] {
+function choosePrompts(
+  codes: Int32Array,
+  spans: readonly Span[],
+  w: number,
+  referenceLength: number,
+  wanted: number,
+  rng: Rng,
+): Prompt[] {
   // A prompt position t needs [t - w, t + referenceLength) inside one test span.
-  const ranges = spans.map((s) => ({ first: s.start + w, count: Math.max(0, s.end - referenceLength - (s.start + w) + 1) })).filter((r) => r.count > 0);
+  const ranges = spans
+    .map((s) => ({ first: s.start + w, count: Math.max(0, s.end - referenceLength - (s.start + w) + 1) }))
+    .filter((r) => r.count > 0);
   const available = ranges.reduce((a, r) => a + r.count, 0);
   if (available < wanted) {
-    throw new OptionError(`text experiment: the test split has room for ${available} prompts of ${w} characters followed by ${referenceLength}, fewer than the ${wanted} requested`);
+    throw new OptionError(
+      `text experiment: the test split has room for ${available} prompts of ${w} characters followed by ${referenceLength}, fewer than the ${wanted} requested`,
+    );
   }
   const positions = new Set<number>();
   while (positions.size < wanted) {

@@ -13,9 +13,23 @@ import type { CharModel } from '../../text/char-model';
 import { loadCorpus, type CorpusSource } from '../../text/corpus';
 import { generate } from '../../text/generate';
 import { distinctNgramRatio } from '../../metrics/repetition';
-import { DEFAULT_TEXT_BANDWIDTH, KernelCharModel, STUDY_TEXT_BANDWIDTH, type KernelCharEvent, type KernelCharFitDetails, type TextMetric } from '../../text/kernel-char-model';
+import {
+  DEFAULT_TEXT_BANDWIDTH,
+  KernelCharModel,
+  STUDY_TEXT_BANDWIDTH,
+  type KernelCharEvent,
+  type KernelCharFitDetails,
+  type TextMetric,
+} from '../../text/kernel-char-model';
 import type { Span } from '../../text/windows';
-import { STUDY_LINE_COUNTS, ngramSpans, prepareCorrectData, prepareStudyData, type TextData, type TextDataSummary } from './data';
+import {
+  STUDY_LINE_COUNTS,
+  ngramSpans,
+  prepareCorrectData,
+  prepareStudyData,
+  type TextData,
+  type TextDataSummary,
+} from './data';
 
 /**
  * The text experiment (docs/study-protocol.md section B), corrected: character n-grams (Kneser-Ney) on the whole train split
@@ -204,7 +218,12 @@ export interface TextExperimentResult {
 
   studyMethod: { cap: number; hypothesisLength: number; referenceLength: number; rows: StudyMethodRow[] };
   samples: TextSample[];
-  fits: { ngram: NgramFitDetails; ngramWindows: NgramFitDetails; laplace: KernelCharFitDetails; rfm: KernelCharFitDetails };
+  fits: {
+    ngram: NgramFitDetails;
+    ngramWindows: NgramFitDetails;
+    laplace: KernelCharFitDetails;
+    rfm: KernelCharFitDetails;
+  };
   data: TextDataSummary & { trainPieces: Span[] };
   notes: string[];
   backend: { float64: string; detail: string };
@@ -217,38 +236,91 @@ const CONFIG_KEYS = Object.keys(DEFAULT_TEXT_CONFIG);
 export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextExperimentConfig {
   checkOptions('runTextExperiment', overrides, CONFIG_KEYS);
   const mode = overrides.mode ?? 'correct';
-  if (mode !== 'correct' && mode !== 'study') throw new OptionError(`runTextExperiment: mode must be 'correct' or 'study', got ${String(mode)}`);
-  const c: TextExperimentConfig = { ...DEFAULT_TEXT_CONFIG, ...(mode === 'study' ? STUDY_TEXT_DEFAULTS : {}), ...overrides };
-  if (c.vocabulary !== 'study') throw new OptionError(`runTextExperiment: vocabulary must be 'study' (the study's 50 symbols), got ${String(c.vocabulary)}`);
-  const positive = ['context', 'trainWindows', 'trainPieces', 'validationWindows', 'testWindows', 'ngramOrder', 'prompts', 'generationLength'] as const;
+  if (mode !== 'correct' && mode !== 'study')
+    throw new OptionError(`runTextExperiment: mode must be 'correct' or 'study', got ${String(mode)}`);
+  const c: TextExperimentConfig = {
+    ...DEFAULT_TEXT_CONFIG,
+    ...(mode === 'study' ? STUDY_TEXT_DEFAULTS : {}),
+    ...overrides,
+  };
+  if (c.vocabulary !== 'study')
+    throw new OptionError(
+      `runTextExperiment: vocabulary must be 'study' (the study's 50 symbols), got ${String(c.vocabulary)}`,
+    );
+  const positive = [
+    'context',
+    'trainWindows',
+    'trainPieces',
+    'validationWindows',
+    'testWindows',
+    'ngramOrder',
+    'prompts',
+    'generationLength',
+  ] as const;
   for (const key of positive) {
-    if (!Number.isInteger(c[key]) || c[key] < 1) throw new OptionError(`runTextExperiment: ${key} must be a positive integer, got ${String(c[key])}`);
+    if (!Number.isInteger(c[key]) || c[key] < 1)
+      throw new OptionError(`runTextExperiment: ${key} must be a positive integer, got ${String(c[key])}`);
   }
-  if (!Number.isInteger(c.rfmIterations) || c.rfmIterations < 1) throw new OptionError(`runTextExperiment: rfmIterations must be an integer >= 1, got ${String(c.rfmIterations)}`);
+  if (!Number.isInteger(c.rfmIterations) || c.rfmIterations < 1)
+    throw new OptionError(`runTextExperiment: rfmIterations must be an integer >= 1, got ${String(c.rfmIterations)}`);
   for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'sampleTemperature'] as const) {
-    if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key]))) throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
+    if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key])))
+      throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
   }
-  if (!(typeof c.ridge === 'number' && c.ridge >= 0 && Number.isFinite(c.ridge))) throw new OptionError(`runTextExperiment: ridge must be a number >= 0, got ${String(c.ridge)}`);
-  if (c.rfmNormalization !== 'none' && c.rfmNormalization !== 'trace') throw new OptionError(`runTextExperiment: rfmNormalization must be 'none' or 'trace', got ${String(c.rfmNormalization)}`);
-  if (c.trainSampling !== 'random' && c.trainSampling !== 'stretches') throw new OptionError(`runTextExperiment: trainSampling must be 'random' or 'stretches', got ${String(c.trainSampling)}`);
-  if (!['position', 'diagonal', 'full'].includes(c.rfmMetric)) throw new OptionError(`runTextExperiment: rfmMetric must be 'position', 'diagonal' or 'full', got ${String(c.rfmMetric)}`);
-  if (c.calibration !== 'layer' && c.calibration !== 'temperature') throw new OptionError(`runTextExperiment: calibration must be 'layer' or 'temperature', got ${String(c.calibration)}`);
-  if (c.sampleTopK !== null && !(Number.isInteger(c.sampleTopK) && c.sampleTopK >= 1)) throw new OptionError(`runTextExperiment: sampleTopK must be a positive integer or null, got ${String(c.sampleTopK)}`);
-  if (c.rfmSelection !== 'accuracy' && c.rfmSelection !== 'nll') throw new OptionError(`runTextExperiment: rfmSelection must be 'accuracy' or 'nll', got ${String(c.rfmSelection)}`);
-  if (!Number.isFinite(c.seed)) throw new OptionError(`runTextExperiment: seed must be a finite number, got ${String(c.seed)}`);
+  if (!(typeof c.ridge === 'number' && c.ridge >= 0 && Number.isFinite(c.ridge)))
+    throw new OptionError(`runTextExperiment: ridge must be a number >= 0, got ${String(c.ridge)}`);
+  if (c.rfmNormalization !== 'none' && c.rfmNormalization !== 'trace')
+    throw new OptionError(
+      `runTextExperiment: rfmNormalization must be 'none' or 'trace', got ${String(c.rfmNormalization)}`,
+    );
+  if (c.trainSampling !== 'random' && c.trainSampling !== 'stretches')
+    throw new OptionError(
+      `runTextExperiment: trainSampling must be 'random' or 'stretches', got ${String(c.trainSampling)}`,
+    );
+  if (!['position', 'diagonal', 'full'].includes(c.rfmMetric))
+    throw new OptionError(
+      `runTextExperiment: rfmMetric must be 'position', 'diagonal' or 'full', got ${String(c.rfmMetric)}`,
+    );
+  if (c.calibration !== 'layer' && c.calibration !== 'temperature')
+    throw new OptionError(
+      `runTextExperiment: calibration must be 'layer' or 'temperature', got ${String(c.calibration)}`,
+    );
+  if (c.sampleTopK !== null && !(Number.isInteger(c.sampleTopK) && c.sampleTopK >= 1))
+    throw new OptionError(
+      `runTextExperiment: sampleTopK must be a positive integer or null, got ${String(c.sampleTopK)}`,
+    );
+  if (c.rfmSelection !== 'accuracy' && c.rfmSelection !== 'nll')
+    throw new OptionError(`runTextExperiment: rfmSelection must be 'accuracy' or 'nll', got ${String(c.rfmSelection)}`);
+  if (!Number.isFinite(c.seed))
+    throw new OptionError(`runTextExperiment: seed must be a finite number, got ${String(c.seed)}`);
   checkOptions('runTextExperiment: split', c.split, ['fractions', 'blocks']);
-  if (typeof c.corpus !== 'object' || c.corpus === null) throw new OptionError("runTextExperiment: corpus must be { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }");
+  if (typeof c.corpus !== 'object' || c.corpus === null)
+    throw new OptionError(
+      "runTextExperiment: corpus must be { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }",
+    );
   return c;
 }
 
 /** Trains the four models on one corpus and reports the table, the study-method numbers and samples. */
-export async function runTextExperiment(overrides: Partial<TextExperimentConfig> = {}, control: RunControl<TextProgress> = {}): Promise<TextExperimentResult> {
+export async function runTextExperiment(
+  overrides: Partial<TextExperimentConfig> = {},
+  control: RunControl<TextProgress> = {},
+): Promise<TextExperimentResult> {
   const c = textConfig(overrides);
   const { onProgress, signal } = checkRunControl('runTextExperiment', control);
   throwIfAborted(signal, 'the text experiment');
-  const timer = new StageTimer<Exclude<TextStage, 'done'>>(['corpus', 'windows', 'ngram', 'laplace', 'rfm', 'evaluation', 'generation']);
+  const timer = new StageTimer<Exclude<TextStage, 'done'>>([
+    'corpus',
+    'windows',
+    'ngram',
+    'laplace',
+    'rfm',
+    'evaluation',
+    'generation',
+  ]);
   const seconds = timer.seconds as TextExperimentResult['seconds'];
-  const progress = (stage: TextStage, message: string) => onProgress?.({ stage, message, elapsedSeconds: timer.elapsedSeconds() });
+  const progress = (stage: TextStage, message: string) =>
+    onProgress?.({ stage, message, elapsedSeconds: timer.elapsedSeconds() });
   const timed: Timed = async (stage, f) => {
     const r = await timer.time(stage, f);
     await yieldToEventLoop(signal, 'the text experiment');
@@ -261,7 +333,10 @@ export async function runTextExperiment(overrides: Partial<TextExperimentConfig>
   const heldOut = {} as Record<TextModelKey, ReturnType<typeof evaluateNextCharacter>>;
   for (const key of TEXT_MODELS) {
     heldOut[key] = await timed('evaluation', () => evaluateNextCharacter(models[key], data.test));
-    progress('evaluation', `${names[key]}: accuracy ${heldOut[key].accuracy.toFixed(4)}, ${heldOut[key].bitsPerCharacter.toFixed(3)} bits per character`);
+    progress(
+      'evaluation',
+      `${names[key]}: accuracy ${heldOut[key].accuracy.toFixed(4)}, ${heldOut[key].bitsPerCharacter.toFixed(3)} bits per character`,
+    );
   }
   const generated = await timed('generation', () => generateAll(models, data, c, progress, signal));
   const { scores, studyRows } = scoreGenerations(generated, data, c, names);
@@ -280,7 +355,13 @@ export async function runTextExperiment(overrides: Partial<TextExperimentConfig>
     prompt: decode(prompt.codes),
     reference: decode(prompt.reference.subarray(0, c.generationLength)),
     continuations: Object.fromEntries(
-      TEXT_MODELS.map((key) => [key, { greedy: decode(generated[key].greedy[i].subarray(0, c.generationLength)), sampled: decode(generated[key].sampled[i].subarray(0, c.generationLength)) }]),
+      TEXT_MODELS.map((key) => [
+        key,
+        {
+          greedy: decode(generated[key].greedy[i].subarray(0, c.generationLength)),
+          sampled: decode(generated[key].sampled[i].subarray(0, c.generationLength)),
+        },
+      ]),
     ) as TextSample['continuations'],
   }));
   const info = await backendInfo();
@@ -289,12 +370,20 @@ export async function runTextExperiment(overrides: Partial<TextExperimentConfig>
   return {
     config: c,
     table,
-    studyMethod: { cap: STUDY_BLEU_CAP, hypothesisLength: STUDY_HYPOTHESIS_LENGTH, referenceLength: STUDY_REFERENCE_LENGTH, rows: studyRows },
+    studyMethod: {
+      cap: STUDY_BLEU_CAP,
+      hypothesisLength: STUDY_HYPOTHESIS_LENGTH,
+      referenceLength: STUDY_REFERENCE_LENGTH,
+      rows: studyRows,
+    },
     samples,
     fits,
     data: { ...data.summary, trainPieces: data.trainPieces },
     notes: data.notes,
-    backend: { float64: info.active.float64, detail: info.backends.find((b) => b.name === info.active.float64)?.detail ?? '' },
+    backend: {
+      float64: info.active.float64,
+      detail: info.backends.find((b) => b.name === info.active.float64)?.detail ?? '',
+    },
     seconds,
   };
 }
@@ -303,7 +392,12 @@ type Timed = <T>(stage: Exclude<TextStage, 'done'>, f: () => Promise<T> | T) => 
 type Progress = (stage: TextStage, message: string) => void;
 
 /** The corpus and the windows, n-gram spans and prompts of the configured protocol. */
-export async function loadTextData(c: TextExperimentConfig, sizesGiven: boolean, timed: Timed, progress: Progress): Promise<TextData> {
+export async function loadTextData(
+  c: TextExperimentConfig,
+  sizesGiven: boolean,
+  timed: Timed,
+  progress: Progress,
+): Promise<TextData> {
   progress('corpus', `loading ${'path' in c.corpus ? c.corpus.path : c.corpus.source}`);
   const text = await timed('corpus', () => loadCorpus(c.corpus));
   const dataOptions = {
@@ -318,23 +412,48 @@ export async function loadTextData(c: TextExperimentConfig, sizesGiven: boolean,
     split: c.split,
     seed: c.seed,
   };
-  const data = await timed('windows', () => (c.mode === 'study' ? prepareStudyData(text, dataOptions, sizesGiven) : prepareCorrectData(text, dataOptions)));
-  progress('windows', `${data.train.count} training, ${data.validation.count} validation and ${data.test.count} test windows of ${c.context} characters; ${data.prompts.length} prompts`);
+  const data = await timed('windows', () =>
+    c.mode === 'study' ? prepareStudyData(text, dataOptions, sizesGiven) : prepareCorrectData(text, dataOptions),
+  );
+  progress(
+    'windows',
+    `${data.train.count} training, ${data.validation.count} validation and ${data.test.count} test windows of ${c.context} characters; ${data.prompts.length} prompts`,
+  );
   return data;
 }
 
 /** A Kneser-Ney n-gram counting `spans` of the corpus. */
-export function fitNgram(data: TextData, spans: Span[], c: TextExperimentConfig): { model: KneserNeyModel; details: NgramFitDetails } {
+export function fitNgram(
+  data: TextData,
+  spans: Span[],
+  c: TextExperimentConfig,
+): { model: KneserNeyModel; details: NgramFitDetails } {
   const t0 = performance.now();
   const model = KneserNeyModel.fit(data.vocab, data.codes, { order: c.ngramOrder, discount: c.ngramDiscount, spans });
   const characters = spans.reduce((a, s) => a + s.end - s.start, 0);
-  return { model, details: { order: c.ngramOrder, discount: c.ngramDiscount, discounts: model.discounts, spans, characters, seconds: (performance.now() - t0) / 1000 } };
+  return {
+    model,
+    details: {
+      order: c.ngramOrder,
+      discount: c.ngramDiscount,
+      discounts: model.discounts,
+      spans,
+      characters,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  };
 }
 
 /** The Laplace model (M = I) or the RFM of the config on the data's windows. */
-export function fitKernelModel(c: TextExperimentConfig, data: TextData, rfm: boolean, onEvent?: (e: KernelCharEvent) => void): Promise<KernelCharModel> {
+export function fitKernelModel(
+  c: TextExperimentConfig,
+  data: TextData,
+  rfm: boolean,
+  onEvent?: (e: KernelCharEvent) => void,
+): Promise<KernelCharModel> {
   const common = { ridge: c.ridge, calibration: c.calibration, onEvent };
-  if (!rfm) return KernelCharModel.fit(data.vocab, data.train, data.validation, { ...common, bandwidth: c.laplaceBandwidth });
+  if (!rfm)
+    return KernelCharModel.fit(data.vocab, data.train, data.validation, { ...common, bandwidth: c.laplaceBandwidth });
   return KernelCharModel.fit(data.vocab, data.train, data.validation, {
     ...common,
     bandwidth: c.rfmBandwidth,
@@ -348,21 +467,33 @@ export function fitKernelModel(c: TextExperimentConfig, data: TextData, rfm: boo
 
 async function fitTextModels(c: TextExperimentConfig, data: TextData, timed: Timed, progress: Progress) {
   const whole = await timed('ngram', () => fitNgram(data, data.trainText, c));
-  progress('ngram', `Kneser-Ney ${c.ngramOrder}-gram on the ${whole.details.characters} characters of the training text`);
+  progress(
+    'ngram',
+    `Kneser-Ney ${c.ngramOrder}-gram on the ${whole.details.characters} characters of the training text`,
+  );
   const windows = await timed('ngram', () => fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c));
-  progress('ngram', `Kneser-Ney ${c.ngramOrder}-gram on the kernel models' text (${windows.details.characters} characters)`);
+  progress(
+    'ngram',
+    `Kneser-Ney ${c.ngramOrder}-gram on the kernel models' text (${windows.details.characters} characters)`,
+  );
   const kernelEvents = (name: 'Laplace' | 'RFM') => (e: KernelCharEvent) => {
     const stage = name === 'RFM' ? 'rfm' : 'laplace';
     if (e.type === 'rfm' && e.event.type === 'iteration') {
       const r = e.event.record;
-      progress('rfm', `${name} iteration ${r.iteration}: validation accuracy ${r.validation?.accuracy?.toFixed(4)}, ${r.seconds.toFixed(1)} s`);
+      progress(
+        'rfm',
+        `${name} iteration ${r.iteration}: validation accuracy ${r.validation?.accuracy?.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
+      );
     } else if (e.type === 'stage') progress(stage, `${name}: ${e.stage} done (${e.seconds.toFixed(1)} s)`);
     else if (e.type === 'jitter') progress(stage, `${name}: ${e.message}`);
   };
   const laplace = await timed('laplace', () => fitKernelModel(c, data, false, kernelEvents('Laplace')));
   const rfm = await timed('rfm', () => fitKernelModel(c, data, true, kernelEvents('RFM')));
   const models: Record<TextModelKey, CharModel> = { ngram: whole.model, ngramWindows: windows.model, laplace, rfm };
-  return { models, fits: { ngram: whole.details, ngramWindows: windows.details, laplace: laplace.details, rfm: rfm.details } };
+  return {
+    models,
+    fits: { ngram: whole.details, ngramWindows: windows.details, laplace: laplace.details, rfm: rfm.details },
+  };
 }
 
 /** Row names, short enough for a table cell; the RFM's says which iteration was kept (t = 0 is the plain kernel). */
@@ -378,13 +509,21 @@ export function modelNames(c: TextExperimentConfig, rfm: KernelCharFitDetails): 
 }
 
 /** Matched-length BLEU and repetition of every continuation, and the study's method on their first 16 characters. */
-function scoreGenerations(generated: Generated, data: TextData, c: TextExperimentConfig, names: Record<TextModelKey, string>) {
+function scoreGenerations(
+  generated: Generated,
+  data: TextData,
+  c: TextExperimentConfig,
+  names: Record<TextModelKey, string>,
+) {
   const decode = (codes: ArrayLike<number>) => data.vocab.decode(codes);
   const scores = {} as Record<TextModelKey, { greedy: GenerationScores; sampled: GenerationScores }>;
   const studyRows: StudyMethodRow[] = [];
   const m = data.prompts.length;
   for (const key of TEXT_MODELS) {
-    scores[key] = { greedy: { charBleu: 0, wordBleu: 0, distinct4: 0 }, sampled: { charBleu: 0, wordBleu: 0, distinct4: 0 } };
+    scores[key] = {
+      greedy: { charBleu: 0, wordBleu: 0, distinct4: 0 },
+      sampled: { charBleu: 0, wordBleu: 0, distinct4: 0 },
+    };
     for (const kind of ['greedy', 'sampled'] as const) {
       const study = { bleu: [] as number[], perplexity: [] as number[] };
       const s = scores[key][kind];
@@ -400,7 +539,14 @@ function scoreGenerations(generated: Generated, data: TextData, c: TextExperimen
         study.bleu.push(studyBleu(short, decode(prompt.reference.subarray(0, STUDY_REFERENCE_LENGTH))));
         study.perplexity.push(studyPerplexity(short));
       });
-      studyRows.push({ key, model: names[key], generation: kind, bleuMean: mean(study.bleu), bleuBest: Math.max(...study.bleu), perplexityMean: mean(study.perplexity) });
+      studyRows.push({
+        key,
+        model: names[key],
+        generation: kind,
+        bleuMean: mean(study.bleu),
+        bleuBest: Math.max(...study.bleu),
+        perplexityMean: mean(study.perplexity),
+      });
     }
   }
   return { scores, studyRows };
@@ -428,10 +574,16 @@ async function generateAll(
       const prompt = data.prompts[i].codes;
       out[key].greedy.push(generate(models[key], prompt, { length }).codes);
       const seed = deriveSeed(c.seed, `sampled continuation ${i}`);
-      out[key].sampled.push(generate(models[key], prompt, { length, mode: 'sample', temperature: c.sampleTemperature, ...topK, seed }).codes);
+      out[key].sampled.push(
+        generate(models[key], prompt, { length, mode: 'sample', temperature: c.sampleTemperature, ...topK, seed })
+          .codes,
+      );
       await yieldToEventLoop(signal, 'the text experiment');
     }
-    progress('generation', `${key}: ${data.prompts.length} prompts continued by ${length} characters, greedy and sampled`);
+    progress(
+      'generation',
+      `${key}: ${data.prompts.length} prompts continued by ${length} characters, greedy and sampled`,
+    );
   }
   return out;
 }
@@ -476,7 +628,21 @@ export function textTableCells(result: TextExperimentResult): { columns: string[
 /** Our models by the study's method, as cells for table(), with the brevity-penalty cap in every row. */
 export function studyMethodCells(result: TextExperimentResult): { columns: string[]; rows: (string | number)[][] } {
   return {
-    columns: ['model', 'generation', 'BLEU-2 16 vs 28 chars: mean', 'best of prompts', 'cap exp(1 - 28/16)', '"perplexity" 2^entropy (<= 16)'],
-    rows: result.studyMethod.rows.map((r) => [r.model, r.generation, r.bleuMean, r.bleuBest, result.studyMethod.cap, r.perplexityMean]),
+    columns: [
+      'model',
+      'generation',
+      'BLEU-2 16 vs 28 chars: mean',
+      'best of prompts',
+      'cap exp(1 - 28/16)',
+      '"perplexity" 2^entropy (<= 16)',
+    ],
+    rows: result.studyMethod.rows.map((r) => [
+      r.model,
+      r.generation,
+      r.bleuMean,
+      r.bleuBest,
+      result.studyMethod.cap,
+      r.perplexityMean,
+    ]),
   };
 }

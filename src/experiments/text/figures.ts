@@ -16,8 +16,20 @@ export function learningCurveFigures(curve: LearningCurve): { accuracy: Figure; 
       return { name: CURVE_NAMES[model], x: points.map((p) => p.trainWindows), mean: points.map((p) => p[value]) };
     });
   return {
-    accuracy: lineBands({ title: 'Held-out next-character accuracy against training windows', series: series('accuracy'), xLog: true, xTitle: 'training windows', yTitle: 'accuracy' }),
-    bits: lineBands({ title: 'Held-out bits per character against training windows (lower is better)', series: series('bitsPerCharacter'), xLog: true, xTitle: 'training windows', yTitle: 'bits / character' }),
+    accuracy: lineBands({
+      title: 'Held-out next-character accuracy against training windows',
+      series: series('accuracy'),
+      xLog: true,
+      xTitle: 'training windows',
+      yTitle: 'accuracy',
+    }),
+    bits: lineBands({
+      title: 'Held-out bits per character against training windows (lower is better)',
+      series: series('bitsPerCharacter'),
+      xLog: true,
+      xTitle: 'training windows',
+      yTitle: 'bits / character',
+    }),
   };
 }
 
@@ -34,7 +46,10 @@ export function positionWeightsFigure(result: TextExperimentResult): Figure {
     const p = w - back;
     rows.push(Array.from(rfm.weights.subarray(p * v, (p + 1) * v), (x) => Math.log10(Math.max(x, 1e-12))));
   }
-  const symbols = STUDY_SYMBOLS.length === v ? STUDY_SYMBOLS.map((s) => (s === ' ' ? '␣' : s)) : Array.from({ length: v }, (_, i) => i);
+  const symbols =
+    STUDY_SYMBOLS.length === v
+      ? STUDY_SYMBOLS.map((s) => (s === ' ' ? '␣' : s))
+      : Array.from({ length: v }, (_, i) => i);
   return heatmap({
     title: `RFM weights diag(M), log10 (${result.fits.rfm.metric} M, kept iteration ${rfm.bestIteration})`,
     z: rows,

@@ -3,7 +3,14 @@ import { throwIfAborted, yieldToEventLoop } from '../../core/async';
 import { RunControl, checkRunControl } from '../common/run';
 import { evaluateNextCharacter } from '../../text/evaluate';
 import { loadCorpus } from '../../text/corpus';
-import { STUDY_REFERENCE_LENGTH, fitKernelModel, fitNgram, textConfig, type TextExperimentConfig, type TextExperimentResult } from './experiment';
+import {
+  STUDY_REFERENCE_LENGTH,
+  fitKernelModel,
+  fitNgram,
+  textConfig,
+  type TextExperimentConfig,
+  type TextExperimentResult,
+} from './experiment';
 import { ngramSpans, prepareCorrectData, type TextData } from './data';
 
 /**
@@ -47,9 +54,18 @@ export async function runTextLearningCurve(
 ): Promise<LearningCurve> {
   const c = textConfig(overrides);
   const { onProgress, signal } = checkRunControl('runTextLearningCurve', control);
-  if (c.mode !== 'correct' || c.trainSampling !== 'random') throw new OptionError("runTextLearningCurve: needs mode 'correct' with trainSampling 'random' (nested random windows)");
-  if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((s, i) => !Number.isInteger(s) || s < 1 || (i > 0 && s <= sizes[i - 1]))) {
-    throw new OptionError(`runTextLearningCurve: sizes must be increasing positive integers, got ${JSON.stringify(sizes)}`);
+  if (c.mode !== 'correct' || c.trainSampling !== 'random')
+    throw new OptionError(
+      "runTextLearningCurve: needs mode 'correct' with trainSampling 'random' (nested random windows)",
+    );
+  if (
+    !Array.isArray(sizes) ||
+    sizes.length === 0 ||
+    sizes.some((s, i) => !Number.isInteger(s) || s < 1 || (i > 0 && s <= sizes[i - 1]))
+  ) {
+    throw new OptionError(
+      `runTextLearningCurve: sizes must be increasing positive integers, got ${JSON.stringify(sizes)}`,
+    );
   }
   throwIfAborted(signal, 'the text learning curve');
   const text = await loadCorpus(c.corpus);
@@ -64,7 +80,11 @@ export async function runTextLearningCurve(
       const point = await curvePoint(model, c, data);
       points.push(point);
       const kept = point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`;
-      onProgress?.({ trainWindows: size, model, message: `${size} windows, ${model}: accuracy ${point.accuracy.toFixed(4)}, ${point.bitsPerCharacter.toFixed(3)} bits/char${kept} (${point.seconds.toFixed(1)} s)` });
+      onProgress?.({
+        trainWindows: size,
+        model,
+        message: `${size} windows, ${model}: accuracy ${point.accuracy.toFixed(4)}, ${point.bitsPerCharacter.toFixed(3)} bits/char${kept} (${point.seconds.toFixed(1)} s)`,
+      });
       await yieldToEventLoop(signal, 'the text learning curve');
     }
   }
@@ -73,11 +93,21 @@ export async function runTextLearningCurve(
 
 async function curvePoint(model: CurveModel, c: TextExperimentConfig, data: TextData): Promise<LearningCurvePoint> {
   const t0 = performance.now();
-  const fitted = model === 'ngramWindows' ? fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c).model : await fitKernelModel(c, data, model === 'rfm');
+  const fitted =
+    model === 'ngramWindows'
+      ? fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c).model
+      : await fitKernelModel(c, data, model === 'rfm');
   const seconds = (performance.now() - t0) / 1000;
   const r = evaluateNextCharacter(fitted, data.test);
   const keptIteration = 'details' in fitted && fitted.details.rfm ? fitted.details.rfm.bestIteration : undefined;
-  return { trainWindows: data.train.count, model, accuracy: r.accuracy, bitsPerCharacter: r.bitsPerCharacter, ...(keptIteration === undefined ? {} : { keptIteration }), seconds };
+  return {
+    trainWindows: data.train.count,
+    model,
+    accuracy: r.accuracy,
+    bitsPerCharacter: r.bitsPerCharacter,
+    ...(keptIteration === undefined ? {} : { keptIteration }),
+    seconds,
+  };
 }
 
 /**
@@ -86,7 +116,11 @@ async function curvePoint(model: CurveModel, c: TextExperimentConfig, data: Text
  */
 export function curvePointsOf(result: TextExperimentResult): LearningCurvePoint[] {
   const row = (key: CurveModel) => result.table.find((r) => r.key === key)!;
-  const seconds: Record<CurveModel, number> = { ngramWindows: result.fits.ngramWindows.seconds, laplace: result.fits.laplace.seconds.total, rfm: result.fits.rfm.seconds.total };
+  const seconds: Record<CurveModel, number> = {
+    ngramWindows: result.fits.ngramWindows.seconds,
+    laplace: result.fits.laplace.seconds.total,
+    rfm: result.fits.rfm.seconds.total,
+  };
   return CURVE_MODELS.map((model) => ({
     trainWindows: result.data.trainWindows,
     model,

@@ -35,7 +35,9 @@ export function extendBackend(base: Backend, overrides: BackendOverrides): Backe
     backend[key] = (...args: unknown[]): unknown => {
       const unsupported = unsupportedDType(args, overrides.dtypes);
       if (unsupported) {
-        const error = new DTypeError(`${key}: the ${overrides.name} backend is ${overrides.dtypes.join(' and ')} only${dtypeNote}, got ${unsupported}`);
+        const error = new DTypeError(
+          `${key}: the ${overrides.name} backend is ${overrides.dtypes.join(' and ')} only${dtypeNote}, got ${unsupported}`,
+        );
         if (SYNC_OPS.has(key)) throw error;
         return Promise.reject(error);
       }

@@ -8,7 +8,14 @@ import type {
   SyrkOptions,
   TriangularSolveOptions,
 } from '../backend';
-import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import {
+  checkCholeskyInput,
+  checkDistanceKernel,
+  checkGradientCoefficients,
+  checkTriangularSolve,
+  gemmShape,
+  syrkShape,
+} from '../checks';
 import { NotSPDError } from '../../core/errors';
 import { FloatArray, Matrix, allocate } from '../matrix';
 import { distanceKernelRows } from '../distance-kernel';
@@ -124,10 +131,15 @@ function triangularSolveSync(l: Matrix, b: Matrix, options: TriangularSolveOptio
   return out;
 }
 
-function distanceKernelSync(gram: Matrix, pa: FloatArray, pb: FloatArray, o: DistanceKernelOptions): DistanceKernelResult {
+function distanceKernelSync(
+  gram: Matrix,
+  pa: FloatArray,
+  pb: FloatArray,
+  o: DistanceKernelOptions,
+): DistanceKernelResult {
   checkDistanceKernel(gram, pa, pb, o);
   const kernel = o.outKernel ?? new Matrix(gram.rows, gram.cols, gram.dtype);
-  const weights = o.weights ? o.outWeights ?? new Matrix(gram.rows, gram.cols, gram.dtype) : undefined;
+  const weights = o.weights ? (o.outWeights ?? new Matrix(gram.rows, gram.cols, gram.dtype)) : undefined;
   distanceKernelRows(gram.data, pa, pb, gram.cols, 0, gram.rows, o, kernel.data, weights?.data);
   return weights ? { kernel, weights } : { kernel };
 }

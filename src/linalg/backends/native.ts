@@ -10,7 +10,14 @@ import type {
   SyrkOptions,
   TriangularSolveOptions,
 } from '../backend';
-import { checkCholeskyInput, checkDistanceKernel, checkGradientCoefficients, checkTriangularSolve, gemmShape, syrkShape } from '../checks';
+import {
+  checkCholeskyInput,
+  checkDistanceKernel,
+  checkGradientCoefficients,
+  checkTriangularSolve,
+  gemmShape,
+  syrkShape,
+} from '../checks';
 import { checkColumnSquares } from '../elementwise';
 import { EnvironmentError, LinAlgError, NotSPDError, OptionError } from '../../core/errors';
 import { extendBackend } from './extend';
@@ -30,8 +37,27 @@ import { FloatArray, Matrix, allocate, assertNonEmpty, assertSquare } from '../m
 /** What native/rfm_native.cc exports (ABI 3). Dimensions are of the row-major buffers. */
 interface Addon {
   abi: number;
-  gemm(a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: number, k: number, transA: boolean, transB: boolean, alpha: number, beta: number): Promise<number>;
-  syrk(a: FloatArray, c: FloatArray, n: number, k: number, trans: boolean, alpha: number, beta: number): Promise<number>;
+  gemm(
+    a: FloatArray,
+    b: FloatArray,
+    c: FloatArray,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    alpha: number,
+    beta: number,
+  ): Promise<number>;
+  syrk(
+    a: FloatArray,
+    c: FloatArray,
+    n: number,
+    k: number,
+    trans: boolean,
+    alpha: number,
+    beta: number,
+  ): Promise<number>;
   /**
    * Checks src for NaN/Infinity, copies its lower triangle to dst (unless dst is src) and factors it there, all in the
    * worker. Resolves to LAPACK's info: 0, or the 1-based column whose pivot was not positive; -1 for a non-finite input.
@@ -63,7 +89,14 @@ interface Addon {
     kappa: number,
     centering: boolean,
   ): Promise<number>;
-  addColumnSquares(a: FloatArray, rows: number, cols: number, out: FloatArray, scale: number, accumulate: boolean): Promise<number>;
+  addColumnSquares(
+    a: FloatArray,
+    rows: number,
+    cols: number,
+    out: FloatArray,
+    scale: number,
+    accumulate: boolean,
+  ): Promise<number>;
   rowSquaredNorms(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
   setThreads(count: number): void;
   getThreads(): number;
@@ -90,7 +123,10 @@ function packageRoot(): string | undefined {
 
 function buildStatus(root: string): string | undefined {
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(root, 'native', 'build', 'status.json'), 'utf8')) as { ok: boolean; reason: string };
+    const s = JSON.parse(fs.readFileSync(path.join(root, 'native', 'build', 'status.json'), 'utf8')) as {
+      ok: boolean;
+      reason: string;
+    };
     return s.ok ? undefined : s.reason;
   } catch {
     return undefined;
@@ -104,24 +140,33 @@ function loadAddon(): Addon {
   let file = process.env.RFM_NATIVE_ADDON;
   if (!file) {
     const root = packageRoot();
-    if (!root) throw new EnvironmentError(`native addon not found: no native/binding.gyp above ${__dirname}; ${HOW_TO_BUILD}`);
+    if (!root)
+      throw new EnvironmentError(`native addon not found: no native/binding.gyp above ${__dirname}; ${HOW_TO_BUILD}`);
     file = path.join(root, ADDON_FILE);
     if (!fs.existsSync(file)) {
       const why = buildStatus(root);
-      throw new EnvironmentError(`native addon not built (${why ?? `${path.relative(root, file)} is missing`}); ${HOW_TO_BUILD}`);
+      throw new EnvironmentError(
+        `native addon not built (${why ?? `${path.relative(root, file)} is missing`}); ${HOW_TO_BUILD}`,
+      );
     }
   } else if (!fs.existsSync(file)) {
-    throw new EnvironmentError(`native addon not built (RFM_NATIVE_ADDON points to ${file}, which is missing); ${HOW_TO_BUILD}`);
+    throw new EnvironmentError(
+      `native addon not built (RFM_NATIVE_ADDON points to ${file}, which is missing); ${HOW_TO_BUILD}`,
+    );
   }
   let addon: Addon;
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     addon = require(file) as Addon;
   } catch (e) {
-    throw new EnvironmentError(`native addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}; rebuild it with \`npm run build:native\``);
+    throw new EnvironmentError(
+      `native addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}; rebuild it with \`npm run build:native\``,
+    );
   }
   if (addon.abi !== ABI) {
-    throw new EnvironmentError(`native addon ${file} is stale (interface ${addon.abi}, this code needs ${ABI}); rebuild it with \`npm run build:native\``);
+    throw new EnvironmentError(
+      `native addon ${file} is stale (interface ${addon.abi}, this code needs ${ABI}); rebuild it with \`npm run build:native\``,
+    );
   }
   cached = addon;
   return addon;
@@ -143,7 +188,11 @@ async function nativeCholesky(addon: Addon, a: Matrix, o: CholeskyOptions): Prom
   if (info > 0) {
     // LAPACK leaves the failed pivot's value on the diagonal; report the 0-based column like the js reference.
     const j = info - 1;
-    throw new NotSPDError(n, j, `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`);
+    throw new NotSPDError(
+      n,
+      j,
+      `pivot value ${out.data[j * n + j]}; LAPACK ${a.dtype === 'float32' ? 's' : 'd'}potrf info ${info}`,
+    );
   }
   return out;
 }
@@ -178,17 +227,50 @@ function makeBackend(addon: Addon): Backend {
       return out;
     },
 
-    async distanceKernel(gram: Matrix, pa: FloatArray, pb: FloatArray, o: DistanceKernelOptions): Promise<DistanceKernelResult> {
+    async distanceKernel(
+      gram: Matrix,
+      pa: FloatArray,
+      pb: FloatArray,
+      o: DistanceKernelOptions,
+    ): Promise<DistanceKernelResult> {
       checkDistanceKernel(gram, pa, pb, o);
       const kernel = o.outKernel ?? new Matrix(gram.rows, gram.cols, gram.dtype);
-      const weights = o.weights ? o.outWeights ?? new Matrix(gram.rows, gram.cols, gram.dtype) : undefined;
-      await addon.distanceKernel(gram.data, pa, pb, kernel.data, weights ? weights.data : null, gram.rows, gram.cols, o.bandwidth, o.exponent, o.zeroTol);
+      const weights = o.weights ? (o.outWeights ?? new Matrix(gram.rows, gram.cols, gram.dtype)) : undefined;
+      await addon.distanceKernel(
+        gram.data,
+        pa,
+        pb,
+        kernel.data,
+        weights ? weights.data : null,
+        gram.rows,
+        gram.cols,
+        o.bandwidth,
+        o.exponent,
+        o.zeroTol,
+      );
       return weights ? { kernel, weights } : { kernel };
     },
 
-    async gradientCoefficients(wj: Matrix, alpha: Matrix, scores: Matrix, o: GradientCoefficientsOptions): Promise<Matrix> {
+    async gradientCoefficients(
+      wj: Matrix,
+      alpha: Matrix,
+      scores: Matrix,
+      o: GradientCoefficientsOptions,
+    ): Promise<Matrix> {
       checkGradientCoefficients(wj, alpha, scores, o);
-      await addon.gradientCoefficients(wj.data, alpha.data, scores.data, o.rows, o.out.data, wj.rows, alpha.rows, alpha.cols, o.output, o.kappa, o.centering);
+      await addon.gradientCoefficients(
+        wj.data,
+        alpha.data,
+        scores.data,
+        o.rows,
+        o.out.data,
+        wj.rows,
+        alpha.rows,
+        alpha.cols,
+        o.output,
+        o.kappa,
+        o.centering,
+      );
       return o.out;
     },
 
@@ -205,7 +287,8 @@ function makeBackend(addon: Addon): Backend {
     },
 
     setThreads(count: number): void {
-      if (!Number.isInteger(count) || count < 1) throw new OptionError(`thread count must be a positive integer, got ${count}`);
+      if (!Number.isInteger(count) || count < 1)
+        throw new OptionError(`thread count must be a positive integer, got ${count}`);
       addon.setThreads(count);
     },
 

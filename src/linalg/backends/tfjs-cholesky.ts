@@ -117,7 +117,15 @@ export function blockedCholesky(w: Float32Array, n: number, product: Product): v
 }
 
 /** Overwrites rows [k, k + nb) of x (r columns) with op(L11)^-1 times them, in float64; L11 is l's diagonal block at k. */
-function solveDiagonal(l: Float32Array, n: number, k: number, nb: number, x: Float32Array, r: number, transposed: boolean): void {
+function solveDiagonal(
+  l: Float32Array,
+  n: number,
+  k: number,
+  nb: number,
+  x: Float32Array,
+  r: number,
+  transposed: boolean,
+): void {
   const t = new Float64Array(nb * r);
   for (let i = 0; i < nb * r; i++) t[i] = x[k * r + i];
   for (let s = 0; s < nb; s++) {
@@ -141,7 +149,14 @@ function solveDiagonal(l: Float32Array, n: number, k: number, nb: number, x: Flo
  * Solves L X = B (or L' X = B when `transposed`) for the n x n lower-triangular l (upper triangle never read),
  * with B the n x r matrix in x, overwritten by X. Blocked, with the off-diagonal updates as products.
  */
-export function blockedTriangularSolve(l: Float32Array, n: number, x: Float32Array, r: number, transposed: boolean, product: Product): void {
+export function blockedTriangularSolve(
+  l: Float32Array,
+  n: number,
+  x: Float32Array,
+  r: number,
+  transposed: boolean,
+  product: Product,
+): void {
   if (r === 0) return;
   // With one right-hand side, gathering the factor's panels for the products costs more than the whole substitution
   // (measured at n = 1000-4000; from two right-hand sides on, the blocked solve is as fast or faster).

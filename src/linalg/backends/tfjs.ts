@@ -46,7 +46,8 @@ async function startWasm(tf: Tf): Promise<{ binary: string; simd: boolean; threa
     // The binaries ship in the package's dist folder, next to its main script; naming it explicitly means the file
     // reported in `detail` is the one read from disk, never fetched.
     const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + sep;
-    if (!existsSync(join(dist, file))) throw new EnvironmentError(`tfjs-backend-wasm is installed without ${file} (looked in ${dist})`);
+    if (!existsSync(join(dist, file)))
+      throw new EnvironmentError(`tfjs-backend-wasm is installed without ${file} (looked in ${dist})`);
     wasm.setWasmPaths(dist);
     const started = await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
     if (!started) throw new EnvironmentError(`tfjs-backend-wasm failed to initialise ${file}`);
@@ -61,9 +62,11 @@ async function start(): Promise<Runtime> {
   try {
     // Registers and activates the 'tensorflow' backend, on this same tfjs-core when npm has deduplicated it.
     require('@tensorflow/tfjs-node');
-    if (tf.findBackendFactory('tensorflow') === null) nodeProblem = 'tfjs-node loaded but registered on another copy of tfjs-core';
+    if (tf.findBackendFactory('tensorflow') === null)
+      nodeProblem = 'tfjs-node loaded but registered on another copy of tfjs-core';
   } catch (e) {
-    if (!isMissing(e, '@tensorflow/tfjs-node')) nodeProblem = `tfjs-node is installed but failed to load: ${(e as Error).message}`;
+    if (!isMissing(e, '@tensorflow/tfjs-node'))
+      nodeProblem = `tfjs-node is installed but failed to load: ${(e as Error).message}`;
   }
   // The engine is shared with the networks in src/nn: keep a backend that is already active if it is one of ours.
   const active = tf.getBackend();
@@ -80,7 +83,11 @@ async function start(): Promise<Runtime> {
   }
   const { binary, simd, threads } = await startWasm(tf);
   const how = `${binary}: ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`;
-  return { tf, detail: `tfjs-core ${tf.version_core} on wasm (${how})${nodeProblem ? `; ${nodeProblem}` : ''}`, threads };
+  return {
+    tf,
+    detail: `tfjs-core ${tf.version_core} on wasm (${how})${nodeProblem ? `; ${nodeProblem}` : ''}`,
+    threads,
+  };
 }
 
 /** out = alpha p + beta out, where p (null for an empty inner dimension) is the product; beta = 0 ignores out. */
@@ -169,7 +176,14 @@ function createBackend({ tf, threads }: Runtime): Backend {
     triangularSolve: async (l, b, o = {}) => {
       checkTriangularSolve(l, b);
       const out = o.inPlace ? b : b.clone();
-      blockedTriangularSolve(l.data as Float32Array, l.rows, out.data as Float32Array, b.cols, Boolean(o.transpose), product);
+      blockedTriangularSolve(
+        l.data as Float32Array,
+        l.rows,
+        out.data as Float32Array,
+        b.cols,
+        Boolean(o.transpose),
+        product,
+      );
       return out;
     },
     // wasm runs single-threaded under Node and libtensorflow fixes its pool at start-up: nothing to set.

@@ -8,11 +8,16 @@
 import { isBodySize } from './drop-caps';
 import type { Line } from './lines';
 
-const ADDRESS = /\b(?:https?:\/\/|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|info|io|co\.uk|de|fr)\b|\b[\w.+-]+@[\w-]+\.[\w.]+/i;
+const ADDRESS =
+  /\b(?:https?:\/\/|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|info|io|co\.uk|de|fr)\b|\b[\w.+-]+@[\w-]+\.[\w.]+/i;
 const MAX_BLOCK_LINES = 5;
 const PROSE_PAGE_LINES = 15;
 
-export function findAdverts(pages: { number: number; lines: Line[] }[], bodySize: number, runningLines: Line[]): Line[] {
+export function findAdverts(
+  pages: { number: number; lines: Line[] }[],
+  bodySize: number,
+  runningLines: Line[],
+): Line[] {
   const publisher = new Set(runningLines.filter((l) => ADDRESS.test(l.text)).flatMap((l) => wordPairs(l.text)));
   const found: Line[] = [];
   for (const page of pages) {
@@ -28,7 +33,10 @@ export function findAdverts(pages: { number: number; lines: Line[] }[], bodySize
 
 /** Consecutive pairs of words of letters, lowercased; pairs of two short words ("at the") say nothing. */
 function wordPairs(text: string): string[] {
-  const words = text.toLowerCase().split(/[^\p{L}]+/u).filter((w) => w !== '');
+  const words = text
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)
+    .filter((w) => w !== '');
   const pairs: string[] = [];
   for (let i = 1; i < words.length; i++) {
     if (words[i - 1].length > 3 || words[i].length > 3) pairs.push(`${words[i - 1]} ${words[i]}`);

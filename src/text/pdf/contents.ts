@@ -25,7 +25,8 @@ export function findTableOfContents(lines: Line[]): Line[] {
     }
     const [start, end] = block;
     const title = lines[start - 1];
-    const hasTitle = title && title.page === lines[start].page && !isContentsEntry(title.text) && title.text.split(/\s+/).length <= 3;
+    const hasTitle =
+      title && title.page === lines[start].page && !isContentsEntry(title.text) && title.text.split(/\s+/).length <= 3;
     found.push(...lines.slice(hasTitle ? start - 1 : start, end + 1));
     i = end + 1;
   }

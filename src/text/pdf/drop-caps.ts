@@ -61,9 +61,17 @@ function asDropCap(group: Run[], runs: Run[], bodySize: number): DropCap | null 
   const first = group[0];
   const last = group[group.length - 1];
   const size = Math.max(...group.map((r) => r.size));
-  const cap = { letters, x0: first.x, x1: last.x + last.width, low: first.y - 0.3 * bodySize, high: first.y + 0.9 * size };
+  const cap = {
+    letters,
+    x0: first.x,
+    x1: last.x + last.width,
+    low: first.y - 0.3 * bodySize,
+    high: first.y + 0.9 * size,
+  };
   const alongside = runs.filter((r) => !group.includes(r) && r.y >= cap.low && r.y <= cap.high);
-  const beside = alongside.some((r) => isBodySize(r.size, bodySize) && r.x >= cap.x1 - 0.25 * bodySize && r.x - cap.x1 < 3 * bodySize);
+  const beside = alongside.some(
+    (r) => isBodySize(r.size, bodySize) && r.x >= cap.x1 - 0.25 * bodySize && r.x - cap.x1 < 3 * bodySize,
+  );
   const before = alongside.some((r) => r.x < cap.x1 - 0.25 * bodySize);
   return beside && !before ? cap : null;
 }

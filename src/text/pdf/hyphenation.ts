@@ -37,7 +37,12 @@ const HEAD = /^[\p{L}\p{N}]+(?:['\u2019\u2010-][\p{L}\p{N}]+)*/u;
  * `paragraph` (ending in a hyphen) continued by `next`: the joined text and, when the hyphen was a line-end hyphen
  * between word characters, the decision taken. Null when the paragraph does not end in a hyphen.
  */
-export function joinHyphenated(paragraph: string, next: string, words: WordList, page: number): { text: string; decision?: HyphenDecision } | null {
+export function joinHyphenated(
+  paragraph: string,
+  next: string,
+  words: WordList,
+  page: number,
+): { text: string; decision?: HyphenDecision } | null {
   if (paragraph.endsWith('\u00AD')) {
     const word = (TAIL.exec(paragraph.slice(0, -1) + '-')?.[1] ?? '') + (HEAD.exec(next)?.[0] ?? '');
     return { text: paragraph.slice(0, -1) + next, decision: { page, word, joined: true, reason: 'soft-hyphen' } };
@@ -55,7 +60,8 @@ export function joinHyphenated(paragraph: string, next: string, words: WordList,
 
 function decide(left: string, right: string, words: WordList): { joined: boolean; reason: HyphenReason } {
   if (/\p{N}$/u.test(left) || /^\p{N}/u.test(right)) return { joined: false, reason: 'digits' };
-  const capitals = /^\p{Lu}+$/u.test(lastPart(left)) && /^\p{Lu}/u.test(right) && /^[\p{Lu}\p{N}'\u2019-]+$/u.test(right);
+  const capitals =
+    /^\p{Lu}+$/u.test(lastPart(left)) && /^\p{Lu}/u.test(right) && /^[\p{Lu}\p{N}'\u2019-]+$/u.test(right);
   if (/^\p{Lu}/u.test(right) && !capitals) return { joined: false, reason: 'capitalised' };
   const joinedCount = words.count(left + right);
   const hyphenatedCount = words.count(`${left}-${right}`);

@@ -50,7 +50,8 @@ function attachScripts(groups: Run[][]): Run[][] {
       if (j === i || g.length === 0) return false;
       const hostSize = groupSize(g);
       const rise = small[0].y - g[0].y;
-      const within = x0 >= Math.min(...g.map((r) => r.x)) - hostSize && x0 <= Math.max(...g.map((r) => r.x + r.width)) + hostSize;
+      const within =
+        x0 >= Math.min(...g.map((r) => r.x)) - hostSize && x0 <= Math.max(...g.map((r) => r.x + r.width)) + hostSize;
       return size < 0.85 * hostSize && rise <= 0.5 * hostSize && rise >= -0.3 * hostSize && within;
     });
     if (host && small.length > 0) {
@@ -87,5 +88,15 @@ function toLine(group: Run[], page: number): Line {
   const size = Math.max(...measured.map((r) => r.size));
   // The baseline of the line's main text, not of a superscript that may have sorted first.
   const y = measured.reduce((a, b) => (b.size > a.size ? b : a)).y;
-  return { page, y, x0, x1, size, text: text.replace(/ {2,}/g, ' ').trim(), raw: raw.replace(/ {2,}/g, ' ').trim(), leftEdge: NaN, dropCap: '' };
+  return {
+    page,
+    y,
+    x0,
+    x1,
+    size,
+    text: text.replace(/ {2,}/g, ' ').trim(),
+    raw: raw.replace(/ {2,}/g, ' ').trim(),
+    leftEdge: NaN,
+    dropCap: '',
+  };
 }

@@ -13,7 +13,10 @@ export function numberValue(text: string): { value: number; roman: boolean } | n
   const letters = /\b[ivxlcdm]+\b/i.exec(text);
   if (!letters || !isRomanNumeral(letters[0])) return null;
   const values: Record<string, number> = { i: 1, v: 5, x: 10, l: 50, c: 100, d: 500, m: 1000 };
-  const symbols = letters[0].toLowerCase().split('').map((ch) => values[ch]);
+  const symbols = letters[0]
+    .toLowerCase()
+    .split('')
+    .map((ch) => values[ch]);
   const value = symbols.reduce((sum, v, i) => sum + (v < (symbols[i + 1] ?? 0) ? -v : v), 0);
   return { value, roman: true };
 }

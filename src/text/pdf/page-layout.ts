@@ -22,15 +22,25 @@ const MIN_LINES = 6;
 
 export function measurePages(pages: { number: number; lines: Line[] }[], bodySize: number): Map<number, PageLayout> {
   const own = new Map<number, PageLayout | null>();
-  for (const page of pages) own.set(page.number, measure(page.lines.filter((l) => isBodySize(l.size, bodySize)), bodySize));
+  for (const page of pages)
+    own.set(
+      page.number,
+      measure(
+        page.lines.filter((l) => isBodySize(l.size, bodySize)),
+        bodySize,
+      ),
+    );
   const all = pages.flatMap((p) => p.lines.filter((l) => isBodySize(l.size, bodySize)));
   const documentLayout: PageLayout = { ...(measure(all, bodySize, 1) ?? fallback(bodySize)), source: 'document' };
-  const family = [0, 1].map((parity) => familyLayout([...own].filter(([n, m]) => n % 2 === parity && m !== null).map(([, m]) => m!)));
+  const family = [0, 1].map((parity) =>
+    familyLayout([...own].filter(([n, m]) => n % 2 === parity && m !== null).map(([, m]) => m!)),
+  );
   const layouts = new Map<number, PageLayout>();
   for (const page of pages) {
     const measured = own.get(page.number) ?? null;
     const typical = family[page.number % 2];
-    if (measured && !(typical && reliesOnIndentedLines(measured, typical, bodySize))) layouts.set(page.number, measured);
+    if (measured && !(typical && reliesOnIndentedLines(measured, typical, bodySize)))
+      layouts.set(page.number, measured);
     else if (typical) layouts.set(page.number, { ...typical, source: 'family' });
     else layouts.set(page.number, documentLayout);
   }

@@ -48,7 +48,8 @@ function nextStep(previous: Line, line: Line, layouts: Map<number, PageLayout>, 
   if (Math.abs(line.size - previous.size) > 0.06 * Math.min(line.size, previous.size)) return 'break';
   const here = layouts.get(line.page)!;
   const edge = Number.isNaN(line.leftEdge) ? here.left : line.leftEdge;
-  if (line.x0 - edge > 0.8 * size) return continuesIndentedBlock(previous, line, here, size, previousHanging) ? 'hang' : 'break';
+  if (line.x0 - edge > 0.8 * size)
+    return continuesIndentedBlock(previous, line, here, size, previousHanging) ? 'hang' : 'break';
   const ended = endsParagraph(previous, layouts.get(previous.page)!);
   if (line.page === previous.page) {
     // Beside a drop cap an indent cannot be seen: a short line ending a sentence is the evidence there.
@@ -72,7 +73,13 @@ function endsParagraph(line: Line, layout: PageLayout): boolean {
  * continuation. A line at the same indent as a full one-line paragraph above it is not enough: a one-line paragraph
  * can fill its line.
  */
-function continuesIndentedBlock(previous: Line, line: Line, layout: PageLayout, size: number, previousHanging: boolean): boolean {
+function continuesIndentedBlock(
+  previous: Line,
+  line: Line,
+  layout: PageLayout,
+  size: number,
+  previousHanging: boolean,
+): boolean {
   if (previous.page !== line.page || !Number.isNaN(previous.leftEdge)) return false;
   const previousIndented = previous.x0 - layout.left > 0.8 * size;
   const previousFull = previous.x1 >= layout.right - 0.3 * size;
@@ -81,7 +88,12 @@ function continuesIndentedBlock(previous: Line, line: Line, layout: PageLayout, 
   return previousIndented && previousFull && (deeper || (aligned && previousHanging));
 }
 
-function joinLines(paragraph: string, next: string, words: WordList, page: number): { text: string; decision?: HyphenDecision } {
+function joinLines(
+  paragraph: string,
+  next: string,
+  words: WordList,
+  page: number,
+): { text: string; decision?: HyphenDecision } {
   if (/[\u2013\u2014]$/.test(paragraph) && !/\s[\u2013\u2014]$/.test(paragraph)) return { text: paragraph + next };
   return joinHyphenated(paragraph, next, words, page) ?? { text: `${paragraph} ${next}` };
 }

@@ -6,7 +6,10 @@ import { RfmLabError } from '../../core/errors';
 export type PdfErrorCode = 'missing-file' | 'not-pdf' | 'encrypted' | 'wrong-password' | 'no-text-layer' | 'unreadable';
 
 export class PdfError extends RfmLabError {
-  constructor(readonly code: PdfErrorCode, message: string) {
+  constructor(
+    readonly code: PdfErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

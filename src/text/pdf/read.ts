@@ -54,7 +54,9 @@ let pdfjsModule: Promise<PdfjsModule> | undefined;
 
 function loadPdfjs(): Promise<PdfjsModule> {
   if (!pdfjsModule) {
-    const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<PdfjsModule>;
+    const importEsm = new Function('specifier', 'return import(specifier)') as (
+      specifier: string,
+    ) => Promise<PdfjsModule>;
     pdfjsModule = importEsm(pathToFileURL(require.resolve('pdfjs-dist/legacy/build/pdf.mjs')).href);
   }
   return pdfjsModule;
@@ -82,7 +84,10 @@ export async function readSource(source: string | Uint8Array): Promise<{ bytes: 
   // The header may be preceded by junk, but must be within the first kilobyte.
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
   if (!head.includes('%PDF-')) {
-    throw new PdfError('not-pdf', `${name} is not a PDF (no %PDF- header; it starts with ${JSON.stringify(head.slice(0, 16))})`);
+    throw new PdfError(
+      'not-pdf',
+      `${name} is not a PDF (no %PDF- header; it starts with ${JSON.stringify(head.slice(0, 16))})`,
+    );
   }
   // pdfjs takes ownership of (and may detach) the buffer it is given.
   return { bytes: new Uint8Array(bytes), name };
@@ -96,7 +101,8 @@ export interface ReadOptions {
 
 export async function readPages(bytes: Uint8Array, name: string, options: ReadOptions): Promise<RawPage[]> {
   const pdfjs = await loadPdfjs();
-  const fontDirectory = path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
+  const fontDirectory =
+    path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep;
   const task = pdfjs.getDocument({
     data: bytes,
     password: options.password,

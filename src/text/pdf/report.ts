@@ -52,14 +52,27 @@ export function qualityReport(
     .slice()
     .sort((a, b) => a.line.page - b.line.page || b.line.y - a.line.y)
     .map(({ line, reason }) => ({ page: line.page, text: shown(line), reason }));
-  const removedByReason: Record<RemovalReason, number> = { 'running-header': 0, 'running-footer': 0, 'page-number': 0, 'table-of-contents': 0, advert: 0 };
+  const removedByReason: Record<RemovalReason, number> = {
+    'running-header': 0,
+    'running-footer': 0,
+    'page-number': 0,
+    'table-of-contents': 0,
+    advert: 0,
+  };
   for (const r of removedLines) removedByReason[r.reason]++;
   const perPage = new Map<number, number>();
   for (const r of removedLines) perPage.set(r.page, (perPage.get(r.page) ?? 0) + 1);
   const diagnostics = pages.map((p) => {
     const layout = layouts.get(p.number)!;
     const round = (v: number) => Math.round(v * 100) / 100;
-    return { page: p.number, left: round(layout.left), right: round(layout.right), spacing: round(layout.spacing), layoutSource: layout.source, removed: perPage.get(p.number) ?? 0 };
+    return {
+      page: p.number,
+      left: round(layout.left),
+      right: round(layout.right),
+      spacing: round(layout.spacing),
+      layoutSource: layout.source,
+      removed: perPage.get(p.number) ?? 0,
+    };
   });
   const byReason: Partial<Record<HyphenReason, number>> = {};
   for (const h of hyphens) byReason[h.reason] = (byReason[h.reason] ?? 0) + 1;
@@ -75,7 +88,10 @@ export function qualityReport(
 
 function shown(line: Line): string {
   if (line.text !== '') return line.text;
-  return line.raw.replace(/[\p{Cc}\p{Co}]/gu, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  return line.raw.replace(
+    /[\p{Cc}\p{Co}]/gu,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
 }
 
 /**

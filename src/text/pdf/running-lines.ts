@@ -62,18 +62,32 @@ export function findRunningLines(pages: { number: number; lines: Line[] }[], bod
   const groups = groupBy(candidates, (c) => `${c.zone}\u0000${Math.round(c.line.size)}\u0000${c.key}`);
   for (const group of groups) {
     const apart = group.every((c) => c.apart);
-    if (!recurs(group.map((c) => c.line.page), apart)) continue;
+    if (
+      !recurs(
+        group.map((c) => c.line.page),
+        apart,
+      )
+    )
+      continue;
     for (const c of group) removed.set(c.line, isBareNumber(c.key) ? 'page-number' : zoneReason(c));
   }
   const headings = headingKeys(pages, bodySize);
   const naming = candidates.filter((c) => c.apart && namesHeading(c.key, headings));
   if (naming.length >= 2) for (const c of naming) if (!removed.has(c.line)) removed.set(c.line, zoneReason(c));
-  for (const c of agreeingPageNumbers(candidates.filter((c) => isBareNumber(c.key) && atEdge(c)))) removed.set(c.line, 'page-number');
+  for (const c of agreeingPageNumbers(candidates.filter((c) => isBareNumber(c.key) && atEdge(c))))
+    removed.set(c.line, 'page-number');
   for (const c of candidates) {
-    if (!removed.has(c.line) && inRemovedSlot(c.line, removed)) removed.set(c.line, isBareNumber(c.key) ? 'page-number' : zoneReason(c));
+    if (!removed.has(c.line) && inRemovedSlot(c.line, removed))
+      removed.set(c.line, isBareNumber(c.key) ? 'page-number' : zoneReason(c));
   }
   for (const c of candidates) {
-    if (!removed.has(c.line) && c.apart && c.outer && removed.has(c.outer) && Math.abs(c.outer.y - c.line.y) <= 1.5 * c.line.size) {
+    if (
+      !removed.has(c.line) &&
+      c.apart &&
+      c.outer &&
+      removed.has(c.outer) &&
+      Math.abs(c.outer.y - c.line.y) <= 1.5 * c.line.size
+    ) {
       removed.set(c.line, zoneReason(c));
     }
   }
@@ -92,7 +106,13 @@ function zoneLines(lines: Line[], bodySize: number): Candidate[] {
     if (!top && !bottom) return;
     const neighbour = top ? lines[i + 1] : lines[i - 1];
     const apart = !neighbour || Math.abs(line.y - neighbour.y) > 1.8 * bodySize;
-    out.push({ line, zone: top ? 'top' : 'bottom', key: runningKey(line.raw), apart, outer: top ? lines[i - 1] : lines[i + 1] });
+    out.push({
+      line,
+      zone: top ? 'top' : 'bottom',
+      key: runningKey(line.raw),
+      apart,
+      outer: top ? lines[i - 1] : lines[i + 1],
+    });
   });
   return out;
 }
@@ -114,7 +134,15 @@ function recurs(pageNumbers: number[], apart: boolean): boolean {
   if (distinct.length < 2 || (distinct.length === 2 && !apart)) return false;
   const dense = (pages: number[], step: number) =>
     pages.length >= 2 && pages.length / ((Math.max(...pages) - Math.min(...pages)) / step + 1) >= 0.5;
-  return dense(distinct, 1) || [0, 1].some((parity) => dense(distinct.filter((p) => p % 2 === parity), 2));
+  return (
+    dense(distinct, 1) ||
+    [0, 1].some((parity) =>
+      dense(
+        distinct.filter((p) => p % 2 === parity),
+        2,
+      ),
+    )
+  );
 }
 
 /** Texts set large (headings, the title page), as keys with numbers and punctuation left out. */
@@ -130,7 +158,10 @@ function headingKeys(pages: { lines: Line[] }[], bodySize: number): Set<string> 
 }
 
 function wordsOf(key: string): string {
-  return key.replace(/[^\p{L}\s]/gu, ' ').replace(/\s+/g, ' ').trim();
+  return key
+    .replace(/[^\p{L}\s]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function namesHeading(key: string, headings: Set<string>): boolean {
@@ -159,7 +190,8 @@ function agreeingPageNumbers(bare: Candidate[]): Candidate[] {
 function inRemovedSlot(line: Line, removed: Map<Line, RunningReason>): boolean {
   const pages = new Set<number>();
   for (const other of removed.keys()) {
-    if (other.page !== line.page && Math.abs(other.y - line.y) <= 1 && Math.abs(other.size - line.size) <= 0.5) pages.add(other.page);
+    if (other.page !== line.page && Math.abs(other.y - line.y) <= 1 && Math.abs(other.size - line.size) <= 0.5)
+      pages.add(other.page);
   }
   return pages.size >= 2;
 }

@@ -71,6 +71,14 @@ export type Metric =
 
 export const IDENTITY: Metric = { kind: 'identity' };
 
+/** A copy of M that later in-place updates of M cannot reach (the identity needs none). */
+export function copyMetric(m: Metric): Metric {
+  if (m.kind === 'identity') return m;
+  return m.kind === 'diagonal'
+    ? { kind: 'diagonal', diagonal: m.diagonal.slice() }
+    : { kind: 'full', matrix: m.matrix.clone() };
+}
+
 /** Z M into `out` (or Z itself for the identity, without a copy). */
 export async function applyMetric(backend: Backend, z: Matrix, metric: Metric, out?: Matrix): Promise<Matrix> {
   if (metric.kind === 'identity') return z;

@@ -88,6 +88,45 @@ export function flopsOf(f: Features, flops: number): number {
 }
 
 /** What the two dual forms share: P_t among training points and P_{z,t} for tracked points, in the run dtype. */
+/** The buffers of one exact solve: K and its zero-distance weights, the Cholesky factor and alpha (n x c). */
+export interface KernelSystem {
+  kernelMatrix: Matrix;
+  weights: Matrix;
+  factor: Matrix;
+  alpha: Matrix;
+}
+
+/**
+ * One exact kernel solve from X M X' (`gram`) and the squared norms: K with the training diagonal forced, the engine's
+ * checks, then (K + lambda I) alpha = Y with the jitter policy. Returns the jitter used (0 when none was needed).
+ */
+export async function solveKernelSystem(
+  s: EngineSetup,
+  gram: Matrix,
+  norms: FloatArray,
+  k: KernelSystem,
+): Promise<number> {
+  const { backend, profile } = s;
+  const n = gram.rows;
+  await profile.time('distance kernel', 0, () =>
+    kernelFromGram(backend, gram, norms, norms, s.kernel, k.kernelMatrix, k.weights),
+  );
+  forceTrainDiagonal(k.kernelMatrix, k.weights);
+  s.checks?.kernel(k.kernelMatrix);
+  const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * k.alpha.cols, () =>
+    ridgeSolve(
+      backend,
+      k.kernelMatrix,
+      s.ridge,
+      s.y,
+      { factor: k.factor, alpha: k.alpha },
+      'kernel matrix K(X, X)',
+      s.onJitter,
+    ),
+  );
+  return r.jitter;
+}
+
 export abstract class DualEngineBase {
   protected readonly n: number;
   protected p: Matrix;
@@ -133,27 +172,16 @@ export abstract class DualEngineBase {
     const { backend, profile } = this.s;
     const n = this.n;
     diagonalInto(this.p, this.norms);
-    await profile.time('distance kernel', 0, () =>
-      kernelFromGram(backend, this.p, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights),
-    );
-    forceTrainDiagonal(this.kernelMatrix, this.weights);
-    this.s.checks?.kernel(this.kernelMatrix);
-    const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
-      ridgeSolve(
-        backend,
-        this.kernelMatrix,
-        this.s.ridge,
-        this.s.y,
-        { factor: this.factor, alpha: this.alpha },
-        'kernel matrix K(X, X)',
-        this.s.onJitter,
-      ),
-    );
+    const jitter = await solveKernelSystem(this.s, this.p, this.norms, this.system());
     if (!this.baselineState.alpha) {
       this.baselineState.alpha = this.alpha.clone();
       this.baselineState.norms = this.norms.slice();
     }
-    return r.jitter;
+    return jitter;
+  }
+
+  private system(): KernelSystem {
+    return { kernelMatrix: this.kernelMatrix, weights: this.weights, factor: this.factor, alpha: this.alpha };
   }
 
   async predict(set: number): Promise<Matrix> {

@@ -1,6 +1,6 @@
 import { scaleInPlace, symmetrize } from '../linalg/elementwise';
 import { Matrix } from '../linalg/matrix';
-import { IDENTITY, Metric } from '../kernels/kernel';
+import { IDENTITY, Metric, copyMetric } from '../kernels/kernel';
 import { NystromMethod, NystromProgress, NystromSolution, solveNystrom } from '../kernels/nystrom';
 import { FeatureKernels } from '../kernels/nystrom-kernels';
 import { uniformCentres } from '../kernels/centres';
@@ -119,14 +119,11 @@ export class NystromEngine implements Engine {
   }
 
   private snapshot(): Snapshot {
-    const m = this.metric;
-    const metric: Metric =
-      m.kind === 'identity'
-        ? m
-        : m.kind === 'diagonal'
-          ? { kind: 'diagonal', diagonal: m.diagonal.slice() }
-          : { kind: 'full', matrix: m.matrix.clone() };
-    return { metric, alpha: this.alpha.clone(), norms: Float64Array.from(this.source!.centreSquaredNorms) };
+    return {
+      metric: copyMetric(this.metric),
+      alpha: this.alpha.clone(),
+      norms: Float64Array.from(this.source!.centreSquaredNorms),
+    };
   }
 
   keepBest(): void {

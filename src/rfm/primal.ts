@@ -1,9 +1,8 @@
 import { diagonalInto, scaleInPlace, symmetrize } from '../linalg/elementwise';
 import { FloatArray, Matrix, allocate } from '../linalg/matrix';
-import { IDENTITY, Metric, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
-import { ridgeSolve } from '../kernels/ridge-solve';
+import { IDENTITY, Metric, copyMetric, kernelFromGram } from '../kernels/kernel';
 import { hadamardS, sampleRows, scoreMatrix } from './agop';
-import { Engine, EngineSetup, flopsOf, gemmFlops, kappaOf } from './engine';
+import { Engine, EngineSetup, flopsOf, gemmFlops, kappaOf, solveKernelSystem } from './engine';
 import type { Features } from './features';
 import type { FittedState } from './fitted';
 import { finishMetricUpdate } from './metric-update';
@@ -76,24 +75,10 @@ export class PrimalEngine implements Engine {
       );
     }
     diagonalInto(this.gram, this.norms);
-    await profile.time('distance kernel', 0, () =>
-      kernelFromGram(backend, this.gram, this.norms, this.norms, this.s.kernel, this.kernelMatrix, this.weights),
-    );
-    forceTrainDiagonal(this.kernelMatrix, this.weights);
-    this.s.checks?.kernel(this.kernelMatrix);
-    const r = await profile.time('cholesky + solve', (n * n * n) / 3 + 2 * n * n * this.alpha.cols, () =>
-      ridgeSolve(
-        backend,
-        this.kernelMatrix,
-        this.s.ridge,
-        this.s.y,
-        { factor: this.factor, alpha: this.alpha },
-        'kernel matrix K(X, X)',
-        this.s.onJitter,
-      ),
-    );
+    const system = { kernelMatrix: this.kernelMatrix, weights: this.weights, factor: this.factor, alpha: this.alpha };
+    const jitter = await solveKernelSystem(this.s, this.gram, this.norms, system);
     this.baselineSnapshot ??= this.snapshot();
-    return r.jitter;
+    return jitter;
   }
 
   async predict(set: number): Promise<Matrix> {
@@ -134,14 +119,7 @@ export class PrimalEngine implements Engine {
   }
 
   private snapshot(): PrimalSnapshot {
-    const m = this.metric;
-    const metric: Metric =
-      m.kind === 'identity'
-        ? m
-        : m.kind === 'diagonal'
-          ? { kind: 'diagonal', diagonal: m.diagonal.slice() }
-          : { kind: 'full', matrix: m.matrix.clone() };
-    return { metric, alpha: this.alpha.clone(), norms: this.norms.slice() };
+    return { metric: copyMetric(this.metric), alpha: this.alpha.clone(), norms: this.norms.slice() };
   }
 
   keepBest(): void {

@@ -159,7 +159,7 @@ async function ngramRun(): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
     spans: data.summary.splits!.train,
   });
   const seconds = (performance.now() - started) / 1000;
-  const r = evaluateNextCharacter(model, data.test);
+  const r = await evaluateNextCharacter(model, data.test);
   const characters = data.summary.splits!.train.reduce((a, s) => a + s.end - s.start, 0);
   return {
     ok: true,

@@ -52,7 +52,7 @@ async function sweepBandwidths(list: number[]): Promise<void> {
   );
   for (const bandwidth of list) {
     const model = await KernelCharModel.fit(data.vocab, data.train, data.validation, { bandwidth });
-    const r = evaluateNextCharacter(model, data.test);
+    const r = await evaluateNextCharacter(model, data.test);
     console.log(
       `  L = ${bandwidth}: ${model.details.softmax.nll.toFixed(4)}, ${r.accuracy.toFixed(4)}, ${r.bitsPerCharacter.toFixed(4)}`,
     );

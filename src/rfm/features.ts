@@ -432,6 +432,20 @@ export class OneHotFeatures implements Features {
     return res;
   }
 
+  /** diag(X diag(w) X'): each row's sum of the weights of its columns (all ones for null: the count of its 1s). */
+  weightedRowSums(weights: ArrayLike<number> | null): Float64Array {
+    if (weights !== null && weights.length !== this.cols)
+      throw new ShapeError(`diag(X diag(w) X'): ${weights.length} weights for ${this.cols} columns`);
+    const out = new Float64Array(this.rows);
+    const { offsets, columns } = this;
+    for (let i = 0; i < this.rows; i++) {
+      let s = 0;
+      for (let q = offsets[i]; q < offsets[i + 1]; q++) s += weights === null ? 1 : weights[columns[q]];
+      out[i] = s;
+    }
+    return out;
+  }
+
   /** For each column, the rows with a 1 there, ascending. */
   private columnIndex(): { offsets: Int32Array; rows: Int32Array } {
     if (this.byColumn) return this.byColumn;

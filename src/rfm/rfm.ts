@@ -30,6 +30,7 @@ import {
   toFeatures,
 } from './inputs';
 import { NystromEngine } from './nystrom-engine';
+import type { Features } from './features';
 import { Profile } from './profile';
 import { KeptIteration, scoreTestAfterFit, scoreTracked, trainMetrics, trainMetricsOn } from './selection';
 import { DegenerateIteration, engineChecks, unlessDegenerate } from './degeneracy';
@@ -171,6 +172,9 @@ const FIT_OPTION_KEYS = [
   'signal',
   'onProgress',
 ] as const;
+
+/** Rows x max(n, d) entries per block of a prediction: 32 MB of float64 (838 rows at n = 5000). */
+const PREDICT_BLOCK_ENTRIES = 1 << 22;
 
 /** Predictions form m x n cross products and kernel values (two m x n float64 matrices): checked first. */
 function checkPredictMemory(what: string, m: number, n: number): void {
@@ -616,6 +620,18 @@ export class RFM {
     const z = toFeatures(X, 'X');
     checkFeatureCount(z, d, 'X');
     const m = await this.model(options.baseline);
+    // Blocks of rows bound the m x n kernel block (and a dense Z M) whatever the number of points.
+    const rows = Math.max(1, Math.floor(PREDICT_BLOCK_ENTRIES / Math.max(m.alpha.rows, d)));
+    if (z.rows <= rows) return this.predictBlock(m, z);
+    const out = new Matrix(z.rows, m.alpha.cols);
+    for (let start = 0; start < z.rows; start += rows) {
+      const block = z.select(Array.from({ length: Math.min(rows, z.rows - start) }, (_, i) => start + i));
+      out.data.set((await this.predictBlock(m, block)).data, start * m.alpha.cols);
+    }
+    return out;
+  }
+
+  private async predictBlock(m: FittedState, z: Features): Promise<Matrix> {
     checkPredictMemory('RFM.predict', z.rows, m.alpha.rows);
     if (m.kind === 'primal') return predictPrimal(m, z, this.productKernel());
     const zDense = z.dense();

@@ -9,8 +9,8 @@ import { checkContextCodes, fitContext, type CharModel } from './char-model';
 import type { Vocabulary } from './vocab';
 import type { CodeWindows } from './windows';
 
-/** Raw scores of a kernel model: one row of vocab.size scores per window. */
-export type WindowScorer = (windows: CodeWindows) => ScoreMatrix;
+/** Raw scores of a kernel model: one row of vocab.size scores per window (its estimator predicts asynchronously). */
+export type WindowScorer = (windows: CodeWindows) => Promise<ScoreMatrix>;
 
 /**
  * A CharModel from a scorer and its calibration (a temperature, or a fitted softmax layer). Contexts shorter than `context` (the start of a prompt) are
@@ -40,18 +40,18 @@ export class CalibratedModel implements CharModel {
     this.padCode = padCode ?? (space >= 0 ? space : 0);
   }
 
-  nextDistribution(context: ArrayLike<number>): Float64Array {
+  async nextDistribution(context: ArrayLike<number>): Promise<Float64Array> {
     checkContextCodes(context, this.vocab.size, 'CalibratedModel');
     const window = fitContext(context, this.context, this.padCode);
-    return this.calibrated(this.score({ codes: window, count: 1, context: this.context })).map(Math.exp);
+    return this.calibrated(await this.score({ codes: window, count: 1, context: this.context })).map(Math.exp);
   }
 
-  logProbs(windows: CodeWindows): Float64Array {
+  async logProbs(windows: CodeWindows): Promise<Float64Array> {
     if (windows.context !== this.context)
       throw new ShapeError(
         `CalibratedModel: windows have ${windows.context} characters, the model reads ${this.context}`,
       );
-    return this.calibrated(this.score(windows));
+    return this.calibrated(await this.score(windows));
   }
 
   private calibrated(scores: ScoreMatrix): Float64Array {
@@ -59,8 +59,8 @@ export class CalibratedModel implements CharModel {
     return typeof c === 'number' ? logSoftmaxRows(scores, c) : softmaxLayerLogProbs(c, scores);
   }
 
-  private score(windows: CodeWindows): ScoreMatrix {
-    const scores = this.scorer(windows);
+  private async score(windows: CodeWindows): Promise<ScoreMatrix> {
+    const scores = await this.scorer(windows);
     if (scores.rows !== windows.count || scores.cols !== this.vocab.size) {
       throw new ShapeError(
         `CalibratedModel: the scorer returned ${scores.rows} x ${scores.cols} scores for ${windows.count} windows x ${this.vocab.size} symbols`,

@@ -5,21 +5,25 @@ import { DataError, ShapeError } from '../core/errors';
 import type { CodeWindows } from './windows';
 import type { Vocabulary } from './vocab';
 
+/**
+ * A model answers asynchronously (a kernel model predicts through its estimator's async backend) or synchronously (an
+ * n-gram counts): callers always await the answer.
+ */
 export interface CharModel {
   readonly vocab: Vocabulary;
   /** Characters of context the model reads. Shorter contexts (the start of a text) must be accepted. */
   readonly context: number;
   /** Probabilities of the next character over vocab.size symbols, given the preceding codes (oldest first). */
-  nextDistribution(context: ArrayLike<number>): Float64Array;
+  nextDistribution(context: ArrayLike<number>): Float64Array | Promise<Float64Array>;
   /** Natural-log probabilities for many windows at once (count x vocab.size, row-major), when a model can batch. */
-  logProbs?(windows: CodeWindows): Float64Array;
+  logProbs?(windows: CodeWindows): Float64Array | Promise<Float64Array>;
 }
 
 /** model.logProbs when the model has it, otherwise nextDistribution row by row. */
-export function windowLogProbs(model: CharModel, windows: CodeWindows): Float64Array {
+export async function windowLogProbs(model: CharModel, windows: CodeWindows): Promise<Float64Array> {
   const size = model.vocab.size;
   if (model.logProbs) {
-    const out = model.logProbs(windows);
+    const out = await model.logProbs(windows);
     if (out.length !== windows.count * size) {
       throw new ShapeError(
         `CharModel.logProbs returned ${out.length} values for ${windows.count} windows x ${size} symbols`,
@@ -31,7 +35,7 @@ export function windowLogProbs(model: CharModel, windows: CodeWindows): Float64A
   }
   const out = new Float64Array(windows.count * size);
   for (let i = 0; i < windows.count; i++) {
-    const p = model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
+    const p = await model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
     if (p.length !== size)
       throw new ShapeError(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
     checkDistribution(p, false, i, 'nextDistribution');

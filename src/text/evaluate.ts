@@ -20,27 +20,27 @@ export function checkWindowsFit(model: CharModel, windows: Windows): void {
   }
 }
 
-export function heldOutScore(model: CharModel, windows: Windows): HeldOutScore {
+export async function heldOutScore(model: CharModel, windows: Windows): Promise<HeldOutScore> {
   checkWindowsFit(model, windows);
-  return scoreLogProbs(windowLogProbs(model, windows), windows.targets, model.vocab.size);
+  return scoreLogProbs(await windowLogProbs(model, windows), windows.targets, model.vocab.size);
 }
 
-export function perplexity(model: CharModel, windows: Windows): number {
-  return heldOutScore(model, windows).perplexity;
+export async function perplexity(model: CharModel, windows: Windows): Promise<number> {
+  return (await heldOutScore(model, windows)).perplexity;
 }
 
-export function bitsPerCharacter(model: CharModel, windows: Windows): number {
-  return heldOutScore(model, windows).bitsPerCharacter;
+export async function bitsPerCharacter(model: CharModel, windows: Windows): Promise<number> {
+  return (await heldOutScore(model, windows)).bitsPerCharacter;
 }
 
 /** How often the most probable character is the true one. */
-export function nextCharacterAccuracy(model: CharModel, windows: Windows): number {
-  return evaluateNextCharacter(model, windows).accuracy;
+export async function nextCharacterAccuracy(model: CharModel, windows: Windows): Promise<number> {
+  return (await evaluateNextCharacter(model, windows)).accuracy;
 }
 
-export function evaluateNextCharacter(model: CharModel, windows: Windows): NextCharacterReport {
+export async function evaluateNextCharacter(model: CharModel, windows: Windows): Promise<NextCharacterReport> {
   checkWindowsFit(model, windows);
-  const logProbs = windowLogProbs(model, windows);
+  const logProbs = await windowLogProbs(model, windows);
   const score = scoreLogProbs(logProbs, windows.targets, model.vocab.size);
   const predicted = argmaxRows({ rows: windows.count, cols: model.vocab.size, data: logProbs });
   return { ...score, accuracy: labelAccuracy(predicted, windows.targets) };

@@ -6,6 +6,7 @@ import { Rng } from '../random';
 import { checkContextCodes, type CharModel } from './char-model';
 import { DataError, OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
+import { throwIfAborted, yieldToEventLoop } from '../core/async';
 
 export interface GenerateOptions {
   /** Characters to generate. */
@@ -19,6 +20,8 @@ export interface GenerateOptions {
   /** Seed of the sampler. Default 0. */
   seed?: number;
   onStep?: (step: number, code: number) => void;
+  /** Checked after every character (generation yields to the event loop there): aborting it throws CancelledError. */
+  signal?: AbortSignal;
 }
 
 export interface Generation {
@@ -30,9 +33,13 @@ export interface Generation {
   logProb: number;
 }
 
-const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'topK', 'seed', 'onStep'];
+const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'topK', 'seed', 'onStep', 'signal'];
 
-export function generate(model: CharModel, prompt: string | ArrayLike<number>, options: GenerateOptions): Generation {
+export async function generate(
+  model: CharModel,
+  prompt: string | ArrayLike<number>,
+  options: GenerateOptions,
+): Promise<Generation> {
   checkOptions('generate', options, GENERATE_OPTION_KEYS);
   const { length, mode = 'greedy', temperature = 1, seed = 0 } = options;
   if (!Number.isInteger(length) || length < 0)
@@ -51,18 +58,20 @@ export function generate(model: CharModel, prompt: string | ArrayLike<number>, o
   }
   const promptCodes = typeof prompt === 'string' ? model.vocab.encode(prompt) : Int32Array.from(prompt);
   checkContextCodes(promptCodes, model.vocab.size, 'generate');
+  throwIfAborted(options.signal, 'generate');
   const rng = new Rng(seed);
   const history = Array.from(promptCodes);
   const generated = new Int32Array(length);
   let logProb = 0;
   for (let step = 0; step < length; step++) {
-    const p = model.nextDistribution(history.slice(Math.max(0, history.length - model.context)));
+    const p = await model.nextDistribution(history.slice(Math.max(0, history.length - model.context)));
     checkDistribution(p, model.vocab.size, step);
     const code = mode === 'greedy' ? argmax(p) : rng.choice(keepTop(tempered(p, temperature), topK));
     generated[step] = code;
     logProb += Math.log(p[code]);
     history.push(code);
     options.onStep?.(step, code);
+    await yieldToEventLoop(options.signal, 'generate');
   }
   return { codes: generated, text: model.vocab.decode(generated), logProb };
 }

@@ -7,30 +7,25 @@
 //   and picks the iteration by validation accuracy, or by calibrated validation NLL (`selection: 'nll'`). By default
 //   M is diagonal with one weight per context position (`metric: 'position'`): the full AGOP collapses the windows
 //   onto ~50 linear projections and predicts worse than M = I, which docs/text-rfm.md measures.
-// - The model is the RFM's kept pair (M_t, alpha_t): M_t from featureMatrix(), alpha_t and the training norms from
-//   keptState(), so that the synchronous CharModel (generation asks for one distribution at a time) scores windows
-//   itself, without the asynchronous backend.
-// - Scoring a window against the training windows then costs O(w d + n w + n V) with a full M (the one-hot products
-//   of src/rfm/features.ts), O(w + n w + n V) with a diagonal one: about a millisecond per character at n = 5000.
+// - The Laplace model is the same RFM with T = 0. The model scores windows through RFM.predict on their one-hot codes
+//   (its one-hot path: Z diag(M) X' from X's column index, no dense Z M, with a diagonal M or M = I), its class
+//   columns widened to one per symbol. So the exact and the Nystrom solvers (`solver`, `nystrom`) serve alike.
+// - Scoring a window against the training windows (or Nystrom centres) costs O(w d + n w + n V) with a full M,
+//   O(~0.07 n w + n V) with a diagonal one on English text.
 
 import { OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
 import { StageTimer } from '../core/timer';
-import { Matrix, type FloatArray } from '../linalg/matrix';
-import { backendFor } from '../linalg/registry';
-import { distanceKernelRows } from '../linalg/distance-kernel';
-import { forceTrainDiagonal, kernelFromGram, productKernel, zeroTolerance } from '../kernels/kernel';
-import { ridgeSolve } from '../kernels/ridge-solve';
+import type { Matrix } from '../linalg/matrix';
+import type { NystromProgress } from '../kernels/nystrom';
+import type { NystromOptions, SolverChoice, SolverName } from '../kernels/solver-choice';
 import type { Form, GradientPath, Normalization } from '../rfm/cost-model';
-import { OneHotFeatures } from '../rfm/features';
 import type { IterationRecord } from '../rfm/history';
 import { RFM, type OneHotInput, type RFMEvent } from '../rfm/rfm';
 import { fitTemperature, type ScoreMatrix } from '../kernels/temperature';
 import { fitSoftmaxLayer, type SoftmaxLayer } from '../kernels/softmax-layer';
-import type { Metric } from '../kernels/kernel';
-import { CalibratedModel, type WindowScorer } from './calibration';
-import { OneHotIndex } from './onehot-index';
-import { ZERO_ROW, type Vocabulary } from './vocab';
+import { CalibratedModel } from './calibration';
+import type { Vocabulary } from './vocab';
 import type { CodeWindows, Windows } from './windows';
 
 /**
@@ -74,11 +69,21 @@ export interface KernelCharModelOptions {
    */
   selection?: 'accuracy' | 'nll';
   seed?: number;
+  /**
+   * The RFM's solver: 'auto' (default; exact unless it would not fit in memory or be too slow), 'exact' or
+   * 'nystrom' (m centres, kernels/nystrom.ts; `nystrom` sets m, sampling, direct or CG). `details.solver` says which.
+   */
+  solver?: SolverName;
+  nystrom?: NystromOptions;
   onEvent?: (event: KernelCharEvent) => void;
+  /** Nystrom solver: progress per block of K_nm and per CG iteration. */
+  onProgress?: (progress: NystromProgress) => void;
+  /** Aborting it ends the fit with a CancelledError (checked between iterations, blocks and CG steps). */
+  signal?: AbortSignal;
 }
 
-/** 'metric' forms the RFM's kept M; 'solve' is the Laplace model's ridge solve (the RFM's alpha is its own). */
-export type KernelCharStage = 'inputs' | 'rfm' | 'metric' | 'solve' | 'calibration';
+/** 'rfm' is the RFM's fit (T = 0 for the Laplace model); 'metric' forms the kept M for the details (T > 0). */
+export type KernelCharStage = 'rfm' | 'metric' | 'calibration';
 
 export type KernelCharEvent =
   | { type: 'stage'; stage: KernelCharStage; seconds: number }
@@ -94,13 +99,15 @@ export interface KernelCharFitDetails {
   metric: TextMetric;
   normalization: Exclude<Normalization, 'max'>;
   calibration: 'layer' | 'temperature';
+  /** Exact or Nystrom, and why (the RFM's summary). */
+  solver: SolverChoice;
   trainWindows: number;
   validationWindows: number;
   /** Jitter the ridge solve of the model's alpha needed on top of lambda (0 when none). */
   jitter: number;
   /** The fitted calibration: beta = 1 / temperature, gamma, biases (gamma = 0 and no bias for 'temperature'). */
   softmax: SoftmaxLayer;
-  /** Wall-clock seconds per stage; `rfm` is the RFM's own fit (0 for the Laplace model). */
+  /** Wall-clock seconds per stage; `rfm` is the RFM's own fit. */
   seconds: Record<KernelCharStage, number> & { total: number };
   rfm?: {
     form: Form;
@@ -131,7 +138,11 @@ const OPTION_KEYS = [
   'agopSampleSize',
   'selection',
   'seed',
+  'solver',
+  'nystrom',
   'onEvent',
+  'onProgress',
+  'signal',
 ];
 
 /** The RFM options of each text metric (one-hot windows of `vocabularySize` symbols per position). */
@@ -147,17 +158,18 @@ export class KernelCharModel extends CalibratedModel {
   private constructor(
     vocab: Vocabulary,
     context: number,
-    private readonly scoreWindows: WindowScorer,
+    /** The fitted estimator: an RFM, with T = 0 for the Laplace model. */
+    private readonly rfm: RFM,
     calibration: SoftmaxLayer,
     readonly details: KernelCharFitDetails,
   ) {
-    super(vocab, context, scoreWindows, calibration);
+    super(vocab, context, (windows) => symbolScores(rfm, vocab.size, windows), calibration);
   }
 
   /** The raw kernel outputs f (count x vocab.size), before the softmax. */
-  rawScores(windows: CodeWindows): ScoreMatrix {
+  async rawScores(windows: CodeWindows): Promise<ScoreMatrix> {
     checkCodes(windows, this.vocab.size, this.context, 'windows');
-    return this.scoreWindows(windows);
+    return symbolScores(this.rfm, this.vocab.size, windows);
   }
 
   /**
@@ -179,20 +191,17 @@ export class KernelCharModel extends CalibratedModel {
         `KernelCharModel: validation windows have ${validation.context} characters, training windows ${train.context}`,
       );
     const emit = options.onEvent;
-    const timer = new StageTimer<KernelCharStage>(['inputs', 'rfm', 'metric', 'solve', 'calibration']);
+    const timer = new StageTimer<KernelCharStage>(['rfm', 'metric', 'calibration']);
     const seconds = timer.seconds as KernelCharFitDetails['seconds'];
-    const stage = async <T>(name: KernelCharStage, f: () => Promise<T> | T): Promise<T> => {
+    const stage: Stage = async (name, f) => {
       const r = await timer.time(name, f);
       emit?.({ type: 'stage', stage: name, seconds: seconds[name] });
       return r;
     };
-    const index = await stage('inputs', () => new OneHotIndex(train, size));
-    let model: KeptModel;
-    let rfmDetails: KernelCharFitDetails['rfm'];
-    if (o.iterations > 0) ({ model, details: rfmDetails } = await learnModel(vocab, train, validation, o, stage, emit));
-    else model = await stage('solve', () => solveLaplace(index, train, o, emit));
-    const scorer = windowScorer(index, model.metric, model.norms, model.alpha, o.bandwidth);
-    const softmax = await stage('calibration', () => calibrate(scorer(validation), validation.targets, o.calibration));
+    const rfm = await fitRfm(vocab, train, validation, o, options, stage);
+    const rfmDetails = o.iterations > 0 ? await stage('metric', () => learnedDetails(rfm, o.selection)) : undefined;
+    const scores = await symbolScores(rfm, size, validation);
+    const softmax = await stage('calibration', () => calibrate(scores, validation.targets, o.calibration));
     seconds.total = timer.elapsedSeconds();
     const details: KernelCharFitDetails = {
       model: o.iterations > 0 ? 'rfm' : 'laplace',
@@ -202,18 +211,21 @@ export class KernelCharModel extends CalibratedModel {
       metric: o.metric,
       normalization: o.normalization,
       calibration: o.calibration,
+      solver: rfm.summary.solver!,
       trainWindows: train.count,
       validationWindows: validation.count,
-      jitter: model.jitter,
+      jitter: rfm.history[rfm.bestIteration].jitter,
       softmax,
       seconds,
       ...(rfmDetails ? { rfm: rfmDetails } : {}),
     };
-    return new KernelCharModel(vocab, train.context, scorer, softmax, details);
+    return new KernelCharModel(vocab, train.context, rfm, softmax, details);
   }
 }
 
-type ParsedOptions = Required<Omit<KernelCharModelOptions, 'onEvent' | 'agopSampleSize'>> & { agopSampleSize?: number };
+type ParsedOptions = Required<
+  Omit<KernelCharModelOptions, 'onEvent' | 'agopSampleSize' | 'solver' | 'nystrom' | 'onProgress' | 'signal'>
+> & { agopSampleSize?: number };
 
 function parseOptions(options: KernelCharModelOptions): ParsedOptions {
   checkOptions('KernelCharModel.fit', options, OPTION_KEYS);
@@ -258,59 +270,24 @@ function calibrate(scores: ScoreMatrix, targets: Int32Array, calibration: 'layer
   };
 }
 
-/** The Laplace model: alpha = (K + lambda I)^-1 Y with K over the one-hot windows (M = I). */
-async function solveLaplace(
-  index: OneHotIndex,
-  train: Windows,
-  o: ParsedOptions,
-  emit: KernelCharModelOptions['onEvent'],
-): Promise<KeptModel> {
-  const backend = await backendFor('float64');
-  const n = train.count;
-  const size = index.vocabSize;
-  const kernel = index.crossGram(train);
-  const trainNorms = kernel.diagonal();
-  await kernelFromGram(backend, kernel, trainNorms, trainNorms, productKernel('laplace', o.bandwidth), kernel);
-  forceTrainDiagonal(kernel);
-  const a = new Matrix(n, size);
-  const r = await ridgeSolve(
-    backend,
-    kernel,
-    o.ridge,
-    oneHotTargets(train.targets, size),
-    { factor: new Matrix(n, n), alpha: a },
-    `kernel matrix K(X, X) of ${n} training windows`,
-    (j, failure) =>
-      emit?.({ type: 'jitter', jitter: j, message: `${failure.message}; retrying with jitter ${j.toExponential(2)}` }),
-  );
-  return { metric: null, alpha: a, norms: trainNorms, jitter: r.jitter };
-}
-
 type Stage = <T>(name: KernelCharStage, f: () => Promise<T> | T) => Promise<T>;
-
-/** What scores windows: M (null for M = I), alpha (n x vocab.size) and the training windows' squared M-norms. */
-interface KeptModel {
-  metric: Exclude<Metric, { kind: 'identity' }> | null;
-  alpha: Matrix;
-  norms: Float64Array;
-  jitter: number;
-  /** diag(M) (RFM only). */
-  weights?: Float64Array;
-}
 
 function oneHotInput(windows: CodeWindows, size: number): OneHotInput {
   return { oneHot: { codes: windows.codes, width: windows.context, vocabulary: size } };
 }
 
-/** The RFM's kept pair (M_t, alpha_t), with alpha_t widened to one column per symbol. */
-async function learnModel(
+/**
+ * The RFM on the windows' one-hot codes: iterations 0..T, the best on the validation windows kept (T = 0: the
+ * Laplace model, M = I, which needs no validation).
+ */
+async function fitRfm(
   vocab: Vocabulary,
   train: Windows,
   validation: Windows,
   o: ParsedOptions,
+  options: KernelCharModelOptions,
   stage: Stage,
-  emit: KernelCharModelOptions['onEvent'],
-): Promise<{ model: KeptModel; details: NonNullable<KernelCharFitDetails['rfm']> }> {
+): Promise<RFM> {
   const size = vocab.size;
   const rfm = new RFM({
     kernel: 'laplace',
@@ -323,126 +300,72 @@ async function learnModel(
     form: o.form,
     seed: o.seed,
     task: 'classification',
+    solver: options.solver,
+    nystrom: options.nystrom,
   });
-  const onEvent = (event: RFMEvent) => emit?.({ type: 'rfm', event });
-  // The RFM's classes are the symbols seen as targets in training or validation, in increasing order.
+  const emit = options.onEvent;
+  const onEvent = (event: RFMEvent) => {
+    if (event.type === 'jitter') emit?.({ type: 'jitter', jitter: event.jitter, message: event.message });
+    emit?.({ type: 'rfm', event });
+  };
+  // With validation windows the RFM's classes are the symbols seen as targets in training or validation.
   const classes = Array.from(new Set([...train.targets, ...validation.targets])).sort((a, b) => a - b);
   const validationScore =
     o.selection === 'nll' ? (scores: Matrix) => calibratedNll(scores, classes, size, validation.targets) : undefined;
+  const tracked =
+    o.iterations > 0
+      ? { validation: { ...oneHotInput(validation, size), Y: validation.targets }, validationScore }
+      : {};
   await stage('rfm', () =>
     rfm.fit(oneHotInput(train, size), train.targets, {
-      validation: { ...oneHotInput(validation, size), Y: validation.targets },
-      validationScore,
+      ...tracked,
       onEvent,
+      signal: options.signal,
+      onProgress: options.onProgress,
     }),
   );
-  const model = await stage('metric', async () => {
-    await rfm.materialize();
-    const kept = rfm.keptState();
-    const alpha = new Matrix(train.count, size);
-    const c = classes.length;
-    for (let i = 0; i < train.count; i++)
-      for (let k = 0; k < c; k++) alpha.data[i * size + classes[k]] = kept.alpha.data[i * c + k];
-    const m = await rfm.featureMatrix();
-    const weights = m.diagonal() as Float64Array;
-    const metric: KeptModel['metric'] =
-      kept.iteration === 0
-        ? null
-        : o.metric === 'full'
-          ? { kind: 'full', matrix: m }
-          : { kind: 'diagonal', diagonal: weights };
-    return { metric, alpha, norms: kept.norms, jitter: rfm.history[kept.iteration].jitter, weights };
-  });
+  return rfm;
+}
+
+/** What the RFM learned, as plain data: its kept iteration, history and diag(M_t) (which forms M_t once). */
+async function learnedDetails(
+  rfm: RFM,
+  selection: 'accuracy' | 'nll',
+): Promise<NonNullable<KernelCharFitDetails['rfm']>> {
+  await rfm.materialize();
+  const weights = (await rfm.featureMatrix()).diagonal() as Float64Array;
   const s = rfm.summary;
   return {
-    model,
-    details: {
-      form: s.form,
-      reason: s.reason,
-      gradients: s.gradients,
-      selection: o.selection,
-      bestIteration: s.bestIteration,
-      iterationsRun: s.iterationsRun,
-      stopReason: s.stopReason,
-      history: rfm.history,
-      weights: model.weights!,
-      profile: rfm.profile.summary(),
-    },
+    form: s.form,
+    reason: s.reason,
+    gradients: s.gradients,
+    selection,
+    bestIteration: s.bestIteration,
+    iterationsRun: s.iterationsRun,
+    stopReason: s.stopReason,
+    history: rfm.history,
+    weights,
+    profile: rfm.profile.summary(),
   };
 }
 
 /** The calibrated mean NLL of the model with these validation scores (one column per class; unseen symbols score 0). */
 function calibratedNll(scores: Matrix, classes: number[], size: number, targets: Int32Array): number {
+  return fitTemperature(widen(scores, classes, size), targets).nll;
+}
+
+/** Scores with one column per class widened to one per symbol: a symbol never seen as a target scores 0. */
+function widen(scores: Matrix, classes: number[], size: number): ScoreMatrix {
   const c = classes.length;
   const wide = new Float64Array(scores.rows * size);
   for (let i = 0; i < scores.rows; i++)
     for (let k = 0; k < c; k++) wide[i * size + classes[k]] = scores.data[i * c + k];
-  return fitTemperature({ rows: scores.rows, cols: size, data: wide }, targets).nll;
+  return { rows: scores.rows, cols: size, data: wide };
 }
 
-/** Rows of windows scored at once: bounds the m x n kernel block (256 x 5000 float64 = 10 MB). */
-const SCORE_BLOCK = 256;
-
-/** f(z) = K_M(z, X) alpha for one-hot windows, synchronously (the CharModel interface is synchronous). */
-function windowScorer(
-  index: OneHotIndex,
-  metric: KeptModel['metric'],
-  trainNorms: Float64Array,
-  alpha: Matrix,
-  bandwidth: number,
-): WindowScorer {
-  const train = index.x;
-  const size = index.vocabSize;
-  const n = train.count;
-  const w = train.context;
-  const trainFeatures = metric
-    ? OneHotFeatures.fromCodes({ codes: train.codes, width: w, vocabulary: size })
-    : undefined;
-  const kernelOptions = { bandwidth, exponent: 1, zeroTol: zeroTolerance('float64') };
-  const a = alpha.data;
-  return (windows: CodeWindows): ScoreMatrix => {
-    const m = windows.count;
-    const out = new Float64Array(m * size);
-    for (let start = 0; start < m; start += SCORE_BLOCK) {
-      const rows = Math.min(SCORE_BLOCK, m - start);
-      let gram: Matrix;
-      let norms: FloatArray;
-      if (metric) {
-        const block = OneHotFeatures.fromCodes({
-          codes: windows.codes.subarray(start * w, (start + rows) * w),
-          width: w,
-          vocabulary: size,
-        });
-        const zm = block.times(metric);
-        gram = trainFeatures!.crossProducts(zm);
-        norms = block.rowDots(zm);
-      } else {
-        gram = index.crossGram(windows, start, rows);
-        norms = new Float64Array(rows);
-        for (let r = 0; r < rows; r++)
-          for (let p = 0; p < w; p++) if (windows.codes[(start + r) * w + p] !== ZERO_ROW) norms[r]++;
-      }
-      distanceKernelRows(gram.data, norms, trainNorms, n, 0, rows, kernelOptions, gram.data, undefined);
-      const k = gram.data;
-      for (let r = 0; r < rows; r++) {
-        const row = (start + r) * size;
-        for (let j = 0; j < n; j++) {
-          const kj = k[r * n + j];
-          if (kj === 0) continue;
-          const aj = j * size;
-          for (let c = 0; c < size; c++) out[row + c] += kj * a[aj + c];
-        }
-      }
-    }
-    return { rows: m, cols: size, data: out };
-  };
-}
-
-/** One-hot rows over the whole vocabulary: a symbol never seen as a target gets an all-zero output column. */
-function oneHotTargets(targets: Int32Array, size: number): Matrix {
-  const y = new Matrix(targets.length, size);
-  for (let i = 0; i < targets.length; i++) y.data[i * size + targets[i]] = 1;
-  return y;
+/** f(z) = K_M(z, X) alpha of the RFM's kept iteration through RFM.predict on the windows' one-hot codes. */
+async function symbolScores(rfm: RFM, size: number, windows: CodeWindows): Promise<ScoreMatrix> {
+  return widen(await rfm.predict(oneHotInput(windows, size)), rfm.classes!, size);
 }
 
 function checkCodes(windows: CodeWindows, size: number, context: number, name: string): void {

@@ -119,7 +119,7 @@ test("item 11: a non-integer seed is an error (seed 1.5 would give seed 1's stre
   assert.equal(new Rng(1).next(), new Rng(1).next());
 });
 
-test('item 11: a CharModel whose probabilities do not sum to 1 is not scored', () => {
+test('item 11: a CharModel whose probabilities do not sum to 1 is not scored', async () => {
   const vocab = Vocabulary.fromText('abcab');
   const windows = makeWindows(vocab.encode('abcabcabc'), { context: 2 });
   const uniform = 1 / vocab.size;
@@ -128,9 +128,9 @@ test('item 11: a CharModel whose probabilities do not sum to 1 is not scored', (
     context: 2,
     nextDistribution: () => new Float64Array(vocab.size).fill(uniform * scale),
   });
-  assert.ok(Number.isFinite(heldOutScore(model(1), windows).perplexity));
-  assert.throws(
-    () => heldOutScore(model(0.5), windows),
+  assert.ok(Number.isFinite((await heldOutScore(model(1), windows)).perplexity));
+  await assert.rejects(
+    heldOutScore(model(0.5), windows),
     (e: Error) => e instanceof DataError && /probabilities of window 0 sum to 0.5, not 1/.test(e.message),
   );
   const logs: CharModel = {
@@ -139,8 +139,8 @@ test('item 11: a CharModel whose probabilities do not sum to 1 is not scored', (
     nextDistribution: () => new Float64Array(vocab.size),
     logProbs: (w) => new Float64Array(w.count * vocab.size).fill(Math.log(2 * uniform)),
   };
-  assert.throws(
-    () => heldOutScore(logs, windows),
+  await assert.rejects(
+    heldOutScore(logs, windows),
     (e: Error) => e instanceof DataError && /logProbs: the probabilities of window 0 sum to 2/.test(e.message),
   );
 });

@@ -54,11 +54,11 @@ test('separable scores drive the temperature to the bottom of the range, flagged
   assert.ok(fit.atBound && fit.temperature < 0.011);
 });
 
-test('a calibrated model turns a window scorer into a CharModel, padding short contexts with spaces', () => {
+test('a calibrated model turns a window scorer into a CharModel, padding short contexts with spaces', async () => {
   const vocab = Vocabulary.study();
   const seen: number[][] = [];
   // Scores favour the symbol after the last context character.
-  const scorer = (windows: CodeWindows): ScoreMatrix => {
+  const scorer = async (windows: CodeWindows): Promise<ScoreMatrix> => {
     const data = new Float64Array(windows.count * vocab.size);
     for (let i = 0; i < windows.count; i++) {
       const row = Array.from(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
@@ -68,12 +68,12 @@ test('a calibrated model turns a window scorer into a CharModel, padding short c
     return { rows: windows.count, cols: vocab.size, data };
   };
   const model = new CalibratedModel(vocab, 4, scorer, 0.5);
-  const p = model.nextDistribution(vocab.encode('ab'));
+  const p = await model.nextDistribution(vocab.encode('ab'));
   assert.deepEqual(seen[0], [0, 0, 1, 2]);
   assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   assert.equal(p.indexOf(Math.max(...p)), 3);
-  assert.throws(
-    () => model.logProbs({ codes: new Int32Array(3), count: 1, context: 3 }),
+  await assert.rejects(
+    model.logProbs({ codes: new Int32Array(3), count: 1, context: 3 }),
     /windows have 3 characters, the model reads 4/,
   );
 });

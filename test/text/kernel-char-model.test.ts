@@ -55,24 +55,24 @@ test('the Laplace char model scores like KernelRegressor on the explicit one-hot
     task: 'classification',
   }).fit(oneHotExpand(train, vocab.size), Array.from(train.targets));
   const expected = await reference.predict(oneHotExpand(heldOut, vocab.size));
-  const ours = model.rawScores(heldOut);
+  const ours = await model.rawScores(heldOut);
   assert.ok(maxAbsDiff(columnsOf(ours, reference.classes!), expected.data) < 1e-9);
   // A symbol never seen as a target (<UNK>) gets a zero column, as regression onto it would.
   for (let i = 0; i < ours.rows; i++) assert.equal(ours.data[i * ours.cols + vocab.unkIndex], 0);
   assert.equal(model.details.model, 'laplace');
   assert.ok(model.details.softmax.beta > 0);
 
-  const logp = model.logProbs(heldOut);
+  const logp = await model.logProbs(heldOut);
   for (let i = 0; i < heldOut.count; i++) {
     let s = 0;
     for (let c = 0; c < vocab.size; c++) s += Math.exp(logp[i * vocab.size + c]);
     assert.ok(Math.abs(s - 1) < 1e-12);
   }
   for (const context of [[], [0], [1, 2, 3, 4, 0, 1, 2]]) {
-    const p = model.nextDistribution(context);
+    const p = await model.nextDistribution(context);
     assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   }
-  const g = generate(model, [0, 1, 2], { length: 6, mode: 'sample', seed: 2 });
+  const g = await generate(model, [0, 1, 2], { length: 6, mode: 'sample', seed: 2 });
   assert.equal(g.codes.length, 6);
 });
 
@@ -110,7 +110,7 @@ for (const { metric, form } of variants) {
       rfm.history.map((h) => h.validation!.accuracy),
     );
     const expected = await rfm.predict(oneHotExpand(heldOut, vocab.size));
-    const ours = columnsOf(model.rawScores(heldOut), rfm.classes!);
+    const ours = columnsOf(await model.rawScores(heldOut), rfm.classes!);
     const scale = Math.max(...Array.from(expected.data, Math.abs));
     assert.ok(
       maxAbsDiff(ours, expected.data) < 1e-7 * scale,
@@ -153,8 +153,8 @@ test('bad inputs are named', async () => {
     (e: Error) => e instanceof ShapeError && /validation target -1 at window 3/.test(e.message),
   );
   const model = await KernelCharModel.fit(vocab, train, validation, {});
-  assert.throws(
-    () => model.rawScores({ codes: new Int32Array(4), count: 1, context: 4 }),
+  await assert.rejects(
+    model.rawScores({ codes: new Int32Array(4), count: 1, context: 4 }),
     /have 4 characters, the model reads 5/,
   );
 });

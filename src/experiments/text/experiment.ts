@@ -6,7 +6,7 @@ import { deriveSeed } from '../../core/seed';
 import { RunControl, checkRunControl } from '../common/run';
 import { backendInfo } from '../../linalg/registry';
 import { charTokens, sentenceBleu, studyBleu, wordTokens } from '../../metrics/bleu';
-import { evaluateNextCharacter } from '../../text/evaluate';
+import { evaluateNextCharacter, type NextCharacterReport } from '../../text/evaluate';
 import { studyPerplexity } from '../../metrics/perplexity';
 import { KneserNeyModel } from '../../ngram/kneser-ney';
 import type { CharModel } from '../../text/char-model';
@@ -330,7 +330,7 @@ export async function runTextExperiment(
   const data = await loadTextData(c, sizesGiven, timed, progress);
   const { models, fits } = await fitTextModels(c, data, timed, progress);
   const names = modelNames(c, fits.rfm);
-  const heldOut = {} as Record<TextModelKey, ReturnType<typeof evaluateNextCharacter>>;
+  const heldOut = {} as Record<TextModelKey, NextCharacterReport>;
   for (const key of TEXT_MODELS) {
     heldOut[key] = await timed('evaluation', () => evaluateNextCharacter(models[key], data.test));
     progress(
@@ -478,7 +478,9 @@ async function fitTextModels(c: TextExperimentConfig, data: TextData, timed: Tim
   );
   const kernelEvents = (name: 'Laplace' | 'RFM') => (e: KernelCharEvent) => {
     const stage = name === 'RFM' ? 'rfm' : 'laplace';
+    // The Laplace model is the RFM with T = 0: its one iteration is its fit, reported by its stages.
     if (e.type === 'rfm' && e.event.type === 'iteration') {
+      if (name === 'Laplace') return;
       const r = e.event.record;
       progress(
         'rfm',
@@ -572,12 +574,17 @@ async function generateAll(
     out[key] = { greedy: [], sampled: [] };
     for (let i = 0; i < data.prompts.length; i++) {
       const prompt = data.prompts[i].codes;
-      out[key].greedy.push(generate(models[key], prompt, { length }).codes);
+      out[key].greedy.push((await generate(models[key], prompt, { length, signal })).codes);
       const seed = deriveSeed(c.seed, `sampled continuation ${i}`);
-      out[key].sampled.push(
-        generate(models[key], prompt, { length, mode: 'sample', temperature: c.sampleTemperature, ...topK, seed })
-          .codes,
-      );
+      const sampleOptions = {
+        length,
+        mode: 'sample',
+        temperature: c.sampleTemperature,
+        ...topK,
+        seed,
+        signal,
+      } as const;
+      out[key].sampled.push((await generate(models[key], prompt, sampleOptions)).codes);
       await yieldToEventLoop(signal, 'the text experiment');
     }
     progress(

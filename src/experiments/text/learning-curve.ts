@@ -98,7 +98,7 @@ async function curvePoint(model: CurveModel, c: TextExperimentConfig, data: Text
       ? fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c).model
       : await fitKernelModel(c, data, model === 'rfm');
   const seconds = (performance.now() - t0) / 1000;
-  const r = evaluateNextCharacter(fitted, data.test);
+  const r = await evaluateNextCharacter(fitted, data.test);
   const keptIteration = 'details' in fitted && fitted.details.rfm ? fitted.details.rfm.bestIteration : undefined;
   return {
     trainWindows: data.train.count,

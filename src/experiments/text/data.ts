@@ -30,6 +30,7 @@ import {
   type TextSplits,
   type Windows,
 } from '../../text/windows';
+import type { TextExperimentConfig } from './experiment';
 
 export interface Prompt {
   /** The w characters the models continue. */
@@ -73,20 +74,15 @@ export interface TextDataSummary {
   prompts: number;
 }
 
-export interface DataOptions {
-  context: number;
-  trainWindows: number;
-  /** 'random' windows across the train split, or every window of `trainPieces` stretches. */
-  trainSampling: 'random' | 'stretches';
-  trainPieces: number;
-  validationWindows: number;
-  testWindows: number;
-  prompts: number;
-  /** Characters each prompt's reference must hold. */
-  referenceLength: number;
-  split: { fractions?: { train: number; validation: number; test: number }; blocks?: number };
-  seed: number;
-}
+/** The experiment's sizes, sampling, split and seed (documented on TextExperimentConfig), and the prompts' references. */
+export type DataOptions = Pick<
+  TextExperimentConfig,
+  'context' | 'trainWindows' | 'trainSampling' | 'trainPieces' | 'validationWindows' | 'testWindows' | 'prompts'
+> &
+  Pick<TextExperimentConfig, 'split' | 'seed'> & {
+    /** Characters each prompt's reference must hold. */
+    referenceLength: number;
+  };
 
 /** The stretches the n-gram counts: each training piece without its first context - (order - 1) characters. */
 export function ngramSpans(pieces: readonly Span[], context: number, order: number): Span[] {
@@ -121,27 +117,35 @@ export function prepareCorrectData(text: string, o: DataOptions): TextData {
     o.prompts,
     new Rng(deriveSeed(o.seed, 'prompts')),
   );
-  return {
-    vocab,
-    codes,
-    train,
-    validation,
-    test,
-    trainPieces: pieces,
-    trainText: splits.train,
-    prompts,
-    summary: {
+  return textData(
+    { vocab, codes, train, validation, test, trainPieces: pieces, trainText: splits.train, prompts },
+    {
       protocol: 'correct',
       corpusCharacters: codes.length,
       unknownCharacters: count(codes, vocab.unkIndex),
       zeroRowCharacters: 0,
       splits,
-      trainWindows: train.count,
-      validationWindows: validation.count,
-      testWindows: test.count,
-      prompts: prompts.length,
     },
-    notes: [],
+    [],
+  );
+}
+
+/** The one builder of TextData for both protocols: the summary's counts are those of the windows and prompts. */
+function textData(
+  parts: Omit<TextData, 'summary' | 'notes'>,
+  summary: Omit<TextDataSummary, 'trainWindows' | 'validationWindows' | 'testWindows' | 'prompts'>,
+  notes: string[],
+): TextData {
+  return {
+    ...parts,
+    summary: {
+      ...summary,
+      trainWindows: parts.train.count,
+      validationWindows: parts.validation.count,
+      testWindows: parts.test.count,
+      prompts: parts.prompts.length,
+    },
+    notes,
   };
 }
 
@@ -217,28 +221,17 @@ export function prepareStudyData(text: string, o: DataOptions, sizesGiven: boole
     position: -1,
   }));
   const lineCodes = parts.flat();
-  return {
-    vocab,
-    codes,
-    train,
-    validation,
-    test,
-    trainPieces,
-    trainText: lineSpans[0],
-    prompts,
-    summary: {
+  return textData(
+    { vocab, codes, train, validation, test, trainPieces, trainText: lineSpans[0], prompts },
+    {
       protocol: 'study',
       corpusCharacters: Array.from(text).length,
       unknownCharacters: lineCodes.reduce((a, l) => a + count(l, vocab.unkIndex), 0),
       zeroRowCharacters: lineCodes.reduce((a, l) => a + count(l, ZERO_ROW), 0),
       lines: { available: lines.length, fit: sizes[0], validation: sizes[1], test: sizes[2] },
-      trainWindows: train.count,
-      validationWindows: validation.count,
-      testWindows: test.count,
-      prompts: prompts.length,
     },
     notes,
-  };
+  );
 }
 
 /** The training windows and the stretches they were cut from: random windows (one stretch each), or stretches. */

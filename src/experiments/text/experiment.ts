@@ -400,18 +400,7 @@ export async function loadTextData(
 ): Promise<TextData> {
   progress('corpus', `loading ${'path' in c.corpus ? c.corpus.path : c.corpus.source}`);
   const text = await timed('corpus', () => loadCorpus(c.corpus));
-  const dataOptions = {
-    context: c.context,
-    trainWindows: c.trainWindows,
-    trainSampling: c.trainSampling,
-    trainPieces: c.trainPieces,
-    validationWindows: c.validationWindows,
-    testWindows: c.testWindows,
-    prompts: c.prompts,
-    referenceLength: Math.max(c.generationLength, STUDY_REFERENCE_LENGTH),
-    split: c.split,
-    seed: c.seed,
-  };
+  const dataOptions = { ...c, referenceLength: Math.max(c.generationLength, STUDY_REFERENCE_LENGTH) };
   const data = await timed('windows', () =>
     c.mode === 'study' ? prepareStudyData(text, dataOptions, sizesGiven) : prepareCorrectData(text, dataOptions),
   );

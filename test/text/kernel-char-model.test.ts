@@ -119,6 +119,37 @@ for (const { metric, form } of variants) {
   });
 }
 
+test("solver 'nystrom' with every training window a centre scores like the exact solver (Laplace and RFM)", async () => {
+  const train = windows(120, 21, true, 12, 0.1);
+  const validation = windows(40, 22, false, 12, 0.1);
+  const heldOut = windows(30, 23, true, 12, 0.1);
+  for (const iterations of [0, 2]) {
+    // The Nystrom AGOP runs on a subsample (default 2000): all of the windows here, as the exact one.
+    const common = { bandwidth: 3, iterations, agopSampleSize: train.count };
+    const exact = await KernelCharModel.fit(vocab, train, validation, { ...common, solver: 'exact' });
+    const nystrom = await KernelCharModel.fit(vocab, train, validation, {
+      ...common,
+      solver: 'nystrom',
+      nystrom: { centres: train.count, method: 'direct' },
+    });
+    assert.equal(exact.details.solver.solver, 'exact');
+    assert.equal(nystrom.details.solver.solver, 'nystrom');
+    assert.equal(nystrom.details.solver.nystrom!.centres, train.count);
+    if (iterations > 0) assert.equal(nystrom.details.rfm!.bestIteration, exact.details.rfm!.bestIteration);
+    const a = await exact.rawScores(heldOut);
+    const b = await nystrom.rawScores(heldOut);
+    const scale = Math.max(...Array.from(a.data, Math.abs));
+    assert.ok(maxAbsDiff(a.data, b.data) < 1e-8 * scale, `T = ${iterations}: ${maxAbsDiff(a.data, b.data)}`);
+    const pa = await exact.logProbs(heldOut);
+    const pb = await nystrom.logProbs(heldOut);
+    assert.ok(maxAbsDiff(pa, pb) < 1e-6, `T = ${iterations}: log-probabilities differ by ${maxAbsDiff(pa, pb)}`);
+  }
+  await assert.rejects(
+    KernelCharModel.fit(vocab, train, validation, { solver: 'falkon' as never }),
+    /solver must be 'auto', 'exact' or 'nystrom'/,
+  );
+});
+
 test("selection 'nll' keeps the RFM iteration with the lowest calibrated validation NLL, recorded in the history", async () => {
   const train = windows(80, 12, false, 12, 0.3);
   const validation = windows(40, 13, false, 12, 0.3);

@@ -4,15 +4,11 @@ import { loadavg } from 'node:os';
 import { mnistAllImages } from '../src/experiments/feature-learning/mnist-all';
 import { DEFAULT_TEXT_CONFIG } from '../src/experiments/text/experiment';
 import { prepareCorrectData, type TextData } from '../src/experiments/text/data';
-import { fitTemperature, meanNegativeLogLikelihood } from '../src/kernels/temperature';
-import { Matrix } from '../src/linalg/matrix';
-import { accuracy } from '../src/metrics/classification';
 import { KneserNeyModel } from '../src/ngram/kneser-ney';
 import { chooseRfmSolver } from '../src/rfm/nystrom-setup';
-import { RFM, type RFMEvent } from '../src/rfm/rfm';
 import { loadCorpus } from '../src/text/corpus';
 import { evaluateNextCharacter } from '../src/text/evaluate';
-import type { Windows } from '../src/text/windows';
+import { KernelCharModel, type KernelCharEvent, type TextMetric } from '../src/text/kernel-char-model';
 
 export interface ChildConfig {
   task: 'text' | 'mnist' | 'ngram';
@@ -59,63 +55,46 @@ async function textData(n: number): Promise<TextData> {
   return prepareCorrectData(await loadCorpus(c.corpus), { ...c, trainWindows: n, referenceLength: c.generationLength });
 }
 
-function oneHot(w: Windows, vocabulary: number) {
-  return { oneHot: { codes: w.codes, width: w.context, vocabulary } };
+/** The text models' metric for the child's RFM options (T = 0: the Laplace model, whatever the metric). */
+function textMetric(config: ChildConfig): TextMetric {
+  if (config.diagonal && config.groupSize !== undefined) return 'position';
+  return config.diagonal ? 'diagonal' : 'full';
 }
 
-/** Scores over the RFM's classes widened to the whole vocabulary (0 for symbols never seen as a target). */
-function widen(scores: Matrix, classes: number[], size: number): Matrix {
-  const out = new Matrix(scores.rows, size);
-  for (let i = 0; i < scores.rows; i++)
-    for (let k = 0; k < classes.length; k++) out.data[i * size + classes[k]] = scores.data[i * classes.length + k];
-  return out;
-}
-
-function rfmFor(config: ChildConfig, bandwidth: number): RFM {
-  return new RFM({
-    bandwidth,
+/** The text model itself (KernelCharModel: its RFM, one-hot scoring and softmax layer), scored on the test windows. */
+async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
+  const data = await textData(config.n);
+  const started = performance.now();
+  const onEvent = (e: KernelCharEvent) => {
+    if (e.type === 'rfm' && e.event.type === 'iteration')
+      console.error(
+        `    t = ${e.event.record.iteration}: ${e.event.record.seconds.toFixed(1)} s, validation accuracy ${e.event.record.validation?.accuracy?.toFixed(4)} (load ${load()})`,
+      );
+  };
+  const model = await KernelCharModel.fit(data.vocab, data.train, data.validation, {
+    bandwidth: TEXT_BANDWIDTH,
     ridge: RIDGE,
     iterations: config.iterations,
-    diagonal: config.diagonal ?? false,
-    groupSize: config.groupSize,
+    metric: textMetric(config),
     normalization: config.normalization ?? 'none',
     agopSampleSize: config.agopSampleSize,
     solver: config.solver,
     nystrom: config.centres === undefined ? undefined : { centres: config.centres },
-    task: 'classification',
-  });
-}
-
-async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
-  const data = await textData(config.n);
-  const size = data.vocab.size;
-  const rfm = rfmFor(config, TEXT_BANDWIDTH);
-  const started = performance.now();
-  const onEvent = (e: RFMEvent) => {
-    if (e.type === 'iteration')
-      console.error(
-        `    t = ${e.record.iteration}: ${e.record.seconds.toFixed(1)} s, validation accuracy ${e.record.validation?.accuracy?.toFixed(4)} (load ${load()})`,
-      );
-  };
-  await rfm.fit(oneHot(data.train, size), data.train.targets, {
-    validation: { ...oneHot(data.validation, size), Y: data.validation.targets },
     onEvent,
   });
   const seconds = (performance.now() - started) / 1000;
-  const classes = rfm.classes!;
-  // Calibrated as the text models are: softmax(f / tau) over the whole vocabulary, tau fitted on validation.
-  const validation = widen(await rfm.predict(oneHot(data.validation, size)), classes, size);
-  const tau = fitTemperature(validation, data.validation.targets).temperature;
-  const test = widen(await rfm.predict(oneHot(data.test, size)), classes, size);
-  const nll = meanNegativeLogLikelihood(test, data.test.targets, tau);
-  const s = rfm.summary;
-  const steps = rfm.profile
-    .summary()
+  const r = await evaluateNextCharacter(model, data.test);
+  const d = model.details;
+  const s = d.solver;
+  const steps = (d.rfm?.profile ?? [])
     .slice(0, 4)
     .map((p) => `${p.step} ${p.seconds.toFixed(1)} s`)
     .join(', ');
-  const detail = `${s.solver?.solver === 'nystrom' ? `m = ${s.solver.nystrom!.centres} ${s.solver.nystrom!.method}` : s.form}; kept t = ${s.bestIteration}; ${rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s; ${steps}`;
-  return { ok: true, seconds, accuracy: accuracy(test, data.test.targets), bitsPerCharacter: nll / Math.LN2, detail };
+  const kept = d.rfm
+    ? `; kept t = ${d.rfm.bestIteration}; ${d.rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s`
+    : '';
+  const detail = `${s.solver === 'nystrom' ? `m = ${s.nystrom!.centres} ${s.nystrom!.method}` : (d.rfm?.form ?? 'exact')}${kept}; ${steps}`;
+  return { ok: true, seconds, accuracy: r.accuracy, bitsPerCharacter: r.bitsPerCharacter, detail };
 }
 
 /** The exact solver's estimate at n without fitting (or its refusal, timed). */

@@ -6,12 +6,14 @@ import { cellSignal, reportPosition } from './cell';
  * One progress line per cell that updates in place (a Jupyter display updated by id): a bar, the percentage, the
  * time elapsed and an estimate of the time left, and what was just finished. It takes the progress records of every
  * experiment (sweeps and the scaling test: done/total/label; feature learning: done/total/step; the text experiment:
- * stage/message), so one callback serves every notebook.
+ * stage/message/fraction), so one callback serves every notebook.
  */
 
 export interface ProgressRecord {
   done?: number;
   total?: number;
+  /** Share of the work done (0..1), for work not counted in steps (the text experiment's expected work). */
+  fraction?: number;
   elapsedMs?: number;
   elapsedSeconds?: number;
   /** What was just finished or is running; the first of these present is shown. */
@@ -45,15 +47,15 @@ export function progressText(p: ProgressRecord, seconds: number, title?: string)
   // With a title, the stage (the text experiment's 'rfm', 'evaluation'...) goes with the message.
   const what = title !== undefined && p.stage !== undefined && detail !== undefined ? `${p.stage}: ${detail}` : detail;
   const parts: string[] = [];
-  if (p.done !== undefined && p.total !== undefined && p.total > 0) {
-    const fraction = Math.min(1, Math.max(0, p.done / p.total));
+  const counted = p.done !== undefined && p.total !== undefined && p.total > 0;
+  if (counted || p.fraction !== undefined) {
+    const fraction = Math.min(1, Math.max(0, counted ? p.done! / p.total! : p.fraction!));
     const filled = Math.round(fraction * BAR);
-    parts.push(
-      `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${Math.floor(100 * fraction)} % (${p.done}/${p.total})`,
-    );
+    const count = counted ? ` (${p.done}/${p.total})` : '';
+    parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${Math.floor(100 * fraction)} %${count}`);
     parts.push(`${duration(seconds)} elapsed`);
-    if (p.done > 0 && p.done < p.total) parts.push(`~${duration((seconds * (p.total - p.done)) / p.done)} left`);
-    else if (p.done >= p.total) parts.push('done');
+    if (fraction > 0 && fraction < 1) parts.push(`~${duration((seconds * (1 - fraction)) / fraction)} left`);
+    else if (fraction >= 1) parts.push('done');
   } else {
     parts.push(`${duration(seconds)} elapsed`);
   }
@@ -112,7 +114,7 @@ export function progressLine(options: ProgressLineOptions = {}): (p: ProgressRec
     }
     last = p;
     const now = Date.now();
-    const finished = p.done !== undefined && p.total !== undefined && p.done >= p.total;
+    const finished = (p.done !== undefined && p.total !== undefined && p.done >= p.total) || p.fraction === 1;
     const minGap = canDisplay() ? everyMs : 5000;
     if (!fresh && !finished && now - shownAt < minGap) return;
     render(!fresh);

@@ -70,7 +70,17 @@ const TINY: Partial<TextExperimentConfig> = {
 
 test('runTextExperiment on a tiny corpus: every model in the table with finite held-out metrics, same training text', async () => {
   const stages = new Set<string>();
-  const r = await runTextExperiment(TINY, { onProgress: (p) => stages.add(p.stage) });
+  const fractions: number[] = [];
+  const r = await runTextExperiment(TINY, {
+    onProgress: (p) => {
+      stages.add(p.stage);
+      fractions.push(p.fraction);
+    },
+  });
+  // The progress line's fraction of the expected work: from 0, never back, to 1.
+  assert.equal(fractions[0], 0);
+  assert.equal(fractions[fractions.length - 1], 1);
+  for (let i = 1; i < fractions.length; i++) assert.ok(fractions[i] >= fractions[i - 1], `${fractions}`);
   assert.deepEqual(
     r.table.map((row) => row.key),
     ['ngram', 'ngramWindows', 'laplace', 'rfm'],
@@ -120,7 +130,15 @@ test('runTextExperiment on a tiny corpus: every model in the table with finite h
 
 test('the learning curve: nested random windows, every model at every size, the main run as its last point', async () => {
   const messages: string[] = [];
-  const curve = await runTextLearningCurve([40, 80], TINY, { onProgress: (p) => messages.push(p.message) });
+  const fractions: number[] = [];
+  const curve = await runTextLearningCurve([40, 80], TINY, {
+    onProgress: (p) => {
+      messages.push(p.message);
+      fractions.push(p.fraction);
+    },
+  });
+  assert.ok(fractions.every((f, i) => f > 0 && f <= 1 && (i === 0 || f >= fractions[i - 1])));
+  assert.equal(fractions[fractions.length - 1], 1);
   assert.deepEqual(
     curve.points.map((p) => `${p.trainWindows} ${p.model}`),
     ['40 ngramWindows', '40 laplace', '40 rfm', '80 ngramWindows', '80 laplace', '80 rfm'],
@@ -136,6 +154,23 @@ test('the learning curve: nested random windows, every model at every size, the 
   assert.equal(last[2].keptIteration, main.fits.rfm.rfm!.bestIteration);
   const figures = learningCurveFigures({ ...curve, points: [...curve.points, ...last] });
   assert.equal(figures.accuracy.data.length, 3);
+  // Larger points with the Nystrom solver: recorded with their centres, drawn as their own lines, in order of size.
+  const large = await runTextLearningCurve([160], { ...TINY, solver: 'nystrom', nystrom: { centres: 50 } });
+  assert.deepEqual(
+    large.points.map((p) => [p.model, p.solver, p.centres]),
+    [
+      ['ngramWindows', undefined, undefined],
+      ['laplace', 'nystrom', 50],
+      ['rfm', 'nystrom', 50],
+    ],
+  );
+  const both = learningCurveFigures({ ...curve, points: [...large.points, ...curve.points, ...last] });
+  const traces = both.accuracy.data as unknown as Array<{ name: string; x: number[] }>;
+  assert.deepEqual(
+    traces.map((t) => t.name),
+    ["n-gram on the kernel models' text", 'Laplace', 'Laplace (Nystrom, m = 50)', 'RFM', 'RFM (Nystrom, m = 50)'],
+  );
+  assert.deepEqual(traces[0].x, [40, 80, 120, 160]);
   const heat = positionWeightsFigure(main);
   const z = (heat.data[0] as unknown as { z: number[][] }).z;
   assert.equal(z.length, 12);

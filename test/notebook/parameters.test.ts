@@ -94,4 +94,9 @@ test('the progress line shows a bar, the percentage, elapsed and estimated time 
     'scaling test: [####################] 100 % (46/46), 1 min 15 s elapsed, done',
   );
   assert.equal(progressText({ stage: 'rfm', message: 'iteration 2' }, 3.25), 'rfm: 3.3 s elapsed · iteration 2');
+  // The text experiment's records carry the fraction of its expected work.
+  assert.equal(
+    progressText({ stage: 'rfm', message: 'RFM iteration 1', fraction: 0.25 }, 30, 'text experiment'),
+    'text experiment: [#####...............] 25 %, 30 s elapsed, ~1 min 30 s left · rfm: RFM iteration 1',
+  );
 });

@@ -19,9 +19,17 @@ import {
   STUDY_TEXT_BANDWIDTH,
   type KernelCharEvent,
   type KernelCharFitDetails,
+  type KernelCharStage,
   type TextMetric,
 } from '../../text/kernel-char-model';
 import type { Span } from '../../text/windows';
+import { experimentWork, stageFraction, type WorkSizes } from './work';
+import {
+  checkNystromOptions,
+  checkSolverName,
+  type NystromOptions,
+  type SolverName,
+} from '../../kernels/solver-choice';
 import {
   STUDY_LINE_COUNTS,
   ngramSpans,
@@ -85,6 +93,12 @@ export interface TextExperimentConfig {
   /** How the RFM's iteration is picked: by validation accuracy (default) or calibrated validation NLL. */
   rfmSelection: 'accuracy' | 'nll';
   ridge: number;
+  /**
+   * The kernel models' solver: 'auto' (default: exact unless it would not fit in memory or be too slow), 'exact' or
+   * 'nystrom' (m centres; kernels/nystrom.ts), with `nystrom`'s settings (e.g. { centres: 2000 }).
+   */
+  solver: SolverName;
+  nystrom: NystromOptions;
   /** Held-out prompts continued by every model, greedily and by sampling. */
   prompts: number;
   generationLength: number;
@@ -100,6 +114,8 @@ export interface TextProgress {
   stage: TextStage;
   message: string;
   elapsedSeconds: number;
+  /** Share of the expected work done (work.ts: estimated from the sizes; a stage's share is exact once it ran). */
+  fraction: number;
 }
 
 export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
@@ -123,6 +139,8 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   calibration: 'layer',
   rfmSelection: 'accuracy',
   ridge: 1e-3,
+  solver: 'auto',
+  nystrom: {},
   prompts: 10,
   generationLength: 64,
   sampleTemperature: 1,
@@ -294,6 +312,8 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   if (!Number.isFinite(c.seed))
     throw new OptionError(`runTextExperiment: seed must be a finite number, got ${String(c.seed)}`);
   checkOptions('runTextExperiment: split', c.split, ['fractions', 'blocks']);
+  checkSolverName(c.solver, 'runTextExperiment');
+  checkNystromOptions(c.nystrom, 'runTextExperiment');
   if (typeof c.corpus !== 'object' || c.corpus === null)
     throw new OptionError(
       "runTextExperiment: corpus must be { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }",
@@ -319,8 +339,14 @@ export async function runTextExperiment(
     'generation',
   ]);
   const seconds = timer.seconds as TextExperimentResult['seconds'];
-  const progress = (stage: TextStage, message: string) =>
-    onProgress?.({ stage, message, elapsedSeconds: timer.elapsedSeconds() });
+  let work = experimentWork(workSizes(c));
+  const progress: Progress = (stage, message, within = 1) =>
+    onProgress?.({
+      stage,
+      message,
+      elapsedSeconds: timer.elapsedSeconds(),
+      fraction: stage === 'done' ? 1 : stageFraction(work, stage, within),
+    });
   const timed: Timed = async (stage, f) => {
     const r = await timer.time(stage, f);
     await yieldToEventLoop(signal, 'the text experiment');
@@ -328,7 +354,8 @@ export async function runTextExperiment(
   };
   const sizesGiven = ['trainWindows', 'validationWindows', 'testWindows'].some((k) => k in overrides);
   const data = await loadTextData(c, sizesGiven, timed, progress);
-  const { models, fits } = await fitTextModels(c, data, timed, progress);
+  work = experimentWork(workSizes(c, data));
+  const { models, fits } = await fitTextModels(c, data, timed, progress, signal);
   const names = modelNames(c, fits.rfm);
   const heldOut = {} as Record<TextModelKey, NextCharacterReport>;
   for (const key of TEXT_MODELS) {
@@ -336,6 +363,7 @@ export async function runTextExperiment(
     progress(
       'evaluation',
       `${names[key]}: accuracy ${heldOut[key].accuracy.toFixed(4)}, ${heldOut[key].bitsPerCharacter.toFixed(3)} bits per character`,
+      MODEL_SHARE_DONE[key],
     );
   }
   const generated = await timed('generation', () => generateAll(models, data, c, progress, signal));
@@ -389,7 +417,27 @@ export async function runTextExperiment(
 }
 
 type Timed = <T>(stage: Exclude<TextStage, 'done'>, f: () => Promise<T> | T) => Promise<T>;
-type Progress = (stage: TextStage, message: string) => void;
+/** `within`: the share of the stage done (default all of it). */
+type Progress = (stage: TextStage, message: string, within?: number) => void;
+
+/** Share of the evaluation and generation stages done after each model (the kernel models do nearly all of it). */
+const MODEL_SHARE_DONE: Record<TextModelKey, number> = { ngram: 0.02, ngramWindows: 0.04, laplace: 0.52, rfm: 1 };
+
+/** The sizes the expected work is computed from: the config's, or the data's once it is drawn. */
+function workSizes(c: TextExperimentConfig, data?: TextData): WorkSizes {
+  return {
+    context: c.context,
+    vocabulary: data?.vocab.size ?? 50,
+    trainWindows: data?.train.count ?? c.trainWindows,
+    validationWindows: data?.validation.count ?? c.validationWindows,
+    testWindows: data?.test.count ?? c.testWindows,
+    prompts: data?.prompts.length ?? c.prompts,
+    generationLength: Math.max(c.generationLength, STUDY_HYPOTHESIS_LENGTH),
+    rfmIterations: c.rfmIterations,
+    solver: c.solver,
+    nystrom: c.nystrom,
+  };
+}
 
 /** The corpus and the windows, n-gram spans and prompts of the configured protocol. */
 export async function loadTextData(
@@ -398,7 +446,7 @@ export async function loadTextData(
   timed: Timed,
   progress: Progress,
 ): Promise<TextData> {
-  progress('corpus', `loading ${'path' in c.corpus ? c.corpus.path : c.corpus.source}`);
+  progress('corpus', `loading ${'path' in c.corpus ? c.corpus.path : c.corpus.source}`, 0);
   const text = await timed('corpus', () => loadCorpus(c.corpus));
   const dataOptions = { ...c, referenceLength: Math.max(c.generationLength, STUDY_REFERENCE_LENGTH) };
   const data = await timed('windows', () =>
@@ -439,8 +487,9 @@ export function fitKernelModel(
   data: TextData,
   rfm: boolean,
   onEvent?: (e: KernelCharEvent) => void,
+  signal?: AbortSignal,
 ): Promise<KernelCharModel> {
-  const common = { ridge: c.ridge, calibration: c.calibration, onEvent };
+  const common = { ridge: c.ridge, calibration: c.calibration, solver: c.solver, nystrom: c.nystrom, onEvent, signal };
   if (!rfm)
     return KernelCharModel.fit(data.vocab, data.train, data.validation, { ...common, bandwidth: c.laplaceBandwidth });
   return KernelCharModel.fit(data.vocab, data.train, data.validation, {
@@ -454,32 +503,49 @@ export function fitKernelModel(
   });
 }
 
-async function fitTextModels(c: TextExperimentConfig, data: TextData, timed: Timed, progress: Progress) {
+/** Share of a kernel model's fit done after each of its stages (its iterations share the first 0.9). */
+const KERNEL_STAGE_SHARE_DONE: Record<KernelCharStage, number> = { rfm: 0.9, metric: 0.95, calibration: 1 };
+
+async function fitTextModels(
+  c: TextExperimentConfig,
+  data: TextData,
+  timed: Timed,
+  progress: Progress,
+  signal: AbortSignal | undefined,
+) {
   const whole = await timed('ngram', () => fitNgram(data, data.trainText, c));
   progress(
     'ngram',
     `Kneser-Ney ${c.ngramOrder}-gram on the ${whole.details.characters} characters of the training text`,
+    0.5,
   );
   const windows = await timed('ngram', () => fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c));
   progress(
     'ngram',
     `Kneser-Ney ${c.ngramOrder}-gram on the kernel models' text (${windows.details.characters} characters)`,
   );
-  const kernelEvents = (name: 'Laplace' | 'RFM') => (e: KernelCharEvent) => {
+  const kernelEvents = (name: 'Laplace' | 'RFM') => {
     const stage = name === 'RFM' ? 'rfm' : 'laplace';
-    // The Laplace model is the RFM with T = 0: its one iteration is its fit, reported by its stages.
-    if (e.type === 'rfm' && e.event.type === 'iteration') {
-      if (name === 'Laplace') return;
-      const r = e.event.record;
-      progress(
-        'rfm',
-        `${name} iteration ${r.iteration}: validation accuracy ${r.validation?.accuracy?.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
-      );
-    } else if (e.type === 'stage') progress(stage, `${name}: ${e.stage} done (${e.seconds.toFixed(1)} s)`);
-    else if (e.type === 'jitter') progress(stage, `${name}: ${e.message}`);
+    let within = 0;
+    return (e: KernelCharEvent) => {
+      // The Laplace model is the RFM with T = 0: its one iteration is its fit, reported by its stages.
+      if (e.type === 'rfm' && e.event.type === 'iteration') {
+        if (name === 'Laplace') return;
+        const r = e.event.record;
+        within = (0.9 * (r.iteration + 1)) / (c.rfmIterations + 1);
+        progress(
+          'rfm',
+          `${name} iteration ${r.iteration}: validation accuracy ${r.validation?.accuracy?.toFixed(4)}, ${r.seconds.toFixed(1)} s`,
+          within,
+        );
+      } else if (e.type === 'stage') {
+        within = KERNEL_STAGE_SHARE_DONE[e.stage];
+        progress(stage, `${name}: ${e.stage} done (${e.seconds.toFixed(1)} s)`, within);
+      } else if (e.type === 'jitter') progress(stage, `${name}: ${e.message}`, within);
+    };
   };
-  const laplace = await timed('laplace', () => fitKernelModel(c, data, false, kernelEvents('Laplace')));
-  const rfm = await timed('rfm', () => fitKernelModel(c, data, true, kernelEvents('RFM')));
+  const laplace = await timed('laplace', () => fitKernelModel(c, data, false, kernelEvents('Laplace'), signal));
+  const rfm = await timed('rfm', () => fitKernelModel(c, data, true, kernelEvents('RFM'), signal));
   const models: Record<TextModelKey, CharModel> = { ngram: whole.model, ngramWindows: windows.model, laplace, rfm };
   return {
     models,
@@ -553,12 +619,13 @@ async function generateAll(
   models: Record<TextModelKey, CharModel>,
   data: TextData,
   c: TextExperimentConfig,
-  progress: (stage: TextStage, message: string) => void,
+  progress: Progress,
   signal: AbortSignal | undefined,
 ): Promise<Generated> {
   const length = Math.max(c.generationLength, STUDY_HYPOTHESIS_LENGTH);
   const out = {} as Generated;
   const topK = c.sampleTopK === null ? {} : { topK: c.sampleTopK };
+  let before = 0;
   for (const key of TEXT_MODELS) {
     out[key] = { greedy: [], sampled: [] };
     for (let i = 0; i < data.prompts.length; i++) {
@@ -574,11 +641,14 @@ async function generateAll(
         signal,
       } as const;
       out[key].sampled.push((await generate(models[key], prompt, sampleOptions)).codes);
-      await yieldToEventLoop(signal, 'the text experiment');
+      const share = before + ((MODEL_SHARE_DONE[key] - before) * (i + 1)) / data.prompts.length;
+      progress('generation', `${key}: prompt ${i + 1} of ${data.prompts.length} continued`, share);
     }
+    before = MODEL_SHARE_DONE[key];
     progress(
       'generation',
       `${key}: ${data.prompts.length} prompts continued by ${length} characters, greedy and sampled`,
+      before,
     );
   }
   return out;

@@ -1,6 +1,6 @@
 import { heatmap, lineBands, type Figure } from '../../plot/figures';
 import { STUDY_SYMBOLS } from '../../text/vocab';
-import type { LearningCurve } from './learning-curve';
+import type { LearningCurve, LearningCurvePoint } from './learning-curve';
 import { CURVE_MODELS } from './learning-curve';
 import type { TextExperimentResult } from './experiment';
 
@@ -8,12 +8,19 @@ import type { TextExperimentResult } from './experiment';
 
 const CURVE_NAMES = { ngramWindows: "n-gram on the kernel models' text", laplace: 'Laplace', rfm: 'RFM' } as const;
 
-/** Accuracy and bits per character against training windows, one line per model. */
+/**
+ * Accuracy and bits per character against training windows, one line per model and solver (the Nystrom points, with
+ * their centres m, apart from the exact ones), in order of size.
+ */
 export function learningCurveFigures(curve: LearningCurve): { accuracy: Figure; bits: Figure } {
+  const label = (p: LearningCurvePoint) =>
+    p.solver === 'nystrom' ? `${CURVE_NAMES[p.model]} (Nystrom, m = ${p.centres})` : CURVE_NAMES[p.model];
+  const sorted = curve.points.slice().sort((a, b) => a.trainWindows - b.trainWindows);
+  const names = CURVE_MODELS.flatMap((model) => [...new Set(sorted.filter((p) => p.model === model).map(label))]);
   const series = (value: 'accuracy' | 'bitsPerCharacter') =>
-    CURVE_MODELS.map((model) => {
-      const points = curve.points.filter((p) => p.model === model);
-      return { name: CURVE_NAMES[model], x: points.map((p) => p.trainWindows), mean: points.map((p) => p[value]) };
+    names.map((name) => {
+      const points = sorted.filter((p) => label(p) === name);
+      return { name, x: points.map((p) => p.trainWindows), mean: points.map((p) => p[value]) };
     });
   return {
     accuracy: lineBands({

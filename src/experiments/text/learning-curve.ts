@@ -12,12 +12,15 @@ import {
   type TextExperimentResult,
 } from './experiment';
 import { ngramSpans, prepareCorrectData, type TextData } from './data';
+import { curvePointWork, type WorkSizes } from './work';
+import { KernelCharModel, type KernelCharFitDetails } from '../../text/kernel-char-model';
 
 /**
  * The learning curve of the text study: next-character accuracy and bits per character on the same test windows
  * against the number of training windows, for the n-gram on the kernel models' text, the Laplace model and the RFM.
  * The training windows of a size are the first of one seeded random draw, so each size's set contains the smaller
- * ones; validation and test windows are the same at every size ('correct' protocol, random windows).
+ * ones; validation and test windows are the same at every size ('correct' protocol, random windows). The kernel
+ * models use the config's solver: sizes beyond what the exact solver can fit in time take `solver: 'nystrom'`.
  */
 
 export type CurveModel = 'ngramWindows' | 'laplace' | 'rfm';
@@ -30,6 +33,9 @@ export interface LearningCurvePoint {
   bitsPerCharacter: number;
   /** The RFM's kept iteration (0: the plain kernel). */
   keptIteration?: number;
+  /** The kernel models' solver, and the Nystrom centres m (absent for the n-gram). */
+  solver?: 'exact' | 'nystrom';
+  centres?: number;
   /** Fit seconds of this model at this size. */
   seconds: number;
 }
@@ -38,6 +44,8 @@ export interface LearningCurveProgress {
   trainWindows: number;
   model: CurveModel;
   message: string;
+  /** Share of the curve's expected work done (work.ts). */
+  fraction: number;
 }
 
 export interface LearningCurve {
@@ -70,20 +78,25 @@ export async function runTextLearningCurve(
   throwIfAborted(signal, 'the text learning curve');
   const text = await loadCorpus(c.corpus);
   const points: LearningCurvePoint[] = [];
-  for (const size of sizes) {
+  const work = sizes.map((size) => CURVE_MODELS.map((model) => curvePointWork(curveWorkSizes(c, size), model)));
+  const total = work.flat().reduce((a, b) => a + b, 0);
+  let done = 0;
+  for (const [k, size] of sizes.entries()) {
     const data = prepareCorrectData(text, {
       ...c,
       trainWindows: size,
       referenceLength: Math.max(c.generationLength, STUDY_REFERENCE_LENGTH),
     });
-    for (const model of CURVE_MODELS) {
-      const point = await curvePoint(model, c, data);
+    for (const [j, model] of CURVE_MODELS.entries()) {
+      const point = await curvePoint(model, c, data, signal);
       points.push(point);
+      done += work[k][j];
       const kept = point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`;
       onProgress?.({
         trainWindows: size,
         model,
-        message: `${size} windows, ${model}: accuracy ${point.accuracy.toFixed(4)}, ${point.bitsPerCharacter.toFixed(3)} bits/char${kept} (${point.seconds.toFixed(1)} s)`,
+        message: `${size} windows, ${model}${point.solver === 'nystrom' ? ` (Nystrom, m = ${point.centres})` : ''}: accuracy ${point.accuracy.toFixed(4)}, ${point.bitsPerCharacter.toFixed(3)} bits/char${kept} (${point.seconds.toFixed(1)} s)`,
+        fraction: done / total,
       });
       await yieldToEventLoop(signal, 'the text learning curve');
     }
@@ -91,23 +104,39 @@ export async function runTextLearningCurve(
   return { sizes: sizes.slice(), points, config: c };
 }
 
-async function curvePoint(model: CurveModel, c: TextExperimentConfig, data: TextData): Promise<LearningCurvePoint> {
+/** The sizes of one curve point, for its expected work. */
+function curveWorkSizes(c: TextExperimentConfig, size: number): WorkSizes {
+  return { ...c, vocabulary: 50, trainWindows: size, generationLength: 0 };
+}
+
+async function curvePoint(
+  model: CurveModel,
+  c: TextExperimentConfig,
+  data: TextData,
+  signal: AbortSignal | undefined,
+): Promise<LearningCurvePoint> {
   const t0 = performance.now();
   const fitted =
     model === 'ngramWindows'
       ? fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c).model
-      : await fitKernelModel(c, data, model === 'rfm');
+      : await fitKernelModel(c, data, model === 'rfm', undefined, signal);
   const seconds = (performance.now() - t0) / 1000;
   const r = await evaluateNextCharacter(fitted, data.test);
-  const keptIteration = 'details' in fitted && fitted.details.rfm ? fitted.details.rfm.bestIteration : undefined;
+  const details = fitted instanceof KernelCharModel ? fitted.details : undefined;
   return {
     trainWindows: data.train.count,
     model,
     accuracy: r.accuracy,
     bitsPerCharacter: r.bitsPerCharacter,
-    ...(keptIteration === undefined ? {} : { keptIteration }),
+    ...(details?.rfm ? { keptIteration: details.rfm.bestIteration } : {}),
+    ...(details ? solverOf(details) : {}),
     seconds,
   };
+}
+
+function solverOf(details: KernelCharFitDetails): Pick<LearningCurvePoint, 'solver' | 'centres'> {
+  const s = details.solver;
+  return s.solver === 'nystrom' ? { solver: 'nystrom', centres: s.nystrom!.centres } : { solver: 'exact' };
 }
 
 /**
@@ -127,6 +156,7 @@ export function curvePointsOf(result: TextExperimentResult): LearningCurvePoint[
     accuracy: row(model).accuracy,
     bitsPerCharacter: row(model).bitsPerCharacter,
     ...(model === 'rfm' ? { keptIteration: result.fits.rfm.rfm!.bestIteration } : {}),
+    ...(model === 'ngramWindows' ? {} : solverOf(result.fits[model])),
     seconds: seconds[model],
   }));
 }

@@ -115,5 +115,9 @@ test('02-text-1984: the table has both n-grams, the kernel models with finite me
   assert.match(streamText(nb, 'stdout'), /greedy "/);
   const all = titles(figures(nb));
   for (const want of [/^RFM weights diag\(M\)/, /accuracy against training windows/, /bits per character against training windows/]) assert.ok(all.some((t) => want.test(t)), `${want} among ${all}`);
+  // The learning curve's larger points use the Nystrom solver, with their own lines.
+  assert.match(streamText(nb, 'stdout'), /600 windows, rfm \(Nystrom, m = 150\): accuracy 0\.\d+/);
+  const curve = figures(nb).find((f) => /accuracy against training windows/.test((f.layout.title as { text?: string }).text ?? ''))!;
+  assert.ok(curve.data.some((t) => t.name === 'RFM (Nystrom, m = 150)'), 'the Nystrom RFM line');
   assert.ok(existsSync(join(out, '02-text-1984', 'table.png')));
 });

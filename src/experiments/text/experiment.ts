@@ -23,7 +23,7 @@ import {
   type TextMetric,
 } from '../../text/kernel-char-model';
 import type { Span } from '../../text/windows';
-import { experimentWork, stageFraction, type WorkSizes } from './work';
+import { WORK_STAGES, experimentWork, stageFraction, type WorkSizes, type WorkStage } from './work';
 import {
   checkNystromOptions,
   checkSolverName,
@@ -329,15 +329,7 @@ export async function runTextExperiment(
   const c = textConfig(overrides);
   const { onProgress, signal } = checkRunControl('runTextExperiment', control);
   throwIfAborted(signal, 'the text experiment');
-  const timer = new StageTimer<Exclude<TextStage, 'done'>>([
-    'corpus',
-    'windows',
-    'ngram',
-    'laplace',
-    'rfm',
-    'evaluation',
-    'generation',
-  ]);
+  const timer = new StageTimer<WorkStage>([...WORK_STAGES]);
   const seconds = timer.seconds as TextExperimentResult['seconds'];
   let work = experimentWork(workSizes(c));
   const progress: Progress = (stage, message, within = 1) =>
@@ -378,20 +370,7 @@ export async function runTextExperiment(
     sampled: scores[key].sampled,
     ...(PUBLISHED_TEXT_RESULTS[key] ? { published: PUBLISHED_TEXT_RESULTS[key] } : {}),
   }));
-  const decode = (codes: ArrayLike<number>) => data.vocab.decode(codes);
-  const samples: TextSample[] = data.prompts.map((prompt, i) => ({
-    prompt: decode(prompt.codes),
-    reference: decode(prompt.reference.subarray(0, c.generationLength)),
-    continuations: Object.fromEntries(
-      TEXT_MODELS.map((key) => [
-        key,
-        {
-          greedy: decode(generated[key].greedy[i].subarray(0, c.generationLength)),
-          sampled: decode(generated[key].sampled[i].subarray(0, c.generationLength)),
-        },
-      ]),
-    ) as TextSample['continuations'],
-  }));
+  const samples = textSamples(generated, data, c);
   const info = await backendInfo();
   seconds.total = timer.elapsedSeconds();
   progress('done', `finished in ${seconds.total.toFixed(1)} s`);
@@ -414,6 +393,24 @@ export async function runTextExperiment(
     },
     seconds,
   };
+}
+
+/** Every prompt with its true continuation and each model's, decoded. */
+function textSamples(generated: Generated, data: TextData, c: TextExperimentConfig): TextSample[] {
+  const decode = (codes: ArrayLike<number>) => data.vocab.decode(codes);
+  return data.prompts.map((prompt, i) => ({
+    prompt: decode(prompt.codes),
+    reference: decode(prompt.reference.subarray(0, c.generationLength)),
+    continuations: Object.fromEntries(
+      TEXT_MODELS.map((key) => [
+        key,
+        {
+          greedy: decode(generated[key].greedy[i].subarray(0, c.generationLength)),
+          sampled: decode(generated[key].sampled[i].subarray(0, c.generationLength)),
+        },
+      ]),
+    ) as TextSample['continuations'],
+  }));
 }
 
 type Timed = <T>(stage: Exclude<TextStage, 'done'>, f: () => Promise<T> | T) => Promise<T>;

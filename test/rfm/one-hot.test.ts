@@ -243,3 +243,28 @@ test('a one-hot fit serialises (as the dense X) and its gradients are those of t
     /fit on 24 features, X has 28/,
   );
 });
+
+function codesOf(w: Windows) {
+  return { oneHot: { codes: w.codes, width: w.width, vocabulary: w.vocabulary } };
+}
+
+test('predict on one-hot points: the index path (diagonal M) in row blocks equals the dense prediction', async () => {
+  // 1000 training windows: a block holds 2^22 / 1000 = 4194 rows, so 5000 points take two blocks.
+  const train = windows(1000, 6, 5, 31);
+  const points = windows(5000, 6, 5, 32);
+  const rfm = await new RFM({
+    bandwidth: 3,
+    iterations: 1,
+    diagonal: true,
+    groupSize: 5,
+    normalization: 'trace',
+    form: 'primal',
+  }).fit(codesOf(train), train.labels);
+  const oneHot = await rfm.predict(codesOf(points));
+  const expanded = await rfm.predict(dense(points));
+  assert.ok(matrixRelDiff(oneHot, expanded) < 1e-12, `${matrixRelDiff(oneHot, expanded)}`);
+  // A block's rows are those of the same points predicted alone.
+  const alone = await rfm.predict({ oneHot: { codes: points.codes.slice(4990 * 6), width: 6, vocabulary: 5 } });
+  const rows = new Matrix(10, oneHot.cols, oneHot.data.slice(4990 * oneHot.cols));
+  assert.ok(matrixRelDiff(rows, alone) < 1e-12);
+});

@@ -37,12 +37,11 @@ import { DegenerateIteration, engineChecks, unlessDegenerate } from './degenerac
 import { checkPositiveSemidefinite, largestMagnitude } from '../kernels/kernel-checks';
 import { decodeRFM, encodeRFM } from './serialize';
 import { EngineRun, EngineSettings, startEngine } from './setup';
-import { KeptState, PendingState, RFMState, ReadyState, TemperatureSource } from './state';
+import { PendingState, RFMState, ReadyState, TemperatureSource } from './state';
 import { toJSONArrays } from '../kernels/serialize';
 import { packBinary, readModelFile, unpackBinary, writeModelFile } from '../kernels/model-file';
 
 export type { GramInput, OneHotInput, PointsInput, TrackedInput } from './inputs';
-export type { KeptState } from './state';
 
 /**
  * The Recursive Feature Machine (docs/rfm-math.md section 3): alternate kernel ridge regression with the kernel
@@ -570,32 +569,6 @@ export class RFM {
   async materialize(): Promise<this> {
     await this.ready();
     return this;
-  }
-
-  /**
-   * The kept pair without M, synchronously, as float64 copies. With featureMatrix() (M_t) this is all that
-   * f(z) = sum_i alpha_i exp(-(||z - x_i||_M / L)^q) needs. The dual forms build the kept state on first use:
-   * await materialize() (or any predict) first.
-   */
-  keptState(): KeptState {
-    const s = this.fitted();
-    if (s.kept !== 'ready') {
-      throw new NotFittedError(
-        'call `await rfm.materialize()` (or predict once) before keptState: the dual forms build the kept state on first use',
-      );
-    }
-    if (s.summary.solver?.solver === 'nystrom') {
-      // Its alpha is over the m centres, not the training points: a caller pairing it with X would be silently wrong.
-      throw new OptionError(
-        "keptState: this RFM was fit with the Nystrom solver (alpha is over its centres, not the training points); use predict, or fit with solver: 'exact'",
-      );
-    }
-    const { alpha, norms } = s.best;
-    return {
-      iteration: s.summary.bestIteration,
-      alpha: new Matrix(alpha.rows, alpha.cols, Float64Array.from(alpha.data)),
-      norms: Float64Array.from(norms),
-    };
   }
 
   private async model(baseline: boolean | undefined): Promise<FittedState> {

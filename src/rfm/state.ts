@@ -31,13 +31,3 @@ interface FittedCommon {
 export type ReadyState = FittedCommon & { kept: 'ready'; best: FittedState };
 export type PendingState = FittedCommon & { kept: 'pending'; resolveBest: () => Promise<FittedState> };
 export type RFMState = ReadyState | PendingState;
-
-/** What keptState() returns: the kept pair without M (featureMatrix()), as float64 copies. */
-export interface KeptState {
-  /** t of the kept pair (M_t, alpha_t); 0 is the plain kernel, M = I. */
-  iteration: number;
-  /** alpha_t (n x c): f(z) = sum_i alpha_i exp(-(||z - x_i||_M / L)^q). */
-  alpha: Matrix;
-  /** ||x_i||_M^2 of the training points under M_t, the diagonal of X M_t X'. */
-  norms: Float64Array;
-}

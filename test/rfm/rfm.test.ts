@@ -219,39 +219,6 @@ for (const form of ['primal', 'dual', 'dual-q'] as const) {
   });
 }
 
-test('keptState: the kept alpha and training norms, which with featureMatrix() reproduce predict', async () => {
-  const { x, y, xv, yv } = data(7, 40, 5);
-  for (const form of ['primal', 'dual'] as const) {
-    const rfm = await new RFM({ bandwidth: 4, iterations: 3, form }).fit(x, y, { validation: { X: xv, Y: yv } });
-    if (form === 'dual') assert.throws(() => rfm.keptState(), /materialize\(\)/);
-    await rfm.materialize();
-    const kept = rfm.keptState();
-    assert.equal(kept.iteration, rfm.bestIteration);
-    const m = await rfm.featureMatrix();
-    const quad = (a: Float64Array | number[], b: Float64Array | number[]) => {
-      let s = 0;
-      for (let p = 0; p < 5; p++) for (let q = 0; q < 5; q++) s += a[p] * m.data[p * 5 + q] * b[q];
-      return s;
-    };
-    const rows = (z: Matrix) => Array.from({ length: z.rows }, (_, i) => Array.from(z.row(i)));
-    const xr = rows(x);
-    xr.forEach((xi, i) => assert.ok(Math.abs(quad(xi, xi) - kept.norms[i]) < 1e-9 * kept.norms[i]));
-    const expected = await rfm.predict(xv);
-    rows(xv).forEach((z, r) => {
-      let f = 0;
-      xr.forEach(
-        (xi, i) =>
-          (f +=
-            Math.exp(-Math.sqrt(Math.max(0, quad(z, z) + kept.norms[i] - 2 * quad(z, xi))) / 4) * kept.alpha.data[i]),
-      );
-      assert.ok(
-        Math.abs(f - expected.data[r]) < 1e-8 * Math.max(1, Math.abs(f)),
-        `${form} row ${r}: ${f} vs ${expected.data[r]}`,
-      );
-    });
-  }
-});
-
 test('validationScore chooses the kept iteration (lower is better) and is recorded in the history', async () => {
   const { x, y, xv, yv } = data(3, 50, 8);
   const meanAbsolute = (scores: Matrix, t: { y: Matrix }) => {

@@ -37,22 +37,29 @@ function scoreSeconds(s: WorkSizes, windows: number): number {
   return windows * n * ((MATCH_SHARE * s.context) / LOOP_OPS + (2 * s.vocabulary) / BLAS_FLOPS);
 }
 
-/** Seconds of one solve plus one AGOP update (the exact forms: the Cholesky and X'SX dominate, about equally). */
-function iterationSeconds(s: WorkSizes): number {
+/**
+ * Seconds of one solve and of one AGOP update. Exact forms: the Cholesky and X'SX dominate, about equally (the kernel
+ * from the one-hot Gram is a small part); Nystrom: K_nm' K_nm and the m x m solve, and the AGOP over the subsample J.
+ */
+function iterationSeconds(s: WorkSizes): { solve: number; agop: number } {
   const n = s.trainWindows;
-  const d = s.context * s.vocabulary;
-  if (s.solver !== 'nystrom') return (2 * n ** 3) / 3 / BLAS_FLOPS + (n * n * (s.context + s.vocabulary)) / LOOP_OPS;
+  if (s.solver !== 'nystrom') {
+    const cholesky = n ** 3 / 3 / BLAS_FLOPS;
+    return { solve: cholesky + (n * n * (MATCH_SHARE * s.context + 2)) / LOOP_OPS, agop: cholesky };
+  }
   const m = scoredAgainst(s);
   const j = Math.min(n, NYSTROM_AGOP_SAMPLE);
-  const solve = (n * m * m + m ** 3 / 3) / BLAS_FLOPS + (n * m * (MATCH_SHARE * s.context + 1)) / LOOP_OPS;
-  const agop = ((j + m) ** 2 * s.vocabulary) / BLAS_FLOPS + ((j + m) ** 2 * s.context) / LOOP_OPS + d / LOOP_OPS;
-  return solve + agop;
+  return {
+    solve: (n * m * m + m ** 3 / 3) / BLAS_FLOPS + (n * m * (MATCH_SHARE * s.context + 2)) / LOOP_OPS,
+    agop: ((j + m) ** 2 * s.vocabulary) / BLAS_FLOPS + ((j + m) ** 2 * s.context) / LOOP_OPS,
+  };
 }
 
 /** Seconds to fit a kernel model with T = `iterations` (0: the Laplace model) and calibrate it on validation. */
 export function kernelModelSeconds(s: WorkSizes, iterations: number): number {
   const validation = scoreSeconds(s, s.validationWindows) * (iterations > 0 ? iterations + 2 : 1);
-  return (iterations + 1) * iterationSeconds(s) + validation;
+  const { solve, agop } = iterationSeconds(s);
+  return (iterations + 1) * solve + iterations * agop + validation;
 }
 
 /** Expected seconds of one learning-curve point: the model's fit and its scoring of the test windows. */

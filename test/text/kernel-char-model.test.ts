@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
-import { OptionError, ShapeError } from '../../src/core/errors';
+import { CancelledError, OptionError, ShapeError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
 import { RFM } from '../../src/rfm/rfm';
 import { generate } from '../../src/text/generate';
@@ -147,6 +147,12 @@ test("solver 'nystrom' with every training window a centre scores like the exact
   await assert.rejects(
     KernelCharModel.fit(vocab, train, validation, { solver: 'falkon' as never }),
     /solver must be 'auto', 'exact' or 'nystrom'/,
+  );
+  const controller = new AbortController();
+  controller.abort();
+  await assert.rejects(
+    KernelCharModel.fit(vocab, train, validation, { iterations: 2, signal: controller.signal }),
+    (e: Error) => e instanceof CancelledError,
   );
 });
 

@@ -200,8 +200,9 @@ export class KernelCharModel extends CalibratedModel {
     };
     const rfm = await fitRfm(vocab, train, validation, o, options, stage);
     const rfmDetails = o.iterations > 0 ? await stage('metric', () => learnedDetails(rfm, o.selection)) : undefined;
-    const scores = await symbolScores(rfm, size, validation);
-    const softmax = await stage('calibration', () => calibrate(scores, validation.targets, o.calibration));
+    const softmax = await stage('calibration', async () =>
+      calibrate(await symbolScores(rfm, size, validation), validation.targets, o.calibration),
+    );
     seconds.total = timer.elapsedSeconds();
     const details: KernelCharFitDetails = {
       model: o.iterations > 0 ? 'rfm' : 'laplace',
@@ -214,7 +215,8 @@ export class KernelCharModel extends CalibratedModel {
       solver: rfm.summary.solver!,
       trainWindows: train.count,
       validationWindows: validation.count,
-      jitter: rfm.history[rfm.bestIteration].jitter,
+      // The history may drop records of a long fit, never the kept one.
+      jitter: rfm.history.find((h) => h.iteration === rfm.bestIteration)!.jitter,
       softmax,
       seconds,
       ...(rfmDetails ? { rfm: rfmDetails } : {}),

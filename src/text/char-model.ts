@@ -35,7 +35,9 @@ export async function windowLogProbs(model: CharModel, windows: CodeWindows): Pr
   }
   const out = new Float64Array(windows.count * size);
   for (let i = 0; i < windows.count; i++) {
-    const p = await model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
+    // A synchronous answer (an n-gram's) is not awaited: an await per window costs more than the n-gram's lookup.
+    const answer = model.nextDistribution(windows.codes.subarray(i * windows.context, (i + 1) * windows.context));
+    const p = answer instanceof Promise ? await answer : answer;
     if (p.length !== size)
       throw new ShapeError(`CharModel.nextDistribution returned ${p.length} probabilities for ${size} symbols`);
     checkDistribution(p, false, i, 'nextDistribution');

@@ -20,7 +20,10 @@ export interface GenerateOptions {
   /** Seed of the sampler. Default 0. */
   seed?: number;
   onStep?: (step: number, code: number) => void;
-  /** Checked after every character (generation yields to the event loop there): aborting it throws CancelledError. */
+  /**
+   * Checked after every character (generation yields to the event loop at least every 20 ms): aborting it throws
+   * CancelledError.
+   */
   signal?: AbortSignal;
 }
 
@@ -32,6 +35,9 @@ export interface Generation {
   /** Sum of the natural-log probabilities the model gave the chosen characters (before temperature). */
   logProb: number;
 }
+
+/** Longest stretch of generation between two yields to the event loop. */
+const YIELD_EVERY_MS = 20;
 
 const GENERATE_OPTION_KEYS = ['length', 'mode', 'temperature', 'topK', 'seed', 'onStep', 'signal'];
 
@@ -63,15 +69,22 @@ export async function generate(
   const history = Array.from(promptCodes);
   const generated = new Int32Array(length);
   let logProb = 0;
+  let yielded = performance.now();
   for (let step = 0; step < length; step++) {
-    const p = await model.nextDistribution(history.slice(Math.max(0, history.length - model.context)));
+    // A synchronous answer (an n-gram's) is not awaited: an await per character made n-gram generation 5x slower.
+    const answer = model.nextDistribution(history.slice(Math.max(0, history.length - model.context)));
+    const p = answer instanceof Promise ? await answer : answer;
     checkDistribution(p, model.vocab.size, step);
     const code = mode === 'greedy' ? argmax(p) : rng.choice(keepTop(tempered(p, temperature), topK));
     generated[step] = code;
     logProb += Math.log(p[code]);
     history.push(code);
     options.onStep?.(step, code);
-    await yieldToEventLoop(options.signal, 'generate');
+    // Yielding costs ~15 us: an n-gram's character costs less, so yield when 20 ms have passed, check every step.
+    if (performance.now() - yielded >= YIELD_EVERY_MS) {
+      await yieldToEventLoop(options.signal, 'generate');
+      yielded = performance.now();
+    } else throwIfAborted(options.signal, 'generate');
   }
   return { codes: generated, text: model.vocab.decode(generated), logProb };
 }

@@ -1,10 +1,19 @@
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError } from '../../core/errors';
 import { checkOptions } from '../../core/options';
 import { StageTimer } from '../../core/timer';
-import { trialSeed } from '../../core/seed';
-import { StudyTarget, makeStudyTask } from './data';
-import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
+import { positiveInteger, positiveNumber } from '../../core/validate';
+import { StudyTarget } from './data';
+import { MODEL_NAMES, ModelName } from './models';
+import {
+  MODEL_SETTING_KEYS,
+  TASK_SETTING_KEYS,
+  ascending,
+  fitInTrial,
+  listOf,
+  modelSettings,
+  taskSettings,
+  trialTask,
+} from './sweep';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 
@@ -46,48 +55,36 @@ export interface RidgeSweepResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = [
-  'dim',
-  'train',
-  'test',
-  'ridges',
-  'labelNoise',
-  'models',
-  'features',
-  'bandwidth',
-  'rfmIterations',
-  'target',
-  'trials',
-  'seed',
-] as const;
+const CONFIG_KEYS = ['train', 'ridges', ...TASK_SETTING_KEYS, ...MODEL_SETTING_KEYS];
+
+/**
+ * The config with defaults filled in, validated (ridges sorted): what ridgeSweep runs. A notebook's parameters cell
+ * passes it as `check`, so a bad value fails there with the message the run would give.
+ */
+export function ridgeSweepConfig(config: RidgeSweepConfig = {}): Required<RidgeSweepConfig> {
+  const what = 'ridgeSweep';
+  checkOptions(what, config, CONFIG_KEYS);
+  const train = positiveInteger(`${what}: train`, config.train ?? 150);
+  const ridges = listOf(
+    what,
+    'ridges',
+    config.ridges ?? [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100],
+    positiveNumber,
+  );
+  return {
+    ...taskSettings(what, config, { dim: 30 }),
+    train,
+    ridges: ascending(ridges),
+    ...modelSettings(what, config, { models: ['laplace', 'rfm'], features: train }),
+  };
+}
 
 export async function ridgeSweep(
   config: RidgeSweepConfig = {},
   control: RunControl<SweepProgress> = {},
 ): Promise<RidgeSweepResult> {
-  checkOptions('ridgeSweep', config, CONFIG_KEYS);
-  const train = config.train ?? 150;
-  const c: Required<RidgeSweepConfig> = {
-    dim: config.dim ?? 30,
-    train,
-    test: config.test ?? 500,
-    ridges: [...(config.ridges ?? [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100])].sort((a, b) => a - b),
-    labelNoise: config.labelNoise ?? [0, 0.5],
-    models: config.models ?? ['laplace', 'rfm'],
-    features: config.features ?? train,
-    bandwidth: config.bandwidth ?? 1,
-    rfmIterations: config.rfmIterations ?? DEFAULT_RFM_SETTINGS.iterations,
-    target: config.target ?? 'code',
-    trials: config.trials ?? 5,
-    seed: config.seed ?? 0,
-  };
-  if (c.ridges.length === 0 || c.ridges.some((r) => !(r > 0) || !Number.isFinite(r)))
-    throw new OptionError(`ridgeSweep: ridges must be finite and > 0, got [${c.ridges.join(', ')}]`);
-  for (const m of c.models)
-    if (!(m in MODEL_NAMES))
-      throw new OptionError(`ridgeSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
-  if (!Number.isInteger(c.trials) || c.trials < 1)
-    throw new OptionError(`ridgeSweep: trials must be a positive integer, got ${c.trials}`);
+  const c = ridgeSweepConfig(config);
+  const train = c.train;
   const timer = new StageTimer();
   const combos = c.labelNoise.flatMap((labelNoise) => c.models.map((model) => ({ model, labelNoise })));
   const step = progressReporter(
@@ -102,24 +99,11 @@ export async function ridgeSweep(
     for (let k = 0; k < combos.length; k++) {
       const { model, labelNoise } = combos[k];
       // The same seed for every combination: noise levels share their inputs, models share their data.
-      const task = makeStudyTask({
-        dim: c.dim,
-        train,
-        test: c.test,
-        seed: trialSeed(c.seed, trial),
-        target: c.target,
-        labelNoise,
-      });
+      const task = trialTask(c, trial, train, labelNoise);
       targetVariance = task.targetVariance;
       const row: number[] = [];
       for (const ridge of c.ridges) {
-        const fitted = await fitModel(model, task.xTrain, task.yTrain, {
-          bandwidth: c.bandwidth,
-          ridge,
-          rfmIterations: c.rfmIterations,
-          features: c.features,
-          seed: trialSeed(c.seed, trial, 1),
-        });
+        const fitted = await fitInTrial(c, model, task.xTrain, task.yTrain, ridge, trial);
         row.push(meanSquaredError(await fitted.predict(task.xTest), task.yTest));
         await step(`trial ${trial + 1}/${c.trials}, ${MODEL_NAMES[model]}, noise ${labelNoise}, ridge ${ridge}`);
       }

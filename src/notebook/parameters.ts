@@ -12,6 +12,15 @@ import { OptionError } from '../core/errors';
  *
  * A wrong value fails this cell with one line per problem ("bandwidth = -1: must be > 0 (L)"); a value of the wrong
  * type is already a compile error in this cell ("Argument of type 'string' is not assignable to ... 'number'").
+ * A notebook that runs several experiments, or experiments with nested settings, gives each its group, checked by
+ * that experiment's validator (the function its run calls):
+ *
+ *   const config = parameters({
+ *     ridge: group({ train: int(300), labelNoise: nums([0, 0.5]) }, { check: ridgeSweepConfig }),
+ *     mnist: group({ network: group({ epochs: int(20) }) }, { check: mnistFeatureConfig }),
+ *   });
+ *
+ * and a problem there is named by its path ("ridge: ridgeSweep: ridges[1] must be a positive number, got -1").
  */
 
 /** One declared parameter: its value, how to check it, and a note printed beside it. */

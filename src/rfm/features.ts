@@ -465,16 +465,20 @@ function mirrorUpper(a: FloatArray, n: number): void {
 export function stackFeatures(parts: Features[]): Features {
   if (parts.length === 1) return parts[0];
   if (parts.every((p) => p instanceof OneHotFeatures)) return OneHotFeatures.stack(parts as OneHotFeatures[]);
-  const dense = parts.map((p) => p.dense());
+  return new DenseFeatures(stackRows(parts.map((p) => p.dense())));
+}
+
+/** The rows of the matrices, in order (same columns and dtype). */
+export function stackRows(ms: Matrix[]): Matrix {
   const out = new Matrix(
-    dense.reduce((a, m) => a + m.rows, 0),
-    dense[0].cols,
-    dense[0].dtype,
+    ms.reduce((a, m) => a + m.rows, 0),
+    ms[0].cols,
+    ms[0].dtype,
   );
   let off = 0;
-  for (const m of dense) {
+  for (const m of ms) {
     out.data.set(m.data, off);
     off += m.data.length;
   }
-  return new DenseFeatures(out);
+  return out;
 }

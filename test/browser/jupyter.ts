@@ -179,6 +179,15 @@ const TOOLBAR_OVER_TITLE = `[...document.querySelectorAll('.rfm-plot.js-plotly-p
   return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 }).length`;
 
+/** What the drivers read off the page the same way in every front end. */
+function pageChecks(page: Page): Pick<NotebookDriver, 'chartCount' | 'hiddenTablePixels' | 'toolbarOverTitle'> {
+  return {
+    chartCount: async () => (await page.evaluate(CHARTS)) as number,
+    hiddenTablePixels: async () => (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number,
+    toolbarOverTitle: async () => (await page.evaluate(TOOLBAR_OVER_TITLE)) as number,
+  };
+}
+
 /** JupyterLab's driver; Notebook 7 is the same application (window.jupyterapp) with one notebook per page. */
 function labDriver(page: Page, server: Server): NotebookDriver {
   const nb = `window.jupyterapp.shell.currentWidget`;
@@ -229,15 +238,7 @@ function labDriver(page: Page, server: Server): NotebookDriver {
     async outputText(index) {
       return (await page.evaluate(`${nb}.content.widgets[${index}].outputArea.node.innerText`)) as string;
     },
-    async chartCount() {
-      return (await page.evaluate(CHARTS)) as number;
-    },
-    async hiddenTablePixels() {
-      return (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number;
-    },
-    async toolbarOverTitle() {
-      return (await page.evaluate(TOOLBAR_OVER_TITLE)) as number;
-    },
+    ...pageChecks(page),
   };
 }
 
@@ -283,15 +284,7 @@ function classicDriver(page: Page, server: Server): NotebookDriver {
     async outputText(index) {
       return (await page.evaluate(`${nb}.get_cell(${index}).output_area.element[0].innerText`)) as string;
     },
-    async chartCount() {
-      return (await page.evaluate(CHARTS)) as number;
-    },
-    async hiddenTablePixels() {
-      return (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number;
-    },
-    async toolbarOverTitle() {
-      return (await page.evaluate(TOOLBAR_OVER_TITLE)) as number;
-    },
+    ...pageChecks(page),
   };
 }
 

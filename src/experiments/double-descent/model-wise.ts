@@ -7,8 +7,8 @@ import { trialSeed } from '../../core/seed';
 import { Matrix } from '../../linalg/matrix';
 import { backendFor } from '../../linalg/registry';
 import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate';
-import { StudyTarget, StudyTask } from './data';
-import { TASK_SETTING_KEYS, ascending, listOf, taskSettings, trialTask } from './sweep';
+import { StudyTask } from './data';
+import { TASK_SETTING_KEYS, TaskSettings, ascending, listOf, taskSettings, trialTask } from './sweep';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './models';
@@ -26,24 +26,16 @@ import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './m
 
 export type ModelWiseFeatures = RandomFeatureKernel | 'rfm';
 
-export interface ModelWiseConfig {
-  /** Input dimension d; default 20. */
-  dim?: number;
+/** Defaults: dim 20, test 500, bandwidth 1 (of the random features and of the RFM), target 'code', trials 5, seed 0. */
+export interface ModelWiseConfig extends Partial<TaskSettings> {
   /** Training points n; default 200. */
   train?: number;
-  /** Test points; default 500. */
-  test?: number;
   /** Feature counts p; default featureGrid(train). */
   features?: number[];
   /** Default ['laplace', 'gaussian', 'rfm']. */
   kinds?: ModelWiseFeatures[];
-  /** Kernel bandwidth L of the random features (and of the RFM); default 1, the study's. */
-  bandwidth?: number;
   /** Training-label noise, a fraction of the target's standard deviation; default 0. */
   labelNoise?: number;
-  target?: StudyTarget;
-  trials?: number;
-  seed?: number;
   /** Relative eigenvalue cutoff of the min-norm solver (see minNormLeastSquares); default 1e-12. */
   rcond?: number;
   /** How the RFM behind 'rfm' is fitted; default DEFAULT_RFM_SETTINGS (L = the bandwidth above, lambda = 1e-3, T = 5). */

@@ -2,11 +2,12 @@ import { meanSquaredError } from '../../metrics/regression';
 import { checkOptions } from '../../core/options';
 import { StageTimer } from '../../core/timer';
 import { positiveInteger, positiveNumber } from '../../core/validate';
-import { StudyTarget } from './data';
 import { MODEL_NAMES, ModelName } from './models';
 import {
   MODEL_SETTING_KEYS,
+  ModelSettings,
   TASK_SETTING_KEYS,
+  TaskSettings,
   ascending,
   fitInTrial,
   listOf,
@@ -22,26 +23,16 @@ import { RunControl, checkRunControl } from '../common/run';
  * Laplace kernel and the RFM (and, on request, p random features, where the ridge is what tames the peak at p = n).
  */
 
-export interface RidgeSweepConfig {
-  /** d; default 30. */
-  dim?: number;
+/**
+ * Defaults: dim 30, test 500, bandwidth 1, target 'code', trials 5, seed 0 (TaskSettings); labelNoise [0, 0.5],
+ * models ['laplace', 'rfm'], features (p of the random-features model) `train`, the interpolation threshold,
+ * rfmIterations 5 (ModelSettings).
+ */
+export interface RidgeSweepConfig extends Partial<TaskSettings>, Partial<ModelSettings> {
   /** n; default 150. */
   train?: number;
-  /** Default 500. */
-  test?: number;
   /** lambda values (> 0: the x axis is logarithmic); default 1e-6 to 1e2, one per decade. */
   ridges?: number[];
-  /** Default [0, 0.5]. */
-  labelNoise?: number[];
-  /** Default ['laplace', 'rfm']. */
-  models?: ModelName[];
-  /** p of the random-features model; default `train` (the interpolation threshold). */
-  features?: number;
-  bandwidth?: number;
-  rfmIterations?: number;
-  target?: StudyTarget;
-  trials?: number;
-  seed?: number;
 }
 
 export interface RidgeCurve extends Curve {

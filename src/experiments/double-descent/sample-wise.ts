@@ -3,11 +3,13 @@ import { OptionError } from '../../core/errors';
 import { checkOptions } from '../../core/options';
 import { StageTimer } from '../../core/timer';
 import { nonNegativeNumber } from '../../core/validate';
-import { StudyTarget, leadingTrain } from './data';
+import { leadingTrain } from './data';
 import { MODEL_NAMES, ModelName } from './models';
 import {
   MODEL_SETTING_KEYS,
+  ModelSettings,
   TASK_SETTING_KEYS,
+  TaskSettings,
   ascending,
   fitInTrial,
   listOf,
@@ -27,28 +29,16 @@ import { RunControl, checkRunControl } from '../common/run';
  * curves differ by what is swept, not by the draw.
  */
 
-export interface SampleWiseConfig {
-  /** d; default 30. */
-  dim?: number;
+/**
+ * Defaults: dim 30, test 500, bandwidth 1, target 'code', trials 5, seed 0 (TaskSettings); labelNoise [0, 0.5],
+ * models ['laplace', 'rfm', 'random-features'], features (p of the random-features model) 150, rfmIterations 5 (the
+ * RFM's T; its ridge is the swept one, its bandwidth `bandwidth`) (ModelSettings).
+ */
+export interface SampleWiseConfig extends Partial<TaskSettings>, Partial<ModelSettings> {
   /** n values; default 10 to 600. */
   samples?: number[];
-  /** Default 500. */
-  test?: number;
   /** Ridges: 0 is ridgeless; default [0, 1e-3]. */
   ridges?: number[];
-  /** Label-noise levels (fractions of the target's standard deviation); default [0, 0.5]. */
-  labelNoise?: number[];
-  /** Default ['laplace', 'rfm', 'random-features']. */
-  models?: ModelName[];
-  /** p of the random-features model; default 150. */
-  features?: number;
-  /** Kernel bandwidth L of every model; default 1. */
-  bandwidth?: number;
-  /** The RFM's T (its ridge is the swept one, its bandwidth `bandwidth`); default 5. */
-  rfmIterations?: number;
-  target?: StudyTarget;
-  trials?: number;
-  seed?: number;
 }
 
 export interface SampleWiseCurve extends Curve {

@@ -286,11 +286,40 @@ function seedOf(what: string, seed: unknown): number {
   return seed;
 }
 
-/** The scaling run's full configuration: what scalingFeatureConfig returns and scalingFeatureLearning runs. */
-export type ScalingFeatureSettings = Required<Omit<ScalingFeatureConfig, 'network' | 'kernel'>> & {
+/** What both runs configure the same way: the seed, the three sizes, the network, the kernel machines, the variants. */
+export interface CommonSettings {
+  seed: number;
+  train: number;
+  validation: number;
+  test: number;
   network: NetworkSettings;
   kernel: KernelSettings;
+  variants: NetworkVariant[];
+}
+
+type CommonConfig = Partial<Omit<CommonSettings, 'network' | 'kernel'>> & {
+  network?: Partial<NetworkSettings>;
+  kernel?: Partial<KernelSettings>;
 };
+
+function commonSettings(
+  what: string,
+  config: CommonConfig,
+  defaults: { train: number; validation: number; test: number; network: NetworkSettings; kernel: KernelSettings },
+): CommonSettings {
+  return {
+    seed: seedOf(what, config.seed),
+    train: positiveInteger(`${what}.train`, config.train ?? defaults.train),
+    validation: positiveInteger(`${what}.validation`, config.validation ?? defaults.validation),
+    test: positiveInteger(`${what}.test`, config.test ?? defaults.test),
+    network: networkSettings(what, config.network, defaults.network),
+    kernel: kernelSettings(what, config.kernel, defaults.kernel),
+    variants: variantList(what, config.variants),
+  };
+}
+
+/** The scaling run's full configuration: what scalingFeatureConfig returns and scalingFeatureLearning runs. */
+export type ScalingFeatureSettings = CommonSettings & { dim: number; target: ScalingTarget };
 
 /**
  * The config with defaults filled in, validated: what scalingFeatureLearning runs. A notebook's parameters cell
@@ -304,24 +333,16 @@ export function scalingFeatureConfig(config: ScalingFeatureConfig = {}): Scaling
   const target = config.target ?? 'code';
   if (target !== 'code' && target !== 'page')
     throw new OptionError(`${what}.target must be 'code' or 'page', got ${String(target)}`);
+  const sizes = { train: 640, validation: 160, test: 200 };
   return {
-    seed: seedOf(what, config.seed),
     dim,
-    train: positiveInteger(`${what}.train`, config.train ?? 640),
-    validation: positiveInteger(`${what}.validation`, config.validation ?? 160),
-    test: positiveInteger(`${what}.test`, config.test ?? 200),
     target,
-    network: networkSettings(what, config.network, SCALING_NETWORK_DEFAULTS),
-    kernel: kernelSettings(what, config.kernel, SCALING_KERNEL_DEFAULTS),
-    variants: variantList(what, config.variants),
+    ...commonSettings(what, config, { ...sizes, network: SCALING_NETWORK_DEFAULTS, kernel: SCALING_KERNEL_DEFAULTS }),
   };
 }
 
 /** The MNIST run's full configuration: what mnistFeatureConfig returns and mnistFeatureLearning runs. */
-export type MnistFeatureSettings = Required<Omit<MnistFeatureConfig, 'network' | 'kernel'>> & {
-  network: NetworkSettings;
-  kernel: KernelSettings;
-};
+export type MnistFeatureSettings = CommonSettings & { tasks: number[][] };
 
 /**
  * The config with defaults filled in, validated: what mnistFeatureLearning runs. A notebook's parameters cell
@@ -337,14 +358,14 @@ export function mnistFeatureConfig(config: MnistFeatureConfig = {}): MnistFeatur
   if (!Array.isArray(tasks) || tasks.length === 0)
     throw new OptionError(`${what}.tasks must list at least one set of digits`);
   return {
-    seed: seedOf(what, config.seed),
     tasks: tasks.map((digits, t) => [...checkDigitSet(`${what}.tasks[${t}]`, digits)]),
-    train: positiveInteger(`${what}.train`, config.train ?? STUDY_MNIST.train),
-    validation: positiveInteger(`${what}.validation`, config.validation ?? STUDY_MNIST.test),
-    test: positiveInteger(`${what}.test`, config.test ?? STUDY_MNIST.test),
-    network: networkSettings(what, config.network, MNIST_NETWORK_DEFAULTS),
-    kernel: kernelSettings(what, config.kernel, MNIST_KERNEL_DEFAULTS),
-    variants: variantList(what, config.variants),
+    ...commonSettings(what, config, {
+      train: STUDY_MNIST.train,
+      validation: STUDY_MNIST.test,
+      test: STUDY_MNIST.test,
+      network: MNIST_NETWORK_DEFAULTS,
+      kernel: MNIST_KERNEL_DEFAULTS,
+    }),
   };
 }
 

@@ -79,47 +79,30 @@ export function int(value: number, range: NumberRange = {}): Param<number> {
   };
 }
 
-/** A list of integers, each in the range; `increasing` requires strictly increasing values. */
-export function ints(
-  value: number[],
-  range: NumberRange & { increasing?: boolean; nonEmpty?: boolean } = {},
-): Param<number[]> {
-  return {
-    value,
-    note: range.note,
-    problem: (v) => {
-      if (!Array.isArray(v)) return `must be a list of integers, not ${typeName(v)}`;
-      if (range.nonEmpty !== false && v.length === 0) return 'must not be empty';
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (typeof x !== 'number' || !Number.isInteger(x)) return `entry ${i} (${String(x)}) must be an integer`;
-        const p = rangeProblem(x, range);
-        if (p !== undefined) return `entry ${i} (${x}) ${p}`;
-        if (range.increasing && i > 0 && !(x > v[i - 1])) return `must increase: entry ${i} (${x}) follows ${v[i - 1]}`;
-      }
-      return undefined;
-    },
-  };
+type ListRange = NumberRange & { increasing?: boolean; nonEmpty?: boolean };
+
+/** The problem with a list of numbers: not a list, empty, an entry not a `kind`, out of range or out of order. */
+function listProblem(v: unknown, kind: string, isEntry: (x: number) => boolean, range: ListRange): string | undefined {
+  if (!Array.isArray(v)) return `must be a list of ${kind}s, not ${typeName(v)}`;
+  if (range.nonEmpty !== false && v.length === 0) return 'must not be empty';
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !isEntry(x)) return `entry ${i} (${formatValue(x)}) must be a ${kind}`;
+    const p = rangeProblem(x, range);
+    if (p !== undefined) return `entry ${i} (${x}) ${p}`;
+    if (range.increasing && i > 0 && !(x > v[i - 1])) return `must increase: entry ${i} (${x}) follows ${v[i - 1]}`;
+  }
+  return undefined;
 }
 
-/** A list of finite numbers, each in the range. */
-export function nums(value: number[], range: NumberRange & { nonEmpty?: boolean } = {}): Param<number[]> {
-  return {
-    value,
-    note: range.note,
-    problem: (v) => {
-      if (!Array.isArray(v)) return `must be a list of numbers, not ${typeName(v)}`;
-      if (range.nonEmpty !== false && v.length === 0) return 'must not be empty';
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (typeof x !== 'number' || !Number.isFinite(x))
-          return `entry ${i} (${formatValue(x)}) must be a finite number`;
-        const p = rangeProblem(x, range);
-        if (p !== undefined) return `entry ${i} (${x}) ${p}`;
-      }
-      return undefined;
-    },
-  };
+/** A list of integers, each in the range; `increasing` requires strictly increasing values. */
+export function ints(value: number[], range: ListRange = {}): Param<number[]> {
+  return { value, note: range.note, problem: (v) => listProblem(v, 'integer', Number.isInteger, range) };
+}
+
+/** A list of finite numbers, each in the range; `increasing` requires strictly increasing values. */
+export function nums(value: number[], range: ListRange = {}): Param<number[]> {
+  return { value, note: range.note, problem: (v) => listProblem(v, 'finite number', Number.isFinite, range) };
 }
 
 /**

@@ -4,15 +4,12 @@ import { StageTimer } from '../../core/timer';
 import { positiveInteger, positiveNumber } from '../../core/validate';
 import { MODEL_NAMES, ModelName } from './models';
 import {
-  MODEL_SETTING_KEYS,
-  ModelSettings,
-  TASK_SETTING_KEYS,
-  TaskSettings,
+  KERNEL_SWEEP_KEYS,
+  KernelSweepSettings,
   ascending,
   fitInTrial,
+  kernelSweepSettings,
   listOf,
-  modelSettings,
-  taskSettings,
   trialTask,
 } from './sweep';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
@@ -28,7 +25,7 @@ import { RunControl, checkRunControl } from '../common/run';
  * models ['laplace', 'rfm'], features (p of the random-features model) `train`, the interpolation threshold,
  * rfmIterations 5 (ModelSettings).
  */
-export interface RidgeSweepConfig extends Partial<TaskSettings>, Partial<ModelSettings> {
+export interface RidgeSweepConfig extends Partial<KernelSweepSettings> {
   /** n; default 150. */
   train?: number;
   /** lambda values (> 0: the x axis is logarithmic); default 1e-6 to 1e2, one per decade. */
@@ -46,7 +43,7 @@ export interface RidgeSweepResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = ['train', 'ridges', ...TASK_SETTING_KEYS, ...MODEL_SETTING_KEYS];
+const CONFIG_KEYS = ['train', 'ridges', ...KERNEL_SWEEP_KEYS];
 
 /**
  * The config with defaults filled in, validated (ridges sorted): what ridgeSweep runs. A notebook's parameters cell
@@ -63,10 +60,9 @@ export function ridgeSweepConfig(config: RidgeSweepConfig = {}): Required<RidgeS
     positiveNumber,
   );
   return {
-    ...taskSettings(what, config, { dim: 30 }),
+    ...kernelSweepSettings(what, config, { dim: 30, models: ['laplace', 'rfm'], features: train }),
     train,
     ridges: ascending(ridges),
-    ...modelSettings(what, config, { models: ['laplace', 'rfm'], features: train }),
   };
 }
 

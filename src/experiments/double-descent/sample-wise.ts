@@ -6,15 +6,12 @@ import { nonNegativeNumber } from '../../core/validate';
 import { leadingTrain } from './data';
 import { MODEL_NAMES, ModelName } from './models';
 import {
-  MODEL_SETTING_KEYS,
-  ModelSettings,
-  TASK_SETTING_KEYS,
-  TaskSettings,
+  KERNEL_SWEEP_KEYS,
+  KernelSweepSettings,
   ascending,
   fitInTrial,
+  kernelSweepSettings,
   listOf,
-  modelSettings,
-  taskSettings,
   trialTask,
 } from './sweep';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
@@ -34,7 +31,7 @@ import { RunControl, checkRunControl } from '../common/run';
  * models ['laplace', 'rfm', 'random-features'], features (p of the random-features model) 150, rfmIterations 5 (the
  * RFM's T; its ridge is the swept one, its bandwidth `bandwidth`) (ModelSettings).
  */
-export interface SampleWiseConfig extends Partial<TaskSettings>, Partial<ModelSettings> {
+export interface SampleWiseConfig extends Partial<KernelSweepSettings> {
   /** n values; default 10 to 600. */
   samples?: number[];
   /** Ridges: 0 is ridgeless; default [0, 1e-3]. */
@@ -55,7 +52,7 @@ export interface SampleWiseResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = ['samples', 'ridges', ...TASK_SETTING_KEYS, ...MODEL_SETTING_KEYS];
+const CONFIG_KEYS = ['samples', 'ridges', ...KERNEL_SWEEP_KEYS];
 
 const DEFAULT_SAMPLES = [10, 20, 40, 60, 80, 100, 120, 140, 150, 160, 180, 200, 250, 300, 400, 600];
 
@@ -72,10 +69,9 @@ export function sampleWiseConfig(config: SampleWiseConfig = {}): Required<Sample
     return n;
   });
   return {
-    ...taskSettings(what, config, { dim: 30 }),
+    ...kernelSweepSettings(what, config, { dim: 30, models: ['laplace', 'rfm', 'random-features'], features: 150 }),
     samples: ascending(samples),
     ridges: listOf(what, 'ridges', config.ridges ?? [0, 1e-3], nonNegativeNumber),
-    ...modelSettings(what, config, { models: ['laplace', 'rfm', 'random-features'], features: 150 }),
   };
 }
 

@@ -76,6 +76,19 @@ export function modelSettings(
   };
 }
 
+/** The sample-wise and ridge sweeps' shared settings (the model-wise sweep has its own feature counts and noise). */
+export type KernelSweepSettings = TaskSettings & ModelSettings;
+
+export const KERNEL_SWEEP_KEYS = [...TASK_SETTING_KEYS, ...MODEL_SETTING_KEYS];
+
+export function kernelSweepSettings(
+  what: string,
+  config: Partial<KernelSweepSettings>,
+  defaults: { dim: number; models: ModelName[]; features: number },
+): KernelSweepSettings {
+  return { ...taskSettings(what, config, defaults), ...modelSettings(what, config, defaults) };
+}
+
 /** A non-empty list whose every entry passes `check` (named `what: name[i]` in its message). */
 export function listOf<T>(
   what: string,
@@ -107,7 +120,7 @@ export function trialTask(c: TaskSettings, trial: number, train: number, labelNo
 
 /** One model of the sample-wise or ridge sweep at one ridge; the random features come from the trial's stream 1. */
 export function fitInTrial(
-  c: TaskSettings & ModelSettings,
+  c: KernelSweepSettings,
   model: ModelName,
   x: Matrix,
   y: Matrix,

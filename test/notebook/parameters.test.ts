@@ -19,6 +19,7 @@ import { sampleWiseConfig } from '../../src/experiments/double-descent/sample-wi
 import { modelWiseConfig } from '../../src/experiments/double-descent/model-wise';
 import { ridgeSweepConfig } from '../../src/experiments/double-descent/ridge';
 import { mnistFeatureConfig, scalingFeatureConfig } from '../../src/experiments/feature-learning/experiment';
+import { mnistAllConfig } from '../../src/experiments/feature-learning/mnist-all';
 import { progressText } from '../../src/notebook/progress';
 
 function printed(run: () => void): string {
@@ -143,6 +144,11 @@ test("groups: each experiment's own validator runs in the cell, and a bad value 
       name: 'a negative ridge in a nested group',
       run: () => parameters({ scaling: group({ kernel: group({ ridge: num(-1) }) }, { check: scalingFeatureConfig }) }),
       message: /^scaling: scalingFeatureLearning\.kernel\.ridge must be >= 0, got -1$/,
+    },
+    {
+      name: 'a negative ridge for every MNIST image',
+      run: () => parameters({ mnistAll: group({ ridge: num(-1) }, { check: mnistAllConfig }) }),
+      message: /^mnistAll: mnistAllImages: ridge must be >= 0, got -1$/,
     },
     {
       name: 'a repeated digit',

@@ -7,21 +7,21 @@ import { OptionError } from './errors';
 
 export function positiveInteger(what: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new OptionError(`${what} must be a positive integer, got ${String(value)}`);
+    throw new OptionError(`${what} must be a positive integer, got ${shown(value)}`);
   }
   return value;
 }
 
 export function positiveNumber(what: string, value: unknown): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new OptionError(`${what} must be a positive number, got ${String(value)}`);
+    throw new OptionError(`${what} must be a positive number, got ${shown(value)}`);
   }
   return value;
 }
 
 export function nonNegativeNumber(what: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new OptionError(`${what} must be >= 0, got ${String(value)}`);
+    throw new OptionError(`${what} must be >= 0, got ${shown(value)}`);
   }
   return value;
 }
@@ -29,6 +29,18 @@ export function nonNegativeNumber(what: string, value: unknown): number {
 /** One of a fixed set of strings. */
 export function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T))
-    throw new OptionError(`${what} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+    throw new OptionError(`${what} must be one of ${allowed.join(', ')}, got ${shown(value)}`);
   return value as T;
+}
+
+export function nonNegativeInteger(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new OptionError(`${what} must be an integer >= 0, got ${shown(value)}`);
+  }
+  return value;
+}
+
+/** A value as a message shows it: strings quoted, so that "4" and 4 read differently. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -67,6 +67,15 @@ export interface MnistSubsetOptions {
 
 const SUBSET_OPTIONS = ['digits', 'train', 'test', 'seed'] as const;
 
+/** A set of digits to classify: at least two, each 0..9, none repeated (`what` names the caller in the message). */
+export function checkDigitSet(what: string, digits: unknown): number[] {
+  if (!Array.isArray(digits) || digits.length < 2)
+    throw new OptionError(`${what}: digits must list at least two digits`);
+  digits.forEach(checkDigit);
+  if (new Set(digits).size !== digits.length) throw new OptionError(`${what}: digits repeat: ${digits.join(', ')}`);
+  return digits;
+}
+
 /**
  * A seeded random train/test split of the images of the given digits, without overlap: all their images are pooled,
  * shuffled by our Rng, and the first `train` and the next `test` are taken (so classes keep their natural
@@ -75,10 +84,7 @@ const SUBSET_OPTIONS = ['digits', 'train', 'test', 'seed'] as const;
 export function mnistSubset(options: MnistSubsetOptions): MnistSubset {
   checkOptions('mnistSubset', options, SUBSET_OPTIONS);
   const { digits, train, test, seed } = options;
-  if (!Array.isArray(digits) || digits.length < 2)
-    throw new OptionError('mnistSubset: digits must list at least two digits');
-  digits.forEach(checkDigit);
-  if (new Set(digits).size !== digits.length) throw new OptionError(`mnistSubset: digits repeat: ${digits.join(', ')}`);
+  checkDigitSet('mnistSubset', digits);
   for (const [name, v] of [
     ['train', train],
     ['test', test],

@@ -89,23 +89,20 @@ export async function leverageScores(
 }
 
 /**
- * The m centres for a fit: uniform, or by leverage scores estimated with a uniform pilot of m points (`sourceFor`
- * builds the kernel blocks for a set of centres). Seeded.
+ * The m centres for a fit, as a solver choice's Nystrom plan says: uniform, or by leverage scores estimated with a
+ * uniform pilot of m points (`sourceFor` builds the kernel blocks for a set of centres). Seeded.
  */
 export async function chooseCentres(
   backend: Backend,
   n: number,
-  m: number,
-  sampling: CentreSampling,
-  seed: number,
+  plan: { centres: number; sampling: CentreSampling; blockRows: number },
   sourceFor: (centres: Int32Array) => Promise<NystromKernels>,
-  ridge: number,
-  blockRows: number,
-  signal?: AbortSignal,
+  o: { seed: number; ridge: number; signal?: AbortSignal },
 ): Promise<Int32Array> {
-  const rng = new Rng(seed);
+  const m = plan.centres;
+  const rng = new Rng(o.seed);
   const pilot = uniformCentres(n, m, rng);
-  if (sampling === 'uniform' || m === n) return pilot;
-  const scores = await leverageScores(backend, await sourceFor(pilot), ridge, blockRows, signal);
+  if (plan.sampling === 'uniform' || m === n) return pilot;
+  const scores = await leverageScores(backend, await sourceFor(pilot), o.ridge, plan.blockRows, o.signal);
   return weightedCentres(scores, m, rng);
 }

@@ -4,7 +4,7 @@ import { Matrix } from '../linalg/matrix';
 import { DenseFeatures } from '../rfm/features';
 import { chooseCentres } from './centres';
 import { KernelName, Metric, productKernel } from './kernel';
-import { NystromProgress, NystromSolution, solveNystrom } from './nystrom';
+import { NystromProgress, NystromSolution, planSettings, solveNystrom } from './nystrom';
 import { FeatureKernels, L1LaplacianKernels } from './nystrom-kernels';
 import { SolverChoice, SolverCost, nystromSolveCost } from './solver-choice';
 
@@ -48,25 +48,11 @@ export async function fitNystromKrr(backend: Backend, o: NystromKrrInput): Promi
           productKernel(o.kernel, o.bandwidth),
           plan.blockRows,
         );
-  const centreIndices = await chooseCentres(
-    backend,
-    o.x.rows,
-    plan.centres,
-    plan.sampling,
-    o.seed,
-    sourceFor,
-    o.ridge,
-    plan.blockRows,
-    o.signal,
-  );
+  const centreIndices = await chooseCentres(backend, o.x.rows, plan, sourceFor, o);
   const src = await sourceFor(centreIndices);
   const solution = await solveNystrom(backend, src, o.y, {
+    ...planSettings(plan),
     ridge: o.ridge,
-    method: plan.method,
-    blockRows: plan.blockRows,
-    keepBlocks: plan.keepBlocks,
-    tolerance: plan.tolerance,
-    maxIterations: plan.maxIterations,
     signal: o.signal,
     onProgress: o.onProgress,
     onJitter: o.onJitter,

@@ -61,6 +61,17 @@ export interface NystromSolveOptions {
   onJitter?: (jitter: number, failure: NotSPDError) => void;
 }
 
+/** What a solver choice's Nystrom plan fixes for the solve (solver-choice.ts prices it). */
+export type NystromPlanSettings = Pick<NystromSolveOptions, 'method' | 'blockRows' | 'tolerance' | 'maxIterations'> & {
+  keepBlocks: boolean;
+};
+
+/** The solve settings of a plan (which also carries its centres, sampling and price). */
+export function planSettings(plan: NystromPlanSettings): NystromPlanSettings {
+  const { method, blockRows, keepBlocks, tolerance, maxIterations } = plan;
+  return { method, blockRows, keepBlocks, tolerance, maxIterations };
+}
+
 export interface NystromSolution {
   /** m x c, float64: f(x) = K(x, C) alpha. */
   alpha: Matrix;
@@ -114,8 +125,31 @@ function rowRange(y: Matrix, start: number, end: number): Matrix {
   return new Matrix(end - start, y.cols, y.data.subarray(start * y.cols, end * y.cols));
 }
 
-function blockCount(n: number, blockRows: number): number {
-  return Math.ceil(n / blockRows);
+/**
+ * Runs `step` over the blocks of rows [start, end) of the n training points, in order (total: how many there are),
+ * stopping with a CancelledError when the solve's signal is aborted.
+ */
+async function forEachBlock(
+  n: number,
+  o: NystromSolveOptions,
+  step: (b: number, start: number, end: number, total: number) => Promise<void>,
+): Promise<void> {
+  const total = Math.ceil(n / o.blockRows);
+  for (let b = 0; b < total; b++) {
+    throwIfAborted(o.signal, 'the Nystrom solve');
+    const start = b * o.blockRows;
+    await step(b, start, Math.min(n, start + o.blockRows), total);
+  }
+}
+
+/** The Cholesky factor of the centres' kernel matrix K_mm (jitter recorded through onJitter when needed). */
+async function centreFactor(
+  backend: Backend,
+  src: NystromKernels,
+  o: NystromSolveOptions,
+): Promise<{ factor: Matrix; jitter: number }> {
+  const what = `the centres' kernel matrix K_mm (${src.m} x ${src.m})`;
+  return choleskyWithJitter(backend, await src.centreKernel(), 0, what, o.onJitter);
 }
 
 /** The direct solver: Phi' Phi and Phi' Y block by block, then one m x m Cholesky. */
@@ -127,28 +161,17 @@ async function solveDirect(
 ): Promise<NystromSolution> {
   const { n, m } = src;
   const c = y.cols;
-  const kmm = await src.centreKernel();
-  const { factor: l, jitter } = await choleskyWithJitter(
-    backend,
-    kmm,
-    0,
-    `the centres' kernel matrix K_mm (${m} x ${m})`,
-    o.onJitter,
-  );
+  const { factor: l, jitter } = await centreFactor(backend, src, o);
   const gram = new Matrix(m, m);
   const rhs = new Matrix(m, c);
-  const total = blockCount(n, o.blockRows);
-  for (let b = 0; b < total; b++) {
-    throwIfAborted(o.signal, 'the Nystrom solve');
-    const start = b * o.blockRows;
-    const end = Math.min(n, start + o.blockRows);
+  await forEachBlock(n, o, async (b, start, end, total) => {
     const phiT = await src.block(start, end);
     await backend.triangularSolve(l, phiT, { inPlace: true });
     await backend.syrk(phiT, { beta: b > 0 ? 1 : 0, out: gram });
     await backend.gemm(phiT, rowRange(y, start, end), { beta: b > 0 ? 1 : 0, out: rhs });
     o.onProgress?.({ stage: 'blocks', done: b + 1, total });
     await yieldToEventLoop();
-  }
+  });
   // Phi' Phi + lambda I is SPD for lambda > 0; a jitter here (lambda = 0) is recorded with K_mm's.
   const solved = await choleskyWithJitter(backend, gram, o.ridge, `Phi'Phi + ridge I (${m} x ${m})`, o.onJitter);
   await backend.triangularSolve(solved.factor, rhs, { inPlace: true });
@@ -169,11 +192,7 @@ async function knmProduct(
   const { n, m } = src;
   const c = (u ?? v)!.cols;
   const out = new Matrix(m, c);
-  const total = blockCount(n, o.blockRows);
-  for (let b = 0; b < total; b++) {
-    throwIfAborted(o.signal, 'the Nystrom solve');
-    const start = b * o.blockRows;
-    const end = Math.min(n, start + o.blockRows);
+  await forEachBlock(n, o, async (b, start, end, total) => {
     let kt = kept?.[b];
     if (!kt) {
       kt = await src.block(start, end);
@@ -184,7 +203,7 @@ async function knmProduct(
     if (u) await backend.gemm(kt, u, { transA: true, beta: v ? 1 : 0, out: t });
     await backend.gemm(kt, t, { alpha: 1 / n, beta: 1, out });
     if (!kept || kept.length < total) await yieldToEventLoop();
-  }
+  });
   return out;
 }
 
@@ -197,14 +216,7 @@ async function solveFalkon(
 ): Promise<NystromSolution> {
   const { n, m } = src;
   const lambdaF = o.ridge / n;
-  const kmm = await src.centreKernel();
-  const { factor: l, jitter } = await choleskyWithJitter(
-    backend,
-    kmm,
-    0,
-    `the centres' kernel matrix K_mm (${m} x ${m})`,
-    o.onJitter,
-  );
+  const { factor: l, jitter } = await centreFactor(backend, src, o);
   // T T' = L' L; A'A = T T' / m + lambda_F I, i.e. the lower factor la of L'L / m + lambda_F I (A = la').
   const ltl = await backend.gemm(l, l, { transA: true, alpha: 1 / m });
   const { factor: la } = await choleskyWithJitter(

@@ -12,6 +12,15 @@ import { OptionError } from '../core/errors';
  *
  * A wrong value fails this cell with one line per problem ("bandwidth = -1: must be > 0 (L)"); a value of the wrong
  * type is already a compile error in this cell ("Argument of type 'string' is not assignable to ... 'number'").
+ * A notebook that runs several experiments, or experiments with nested settings, gives each its group, checked by
+ * that experiment's validator (the function its run calls):
+ *
+ *   const config = parameters({
+ *     ridge: group({ train: int(300), labelNoise: nums([0, 0.5]) }, { check: ridgeSweepConfig }),
+ *     mnist: group({ network: group({ epochs: int(20) }) }, { check: mnistFeatureConfig }),
+ *   });
+ *
+ * and a problem there is named by its path ("ridge: ridgeSweep: ridges[1] must be a positive number, got -1").
  */
 
 /** One declared parameter: its value, how to check it, and a note printed beside it. */
@@ -70,27 +79,38 @@ export function int(value: number, range: NumberRange = {}): Param<number> {
   };
 }
 
+type ListRange = NumberRange & { increasing?: boolean; nonEmpty?: boolean };
+
+/** The problem with a list of numbers: not a list, empty, an entry not a `kind`, out of range or out of order. */
+function listProblem(v: unknown, kind: string, isEntry: (x: number) => boolean, range: ListRange): string | undefined {
+  if (!Array.isArray(v)) return `must be a list of ${kind}s, not ${typeName(v)}`;
+  if (range.nonEmpty !== false && v.length === 0) return 'must not be empty';
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !isEntry(x)) return `entry ${i} (${formatValue(x)}) must be a ${kind}`;
+    const p = rangeProblem(x, range);
+    if (p !== undefined) return `entry ${i} (${x}) ${p}`;
+    if (range.increasing && i > 0 && !(x > v[i - 1])) return `must increase: entry ${i} (${x}) follows ${v[i - 1]}`;
+  }
+  return undefined;
+}
+
 /** A list of integers, each in the range; `increasing` requires strictly increasing values. */
-export function ints(
-  value: number[],
-  range: NumberRange & { increasing?: boolean; nonEmpty?: boolean } = {},
-): Param<number[]> {
-  return {
-    value,
-    note: range.note,
-    problem: (v) => {
-      if (!Array.isArray(v)) return `must be a list of integers, not ${typeName(v)}`;
-      if (range.nonEmpty !== false && v.length === 0) return 'must not be empty';
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i];
-        if (typeof x !== 'number' || !Number.isInteger(x)) return `entry ${i} (${String(x)}) must be an integer`;
-        const p = rangeProblem(x, range);
-        if (p !== undefined) return `entry ${i} (${x}) ${p}`;
-        if (range.increasing && i > 0 && !(x > v[i - 1])) return `must increase: entry ${i} (${x}) follows ${v[i - 1]}`;
-      }
-      return undefined;
-    },
-  };
+export function ints(value: number[], range: ListRange = {}): Param<number[]> {
+  return { value, note: range.note, problem: (v) => listProblem(v, 'integer', Number.isInteger, range) };
+}
+
+/** A list of finite numbers, each in the range; `increasing` requires strictly increasing values. */
+export function nums(value: number[], range: ListRange = {}): Param<number[]> {
+  return { value, note: range.note, problem: (v) => listProblem(v, 'finite number', Number.isFinite, range) };
+}
+
+/**
+ * A list whose entries the experiment's check validates (e.g. network variants `{ initScale, weightDecay }`, digit
+ * sets): here only "is a list".
+ */
+export function list<T>(value: T[], note?: string): Param<T[]> {
+  return { value, note, problem: (v) => (Array.isArray(v) ? undefined : `must be a list, not ${typeName(v)}`) };
 }
 
 /** One of a few strings. */
@@ -131,6 +151,31 @@ export function text(value: string | null, options: { nullable?: boolean; note?:
 export type ParamSpec = { [name: string]: Param<unknown> };
 export type ParamValues<S extends ParamSpec> = { [K in keyof S]: S[K] extends Param<infer T> ? T : never };
 
+/** A nested configuration: its parameters, and the experiment's validator that turns them into the full config. */
+interface Group extends Param<unknown> {
+  readonly spec: ParamSpec;
+  readonly check?: (values: never) => unknown;
+}
+
+/**
+ * A group of parameters, the configuration of one experiment (or one nested object of it): its entries are checked
+ * like top-level ones and named `group.entry` in messages; then `check`, the experiment's own validator (the one
+ * its run calls), turns them into the full configuration, which is the group's value. What `check` rejects (an
+ * unknown name, a range, values that do not fit together) fails the parameters cell with the group's name in front.
+ */
+export function group<S extends ParamSpec>(spec: S, options?: { note?: string }): Param<ParamValues<S>>;
+export function group<S extends ParamSpec, R>(
+  spec: S,
+  options: { check: (values: ParamValues<S>) => R; note?: string },
+): Param<R>;
+export function group<S extends ParamSpec, R>(
+  spec: S,
+  options: { check?: (values: ParamValues<S>) => R; note?: string } = {},
+): Param<unknown> {
+  const g: Group = { value: undefined, note: options.note, problem: () => undefined, spec, check: options.check };
+  return g;
+}
+
 function isParam(x: unknown): x is Param<unknown> {
   return (
     x !== null &&
@@ -139,6 +184,10 @@ function isParam(x: unknown): x is Param<unknown> {
     typeof (x as { problem: unknown }).problem === 'function' &&
     'value' in x
   );
+}
+
+function isGroup(p: Param<unknown>): p is Group {
+  return 'spec' in p;
 }
 
 const SHOW_ENTRIES = 8;
@@ -160,21 +209,98 @@ export function formatValue(v: unknown): string {
   return String(v);
 }
 
-function printConfiguration(
-  title: string,
-  values: { [name: string]: unknown },
-  notes: { [name: string]: string | undefined },
-  declared: Set<string>,
-): void {
-  const names = Object.keys(values);
-  const width = Math.max(...names.map((n) => n.length));
-  const lines = names.map((name) => {
-    const note = notes[name];
-    const mark = declared.has(name) ? ' ' : '·';
-    return `${mark} ${name.padEnd(width)} = ${formatValue(values[name])}${note ? `   (${note})` : ''}`;
+/** One printed entry of the configuration: declared in the cell or a default; a group has entries of its own. */
+interface Entry {
+  value: unknown;
+  note?: string;
+  declared: boolean;
+  entries?: Entries;
+}
+type Entries = { [name: string]: Entry };
+
+function isPlainObject(v: unknown): v is { [name: string]: unknown } {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The declared entries with the values a check returned: defaults it filled in are added, marked as such. */
+function withChecked(entries: Entries, checked: unknown): Entries {
+  if (!isPlainObject(checked)) return entries;
+  const out: Entries = {};
+  for (const [name, value] of Object.entries(checked)) {
+    const e = entries[name];
+    if (e === undefined) out[name] = { value, declared: false };
+    else out[name] = { ...e, value, entries: e.entries && withChecked(e.entries, value) };
+  }
+  // A declared name the check dropped still prints (with the value typed), so nothing disappears silently.
+  for (const name of Object.keys(entries)) if (!(name in out)) out[name] = entries[name];
+  return out;
+}
+
+function valuesOf(entries: Entries): { [name: string]: unknown } {
+  const values: { [name: string]: unknown } = {};
+  for (const [name, e] of Object.entries(entries)) values[name] = e.value;
+  return values;
+}
+
+/** A thrown check's message, or the error itself when it is not a validation failure (a bug should surface as one). */
+function checkProblem(e: unknown): string {
+  if (e instanceof OptionError) return e.message;
+  throw e;
+}
+
+/** Checks a spec's parameters (recursing into groups), collecting one line per problem under `path`. */
+function resolve(spec: ParamSpec, path: string, problems: string[]): Entries {
+  const entries: Entries = {};
+  for (const [name, param] of Object.entries(spec)) {
+    if (!isParam(param)) {
+      problems.push(
+        `${path}${name}: declare it with num(), int(), ints(), nums(), oneOf(), flag(), text(), list() or group(), not as ${typeName(param)}`,
+      );
+      continue;
+    }
+    if (isGroup(param)) {
+      const before = problems.length;
+      let inner = resolve(param.spec, `${path}${name}.`, problems);
+      let value: unknown = valuesOf(inner);
+      if (problems.length === before && param.check !== undefined) {
+        try {
+          value = param.check(value as never);
+          inner = withChecked(inner, value);
+        } catch (e) {
+          problems.push(`${path}${name}: ${checkProblem(e)}`);
+        }
+      }
+      entries[name] = { value, note: param.note, declared: true, entries: inner };
+      continue;
+    }
+    entries[name] = { value: param.value, note: param.note, declared: true };
+    const problem = param.problem(param.value);
+    if (problem !== undefined)
+      problems.push(`${path}${name} = ${formatValue(param.value)}: ${problem}${param.note ? ` (${param.note})` : ''}`);
+  }
+  return entries;
+}
+
+function configurationLines(entries: Entries, indent: string): string[] {
+  const names = Object.keys(entries);
+  const width = Math.max(...names.filter((n) => entries[n].entries === undefined).map((n) => n.length), 0);
+  return names.flatMap((name) => {
+    const e = entries[name];
+    const mark = e.declared ? ' ' : '·';
+    const note = e.note ? `   (${e.note})` : '';
+    if (e.entries !== undefined)
+      return [`${indent}${mark} ${name}:${note}`, ...configurationLines(e.entries, `${indent}  `)];
+    return [`${indent}${mark} ${name.padEnd(width)} = ${formatValue(e.value)}${note}`];
   });
-  const legend = names.some((n) => !declared.has(n)) ? '\n(· = the default, not set in this cell)' : '';
-  console.log(`${title}:\n${lines.join('\n')}${legend}`);
+}
+
+function hasDefaults(entries: Entries): boolean {
+  return Object.values(entries).some((e) => !e.declared || (e.entries !== undefined && hasDefaults(e.entries)));
+}
+
+function printConfiguration(title: string, entries: Entries): void {
+  const legend = hasDefaults(entries) ? '\n(· = the default, not set in this cell)' : '';
+  console.log(`${title}:\n${configurationLines(entries, '').join('\n')}${legend}`);
 }
 
 export interface ParametersOptions<V, R> {
@@ -198,36 +324,15 @@ export function parameters<S extends ParamSpec, R>(
   spec: S,
   options: ParametersOptions<ParamValues<S>, R> = {},
 ): ParamValues<S> | R {
-  const values: { [name: string]: unknown } = {};
-  const notes: { [name: string]: string | undefined } = {};
   const problems: string[] = [];
-  for (const [name, param] of Object.entries(spec)) {
-    if (!isParam(param)) {
-      problems.push(
-        `${name}: declare it with num(), int(), ints(), oneOf(), flag() or text(), not as ${typeName(param)}`,
-      );
-      continue;
-    }
-    values[name] = param.value;
-    notes[name] = param.note;
-    const problem = param.problem(param.value);
-    if (problem !== undefined)
-      problems.push(`${name} = ${formatValue(param.value)}: ${problem}${param.note ? ` (${param.note})` : ''}`);
-  }
+  let entries = resolve(spec, '', problems);
   if (problems.length > 0)
     throw new OptionError(
       problems.length === 1 ? problems[0] : `${problems.length} parameters are wrong:\n  ${problems.join('\n  ')}`,
     );
-  const title = options.title ?? 'parameters';
-  if (options.check === undefined) {
-    printConfiguration(title, values, notes, new Set(Object.keys(values)));
-    return values as ParamValues<S>;
-  }
-  const checked = options.check(values as ParamValues<S>);
-  if (checked !== null && typeof checked === 'object' && !Array.isArray(checked)) {
-    printConfiguration(title, checked as { [name: string]: unknown }, notes, new Set(Object.keys(values)));
-  } else {
-    printConfiguration(title, values, notes, new Set(Object.keys(values)));
-  }
-  return checked;
+  const values = valuesOf(entries) as ParamValues<S>;
+  const result = options.check === undefined ? values : options.check(values);
+  if (options.check !== undefined) entries = withChecked(entries, result);
+  printConfiguration(options.title ?? 'parameters', entries);
+  return result;
 }

@@ -97,8 +97,11 @@ function axisTitle(text: string | undefined): { title?: { text: string } } {
   return text === undefined ? {} : { title: { text: superscripts(text) } };
 }
 
-/** Height of the band at the top kept clear for plotly's toolbar, so that it never covers the title. */
-const TOOLBAR_PX = 30;
+/**
+ * Height of the band at the top kept clear for plotly's toolbar, so that it never covers the title (the toolbar's
+ * bottom edge was measured at 31 px below the chart's top in Notebook 7).
+ */
+const TOOLBAR_PX = 34;
 const TITLE_LINE_PX = 24;
 const CAPTION_LINE_PX = 18;
 
@@ -113,7 +116,11 @@ function topMargin(frame: FigureFrame): number {
   );
 }
 
-function frameLayout(frame: FigureFrame): { [key: string]: unknown } {
+/**
+ * A figure's frame as plotly layout: margins (the top one keeps the toolbar band clear), the title left-aligned below
+ * that band with its caption, and the size. Figures built outside this module (e.g. panels side by side) start from it.
+ */
+export function frameLayout(frame: FigureFrame): { [key: string]: unknown } {
   const layout: { [key: string]: unknown } = { margin: { l: 70, r: 30, t: topMargin(frame), b: 60 } };
   if (frame.title !== undefined || frame.caption !== undefined) {
     // Left-aligned below the toolbar band (the toolbar sits at the top right, over whatever is there).

@@ -215,24 +215,7 @@ export class OneHotFeatures implements Features {
     const row = new Float64Array(d);
     for (let i = 0; i < n; i++) {
       row.fill(0);
-      let q = offsets[i];
-      const end = offsets[i + 1];
-      for (; q + 8 <= end; q += 8) {
-        const a0 = columns[q] * d;
-        const a1 = columns[q + 1] * d;
-        const a2 = columns[q + 2] * d;
-        const a3 = columns[q + 3] * d;
-        const a4 = columns[q + 4] * d;
-        const a5 = columns[q + 5] * d;
-        const a6 = columns[q + 6] * d;
-        const a7 = columns[q + 7] * d;
-        for (let k = 0; k < d; k++)
-          row[k] += m[a0 + k] + m[a1 + k] + (m[a2 + k] + m[a3 + k]) + (m[a4 + k] + m[a5 + k] + (m[a6 + k] + m[a7 + k]));
-      }
-      for (; q < end; q++) {
-        const a = columns[q] * d;
-        for (let k = 0; k < d; k++) row[k] += m[a + k];
-      }
+      addRows(row, 0, m, columns, offsets[i], offsets[i + 1], d);
       o.set(row, i * d);
     }
     return res;
@@ -331,28 +314,7 @@ export class OneHotFeatures implements Features {
     const { offsets, rows } = this.columnIndex();
     // X' S (d x n): row b is the sum of the rows of S whose X row has a 1 in column b.
     const xs = new Float64Array(d * n);
-    for (let b = 0; b < d; b++) {
-      const dst = b * n;
-      let x = offsets[b];
-      const end = offsets[b + 1];
-      for (; x + 8 <= end; x += 8) {
-        const s0 = rows[x] * n;
-        const s1 = rows[x + 1] * n;
-        const s2 = rows[x + 2] * n;
-        const s3 = rows[x + 3] * n;
-        const s4 = rows[x + 4] * n;
-        const s5 = rows[x + 5] * n;
-        const s6 = rows[x + 6] * n;
-        const s7 = rows[x + 7] * n;
-        for (let k = 0; k < n; k++)
-          xs[dst + k] +=
-            S[s0 + k] + S[s1 + k] + (S[s2 + k] + S[s3 + k]) + (S[s4 + k] + S[s5 + k] + (S[s6 + k] + S[s7 + k]));
-      }
-      for (; x < end; x++) {
-        const src = rows[x] * n;
-        for (let k = 0; k < n; k++) xs[dst + k] += S[src + k];
-      }
-    }
+    for (let b = 0; b < d; b++) addRows(xs, b * n, S, rows, offsets[b], offsets[b + 1], n);
     // (X' S) X, upper triangle: entry (b, e) gathers row b of X' S over the rows with a 1 in column e.
     const g = res.data;
     let b = 0;
@@ -475,20 +437,60 @@ function mirrorUpper(a: FloatArray, n: number): void {
   }
 }
 
+/**
+ * out[at .. at + w) += the rows idx[from .. to) of src (each w wide): the inner loop of the one-hot products (X M sums
+ * rows of M, X' S rows of S), eight rows at a time with a fixed grouping of the sum.
+ */
+function addRows(
+  out: Float64Array,
+  at: number,
+  src: FloatArray,
+  idx: Int32Array,
+  from: number,
+  to: number,
+  w: number,
+): void {
+  let q = from;
+  for (; q + 8 <= to; q += 8) {
+    const a0 = idx[q] * w;
+    const a1 = idx[q + 1] * w;
+    const a2 = idx[q + 2] * w;
+    const a3 = idx[q + 3] * w;
+    const a4 = idx[q + 4] * w;
+    const a5 = idx[q + 5] * w;
+    const a6 = idx[q + 6] * w;
+    const a7 = idx[q + 7] * w;
+    for (let k = 0; k < w; k++)
+      out[at + k] +=
+        src[a0 + k] +
+        src[a1 + k] +
+        (src[a2 + k] + src[a3 + k]) +
+        (src[a4 + k] + src[a5 + k] + (src[a6 + k] + src[a7 + k]));
+  }
+  for (; q < to; q++) {
+    const a = idx[q] * w;
+    for (let k = 0; k < w; k++) out[at + k] += src[a + k];
+  }
+}
+
 /** The rows of all the parts, in order: one-hot when they all are, else dense. */
 export function stackFeatures(parts: Features[]): Features {
   if (parts.length === 1) return parts[0];
   if (parts.every((p) => p instanceof OneHotFeatures)) return OneHotFeatures.stack(parts as OneHotFeatures[]);
-  const dense = parts.map((p) => p.dense());
+  return new DenseFeatures(stackRows(parts.map((p) => p.dense())));
+}
+
+/** The rows of the matrices, in order (same columns and dtype). */
+export function stackRows(ms: Matrix[]): Matrix {
   const out = new Matrix(
-    dense.reduce((a, m) => a + m.rows, 0),
-    dense[0].cols,
-    dense[0].dtype,
+    ms.reduce((a, m) => a + m.rows, 0),
+    ms[0].cols,
+    ms[0].dtype,
   );
   let off = 0;
-  for (const m of dense) {
+  for (const m of ms) {
     out.data.set(m.data, off);
     off += m.data.length;
   }
-  return new DenseFeatures(out);
+  return out;
 }

@@ -2,7 +2,7 @@ import { OptionError } from '../core/errors';
 import type { Backend } from '../linalg/backend';
 import { chooseCentres } from '../kernels/centres';
 import { IDENTITY, ProductKernel } from '../kernels/kernel';
-import type { NystromMethod, NystromProgress } from '../kernels/nystrom';
+import { type NystromMethod, type NystromProgress, planSettings } from '../kernels/nystrom';
 import { FeatureKernels } from '../kernels/nystrom-kernels';
 import {
   NystromOptions,
@@ -130,24 +130,10 @@ export async function startNystromEngine(backend: Backend, o: NystromEngineInput
   const { plan, x } = o;
   const sourceFor = (centres: Int32Array) =>
     FeatureKernels.create(backend, x, centres, IDENTITY, o.kernel, plan.blockRows);
-  const centres = await chooseCentres(
-    backend,
-    x.rows,
-    plan.centres,
-    plan.sampling,
-    o.seed,
-    sourceFor,
-    o.ridge,
-    plan.blockRows,
-    o.signal,
-  );
+  const centres = await chooseCentres(backend, x.rows, plan, sourceFor, o);
   return new NystromEngine(o.setup, x, {
+    ...planSettings(plan),
     centres,
-    method: plan.method,
-    blockRows: plan.blockRows,
-    keepBlocks: plan.keepBlocks,
-    tolerance: plan.tolerance,
-    maxIterations: plan.maxIterations,
     signal: o.signal,
     onProgress: o.onProgress,
     trainSample: NYSTROM_TRAIN_SAMPLE,

@@ -9,7 +9,7 @@ import { CostInput, Form, FormChoice, Normalization, chooseForm } from './cost-m
 import { DualSEngine } from './dual';
 import { DualQEngine } from './dual-q';
 import { Engine, EngineSetup, TrackedPoints, flopsOf } from './engine';
-import { Features, stackFeatures } from './features';
+import { Features, stackFeatures, stackRows } from './features';
 import type { FitInputs } from './inputs';
 import { NYSTROM_AGOP_SAMPLE, chooseRfmSolver, startNystromEngine } from './nystrom-setup';
 import { PrimalEngine } from './primal';
@@ -214,21 +214,7 @@ async function trackedGram(
     const gram = await profile.time("Gram X X'", flopsOf(xRun, 2 * z.rows * n * d), () => xRun.crossProducts(zDense));
     return { gram, norms: z.rowDots(zDense), rows };
   }
-  const gram = vstack(tracked.map((t) => t.points.gram as Matrix));
+  const gram = stackRows(tracked.map((t) => t.points.gram as Matrix));
   const norms: FloatArray = Float64Array.from(tracked.flatMap((t) => Array.from(t.points.norms as FloatArray)));
   return { gram, norms, rows };
-}
-
-function vstack(ms: Matrix[]): Matrix {
-  const out = new Matrix(
-    ms.reduce((a, m) => a + m.rows, 0),
-    ms[0].cols,
-    ms[0].dtype,
-  );
-  let off = 0;
-  for (const m of ms) {
-    out.data.set(m.data, off);
-    off += m.data.length;
-  }
-  return out;
 }

@@ -6,32 +6,40 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
 /**
- * A Jupyter server for browser tests, and drivers for the two front ends it may serve: JupyterLab (when `jupyter lab`
- * runs here) or the classic notebook (Debian's jupyter-notebook, which CI installs). RFM_JUPYTER names the `jupyter`
- * executable to use (e.g. one in a virtualenv with JupyterLab); RFM_JUPYTER_APP=notebook forces the classic one.
+ * A Jupyter server for browser tests, and drivers for the front ends it may serve: JupyterLab (when `jupyter lab`
+ * runs here), else what `jupyter notebook` is: the classic notebook 6 (Debian's jupyter-notebook, which CI installs)
+ * or Notebook 7 (built on JupyterLab's components, so it shares the JupyterLab driver). RFM_JUPYTER names the
+ * `jupyter` executable to use (e.g. one in a virtualenv); RFM_JUPYTER_APP=notebook forces `jupyter notebook`.
  */
 
 export const ROOT = join(__dirname, '..', '..');
 
-export type App = 'lab' | 'notebook';
+/** 'notebook' is the classic notebook (6.x); 'notebook7' is Notebook 7. */
+export type App = 'lab' | 'notebook' | 'notebook7';
 
 function jupyterCommand(): string {
   return process.env.RFM_JUPYTER ?? 'jupyter';
 }
 
-function runs(app: App): boolean {
+function runs(app: 'lab' | 'notebook'): boolean {
   return spawnSync(jupyterCommand(), [app, '--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** `jupyter notebook` is Notebook 7 (JupyterLab-based) or the classic notebook, by its major version. */
+function notebookApp(): App {
+  const version = spawnSync(jupyterCommand(), ['notebook', '--version'], { encoding: 'utf8' }).stdout.trim();
+  return Number.parseInt(version, 10) >= 7 ? 'notebook7' : 'notebook';
 }
 
 /** Which front end this machine can serve, or why none. */
 export function availableApp(): App | { missing: string } {
   const forced = process.env.RFM_JUPYTER_APP;
-  if (forced === 'lab' || forced === 'notebook')
-    return runs(forced)
-      ? forced
-      : { missing: `RFM_JUPYTER_APP=${forced} but "${jupyterCommand()} ${forced}" does not run` };
+  if (forced === 'lab' || forced === 'notebook') {
+    if (!runs(forced)) return { missing: `RFM_JUPYTER_APP=${forced} but "${jupyterCommand()} ${forced}" does not run` };
+    return forced === 'lab' ? 'lab' : notebookApp();
+  }
   if (runs('lab')) return 'lab';
-  if (runs('notebook')) return 'notebook';
+  if (runs('notebook')) return notebookApp();
   return {
     missing: `neither "${jupyterCommand()} lab" nor "${jupyterCommand()} notebook" runs here (apt-get install jupyter-notebook, or set RFM_JUPYTER)`,
   };
@@ -76,29 +84,21 @@ export async function startServer(app: App, scratch: string): Promise<Server> {
     RFM_QUICK: '1',
     RFM_REPORTS_DIR: join(scratch, 'reports'),
   };
+  const common = ['--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`];
+  const jupyterServer = [`--ServerApp.token=${token}`, `--ServerApp.root_dir=${ROOT}`];
   const args =
     app === 'lab'
       ? [
           'lab',
-          '--no-browser',
-          '--allow-root',
-          '--ip=127.0.0.1',
-          `--port=${port}`,
-          `--ServerApp.token=${token}`,
-          `--ServerApp.root_dir=${ROOT}`,
+          ...common,
+          ...jupyterServer,
           '--LabApp.expose_app_in_browser=True',
           '--LabApp.news_url=None',
           '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
         ]
-      : [
-          'notebook',
-          '--no-browser',
-          '--allow-root',
-          '--ip=127.0.0.1',
-          `--port=${port}`,
-          `--NotebookApp.token=${token}`,
-          `--notebook-dir=${ROOT}`,
-        ];
+      : app === 'notebook7'
+        ? ['notebook', ...common, ...jupyterServer, '--JupyterNotebookApp.expose_app_in_browser=True']
+        : ['notebook', ...common, `--NotebookApp.token=${token}`, `--notebook-dir=${ROOT}`];
   const child: ChildProcess = spawn(jupyterCommand(), args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (b) => (output += b));
@@ -179,14 +179,25 @@ const TOOLBAR_OVER_TITLE = `[...document.querySelectorAll('.rfm-plot.js-plotly-p
   return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 }).length`;
 
+/** What the drivers read off the page the same way in every front end. */
+function pageChecks(page: Page): Pick<NotebookDriver, 'chartCount' | 'hiddenTablePixels' | 'toolbarOverTitle'> {
+  return {
+    chartCount: async () => (await page.evaluate(CHARTS)) as number,
+    hiddenTablePixels: async () => (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number,
+    toolbarOverTitle: async () => (await page.evaluate(TOOLBAR_OVER_TITLE)) as number,
+  };
+}
+
+/** JupyterLab's driver; Notebook 7 is the same application (window.jupyterapp) with one notebook per page. */
 function labDriver(page: Page, server: Server): NotebookDriver {
   const nb = `window.jupyterapp.shell.currentWidget`;
+  const url = server.app === 'notebook7' ? 'notebooks' : 'lab/tree';
   return {
     async open(path) {
-      await page.goto(`${server.base}lab/tree/${path}?token=${server.token}`);
+      await page.goto(`${server.base}${url}/${path}?token=${server.token}`);
       await until(
         page,
-        'JupyterLab to open the notebook',
+        `${server.app} to open the notebook`,
         `window.jupyterapp && ${nb} && ${nb}.context && ${nb}.context.isReady && ${nb}.context.path === ${JSON.stringify(path)}`,
         60_000,
       );
@@ -227,15 +238,7 @@ function labDriver(page: Page, server: Server): NotebookDriver {
     async outputText(index) {
       return (await page.evaluate(`${nb}.content.widgets[${index}].outputArea.node.innerText`)) as string;
     },
-    async chartCount() {
-      return (await page.evaluate(CHARTS)) as number;
-    },
-    async hiddenTablePixels() {
-      return (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number;
-    },
-    async toolbarOverTitle() {
-      return (await page.evaluate(TOOLBAR_OVER_TITLE)) as number;
-    },
+    ...pageChecks(page),
   };
 }
 
@@ -281,18 +284,10 @@ function classicDriver(page: Page, server: Server): NotebookDriver {
     async outputText(index) {
       return (await page.evaluate(`${nb}.get_cell(${index}).output_area.element[0].innerText`)) as string;
     },
-    async chartCount() {
-      return (await page.evaluate(CHARTS)) as number;
-    },
-    async hiddenTablePixels() {
-      return (await page.evaluate(HIDDEN_TABLE_PIXELS)) as number;
-    },
-    async toolbarOverTitle() {
-      return (await page.evaluate(TOOLBAR_OVER_TITLE)) as number;
-    },
+    ...pageChecks(page),
   };
 }
 
 export function driver(page: Page, server: Server): NotebookDriver {
-  return server.app === 'lab' ? labDriver(page, server) : classicDriver(page, server);
+  return server.app === 'notebook' ? classicDriver(page, server) : labDriver(page, server);
 }

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { findChromium, launchChromium } from '../../src/plot/chromium';
-import { availableApp, driver, ROOT, startServer, type Server } from './jupyter';
+import { availableApp, driver, ROOT, startServer, type App, type Server } from './jupyter';
 
 /**
  * The notebooks in a real front end, driven by headless Chromium: JupyterLab where it is installed, else the classic
@@ -81,8 +81,9 @@ before(async () => {
   copyNotebook('01-scaling-test.ipynb', [BINARY_HEATMAP, LONG_RUN, CHECK_RESULT]);
   copyNotebook('02-text-1984.ipynb');
   const app = availableApp();
-  server = await startServer(app as 'lab' | 'notebook', join(work, 'scratch'));
-  console.log(`# browser tests in ${server.app === 'lab' ? 'JupyterLab' : 'the classic notebook'}`);
+  server = await startServer(app as App, join(work, 'scratch'));
+  const frontEnd = { lab: 'JupyterLab', notebook7: 'Notebook 7', notebook: 'the classic notebook' }[server.app];
+  console.log(`# browser tests in ${frontEnd}`);
   browser = await launchChromium();
 });
 

@@ -16,7 +16,7 @@ import { throwIfAborted, yieldToEventLoop } from '../../src/core/async';
 import { StageTimer } from '../../src/core/timer';
 import { deriveSeed, trialSeed } from '../../src/core/seed';
 import { checkAllocation } from '../../src/core/memory';
-import { nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../src/core/validate';
+import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../src/core/validate';
 import { PdfError } from '../../src/text/pdf';
 
 test('one error family: every class is an RfmLabError with its own name; the linear-algebra ones share LinAlgError', () => {
@@ -137,11 +137,13 @@ test('scalar option checks return the value or name the option and the value', (
     () => positiveInteger('f: n', 2.5),
     (e: Error) => e instanceof OptionError && e.message === 'f: n must be a positive integer, got 2.5',
   );
-  assert.throws(() => positiveInteger('f: n', '3'), /got 3/);
+  // A string is quoted, so that it does not read as the number it spells.
+  assert.throws(() => positiveInteger('f: n', '3'), /got "3"$/);
+  assert.throws(() => nonNegativeInteger('f: n', -1), /f: n must be an integer >= 0, got -1/);
   assert.equal(positiveNumber('f: x', 0.5), 0.5);
   assert.throws(() => positiveNumber('f: x', Infinity), /f: x must be a positive number, got Infinity/);
   assert.equal(nonNegativeNumber('f: x', 0), 0);
   assert.throws(() => nonNegativeNumber('f: x', NaN), /f: x must be >= 0, got NaN/);
   assert.equal(oneOf('f: mode', 'b', ['a', 'b'] as const), 'b');
-  assert.throws(() => oneOf('f: mode', 'c', ['a', 'b']), /f: mode must be one of a, b, got c/);
+  assert.throws(() => oneOf('f: mode', 'c', ['a', 'b']), /f: mode must be one of a, b, got "c"/);
 });

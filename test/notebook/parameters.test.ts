@@ -1,8 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flag, formatValue, int, ints, num, oneOf, parameters, text } from '../../src/notebook/parameters';
+import {
+  flag,
+  formatValue,
+  group,
+  int,
+  ints,
+  list,
+  num,
+  nums,
+  oneOf,
+  parameters,
+  text,
+} from '../../src/notebook/parameters';
 import { OptionError } from '../../src/core/errors';
 import { scalingConfig } from '../../src/experiments/scaling/experiment';
+import { sampleWiseConfig } from '../../src/experiments/double-descent/sample-wise';
+import { modelWiseConfig } from '../../src/experiments/double-descent/model-wise';
+import { ridgeSweepConfig } from '../../src/experiments/double-descent/ridge';
+import { mnistFeatureConfig, scalingFeatureConfig } from '../../src/experiments/feature-learning/experiment';
+import { mnistAllConfig } from '../../src/experiments/feature-learning/mnist-all';
 import { progressText } from '../../src/notebook/progress';
 
 function printed(run: () => void): string {
@@ -99,4 +116,83 @@ test('the progress line shows a bar, the percentage, elapsed and estimated time 
     progressText({ stage: 'rfm', message: 'RFM iteration 1', fraction: 0.25 }, 30, 'text experiment'),
     'text experiment: [#####...............] 25 %, 30 s elapsed, ~1 min 30 s left · rfm: RFM iteration 1',
   );
+});
+
+type Untyped = (values: object) => unknown;
+
+test("groups: each experiment's own validator runs in the cell, and a bad value fails there naming it", () => {
+  const bad = [
+    {
+      name: 'a negative ridge',
+      run: () => parameters({ ridge: group({ ridges: nums([1e-3, -1]) }, { check: ridgeSweepConfig }) }),
+      message: /^ridge: ridgeSweep: ridges\[1\] must be a positive number, got -1$/,
+    },
+    {
+      name: 'a string where a number belongs',
+      run: () =>
+        parameters({ sampleWise: group({ dim: int('30' as unknown as number) }, { check: sampleWiseConfig }) }),
+      message: /^sampleWise\.dim = "30": must be an integer, not the string "30"$/,
+    },
+    {
+      name: 'an unknown key',
+      // Where the spec has no known key the compiler rejects it already (a weak type); this is the run-time check.
+      run: () => parameters({ sampleWise: group({ ridgez: nums([0]) }, { check: sampleWiseConfig as Untyped }) }),
+      message: /^sampleWise: sampleWiseSweep: unknown option "ridgez"/,
+    },
+    {
+      name: 'an unknown key in a nested group',
+      run: () =>
+        parameters({ modelWise: group({ rfm: group({ depth: int(3) }) }, { check: modelWiseConfig as Untyped }) }),
+      message: /^modelWise: modelWiseSweep: rfm: unknown option "depth"/,
+    },
+    {
+      name: 'a negative ridge in a nested group',
+      run: () => parameters({ scaling: group({ kernel: group({ ridge: num(-1) }) }, { check: scalingFeatureConfig }) }),
+      message: /^scaling: scalingFeatureLearning\.kernel\.ridge must be >= 0, got -1$/,
+    },
+    {
+      name: 'a negative ridge for every MNIST image',
+      run: () => parameters({ mnistAll: group({ ridge: num(-1) }, { check: mnistAllConfig }) }),
+      message: /^mnistAll: mnistAllImages: ridge must be >= 0, got -1$/,
+    },
+    {
+      name: 'a repeated digit',
+      run: () => parameters({ mnist: group({ tasks: list([[1, 1]]) }, { check: mnistFeatureConfig }) }),
+      message: /^mnist: mnistFeatureLearning\.tasks\[0\]: digits repeat: 1, 1$/,
+    },
+  ];
+  for (const { name, run, message } of bad) {
+    assert.throws(
+      () => printed(run),
+      (e: Error) => {
+        assert.ok(e instanceof OptionError, name);
+        assert.match(e.message, message, name);
+        assert.ok(!e.message.includes('\n'), `${name}: one line`);
+        return true;
+      },
+    );
+  }
+  // The run rejects the same value with the same message: one validation path.
+  assert.throws(() => ridgeSweepConfig({ ridges: [1e-3, -1] }), /^OptionError: ridgeSweep: ridges\[1\] must be a/m);
+});
+
+test('groups print the effective configuration nested, defaults marked, and return what the validator returned', () => {
+  let config: { sampleWise: ReturnType<typeof sampleWiseConfig> } | undefined;
+  const out = printed(() => {
+    config = parameters(
+      {
+        sampleWise: group(
+          { samples: ints([40, 10, 20], { note: 'n' }), ridges: nums([0, 0.1]), trials: int(2) },
+          { check: sampleWiseConfig, note: 'test error against n' },
+        ),
+      },
+      { title: 'double descent' },
+    );
+  });
+  assert.deepEqual(config?.sampleWise, sampleWiseConfig({ samples: [40, 10, 20], ridges: [0, 0.1], trials: 2 }));
+  assert.deepEqual(config?.sampleWise.samples, [10, 20, 40], 'sorted by the validator');
+  assert.match(out, /^double descent:\n {2}sampleWise: {3}\(test error against n\)\n/);
+  assert.match(out, /\n {4}samples +\= \[10, 20, 40\] {3}\(n\)\n/);
+  assert.match(out, /\n {2}· dim +\= 30\n/);
+  assert.match(out, /\(· = the default, not set in this cell\)$/);
 });

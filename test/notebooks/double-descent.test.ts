@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { displayed, notebooksUnavailable, readNotebook, ROOT, runNotebooks } from './notebook-run';
+import { displayed, notebooksUnavailable, readNotebook, ROOT, runNotebooks, streamText } from './notebook-run';
 import type { Figure } from '../../src/plot/figures';
 
 const NOTEBOOK = join(ROOT, 'notebooks', '03-double-descent.ipynb');
@@ -27,7 +27,9 @@ test('the double-descent notebook runs in quick mode', { skip }, () => {
   const out = join(dir, 'out');
   const run = runNotebooks(['--quick', '--out', out, NOTEBOOK]);
   assert.equal(run.status, 0, run.stderr);
-  const figures = displayed(readNotebook(join(out, '03-double-descent.ipynb')), 'application/vnd.plotly.v1+json') as Figure[];
+  const nb = readNotebook(join(out, '03-double-descent.ipynb'));
+  assert.match(streamText(nb, 'stdout'), /^double descent:\n {2}study: .*\n/m, 'the parameters cell prints the configuration');
+  const figures = displayed(nb, 'application/vnd.plotly.v1+json') as Figure[];
   const titles = figures.map((f) => (f.layout.title as { text: string }).text);
   for (const expected of ['Test MSE against d', 'Test MSE / Var(y) against d', 'Test MSE against n', 'Test MSE against p', 'Test MSE against the ridge']) {
     assert.ok(titles.some((t) => t.startsWith(expected)), `no figure titled "${expected}..." among ${titles.join(' | ')}`);

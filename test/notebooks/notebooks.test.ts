@@ -75,6 +75,7 @@ test('01-scaling-test: curves for both models with bands, the comparison table, 
 test('04-feature-learning: matrices compared on both targets and MNIST, with finite correlations and exports', { skip }, () => {
   const nb = run('04-feature-learning.ipynb');
   const stdout = streamText(nb, 'stdout');
+  assert.match(stdout, /^feature learning:\n {2}scaling: .*\n {4}dim +\= 20 /m, 'the parameters cell prints the configuration');
   const correlations = numbersAfter(stdout, /r =/);
   assert.ok(correlations.length >= 6, stdout);
   assert.ok(correlations.every((r) => Number.isFinite(r) && r >= -1 && r <= 1), `correlations ${correlations}`);

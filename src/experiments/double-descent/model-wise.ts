@@ -1,13 +1,14 @@
 import { minNormLeastSquares, DEFAULT_RCOND } from '../../features/min-norm-least-squares';
 import { randomFourierFeatures, RandomFeatureKernel } from '../../features/random-fourier';
 import { meanSquaredError } from '../../metrics/regression';
-import { OptionError } from '../../core/errors';
 import { checkOptions } from '../../core/options';
 import { StageTimer } from '../../core/timer';
 import { trialSeed } from '../../core/seed';
 import { Matrix } from '../../linalg/matrix';
 import { backendFor } from '../../linalg/registry';
-import { StudyTarget, makeStudyTask } from './data';
+import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate';
+import { StudyTask } from './data';
+import { TASK_SETTING_KEYS, TaskSettings, ascending, listOf, taskSettings, trialTask } from './sweep';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './models';
@@ -25,24 +26,16 @@ import { fitRfm, RfmSettings, DEFAULT_RFM_SETTINGS, RFM_SETTING_KEYS } from './m
 
 export type ModelWiseFeatures = RandomFeatureKernel | 'rfm';
 
-export interface ModelWiseConfig {
-  /** Input dimension d; default 20. */
-  dim?: number;
+/** Defaults: dim 20, test 500, bandwidth 1 (of the random features and of the RFM), target 'code', trials 5, seed 0. */
+export interface ModelWiseConfig extends Partial<TaskSettings> {
   /** Training points n; default 200. */
   train?: number;
-  /** Test points; default 500. */
-  test?: number;
   /** Feature counts p; default featureGrid(train). */
   features?: number[];
   /** Default ['laplace', 'gaussian', 'rfm']. */
   kinds?: ModelWiseFeatures[];
-  /** Kernel bandwidth L of the random features (and of the RFM); default 1, the study's. */
-  bandwidth?: number;
   /** Training-label noise, a fraction of the target's standard deviation; default 0. */
   labelNoise?: number;
-  target?: StudyTarget;
-  trials?: number;
-  seed?: number;
   /** Relative eigenvalue cutoff of the min-norm solver (see minNormLeastSquares); default 1e-12. */
   rcond?: number;
   /** How the RFM behind 'rfm' is fitted; default DEFAULT_RFM_SETTINGS (L = the bandwidth above, lambda = 1e-3, T = 5). */
@@ -64,20 +57,7 @@ export interface ModelWiseResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = [
-  'dim',
-  'train',
-  'test',
-  'features',
-  'kinds',
-  'bandwidth',
-  'labelNoise',
-  'target',
-  'trials',
-  'seed',
-  'rcond',
-  'rfm',
-] as const;
+const CONFIG_KEYS = ['train', 'features', 'kinds', 'labelNoise', 'rcond', 'rfm', ...TASK_SETTING_KEYS];
 
 const KIND_NAMES: Record<ModelWiseFeatures, string> = {
   laplace: 'Laplace random features',
@@ -93,37 +73,34 @@ export function featureGrid(n: number, count = 15): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
-/** The config with defaults filled in, validated; features sorted. */
-function modelWiseConfig(config: ModelWiseConfig): ModelWiseResult['config'] {
-  checkOptions('modelWiseSweep', config, CONFIG_KEYS);
-  checkOptions('modelWiseSweep rfm', config.rfm, RFM_SETTING_KEYS);
-  const train = config.train ?? 200;
-  const c: ModelWiseResult['config'] = {
-    dim: config.dim ?? 20,
+/**
+ * The config with defaults filled in, validated (features sorted): what modelWiseSweep runs. A notebook's
+ * parameters cell passes it as `check`, so a bad value fails there with the message the run would give.
+ */
+export function modelWiseConfig(config: ModelWiseConfig = {}): ModelWiseResult['config'] {
+  const what = 'modelWiseSweep';
+  checkOptions(what, config, CONFIG_KEYS);
+  checkOptions(`${what}: rfm`, config.rfm, RFM_SETTING_KEYS);
+  const task = taskSettings(what, config, { dim: 20 });
+  const train = positiveInteger(`${what}: train`, config.train ?? 200);
+  const features = listOf(what, 'features', config.features ?? featureGrid(train), positiveInteger);
+  const kinds = listOf(what, 'kinds', config.kinds ?? ['laplace', 'gaussian', 'rfm'], (name, kind) =>
+    oneOf(name, kind, Object.keys(KIND_NAMES) as ModelWiseFeatures[]),
+  );
+  const rfm = { ...DEFAULT_RFM_SETTINGS, bandwidth: task.bandwidth, ...config.rfm };
+  return {
+    ...task,
     train,
-    test: config.test ?? 500,
-    features: config.features ?? featureGrid(train),
-    kinds: config.kinds ?? ['laplace', 'gaussian', 'rfm'],
-    bandwidth: config.bandwidth ?? 1,
-    labelNoise: config.labelNoise ?? 0,
-    target: config.target ?? 'code',
-    trials: config.trials ?? 5,
-    seed: config.seed ?? 0,
-    rcond: config.rcond ?? DEFAULT_RCOND,
-    rfm: { ...DEFAULT_RFM_SETTINGS, bandwidth: config.bandwidth ?? 1, ...config.rfm },
+    features: ascending(features),
+    kinds,
+    labelNoise: nonNegativeNumber(`${what}: labelNoise`, config.labelNoise ?? 0),
+    rcond: nonNegativeNumber(`${what}: rcond`, config.rcond ?? DEFAULT_RCOND),
+    rfm: {
+      bandwidth: positiveNumber(`${what}: rfm.bandwidth`, rfm.bandwidth),
+      ridge: nonNegativeNumber(`${what}: rfm.ridge`, rfm.ridge),
+      iterations: nonNegativeInteger(`${what}: rfm.iterations`, rfm.iterations),
+    },
   };
-  if (!Number.isInteger(c.trials) || c.trials < 1)
-    throw new OptionError(`modelWiseSweep: trials must be a positive integer, got ${c.trials}`);
-  if (c.features.length === 0 || c.features.some((p) => !Number.isInteger(p) || p < 1)) {
-    throw new OptionError(`modelWiseSweep: features must be positive integers, got [${c.features.join(', ')}]`);
-  }
-  for (const kind of c.kinds)
-    if (!(kind in KIND_NAMES))
-      throw new OptionError(
-        `modelWiseSweep: unknown feature map '${kind}' (use ${Object.keys(KIND_NAMES).join(', ')})`,
-      );
-  c.features = [...c.features].sort((a, b) => a - b);
-  return c;
 }
 
 /** One row of the sweep: every p for one trial and feature map, [test MSE, train MSE, |w|, truncated] per p. */
@@ -136,7 +113,7 @@ interface SweepRow {
 
 async function featureMapRow(
   c: ModelWiseResult['config'],
-  task: ReturnType<typeof makeStudyTask>,
+  task: StudyTask,
   trial: number,
   k: number,
   step: (label: string) => Promise<void>,
@@ -193,14 +170,7 @@ export async function modelWiseSweep(
   const truncated = shape();
   let targetVariance = 0;
   for (let trial = 0; trial < c.trials; trial++) {
-    const task = makeStudyTask({
-      dim: c.dim,
-      train,
-      test: c.test,
-      seed: trialSeed(c.seed, trial),
-      target: c.target,
-      labelNoise: c.labelNoise,
-    });
+    const task = trialTask(c, trial, train, c.labelNoise);
     targetVariance = task.targetVariance;
     for (let k = 0; k < c.kinds.length; k++) {
       const row = await featureMapRow(c, task, trial, k, step);

@@ -2,9 +2,18 @@ import { meanSquaredError } from '../../metrics/regression';
 import { OptionError } from '../../core/errors';
 import { checkOptions } from '../../core/options';
 import { StageTimer } from '../../core/timer';
-import { trialSeed } from '../../core/seed';
-import { StudyTarget, leadingTrain, makeStudyTask } from './data';
-import { DEFAULT_RFM_SETTINGS, MODEL_NAMES, ModelName, fitModel } from './models';
+import { nonNegativeNumber } from '../../core/validate';
+import { leadingTrain } from './data';
+import { MODEL_NAMES, ModelName } from './models';
+import {
+  KERNEL_SWEEP_KEYS,
+  KernelSweepSettings,
+  ascending,
+  fitInTrial,
+  kernelSweepSettings,
+  listOf,
+  trialTask,
+} from './sweep';
 import { Curve, SweepProgress, curve, progressReporter } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 
@@ -17,28 +26,16 @@ import { RunControl, checkRunControl } from '../common/run';
  * curves differ by what is swept, not by the draw.
  */
 
-export interface SampleWiseConfig {
-  /** d; default 30. */
-  dim?: number;
+/**
+ * Defaults: dim 30, test 500, bandwidth 1, target 'code', trials 5, seed 0 (TaskSettings); labelNoise [0, 0.5],
+ * models ['laplace', 'rfm', 'random-features'], features (p of the random-features model) 150, rfmIterations 5 (the
+ * RFM's T; its ridge is the swept one, its bandwidth `bandwidth`) (ModelSettings).
+ */
+export interface SampleWiseConfig extends Partial<KernelSweepSettings> {
   /** n values; default 10 to 600. */
   samples?: number[];
-  /** Default 500. */
-  test?: number;
   /** Ridges: 0 is ridgeless; default [0, 1e-3]. */
   ridges?: number[];
-  /** Label-noise levels (fractions of the target's standard deviation); default [0, 0.5]. */
-  labelNoise?: number[];
-  /** Default ['laplace', 'rfm', 'random-features']. */
-  models?: ModelName[];
-  /** p of the random-features model; default 150. */
-  features?: number;
-  /** Kernel bandwidth L of every model; default 1. */
-  bandwidth?: number;
-  /** The RFM's T (its ridge is the swept one, its bandwidth `bandwidth`); default 5. */
-  rfmIterations?: number;
-  target?: StudyTarget;
-  trials?: number;
-  seed?: number;
 }
 
 export interface SampleWiseCurve extends Curve {
@@ -55,51 +52,34 @@ export interface SampleWiseResult {
   elapsedMs: number;
 }
 
-const CONFIG_KEYS = [
-  'dim',
-  'samples',
-  'test',
-  'ridges',
-  'labelNoise',
-  'models',
-  'features',
-  'bandwidth',
-  'rfmIterations',
-  'target',
-  'trials',
-  'seed',
-] as const;
+const CONFIG_KEYS = ['samples', 'ridges', ...KERNEL_SWEEP_KEYS];
+
+const DEFAULT_SAMPLES = [10, 20, 40, 60, 80, 100, 120, 140, 150, 160, 180, 200, 250, 300, 400, 600];
+
+/**
+ * The config with defaults filled in, validated (samples sorted): what sampleWiseSweep runs. A notebook's
+ * parameters cell passes it as `check`, so a bad value fails there with the message the run would give.
+ */
+export function sampleWiseConfig(config: SampleWiseConfig = {}): Required<SampleWiseConfig> {
+  const what = 'sampleWiseSweep';
+  checkOptions(what, config, CONFIG_KEYS);
+  const samples = listOf(what, 'samples', config.samples ?? DEFAULT_SAMPLES, (name, n) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 2)
+      throw new OptionError(`${name} must be an integer >= 2, got ${String(n)}`);
+    return n;
+  });
+  return {
+    ...kernelSweepSettings(what, config, { dim: 30, models: ['laplace', 'rfm', 'random-features'], features: 150 }),
+    samples: ascending(samples),
+    ridges: listOf(what, 'ridges', config.ridges ?? [0, 1e-3], nonNegativeNumber),
+  };
+}
 
 export async function sampleWiseSweep(
   config: SampleWiseConfig = {},
   control: RunControl<SweepProgress> = {},
 ): Promise<SampleWiseResult> {
-  checkOptions('sampleWiseSweep', config, CONFIG_KEYS);
-  const c: Required<SampleWiseConfig> = {
-    dim: config.dim ?? 30,
-    samples: [...(config.samples ?? [10, 20, 40, 60, 80, 100, 120, 140, 150, 160, 180, 200, 250, 300, 400, 600])].sort(
-      (a, b) => a - b,
-    ),
-    test: config.test ?? 500,
-    ridges: config.ridges ?? [0, 1e-3],
-    labelNoise: config.labelNoise ?? [0, 0.5],
-    models: config.models ?? ['laplace', 'rfm', 'random-features'],
-    features: config.features ?? 150,
-    bandwidth: config.bandwidth ?? 1,
-    rfmIterations: config.rfmIterations ?? DEFAULT_RFM_SETTINGS.iterations,
-    target: config.target ?? 'code',
-    trials: config.trials ?? 5,
-    seed: config.seed ?? 0,
-  };
-  if (c.samples.length === 0 || c.samples.some((n) => !Number.isInteger(n) || n < 2))
-    throw new OptionError(`sampleWiseSweep: samples must be integers >= 2, got [${c.samples.join(', ')}]`);
-  if (c.ridges.some((r) => !(r >= 0) || !Number.isFinite(r)))
-    throw new OptionError(`sampleWiseSweep: ridges must be finite and >= 0, got [${c.ridges.join(', ')}]`);
-  for (const m of c.models)
-    if (!(m in MODEL_NAMES))
-      throw new OptionError(`sampleWiseSweep: unknown model '${m}' (use ${Object.keys(MODEL_NAMES).join(', ')})`);
-  if (!Number.isInteger(c.trials) || c.trials < 1)
-    throw new OptionError(`sampleWiseSweep: trials must be a positive integer, got ${c.trials}`);
+  const c = sampleWiseConfig(config);
   const timer = new StageTimer();
   const nMax = c.samples[c.samples.length - 1];
   const combos = c.labelNoise.flatMap((labelNoise) =>
@@ -116,14 +96,7 @@ export async function sampleWiseSweep(
 
   for (let trial = 0; trial < c.trials; trial++) {
     for (const labelNoise of c.labelNoise) {
-      const task = makeStudyTask({
-        dim: c.dim,
-        train: nMax,
-        test: c.test,
-        seed: trialSeed(c.seed, trial),
-        target: c.target,
-        labelNoise,
-      });
+      const task = trialTask(c, trial, nMax, labelNoise);
       targetVariance = task.targetVariance;
       combos.forEach((combo, k) => {
         if (combo.labelNoise !== labelNoise) return;
@@ -135,13 +108,7 @@ export async function sampleWiseSweep(
         for (let k = 0; k < combos.length; k++) {
           const { model, ridge } = combos[k];
           if (combos[k].labelNoise !== labelNoise) continue;
-          const fitted = await fitModel(model, x, y, {
-            bandwidth: c.bandwidth,
-            ridge,
-            rfmIterations: c.rfmIterations,
-            features: c.features,
-            seed: trialSeed(c.seed, trial, 1),
-          });
+          const fitted = await fitInTrial(c, model, x, y, ridge, trial);
           mse[k][trial].push(meanSquaredError(await fitted.predict(task.xTest), task.yTest));
           jitter[k][trial].push(fitted.jitter);
           await step(

@@ -1,4 +1,4 @@
-import { mnistSubset } from '../../data/mnist';
+import { checkDigitSet, mnistSubset } from '../../data/mnist';
 import { oneHot } from '../../kernels/targets';
 import { accuracy } from '../../metrics/classification';
 import { meanSquaredError } from '../../metrics/regression';
@@ -286,6 +286,89 @@ function seedOf(what: string, seed: unknown): number {
   return seed;
 }
 
+/** What both runs configure the same way: the seed, the three sizes, the network, the kernel machines, the variants. */
+export interface CommonSettings {
+  seed: number;
+  train: number;
+  validation: number;
+  test: number;
+  network: NetworkSettings;
+  kernel: KernelSettings;
+  variants: NetworkVariant[];
+}
+
+type CommonConfig = Partial<Omit<CommonSettings, 'network' | 'kernel'>> & {
+  network?: Partial<NetworkSettings>;
+  kernel?: Partial<KernelSettings>;
+};
+
+function commonSettings(
+  what: string,
+  config: CommonConfig,
+  defaults: { train: number; validation: number; test: number; network: NetworkSettings; kernel: KernelSettings },
+): CommonSettings {
+  return {
+    seed: seedOf(what, config.seed),
+    train: positiveInteger(`${what}.train`, config.train ?? defaults.train),
+    validation: positiveInteger(`${what}.validation`, config.validation ?? defaults.validation),
+    test: positiveInteger(`${what}.test`, config.test ?? defaults.test),
+    network: networkSettings(what, config.network, defaults.network),
+    kernel: kernelSettings(what, config.kernel, defaults.kernel),
+    variants: variantList(what, config.variants),
+  };
+}
+
+/** The scaling run's full configuration: what scalingFeatureConfig returns and scalingFeatureLearning runs. */
+export type ScalingFeatureSettings = CommonSettings & { dim: number; target: ScalingTarget };
+
+/**
+ * The config with defaults filled in, validated: what scalingFeatureLearning runs. A notebook's parameters cell
+ * passes it as `check`, so a bad value fails there with the message the run would give.
+ */
+export function scalingFeatureConfig(config: ScalingFeatureConfig = {}): ScalingFeatureSettings {
+  const what = 'scalingFeatureLearning';
+  checkOptions(what, config, SCALING_KEYS);
+  const dim = config.dim ?? 100;
+  if (!Number.isInteger(dim) || dim < 3) throw new OptionError(`${what}.dim must be an integer >= 3, got ${dim}`);
+  const target = config.target ?? 'code';
+  if (target !== 'code' && target !== 'page')
+    throw new OptionError(`${what}.target must be 'code' or 'page', got ${String(target)}`);
+  const sizes = { train: 640, validation: 160, test: 200 };
+  return {
+    dim,
+    target,
+    ...commonSettings(what, config, { ...sizes, network: SCALING_NETWORK_DEFAULTS, kernel: SCALING_KERNEL_DEFAULTS }),
+  };
+}
+
+/** The MNIST run's full configuration: what mnistFeatureConfig returns and mnistFeatureLearning runs. */
+export type MnistFeatureSettings = CommonSettings & { tasks: number[][] };
+
+/**
+ * The config with defaults filled in, validated: what mnistFeatureLearning runs. A notebook's parameters cell
+ * passes it as `check`, so a bad value fails there with the message the run would give.
+ */
+export function mnistFeatureConfig(config: MnistFeatureConfig = {}): MnistFeatureSettings {
+  const what = 'mnistFeatureLearning';
+  checkOptions(what, config, MNIST_KEYS);
+  const tasks = config.tasks ?? [
+    [1, 8],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ];
+  if (!Array.isArray(tasks) || tasks.length === 0)
+    throw new OptionError(`${what}.tasks must list at least one set of digits`);
+  return {
+    tasks: tasks.map((digits, t) => [...checkDigitSet(`${what}.tasks[${t}]`, digits)]),
+    ...commonSettings(what, config, {
+      train: STUDY_MNIST.train,
+      validation: STUDY_MNIST.test,
+      test: STUDY_MNIST.test,
+      network: MNIST_NETWORK_DEFAULTS,
+      kernel: MNIST_KERNEL_DEFAULTS,
+    }),
+  };
+}
+
 /** Counts steps, reports them, and yields to the event loop so a notebook stays responsive. */
 function progressSteps(
   what: string,
@@ -506,22 +589,9 @@ export async function scalingFeatureLearning(
   config: ScalingFeatureConfig = {},
   control: RunControl<FeatureLearningProgress> = {},
 ): Promise<ScalingFeatureResult> {
-  checkOptions('scalingFeatureLearning', config, SCALING_KEYS);
-  const what = 'scalingFeatureLearning';
-  const seed = seedOf(what, config.seed);
-  const dim = config.dim ?? 100;
-  if (!Number.isInteger(dim) || dim < 3) throw new OptionError(`${what}.dim must be an integer >= 3, got ${dim}`);
-  const sizes = {
-    train: positiveInteger(`${what}.train`, config.train ?? 640),
-    validation: positiveInteger(`${what}.validation`, config.validation ?? 160),
-    test: positiveInteger(`${what}.test`, config.test ?? 200),
-  };
-  const target = config.target ?? 'code';
-  if (target !== 'code' && target !== 'page')
-    throw new OptionError(`${what}.target must be 'code' or 'page', got ${String(target)}`);
-  const network = networkSettings(what, config.network, SCALING_NETWORK_DEFAULTS);
-  const kernel = kernelSettings(what, config.kernel, SCALING_KERNEL_DEFAULTS);
-  const variants = variantList(what, config.variants);
+  const c = scalingFeatureConfig(config);
+  const { seed, dim, target, network, kernel, variants } = c;
+  const sizes = { train: c.train, validation: c.validation, test: c.test };
   const step = progressSteps('scalingFeatureLearning', 2 + variants.length, control);
   const timer = new StageTimer();
 
@@ -597,23 +667,9 @@ export async function mnistFeatureLearning(
   config: MnistFeatureConfig = {},
   control: RunControl<FeatureLearningProgress> = {},
 ): Promise<MnistFeatureResult> {
-  checkOptions('mnistFeatureLearning', config, MNIST_KEYS);
-  const what = 'mnistFeatureLearning';
-  const seed = seedOf(what, config.seed);
-  const tasks = config.tasks ?? [
-    [1, 8],
-    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-  ];
-  if (!Array.isArray(tasks) || tasks.length === 0)
-    throw new OptionError(`${what}.tasks must list at least one set of digits`);
-  const sizes = {
-    train: positiveInteger(`${what}.train`, config.train ?? STUDY_MNIST.train),
-    validation: positiveInteger(`${what}.validation`, config.validation ?? STUDY_MNIST.test),
-    test: positiveInteger(`${what}.test`, config.test ?? STUDY_MNIST.test),
-  };
-  const network = networkSettings(what, config.network, MNIST_NETWORK_DEFAULTS);
-  const kernel = kernelSettings(what, config.kernel, MNIST_KERNEL_DEFAULTS);
-  const variants = variantList(what, config.variants);
+  const c = mnistFeatureConfig(config);
+  const { seed, tasks, network, kernel, variants } = c;
+  const sizes = { train: c.train, validation: c.validation, test: c.test };
   const step = progressSteps('mnistFeatureLearning', 2 * tasks.length + variants.length, control);
   const timer = new StageTimer();
   const { backend: tfBackend } = await loadTf();
@@ -622,7 +678,7 @@ export async function mnistFeatureLearning(
   const variantResults: VariantResult[] = [];
   for (const [t, digits] of tasks.entries()) {
     const label = digitSetName(digits);
-    // mnistSubset validates the digits; the validation images come from its (shuffled) training part.
+    // The validation images come from the (shuffled) training part of the split.
     const subset = mnistSubset({
       digits,
       train: sizes.train + sizes.validation,

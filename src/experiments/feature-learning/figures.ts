@@ -1,5 +1,5 @@
 import { asImage } from '../../data/mnist';
-import { Cell, Figure, heatmap, superscripts, table } from '../../plot/figures';
+import { Cell, Figure, frameLayout, heatmap, table } from '../../plot/figures';
 import {
   FeatureMatrixComparison,
   MatrixData,
@@ -31,6 +31,9 @@ function scaled(values: ArrayLike<number>): number[] {
   return Array.from(values, (v) => (big === 0 ? 0 : v / big));
 }
 
+/** The line above each panel for its name. */
+const PANEL_TITLE_PX = 24;
+
 /** Square heatmap panels in one row, one shared colour bar (the panels must share a colour scale). */
 function sideBySide(
   panels: { title: string; fig: Figure }[],
@@ -38,13 +41,12 @@ function sideBySide(
 ): Figure {
   const n = panels.length;
   const width = (1 - PANEL_GAP * (n - 1)) / n;
+  const framed = frameLayout(frame);
   const layout: { [key: string]: unknown } = {
     ...panels[0].fig.layout,
-    // Room above the panels for the figure's title and, below it, each panel's.
-    title: { text: superscripts(frame.title), y: 0.97, yanchor: 'top' },
-    margin: { l: 60, r: 30, t: 90, b: 40 },
-    width: frame.width,
-    height: frame.height,
+    ...framed,
+    // The frame's title (below the toolbar band) and, under it, a line for each panel's.
+    margin: { ...(framed.margin as object), l: 60, t: (framed.margin as { t: number }).t + PANEL_TITLE_PX, b: 40 },
   };
   delete layout.xaxis;
   delete layout.yaxis;

@@ -2,7 +2,8 @@ import { OptionError } from '../../core/errors';
 import { checkOptions } from '../../core/options';
 import { digitCount, mnistTenClasses } from '../../data/mnist';
 import { KernelRegressor } from '../../kernels/kernel-regressor';
-import type { NystromOptions, SolverName } from '../../kernels/solver-choice';
+import { NystromOptions, SolverName, checkNystromOptions, checkSolverName } from '../../kernels/solver-choice';
+import { nonNegativeInteger, nonNegativeNumber, oneOf, positiveInteger, positiveNumber } from '../../core/validate';
 import { Matrix } from '../../linalg/matrix';
 import { RFM } from '../../rfm/rfm';
 import { RunControl, checkRunControl } from '../common/run';
@@ -75,17 +76,37 @@ function rows(m: Matrix, from: number, to: number): Matrix {
   return new Matrix(to - from, m.cols, m.data.slice(from * m.cols, to * m.cols));
 }
 
+/**
+ * The config with defaults filled in, validated: what mnistAllImages runs. A notebook's parameters cell passes it as
+ * `check`, so a bad value fails there with the message the run would give.
+ */
+export function mnistAllConfig(overrides: Partial<MnistAllConfig> = {}): MnistAllConfig {
+  const what = 'mnistAllImages';
+  checkOptions(what, overrides, Object.keys(MNIST_ALL_DEFAULTS).concat('nystrom'));
+  const c: MnistAllConfig = { ...MNIST_ALL_DEFAULTS, ...overrides };
+  if (!Number.isInteger(c.seed)) throw new OptionError(`${what}: seed must be an integer, got ${String(c.seed)}`);
+  for (const key of ['trainFraction', 'validationFraction'] as const) {
+    if (typeof c[key] !== 'number' || !(c[key] > 0 && c[key] < 1))
+      throw new OptionError(`${what}: ${key} must be in (0, 1), got ${String(c[key])}`);
+  }
+  positiveNumber(`${what}: bandwidth`, c.bandwidth);
+  nonNegativeNumber(`${what}: ridge`, c.ridge);
+  nonNegativeInteger(`${what}: iterations`, c.iterations);
+  positiveInteger(`${what}: agopSampleSize`, c.agopSampleSize);
+  checkSolverName(c.solver, what);
+  checkNystromOptions(c.nystrom, what);
+  if (!Array.isArray(c.models) || c.models.length === 0)
+    throw new OptionError(`${what}: models must list 'laplace', 'rfm' or both`);
+  c.models.forEach((m, i) => oneOf(`${what}: models[${i}]`, m, ['laplace', 'rfm'] as const));
+  return c;
+}
+
 export async function mnistAllImages(
   overrides: Partial<MnistAllConfig> = {},
   control?: RunControl<MnistAllProgress>,
 ): Promise<MnistAllResult> {
-  checkOptions('mnistAllImages', overrides, Object.keys(MNIST_ALL_DEFAULTS).concat('nystrom'));
+  const c = mnistAllConfig(overrides);
   const { onProgress, signal } = checkRunControl('mnistAllImages', control);
-  const c: MnistAllConfig = { ...MNIST_ALL_DEFAULTS, ...overrides };
-  if (!(c.trainFraction > 0 && c.trainFraction < 1))
-    throw new OptionError(`mnistAllImages: trainFraction must be in (0, 1), got ${c.trainFraction}`);
-  if (!(c.validationFraction > 0 && c.validationFraction < 1))
-    throw new OptionError(`mnistAllImages: validationFraction must be in (0, 1), got ${c.validationFraction}`);
   let images = 0;
   for (let digit = 0; digit < 10; digit++) images += digitCount(digit);
   const train = Math.round(c.trainFraction * images);

@@ -187,18 +187,18 @@ async function runTrial(
       baselineMse = meanSquaredError(await rfm.predict(xTest, { baseline: true }), yTest);
     } else {
       await nested.growTo(d);
-      const g = nested.scaled();
       const m = data.validation.length;
-      const valGram = g.cross.selectRows(Int32Array.from({ length: m }, (_, i) => i));
-      const testRows = Int32Array.from({ length: data.test.length }, (_, i) => m + i);
-      const testGram = g.cross.selectRows(testRows);
-      const testNorms = testRows.map((r) => g.crossNorms[r]);
+      const g = nested.scaled([
+        Int32Array.from({ length: m }, (_, i) => i),
+        Int32Array.from({ length: data.test.length }, (_, i) => m + i),
+      ]);
+      const [val, test] = g.cross;
       // The test set is scored once after the fit (RFM.fit's default): its cross products are replayed up to the
       // kept iteration from the logged AGOP products, in the run dtype, and iteration 0 is the plain kernel. Predicting
       // it through predictFromGram instead would rebuild C_t in float64 (~7 n^3 flops per iteration up to the kept one).
       await rfm.fit({ gram: g.train, features: d }, yFit, {
-        validation: { gram: valGram, norms: g.crossNorms.subarray(0, m), Y: yVal },
-        test: { gram: testGram, norms: testNorms, Y: yTest },
+        validation: { gram: val.gram, norms: val.norms, Y: yVal },
+        test: { gram: test.gram, norms: test.norms, Y: yTest },
       });
       const history = rfm.history;
       rfmMse = history[rfm.bestIteration].test!.mse;

@@ -63,7 +63,6 @@ export class DualQEngine extends DualEngineBase implements Engine {
     for (let k = 0; k < c; k++) {
       await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b });
       await profile.time('AGOP: Q = B P', gemmFlops(j, n, n), () => backend.gemm(work.b, this.p, { out: work.q }));
-      if (entry.q) entry.q[k] = work.q.clone();
       await profile.time("AGOP: P' = Q' Q", j * n * n, () =>
         backend.syrk(work.q, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.pNext }),
       );
@@ -80,6 +79,11 @@ export class DualQEngine extends DualEngineBase implements Engine {
           });
         });
         await backend.addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
+      }
+      if (entry.q) {
+        // The log takes this Q_k's buffer (no copy) and the work set gets a fresh one for the next product.
+        entry.q[k] = work.q;
+        work.q = new Matrix(j, n, dtype);
       }
     }
     this.s.checks?.agop(this.pNext.data, `X M_${t + 1} X'`);
@@ -100,21 +104,26 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const norms0 = dtype === 'float32' ? Float32Array.from(deferred.norms!) : Float64Array.from(deferred.norms!);
     let pz = gram0;
     let pzNorms: FloatArray = norms0;
+    // B_k and B_k P_z' are scratch: the update's B buffer (the fit is over) and one qz, while |J| stays the same.
+    let b = this.work?.b;
+    let qz: Matrix | undefined;
     for (const e of this.log.slice(0, this.keptIteration)) {
       const j = e.wj.rows;
       const c = e.alpha.cols;
       const sm = await scoreMatrix(backend, e.wj, e.alpha);
-      const b = new Matrix(j, n, dtype);
-      const qz = new Matrix(j, m, dtype);
+      const bj: Matrix = b !== undefined && b.rows === j ? b : new Matrix(j, n, dtype);
+      const qzj: Matrix = qz !== undefined && qz.rows === j ? qz : new Matrix(j, m, dtype);
+      b = bj;
+      qz = qzj;
       const next = new Matrix(m, n, dtype);
       const nextNorms = allocate(dtype, m);
       for (let k = 0; k < c; k++) {
-        await backend.gradientCoefficients(e.wj, e.alpha, sm, { rows: e.rows, output: k, kappa, centering, out: b });
+        await backend.gradientCoefficients(e.wj, e.alpha, sm, { rows: e.rows, output: k, kappa, centering, out: bj });
         await profile.time('test points (after the fit)', gemmFlops(j, m, n) * 2, async () => {
-          await backend.gemm(b, pz, { transB: true, out: qz });
-          await backend.gemm(qz, e.q![k], { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: next });
+          await backend.gemm(bj, pz, { transB: true, out: qzj });
+          await backend.gemm(qzj, e.q![k], { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: next });
         });
-        await backend.addColumnSquares(qz, nextNorms, 1 / j, k > 0);
+        await backend.addColumnSquares(qzj, nextNorms, 1 / j, k > 0);
       }
       pz = next;
       pzNorms = nextNorms;

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots, symmetrize } from '../linalg/elementwise';
-import { FloatArray, Matrix, allocate } from '../linalg/matrix';
+import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
@@ -51,7 +51,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const work = (this.work ??= {
       sm: new Matrix(j, c, dtype),
       b: new Matrix(j, n, dtype),
-      q: new Matrix(j, n, dtype),
+      q: spareQ(j, n, dtype),
       qz: this.trackedGram.map((g) => new Matrix(j, g.rows, dtype)),
     });
     // W_J is kept for rebuilding C later; the engine takes a fresh W buffer for the next iteration.
@@ -81,9 +81,9 @@ export class DualQEngine extends DualEngineBase implements Engine {
         await backend.addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
       }
       if (entry.q) {
-        // The log takes this Q_k's buffer (no copy) and the work set gets a fresh one for the next product.
+        // The log takes this Q_k's buffer (no copy) and the work set gets another for the next product.
         entry.q[k] = work.q;
-        work.q = new Matrix(j, n, dtype);
+        work.q = spareQ(j, n, dtype);
       }
     }
     this.s.checks?.agop(this.pNext.data, `X M_${t + 1} X'`);
@@ -127,6 +127,11 @@ export class DualQEngine extends DualEngineBase implements Engine {
       }
       pz = next;
       pzNorms = nextNorms;
+    }
+    // The replay was the Q log's only reader: its buffers go back for the next fit's updates.
+    for (const e of this.log) {
+      if (e.q) for (const q of e.q) releaseQ(q);
+      e.q = undefined;
     }
     return {
       kept: await this.predictFrom(pz, pzNorms, this.keptNorms!, this.keptAlpha!),
@@ -183,6 +188,25 @@ export class DualQEngine extends DualEngineBase implements Engine {
       norms: Float64Array.from(this.baselineState.norms!),
     };
   }
+}
+
+/**
+ * Q_k buffers of finished fits, reused by the next fits' updates: a fit of T iterations logs T of them (n^2 values
+ * each, 16 MB at n = 640, T = 10 in float32), and allocating them anew in every fit of a sweep made the garbage
+ * collector the largest cost on the main thread. Bounded; a buffer is released only when nothing reads it again.
+ */
+const SPARE_Q: Matrix[] = [];
+const SPARE_Q_BYTES = 64 * 1024 * 1024;
+
+function spareQ(rows: number, cols: number, dtype: DType): Matrix {
+  const i = SPARE_Q.findIndex((m) => m.rows === rows && m.cols === cols && m.dtype === dtype);
+  return i >= 0 ? SPARE_Q.splice(i, 1)[0] : new Matrix(rows, cols, dtype);
+}
+
+function releaseQ(q: Matrix): void {
+  let bytes = 0;
+  for (const m of SPARE_Q) bytes += m.data.byteLength;
+  if (bytes + q.data.byteLength <= SPARE_Q_BYTES) SPARE_Q.push(q);
 }
 
 /** C_t from the per-iteration (W_J, alpha, J) of iterations 0..t-1, in float64; null for t = 0 (M = I). */

@@ -1,10 +1,11 @@
 /**
  * RFM benchmark against peers measured in the same run (`npm run bench:rfm`).
  *   Scaling data (rfm_ref.py gen --d D, n = 640 fit / 160 validation / 200 test, T = 10, L = 1):
- *     - PyTorch (bench/rfm_torch.py): the published RFM loop (the RFM authors' rfm.py, which the study ran) in
- *       float32 on 2 threads, validation and test scored every iteration as that code does; a warm-up fit, then the
- *       minimum of 3. Found through RFM_TORCH_PYTHON (a python with torch and numpy) or `python3` if it imports
- *       torch; the column says "skipped" when neither has torch. torch is never a dependency of rfm-lab.
+ *     - PyTorch (bench/rfm_torch.py): LaplaceRFM of the RFM authors' pip package `rfm` (its batched AGOP), in
+ *       float32 on 2 threads, validation and test scored every iteration; a warm-up fit, then the minimum of 3; its
+ *       kept iteration and test MSE are printed against ours in float64. Found through RFM_TORCH_PYTHON (a python
+ *       with torch, numpy and opt_einsum) or `python3` if it imports torch; the column says "skipped" when neither
+ *       has torch. torch is never a dependency of rfm-lab.
  *     - the numpy reference (`fit --form primal`, float64, one fit).
  *     - ours in float64 and float32 on the path the cost model picks (warm-up, minimum of 3, 2 BLAS threads), with
  *       RFM.fit's default (test set scored once after the fit) and with testEveryIteration (the published loop's
@@ -155,7 +156,7 @@ async function scalingCase(dir: string, d: number, torch: { python?: string; why
       : '');
   console.log(
     peer
-      ? `  torch float32 (published rfm.py loop, ${peer.threads} threads, torch ${peer.torch}): ${peer.seconds.toFixed(4)} s, best t = ${peer.best_iter}, test MSE ${peer.best_test_mse.toPrecision(8)}`
+      ? `  torch float32 (the rfm package's LaplaceRFM, ${peer.threads} threads, torch ${peer.torch}): ${peer.seconds.toFixed(4)} s, best t = ${peer.best_iter}, test MSE ${peer.best_test_mse.toPrecision(8)} (against ours float64: ${peer.best_iter === f64.best ? 'same' : 'DIFFERENT'} best t, test MSE ${rel(peer.best_test_mse, f64.testMse).toExponential(2)} relative)`
       : `  torch: skipped (${torch.why})`,
   );
   if (ref)

@@ -23,7 +23,11 @@ export function kernelProblem(k: Matrix): KernelProblem | undefined {
   const data = k.data;
   let allOnes = true;
   let allZero = true;
-  for (let i = 0; i < n; i++) {
+  // The off-diagonal entries are scanned for the two flags only until both are false (at once, for any learned
+  // kernel); the rest of the matrix is only checked to be finite, with one comparison per entry (v - v is NaN for NaN
+  // and +-Infinity): this runs before every solve of an RFM fit.
+  let i = 0;
+  for (; i < n && (allOnes || allZero); i++) {
     const off = i * n;
     for (let j = 0; j < n; j++) {
       const v = data[off + j];
@@ -34,6 +38,7 @@ export function kernelProblem(k: Matrix): KernelProblem | undefined {
       if (allZero && v > 1e-12) allZero = false;
     }
   }
+  for (let p = i * n; p < data.length; p++) if (data[p] - data[p] !== 0) return 'non-finite';
   return allOnes ? 'all-ones' : allZero ? 'identity' : undefined;
 }
 
@@ -90,7 +95,8 @@ export async function checkPositiveSemidefinite(backend: Backend, m: Matrix, wha
     }
   }
   if (scale === 0) return;
-  const shifted = m.astype('float64').clone();
+  // astype copies a float32 m already; only a float64 m needs its own copy.
+  const shifted = m.dtype === 'float64' ? m.clone() : m.astype('float64');
   addToDiagonal(shifted, 1e-9 * Math.max(meanDiagonal(shifted), 1e-300));
   try {
     await backend.cholesky(shifted, { inPlace: true });

@@ -31,13 +31,17 @@ export class DegenerateIteration extends Error {
 const LIKELY = "likely cause: the bandwidth is too small for the data's scale (standardise X, or raise the bandwidth)";
 
 function agopProblem(values: FloatArray): 'all-zero' | 'non-finite' | undefined {
-  let zero = true;
-  for (let i = 0; i < values.length; i++) {
+  // One comparison per entry once a non-zero is seen (v - v is NaN for NaN and +-Infinity): this runs after every
+  // update of an RFM fit, over n^2 or d^2 values.
+  let i = 0;
+  for (; i < values.length; i++) {
     const v = values[i];
-    if (v !== v || v === Infinity || v === -Infinity) return 'non-finite';
-    if (v !== 0) zero = false;
+    if (v - v !== 0) return 'non-finite';
+    if (v !== 0) break;
   }
-  return zero ? 'all-zero' : undefined;
+  if (i === values.length) return 'all-zero';
+  for (; i < values.length; i++) if (values[i] - values[i] !== 0) return 'non-finite';
+  return undefined;
 }
 
 export function engineChecks(

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots, symmetrize } from '../linalg/elementwise';
-import { FloatArray, Matrix, allocate } from '../linalg/matrix';
+import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
 import { forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
@@ -51,7 +51,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const work = (this.work ??= {
       sm: new Matrix(j, c, dtype),
       b: new Matrix(j, n, dtype),
-      q: new Matrix(j, n, dtype),
+      q: spareQ(j, n, dtype),
       qz: this.trackedGram.map((g) => new Matrix(j, g.rows, dtype)),
     });
     // W_J is kept for rebuilding C later; the engine takes a fresh W buffer for the next iteration.
@@ -63,7 +63,6 @@ export class DualQEngine extends DualEngineBase implements Engine {
     for (let k = 0; k < c; k++) {
       await backend.gradientCoefficients(wj, this.alpha, sm, { rows, output: k, kappa, centering, out: work.b });
       await profile.time('AGOP: Q = B P', gemmFlops(j, n, n), () => backend.gemm(work.b, this.p, { out: work.q }));
-      if (entry.q) entry.q[k] = work.q.clone();
       await profile.time("AGOP: P' = Q' Q", j * n * n, () =>
         backend.syrk(work.q, { trans: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: this.pNext }),
       );
@@ -80,6 +79,11 @@ export class DualQEngine extends DualEngineBase implements Engine {
           });
         });
         await backend.addColumnSquares(qz, this.trackedNormsNext[i], 1 / j, k > 0);
+      }
+      if (entry.q) {
+        // The log takes this Q_k's buffer (no copy) and the work set gets another for the next product.
+        entry.q[k] = work.q;
+        work.q = spareQ(j, n, dtype);
       }
     }
     this.s.checks?.agop(this.pNext.data, `X M_${t + 1} X'`);
@@ -100,24 +104,34 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const norms0 = dtype === 'float32' ? Float32Array.from(deferred.norms!) : Float64Array.from(deferred.norms!);
     let pz = gram0;
     let pzNorms: FloatArray = norms0;
+    // B_k and B_k P_z' are scratch: the update's B buffer (the fit is over) and one qz, while |J| stays the same.
+    let b = this.work?.b;
+    let qz: Matrix | undefined;
     for (const e of this.log.slice(0, this.keptIteration)) {
       const j = e.wj.rows;
       const c = e.alpha.cols;
       const sm = await scoreMatrix(backend, e.wj, e.alpha);
-      const b = new Matrix(j, n, dtype);
-      const qz = new Matrix(j, m, dtype);
+      const bj: Matrix = b !== undefined && b.rows === j ? b : new Matrix(j, n, dtype);
+      const qzj: Matrix = qz !== undefined && qz.rows === j ? qz : new Matrix(j, m, dtype);
+      b = bj;
+      qz = qzj;
       const next = new Matrix(m, n, dtype);
       const nextNorms = allocate(dtype, m);
       for (let k = 0; k < c; k++) {
-        await backend.gradientCoefficients(e.wj, e.alpha, sm, { rows: e.rows, output: k, kappa, centering, out: b });
+        await backend.gradientCoefficients(e.wj, e.alpha, sm, { rows: e.rows, output: k, kappa, centering, out: bj });
         await profile.time('test points (after the fit)', gemmFlops(j, m, n) * 2, async () => {
-          await backend.gemm(b, pz, { transB: true, out: qz });
-          await backend.gemm(qz, e.q![k], { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: next });
+          await backend.gemm(bj, pz, { transB: true, out: qzj });
+          await backend.gemm(qzj, e.q![k], { transA: true, alpha: 1 / j, beta: k > 0 ? 1 : 0, out: next });
         });
-        await backend.addColumnSquares(qz, nextNorms, 1 / j, k > 0);
+        await backend.addColumnSquares(qzj, nextNorms, 1 / j, k > 0);
       }
       pz = next;
       pzNorms = nextNorms;
+    }
+    // The replay was the Q log's only reader: its buffers go back for the next fit's updates.
+    for (const e of this.log) {
+      if (e.q) for (const q of e.q) releaseQ(q);
+      e.q = undefined;
     }
     return {
       kept: await this.predictFrom(pz, pzNorms, this.keptNorms!, this.keptAlpha!),
@@ -174,6 +188,25 @@ export class DualQEngine extends DualEngineBase implements Engine {
       norms: Float64Array.from(this.baselineState.norms!),
     };
   }
+}
+
+/**
+ * Q_k buffers of finished fits, reused by the next fits' updates: a fit of T iterations logs T of them (n^2 values
+ * each, 16 MB at n = 640, T = 10 in float32), and allocating them anew in every fit of a sweep made the garbage
+ * collector the largest cost on the main thread. Bounded; a buffer is released only when nothing reads it again.
+ */
+const SPARE_Q: Matrix[] = [];
+const SPARE_Q_BYTES = 64 * 1024 * 1024;
+
+function spareQ(rows: number, cols: number, dtype: DType): Matrix {
+  const i = SPARE_Q.findIndex((m) => m.rows === rows && m.cols === cols && m.dtype === dtype);
+  return i >= 0 ? SPARE_Q.splice(i, 1)[0] : new Matrix(rows, cols, dtype);
+}
+
+function releaseQ(q: Matrix): void {
+  let bytes = 0;
+  for (const m of SPARE_Q) bytes += m.data.byteLength;
+  if (bytes + q.data.byteLength <= SPARE_Q_BYTES) SPARE_Q.push(q);
 }
 
 /** C_t from the per-iteration (W_J, alpha, J) of iterations 0..t-1, in float64; null for t = 0 (M = I). */

@@ -12,6 +12,10 @@ import {
   scalingRunRecord,
 } from '../../src/experiments/scaling/run-record';
 import { DataError } from '../../src/core/errors';
+import { RFM } from '../../src/rfm/rfm';
+import { meanSquaredError } from '../../src/metrics/regression';
+import { scaledFeatures, scalingTargets, scalingTrialData } from '../../src/experiments/common/scaling-data';
+import { trialSeed } from '../../src/core/seed';
 
 // Dimensions on both sides of n = 64 (primal below, dual-q above), two trials, T = 4: a small copy of the protocol.
 const small = {
@@ -37,6 +41,38 @@ test('scaling test: float32 reproduces float64 (same kept iterations, test MSEs 
       Math.abs(b.baselineMse - a.baselineMse) <= 1e-3 * a.baselineMse,
       `Laplace at d = ${a.d}: ${b.baselineMse} vs ${a.baselineMse}`,
     );
+  }
+});
+
+test('scaling test: both forms give the Laplace kernel and the RFM that a fit on the features gives', async () => {
+  // The dual form fits from the nested Grams, scoring the test set after the fit from its Gram rows and norms: the
+  // same models as a fit on the scaled features. (A dual-branch test Gram once carried integer-truncated norms.)
+  const config = { ...small, trials: 1, dtype: 'float64' as const };
+  const run = await runScalingTest(config);
+  assert.deepEqual(new Set(run.forms), new Set(['primal', 'dual-q']));
+  const data = scalingTrialData({
+    seed: trialSeed(0, 0, 0),
+    samples: small.samples,
+    trainRows: small.trainRows,
+    fitRows: small.fitRows,
+    maxDim: small.dims[small.dims.length - 1],
+    noise: 0,
+  });
+  for (const r of run.trials) {
+    const rfm = new RFM({ kernel: 'laplace', bandwidth: 1, ridge: 1e-3, iterations: small.iterations, seed: 0 });
+    const y = (rows: Int32Array) => scalingTargets(data, rows, r.d, 'code');
+    await rfm.fit(scaledFeatures(data, data.fit, r.d), y(data.fit), {
+      validation: { X: scaledFeatures(data, data.validation, r.d), Y: y(data.validation) },
+    });
+    const xTest = scaledFeatures(data, data.test, r.d);
+    const laplace = meanSquaredError(await rfm.predict(xTest, { baseline: true }), y(data.test));
+    const kept = meanSquaredError(await rfm.predict(xTest), y(data.test));
+    assert.ok(
+      Math.abs(r.baselineMse - laplace) <= 1e-8 * laplace,
+      `Laplace at d = ${r.d}: ${r.baselineMse} vs ${laplace}`,
+    );
+    assert.equal(r.bestIteration, rfm.bestIteration, `kept iteration at d = ${r.d}`);
+    assert.ok(Math.abs(r.rfmMse - kept) <= 1e-6 * kept, `RFM at d = ${r.d}: ${r.rfmMse} vs ${kept}`);
   }
 });
 

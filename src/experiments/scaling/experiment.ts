@@ -1,6 +1,6 @@
 import { OptionError } from '../../core/errors';
 import { checkOptions } from '../../core/options';
-import type { DType } from '../../linalg/matrix';
+import type { DType, Matrix } from '../../linalg/matrix';
 import { backendFor, setThreads } from '../../linalg/registry';
 import { meanSquaredError } from '../../metrics/regression';
 import { RFM } from '../../rfm/rfm';
@@ -13,6 +13,7 @@ import { RunControl, checkRunControl } from '../common/run';
 import { NestedGram } from './nested-gram';
 import {
   ScalingTarget,
+  ScalingTrialData,
   scaledFeatures,
   scalingTargets,
   scalingTrialData,
@@ -130,6 +131,55 @@ export function scalingConfig(overrides: Partial<ScalingConfig> = {}): ScalingCo
   return c;
 }
 
+interface TrialTargets {
+  fit: Matrix;
+  validation: Matrix;
+  test: Matrix;
+}
+
+/** d < n: the RFM on the scaled features; the test set predicted by the kept pair and by iteration 0. */
+async function fitPrimal(
+  rfm: RFM,
+  data: ScalingTrialData,
+  d: number,
+  y: TrialTargets,
+): Promise<{ rfmMse: number; baselineMse: number }> {
+  const xTest = scaledFeatures(data, data.test, d);
+  await rfm.fit(scaledFeatures(data, data.fit, d), y.fit, {
+    validation: { X: scaledFeatures(data, data.validation, d), Y: y.validation },
+  });
+  return {
+    rfmMse: meanSquaredError(await rfm.predict(xTest), y.test),
+    baselineMse: meanSquaredError(await rfm.predict(xTest, { baseline: true }), y.test),
+  };
+}
+
+/** d >= n: a dual form on the nested Grams (grown to d), validation and test given by their Gram rows and norms. */
+async function fitDual(
+  rfm: RFM,
+  data: ScalingTrialData,
+  nested: NestedGram,
+  d: number,
+  y: TrialTargets,
+): Promise<{ rfmMse: number; baselineMse: number }> {
+  await nested.growTo(d);
+  const m = data.validation.length;
+  const g = nested.scaled([
+    Int32Array.from({ length: m }, (_, i) => i),
+    Int32Array.from({ length: data.test.length }, (_, i) => m + i),
+  ]);
+  const [val, test] = g.cross;
+  // The test set is scored once after the fit (RFM.fit's default): its cross products are replayed up to the
+  // kept iteration from the logged AGOP products, in the run dtype, and iteration 0 is the plain kernel. Predicting
+  // it through predictFromGram instead would rebuild C_t in float64 (~7 n^3 flops per iteration up to the kept one).
+  await rfm.fit({ gram: g.train, features: d }, y.fit, {
+    validation: { gram: val.gram, norms: val.norms, Y: y.validation },
+    test: { gram: test.gram, norms: test.norms, Y: y.test },
+  });
+  const history = rfm.history;
+  return { rfmMse: history[rfm.bestIteration].test!.mse, baselineMse: history[0].test!.mse };
+}
+
 async function runTrial(
   c: ScalingConfig,
   trial: number,
@@ -176,34 +226,10 @@ async function runTrial(
       },
       'auto',
     ).form;
-    let rfmMse: number;
-    let baselineMse: number;
-    if (form === 'primal') {
-      const xTest = scaledFeatures(data, data.test, d);
-      await rfm.fit(scaledFeatures(data, data.fit, d), yFit, {
-        validation: { X: scaledFeatures(data, data.validation, d), Y: yVal },
-      });
-      rfmMse = meanSquaredError(await rfm.predict(xTest), yTest);
-      baselineMse = meanSquaredError(await rfm.predict(xTest, { baseline: true }), yTest);
-    } else {
-      await nested.growTo(d);
-      const g = nested.scaled();
-      const m = data.validation.length;
-      const valGram = g.cross.selectRows(Int32Array.from({ length: m }, (_, i) => i));
-      const testRows = Int32Array.from({ length: data.test.length }, (_, i) => m + i);
-      const testGram = g.cross.selectRows(testRows);
-      const testNorms = testRows.map((r) => g.crossNorms[r]);
-      // The test set is scored once after the fit (RFM.fit's default): its cross products are replayed up to the
-      // kept iteration from the logged AGOP products, in the run dtype, and iteration 0 is the plain kernel. Predicting
-      // it through predictFromGram instead would rebuild C_t in float64 (~7 n^3 flops per iteration up to the kept one).
-      await rfm.fit({ gram: g.train, features: d }, yFit, {
-        validation: { gram: valGram, norms: g.crossNorms.subarray(0, m), Y: yVal },
-        test: { gram: testGram, norms: testNorms, Y: yTest },
-      });
-      const history = rfm.history;
-      rfmMse = history[rfm.bestIteration].test!.mse;
-      baselineMse = history[0].test!.mse;
-    }
+    const { rfmMse, baselineMse } =
+      form === 'primal'
+        ? await fitPrimal(rfm, data, d, { fit: yFit, validation: yVal, test: yTest })
+        : await fitDual(rfm, data, nested, d, { fit: yFit, validation: yVal, test: yTest });
     const r: ScalingTrialResult = {
       trial,
       d,

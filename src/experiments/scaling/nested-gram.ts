@@ -49,14 +49,28 @@ export class NestedGram {
     this.columns = d;
   }
 
-  /** The Grams of the features scaled by 1/sqrt(d): train X X' (n x n), cross Z X' (m x n), and the squared norms. */
-  scaled(): { train: Matrix; trainNorms: Float64Array; cross: Matrix; crossNorms: Float64Array } {
+  /**
+   * The Grams of the features scaled by 1/sqrt(d): train X X' (n x n) with its squared norms, and for the given rows
+   * of the other points (indices into otherRows) Z X' (m x n) with theirs; each copied and scaled in one pass.
+   */
+  scaled(otherRows: Int32Array[]): {
+    train: Matrix;
+    trainNorms: Float64Array;
+    cross: Array<{ gram: Matrix; norms: Float64Array }>;
+  } {
     const s = 1 / this.columns;
+    const n = this.trainRows.length;
     return {
       train: scale(this.train, s),
       trainNorms: this.trainNorms.map((v) => v * s),
-      cross: scale(this.cross, s),
-      crossNorms: this.crossNorms.map((v) => v * s),
+      cross: otherRows.map((rows) => {
+        const gram = new Matrix(rows.length, n);
+        for (let r = 0; r < rows.length; r++) {
+          const from = rows[r] * n;
+          for (let i = 0; i < n; i++) gram.data[r * n + i] = this.cross.data[from + i] * s;
+        }
+        return { gram, norms: Float64Array.from(rows, (r) => this.crossNorms[r] * s) };
+      }),
     };
   }
 

@@ -1,7 +1,7 @@
 import type { Backend } from '../linalg/backend';
 import { NotFittedError, NotSPDError, OptionError, ShapeError, DataError, ModelFileError } from '../core/errors';
 import { FitGuard } from '../core/fit-guard';
-import { checkAllocation } from '../core/memory';
+import { predictBlockRows, predictInBlocks } from './predict-blocks';
 import { checkOptions } from '../core/options';
 import { DType, FloatArray, Matrix, MatrixLike, assertFinite, toMatrix } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
@@ -427,17 +427,16 @@ export class KernelRegressor {
     const z = copyFeatures(X, 'X', this.dtype);
     checkFeatureCount(z, s.x.cols, 'X');
     const n = s.x.rows;
-    checkAllocation(
-      16 * z.rows * n,
-      `KernelRegressor.predict (${z.rows} points against ${n} training points)`,
-      (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`,
-    );
     const backend = await this.backend();
-    const k =
-      this.kernel === 'l1-laplacian'
-        ? l1LaplacianKernel(z, s.x, this.bandwidth)
-        : await crossKernel(backend, z, s.x, s.metric, s.norms, this.productKernel());
-    return (await backend.gemm(k, s.alpha)).astype('float64');
+    return predictInBlocks(z.rows, predictBlockRows(n, z.cols), s.alpha.cols, async (start, rows) => {
+      const block =
+        rows === z.rows ? z : new Matrix(rows, z.cols, z.data.subarray(start * z.cols, (start + rows) * z.cols));
+      const k =
+        this.kernel === 'l1-laplacian'
+          ? l1LaplacianKernel(block, s.x, this.bandwidth)
+          : await crossKernel(backend, block, s.x, s.metric, s.norms, this.productKernel());
+      return (await backend.gemm(k, s.alpha)).astype('float64');
+    });
   }
 
   /** Predicted class labels (classification). */

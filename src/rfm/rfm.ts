@@ -3,7 +3,6 @@ import { checkOptions } from '../core/options';
 import { oneOf } from '../core/validate';
 import { throwIfAborted, yieldToEventLoop } from '../core/async';
 import { FitGuard } from '../core/fit-guard';
-import { checkAllocation } from '../core/memory';
 import { StageTimer } from '../core/timer';
 import { DType, Matrix, MatrixLike, assertFinite } from '../linalg/matrix';
 import { backendFor } from '../linalg/registry';
@@ -30,6 +29,7 @@ import {
   toFeatures,
 } from './inputs';
 import { NystromEngine } from './nystrom-engine';
+import { predictBlockRows, predictInBlocks } from '../kernels/predict-blocks';
 import type { Features } from './features';
 import { Profile } from './profile';
 import { KeptIteration, scoreTestAfterFit, scoreTracked, trainMetrics, trainMetricsOn } from './selection';
@@ -171,18 +171,6 @@ const FIT_OPTION_KEYS = [
   'signal',
   'onProgress',
 ] as const;
-
-/** Rows x max(n, d) entries per block of a prediction: 32 MB of float64 (838 rows at n = 5000). */
-const PREDICT_BLOCK_ENTRIES = 1 << 22;
-
-/** Predictions form m x n cross products and kernel values (two m x n float64 matrices): checked first. */
-function checkPredictMemory(what: string, m: number, n: number): void {
-  checkAllocation(
-    16 * m * n,
-    `${what} (${m} points against ${n} training points)`,
-    (limit) => `predict in batches of at most ${Math.max(1, Math.floor(limit / (16 * n)))} rows`,
-  );
-}
 
 /** X's largest |entry| for the data-scale messages (dense X only: a one-hot X is 0/1, a Gram fit has no X). */
 function dataScale(inputs: FitInputs): number | undefined {
@@ -593,19 +581,13 @@ export class RFM {
     const z = toFeatures(X, 'X');
     checkFeatureCount(z, d, 'X');
     const m = await this.model(options.baseline);
-    // Blocks of rows bound the m x n kernel block (and a dense Z M) whatever the number of points.
-    const rows = Math.max(1, Math.floor(PREDICT_BLOCK_ENTRIES / Math.max(m.alpha.rows, d)));
-    if (z.rows <= rows) return this.predictBlock(m, z);
-    const out = new Matrix(z.rows, m.alpha.cols);
-    for (let start = 0; start < z.rows; start += rows) {
-      const block = z.select(Array.from({ length: Math.min(rows, z.rows - start) }, (_, i) => start + i));
-      out.data.set((await this.predictBlock(m, block)).data, start * m.alpha.cols);
-    }
-    return out;
+    const rows = predictBlockRows(m.alpha.rows, d);
+    return predictInBlocks(z.rows, rows, m.alpha.cols, (start, count) =>
+      this.predictBlock(m, count === z.rows ? z : z.select(Array.from({ length: count }, (_, i) => start + i))),
+    );
   }
 
   private async predictBlock(m: FittedState, z: Features): Promise<Matrix> {
-    checkPredictMemory('RFM.predict', z.rows, m.alpha.rows);
     if (m.kind === 'primal') return predictPrimal(m, z, this.productKernel());
     const zDense = z.dense();
     const x = m.data.x;

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { MemoryError } from '../../src/core/errors';
 import { checkAllocation, largestFitting } from '../../src/core/memory';
 import { KernelRegressor } from '../../src/kernels/kernel-regressor';
+import { predictBlockRows } from '../../src/kernels/predict-blocks';
 import { Matrix } from '../../src/linalg/matrix';
 import { RFM } from '../../src/rfm/rfm';
 import { chooseForm } from '../../src/rfm/cost-model';
@@ -91,16 +92,21 @@ test('item 8: the largest n in the message is the largest that passes the same c
   checkAllocation(bytes(largest), 'a fit', 'unused', memory);
 });
 
-test('item 8: a prediction whose m x n kernel would not fit is refused with a batch size', async () => {
+test('item 8: a prediction of many points runs in blocks of rows, with the numbers of one block at a time', async () => {
+  // Blocks bound the m x n kernel block whatever m is (kernels/predict-blocks.ts): 5,000 points against 2,000
+  // training points are three blocks, and each block's rows must equal that block predicted alone.
   const { x, y } = data(2_000, 2);
-  const rfm = await new RFM({ iterations: 0, bandwidth: 3 }).fit(x, y);
-  const big = new Matrix(5_000_000, 2);
-  await assert.rejects(
-    rfm.predict(big),
-    (e: Error) =>
-      e instanceof MemoryError &&
-      /RFM.predict \(5000000 points against 2000 training points\).*predict in batches of at most \d+ rows/.test(
-        e.message,
-      ),
-  );
+  const points = data(5_000, 2).x;
+  const rows = predictBlockRows(2_000, 2);
+  assert.ok(rows < 5_000, `one block holds ${rows} rows: the test needs several`);
+  const rfm = await new RFM({ iterations: 1, bandwidth: 3 }).fit(x, y);
+  const kr = await new KernelRegressor({ bandwidth: 3 }).fit(x, y);
+  for (const predict of [(z: Matrix) => rfm.predict(z), (z: Matrix) => kr.predict(z)]) {
+    const all = await predict(points);
+    for (let start = 0; start < 5_000; start += rows) {
+      const idx = Array.from({ length: Math.min(rows, 5_000 - start) }, (_, i) => start + i);
+      const alone = await predict(points.selectRows(idx));
+      assert.deepEqual(all.data.subarray(start, start + idx.length), alone.data);
+    }
+  }
 });

@@ -27,6 +27,8 @@ export interface ChildConfig {
   groupSize?: number;
   normalization?: 'none' | 'trace';
   agopSampleSize?: number;
+  /** lambda (default 1e-3). */
+  ridge?: number;
   /** Only price the exact solver (and show its refusal where it does not fit); fit nothing. */
   priceOnly?: boolean;
 }
@@ -75,7 +77,7 @@ function widen(scores: Matrix, classes: number[], size: number): Matrix {
 function rfmFor(config: ChildConfig, bandwidth: number): RFM {
   return new RFM({
     bandwidth,
-    ridge: RIDGE,
+    ridge: config.ridge ?? RIDGE,
     iterations: config.iterations,
     diagonal: config.diagonal ?? false,
     groupSize: config.groupSize,

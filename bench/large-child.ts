@@ -22,6 +22,8 @@ export interface ChildConfig {
   groupSize?: number;
   normalization?: 'none' | 'trace';
   agopSampleSize?: number;
+  /** lambda (default 1e-3). */
+  ridge?: number;
   /** Only price the exact solver (and show its refusal where it does not fit); fit nothing. */
   priceOnly?: boolean;
 }
@@ -38,7 +40,6 @@ export interface ChildResult {
 }
 
 const TEXT_BANDWIDTH = 5;
-const RIDGE = 1e-3;
 
 function peakGiB(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -73,7 +74,7 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   };
   const model = await KernelCharModel.fit(data.vocab, data.train, data.validation, {
     bandwidth: TEXT_BANDWIDTH,
-    ridge: RIDGE,
+    ridge: config.ridge,
     iterations: config.iterations,
     metric: textMetric(config),
     normalization: config.normalization ?? 'none',

@@ -47,7 +47,7 @@ test('the Laplace char model scores like KernelRegressor on the explicit one-hot
   const train = windows(60, 4, true);
   const validation = windows(30, 5);
   const heldOut = windows(25, 6, true);
-  const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3 });
+  const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, ridge: 1e-3 });
   const reference = await new KernelRegressor({
     kernel: 'laplace',
     bandwidth: 3,
@@ -87,7 +87,13 @@ for (const { metric, form } of variants) {
     const train = windows(80, 7, true, 12, 0);
     const validation = windows(40, 8, false, 12, 0);
     const heldOut = windows(25, 9, true, 12, 0);
-    const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 2, metric, form });
+    const model = await KernelCharModel.fit(vocab, train, validation, {
+      bandwidth: 3,
+      ridge: 1e-3,
+      iterations: 2,
+      metric,
+      form,
+    });
     const rfm = new RFM({
       kernel: 'laplace',
       bandwidth: 3,

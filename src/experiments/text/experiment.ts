@@ -15,6 +15,8 @@ import { generate } from '../../text/generate';
 import { distinctNgramRatio } from '../../metrics/repetition';
 import {
   DEFAULT_TEXT_BANDWIDTH,
+  DEFAULT_LAPLACE_RIDGE,
+  DEFAULT_TEXT_RIDGE,
   KernelCharModel,
   STUDY_TEXT_BANDWIDTH,
   type KernelCharEvent,
@@ -92,6 +94,7 @@ export interface TextExperimentConfig {
   calibration: 'layer' | 'temperature';
   /** How the RFM's iteration is picked: by validation accuracy (default) or calibrated validation NLL. */
   rfmSelection: 'accuracy' | 'nll';
+  /** lambda of the Laplace model (the study's 1e-3). */
   ridge: number;
   /**
    * The kernel models' solver: 'auto' (default: exact unless it would not fit in memory or be too slow), 'exact' or
@@ -99,6 +102,8 @@ export interface TextExperimentConfig {
    */
   solver: SolverName;
   nystrom: NystromOptions;
+  /** lambda of the RFM: 1 smooths the one-hot targets (docs/text-rfm.md section 6); the study's 1e-3 in 'study' mode. */
+  rfmRidge: number;
   /** Held-out prompts continued by every model, greedily and by sampling. */
   prompts: number;
   generationLength: number;
@@ -138,7 +143,8 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   rfmNormalization: 'trace',
   calibration: 'layer',
   rfmSelection: 'accuracy',
-  ridge: 1e-3,
+  ridge: DEFAULT_LAPLACE_RIDGE,
+  rfmRidge: DEFAULT_TEXT_RIDGE,
   solver: 'auto',
   nystrom: {},
   prompts: 10,
@@ -148,7 +154,7 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   seed: 0,
 };
 
-/** What 'study' mode changes in the defaults: the study's sizes, L = 48, T = 10, trigram and full, unscaled M. */
+/** What 'study' mode changes in the defaults: the study's sizes, L = 48, T = 10, ridge 1e-3, trigram and full, unscaled M. */
 export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
   trainWindows: STUDY_LINE_COUNTS.fit,
   validationWindows: STUDY_LINE_COUNTS.validation,
@@ -159,6 +165,7 @@ export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
   rfmIterations: 10,
   rfmMetric: 'full',
   rfmNormalization: 'none',
+  rfmRidge: 1e-3,
 };
 
 /**
@@ -285,8 +292,10 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
     if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key])))
       throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
   }
-  if (!(typeof c.ridge === 'number' && c.ridge >= 0 && Number.isFinite(c.ridge)))
-    throw new OptionError(`runTextExperiment: ridge must be a number >= 0, got ${String(c.ridge)}`);
+  for (const key of ['ridge', 'rfmRidge'] as const) {
+    if (!(typeof c[key] === 'number' && c[key] >= 0 && Number.isFinite(c[key])))
+      throw new OptionError(`runTextExperiment: ${key} must be a number >= 0, got ${String(c[key])}`);
+  }
   if (c.rfmNormalization !== 'none' && c.rfmNormalization !== 'trace')
     throw new OptionError(
       `runTextExperiment: rfmNormalization must be 'none' or 'trace', got ${String(c.rfmNormalization)}`,
@@ -491,6 +500,7 @@ export function fitKernelModel(
     return KernelCharModel.fit(data.vocab, data.train, data.validation, { ...common, bandwidth: c.laplaceBandwidth });
   return KernelCharModel.fit(data.vocab, data.train, data.validation, {
     ...common,
+    ridge: c.rfmRidge,
     bandwidth: c.rfmBandwidth,
     iterations: c.rfmIterations,
     metric: c.rfmMetric,

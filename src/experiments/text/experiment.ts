@@ -131,7 +131,7 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   trainWindows: 5000,
   trainSampling: 'random',
   trainPieces: 10,
-  validationWindows: 1000,
+  validationWindows: 4000,
   testWindows: 2000,
   split: {},
   ngramOrder: 5,

@@ -151,7 +151,9 @@ export abstract class DualEngineBase {
     const n = gram.rows;
     const { dtype } = s;
     this.n = n;
-    this.p = gram.astype(dtype) === gram ? gram.clone() : gram.astype(dtype);
+    // astype returns the matrix itself in its own dtype (then a copy is needed: p is overwritten), else a copy.
+    const cast = gram.astype(dtype);
+    this.p = cast === gram ? gram.clone() : cast;
     this.pNext = new Matrix(n, n, dtype);
     this.norms = allocate(dtype, n);
     this.kernelMatrix = new Matrix(n, n, dtype);

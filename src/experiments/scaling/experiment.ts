@@ -47,9 +47,9 @@ export interface ScalingConfig {
   /** float32 runs the primal and Q forms in float32 (tests show they reproduce float64's errors). */
   dtype: DType;
   /**
-   * Trials run at once, each with threadsPerTrial BLAS threads: small BLAS calls use two threads poorly, and a third
-   * trial fills the gaps while the other two are in JavaScript (measured on 2 cores: 3 at once ~10 % faster than 2,
-   * 4 slower again).
+   * Trials run at once, each with threadsPerTrial BLAS threads: small BLAS calls use two threads poorly, and more
+   * trials fill the gaps while the others are in JavaScript. Measured on 2 cores (bench:scaling --trials 10 --every 2,
+   * alternated, 2026-12-05, load 1.5-3.4): 4 at once 133-134 s wall against 144-145 s for 3, the same CPU time.
    */
   concurrency: number;
   threadsPerTrial: number;
@@ -72,7 +72,7 @@ export const STUDY_SCALING_CONFIG: ScalingConfig = {
   noise: 0,
   seed: 0,
   dtype: 'float64',
-  concurrency: 3,
+  concurrency: 4,
   threadsPerTrial: 1,
 };
 

@@ -1,6 +1,5 @@
 import type { Backend } from '../../linalg/backend';
-import { scaleInPlace } from '../../linalg/elementwise';
-import { Matrix } from '../../linalg/matrix';
+import { FloatArray, Matrix } from '../../linalg/matrix';
 
 /**
  * Gram matrices of nested feature sets (docs/rfm-math.md section 5): as d grows to d + k, the unscaled X X' gains the
@@ -13,6 +12,7 @@ export class NestedGram {
   private readonly trainNorms: Float64Array;
   private readonly crossNorms: Float64Array;
   private columns = 0;
+  private out?: { train: Matrix; trainNorms: Float64Array; cross: Array<{ gram: Matrix; norms: Float64Array }> };
 
   /**
    * @param x all points' unscaled features (rows), from which columns are added in order
@@ -52,6 +52,8 @@ export class NestedGram {
   /**
    * The Grams of the features scaled by 1/sqrt(d): train X X' (n x n) with its squared norms, and for the given rows
    * of the other points (indices into otherRows) Z X' (m x n) with theirs; each copied and scaled in one pass.
+   * The matrices are this object's buffers, overwritten by the next call (RFM.fit copies its inputs, so a sweep over d
+   * allocates them once instead of once per fit).
    */
   scaled(otherRows: Int32Array[]): {
     train: Matrix;
@@ -60,16 +62,22 @@ export class NestedGram {
   } {
     const s = 1 / this.columns;
     const n = this.trainRows.length;
+    const out = (this.out ??= { train: new Matrix(n, n), trainNorms: new Float64Array(n), cross: [] });
+    scaleInto(this.train.data, s, out.train.data);
+    scaleInto(this.trainNorms, s, out.trainNorms);
     return {
-      train: scale(this.train, s),
-      trainNorms: this.trainNorms.map((v) => v * s),
-      cross: otherRows.map((rows) => {
-        const gram = new Matrix(rows.length, n);
+      train: out.train,
+      trainNorms: out.trainNorms,
+      cross: otherRows.map((rows, k) => {
+        if (out.cross[k]?.gram.rows !== rows.length)
+          out.cross[k] = { gram: new Matrix(rows.length, n), norms: new Float64Array(rows.length) };
+        const { gram, norms } = out.cross[k];
         for (let r = 0; r < rows.length; r++) {
           const from = rows[r] * n;
           for (let i = 0; i < n; i++) gram.data[r * n + i] = this.cross.data[from + i] * s;
+          norms[r] = this.crossNorms[rows[r]] * s;
         }
-        return { gram, norms: Float64Array.from(rows, (r) => this.crossNorms[r] * s) };
+        return { gram, norms };
       }),
     };
   }
@@ -89,8 +97,6 @@ function addInto(into: Float64Array, values: ArrayLike<number>): void {
   for (let i = 0; i < into.length; i++) into[i] += values[i];
 }
 
-function scale(m: Matrix, s: number): Matrix {
-  const out = m.clone();
-  scaleInPlace(out, s);
-  return out;
+function scaleInto(from: ArrayLike<number>, s: number, into: FloatArray): void {
+  for (let i = 0; i < into.length; i++) into[i] = from[i] * s;
 }

@@ -197,36 +197,11 @@ async function nativeCholesky(addon: Addon, a: Matrix, o: CholeskyOptions): Prom
   return out;
 }
 
-function makeBackend(addon: Addon): Backend {
-  // Every op runs in the addon; extendBackend gives a future op the js reference until the addon has its own.
-  return extendBackend(jsBackend, {
-    name: 'native',
-    dtypes: ['float64', 'float32'],
-
-    async gemm(a: Matrix, b: Matrix, o: GemmOptions = {}): Promise<Matrix> {
-      const { m, n, k } = gemmShape(a, b, o);
-      const out = o.out ?? new Matrix(m, n, a.dtype);
-      await addon.gemm(a.data, b.data, out.data, m, n, k, !!o.transA, !!o.transB, o.alpha ?? 1, o.beta ?? 0);
-      return out;
-    },
-
-    async syrk(a: Matrix, o: SyrkOptions = {}): Promise<Matrix> {
-      const n = syrkShape(a, o);
-      const k = o.trans ? a.rows : a.cols;
-      const out = o.out ?? new Matrix(n, n, a.dtype);
-      await addon.syrk(a.data, out.data, n, k, !!o.trans, o.alpha ?? 1, o.beta ?? 0);
-      return out;
-    },
-
-    cholesky: (a: Matrix, o: CholeskyOptions = {}) => nativeCholesky(addon, a, o),
-
-    async triangularSolve(l: Matrix, b: Matrix, o: TriangularSolveOptions = {}): Promise<Matrix> {
-      checkTriangularSolve(l, b);
-      const out = o.inPlace ? b : b.clone();
-      await addon.trsm(l.data, out.data, l.rows, b.cols, !!o.transpose);
-      return out;
-    },
-
+/** The addon's elementwise and kernel-building ops (the products and triangular algorithms are in makeBackend). */
+function elementwiseOps(
+  addon: Addon,
+): Pick<Backend, 'distanceKernel' | 'gradientCoefficients' | 'addColumnSquares' | 'rowSquaredNorms'> {
+  return {
     async distanceKernel(
       gram: Matrix,
       pa: FloatArray,
@@ -285,6 +260,40 @@ function makeBackend(addon: Addon): Backend {
       addon.rowSquaredNorms(a.data, a.rows, a.cols, out);
       return out;
     },
+  };
+}
+
+function makeBackend(addon: Addon): Backend {
+  // Every op runs in the addon; extendBackend gives a future op the js reference until the addon has its own.
+  return extendBackend(jsBackend, {
+    name: 'native',
+    dtypes: ['float64', 'float32'],
+
+    async gemm(a: Matrix, b: Matrix, o: GemmOptions = {}): Promise<Matrix> {
+      const { m, n, k } = gemmShape(a, b, o);
+      const out = o.out ?? new Matrix(m, n, a.dtype);
+      await addon.gemm(a.data, b.data, out.data, m, n, k, !!o.transA, !!o.transB, o.alpha ?? 1, o.beta ?? 0);
+      return out;
+    },
+
+    async syrk(a: Matrix, o: SyrkOptions = {}): Promise<Matrix> {
+      const n = syrkShape(a, o);
+      const k = o.trans ? a.rows : a.cols;
+      const out = o.out ?? new Matrix(n, n, a.dtype);
+      await addon.syrk(a.data, out.data, n, k, !!o.trans, o.alpha ?? 1, o.beta ?? 0);
+      return out;
+    },
+
+    cholesky: (a: Matrix, o: CholeskyOptions = {}) => nativeCholesky(addon, a, o),
+
+    async triangularSolve(l: Matrix, b: Matrix, o: TriangularSolveOptions = {}): Promise<Matrix> {
+      checkTriangularSolve(l, b);
+      const out = o.inPlace ? b : b.clone();
+      await addon.trsm(l.data, out.data, l.rows, b.cols, !!o.transpose);
+      return out;
+    },
+
+    ...elementwiseOps(addon),
 
     setThreads(count: number): void {
       if (!Number.isInteger(count) || count < 1)

@@ -110,7 +110,12 @@ function download(t: TfCore.Tensor): Float32Array {
   }
 }
 
-function createBackend({ tf, threads }: Runtime): Backend {
+/** The products on tfjs: a plain product (for the blocked triangular algorithms), GEMM and SYRK. */
+function tfjsProducts(tf: Tf): {
+  product: Product;
+  gemm: (a: Matrix, b: Matrix, o?: GemmOptions) => Matrix;
+  syrk: (a: Matrix, o?: SyrkOptions) => Matrix;
+} {
   const product: Product = (a, rows, inner, b, cols) =>
     download(tf.tidy(() => tf.matMul(tf.tensor2d(a, [rows, inner]), tf.tensor2d(b, [inner, cols]))));
 
@@ -157,6 +162,12 @@ function createBackend({ tf, threads }: Runtime): Backend {
     }
     return out;
   }
+
+  return { product, gemm, syrk };
+}
+
+function createBackend({ tf, threads }: Runtime): Backend {
+  const { product, gemm, syrk } = tfjsProducts(tf);
 
   // Only the products and the triangular algorithms run on tfjs; every other op is the js backend's (the elementwise
   // passes, the distance kernel and the gradient coefficients measured faster in JavaScript than a round trip

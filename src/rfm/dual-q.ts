@@ -1,6 +1,7 @@
 import type { Backend } from '../linalg/backend';
 import { rowDots, symmetrize } from '../linalg/elementwise';
 import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
+import { WORK_MATRICES } from '../linalg/matrix-pool';
 import { backendFor } from '../linalg/registry';
 import { forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
@@ -50,13 +51,13 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const kappa = kappaOf(this.s.kernel);
     const work = (this.work ??= {
       sm: new Matrix(j, c, dtype),
-      b: new Matrix(j, n, dtype),
-      q: spareQ(j, n, dtype),
-      qz: this.trackedGram.map((g) => new Matrix(j, g.rows, dtype)),
+      b: WORK_MATRICES.take(j, n, dtype),
+      q: WORK_MATRICES.take(j, n, dtype),
+      qz: this.trackedGram.map((g) => WORK_MATRICES.take(j, g.rows, dtype)),
     });
-    // W_J is kept for rebuilding C later; the engine takes a fresh W buffer for the next iteration.
+    // W_J is kept for rebuilding C later; the engine takes another W buffer for the next iteration.
     const wj = rows === null ? this.weights : sampleRows(this.weights, rows);
-    if (rows === null) this.weights = new Matrix(n, n, dtype);
+    if (rows === null) this.weights = WORK_MATRICES.take(n, n, dtype);
     const entry = { wj, alpha: this.alpha.clone(), rows, q: this.s.deferred ? new Array<Matrix>(c) : undefined };
     this.log.push(entry);
     const sm = await scoreMatrix(backend, wj, this.alpha, work.sm);
@@ -83,7 +84,7 @@ export class DualQEngine extends DualEngineBase implements Engine {
       if (entry.q) {
         // The log takes this Q_k's buffer (no copy) and the work set gets another for the next product.
         entry.q[k] = work.q;
-        work.q = spareQ(j, n, dtype);
+        work.q = WORK_MATRICES.take(j, n, dtype);
       }
     }
     this.s.checks?.agop(this.pNext.data, `X M_${t + 1} X'`);
@@ -127,11 +128,6 @@ export class DualQEngine extends DualEngineBase implements Engine {
       }
       pz = next;
       pzNorms = nextNorms;
-    }
-    // The replay was the Q log's only reader: its buffers go back for the next fit's updates.
-    for (const e of this.log) {
-      if (e.q) for (const q of e.q) releaseQ(q);
-      e.q = undefined;
     }
     return {
       kept: await this.predictFrom(pz, pzNorms, this.keptNorms!, this.keptAlpha!),
@@ -179,6 +175,23 @@ export class DualQEngine extends DualEngineBase implements Engine {
     };
   }
 
+  /**
+   * After the fit: the Q log (read only by predictDeferred), the W_J of iterations from the kept one on (best() took
+   * only those before it) and the work buffers go back to the pool, with the base class's n x n buffers.
+   */
+  override release(): void {
+    const give = (m: Matrix): void => WORK_MATRICES.give(m);
+    this.log.forEach((e, t) => {
+      e.q?.forEach(give);
+      e.q = undefined;
+      if (t >= this.keptIteration) give(e.wj);
+    });
+    this.log.length = 0;
+    if (this.work) [this.work.b, this.work.q, ...this.work.qz].forEach(give);
+    this.work = undefined;
+    super.release();
+  }
+
   baseline(): FittedState {
     return {
       kind: 'dual',
@@ -188,25 +201,6 @@ export class DualQEngine extends DualEngineBase implements Engine {
       norms: Float64Array.from(this.baselineState.norms!),
     };
   }
-}
-
-/**
- * Q_k buffers of finished fits, reused by the next fits' updates: a fit of T iterations logs T of them (n^2 values
- * each, 16 MB at n = 640, T = 10 in float32), and allocating them anew in every fit of a sweep made the garbage
- * collector the largest cost on the main thread. Bounded; a buffer is released only when nothing reads it again.
- */
-const SPARE_Q: Matrix[] = [];
-const SPARE_Q_BYTES = 64 * 1024 * 1024;
-
-function spareQ(rows: number, cols: number, dtype: DType): Matrix {
-  const i = SPARE_Q.findIndex((m) => m.rows === rows && m.cols === cols && m.dtype === dtype);
-  return i >= 0 ? SPARE_Q.splice(i, 1)[0] : new Matrix(rows, cols, dtype);
-}
-
-function releaseQ(q: Matrix): void {
-  let bytes = 0;
-  for (const m of SPARE_Q) bytes += m.data.byteLength;
-  if (bytes + q.data.byteLength <= SPARE_Q_BYTES) SPARE_Q.push(q);
 }
 
 /** C_t from the per-iteration (W_J, alpha, J) of iterations 0..t-1, in float64; null for t = 0 (M = I). */

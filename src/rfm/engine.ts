@@ -2,6 +2,7 @@ import type { Backend } from '../linalg/backend';
 import { diagonalInto } from '../linalg/elementwise';
 import { NotSPDError } from '../core/errors';
 import { DType, FloatArray, Matrix, allocate } from '../linalg/matrix';
+import { WORK_MATRICES } from '../linalg/matrix-pool';
 import { ProductKernel, forceTrainDiagonal, kernelFromGram } from '../kernels/kernel';
 import { ridgeSolve } from '../kernels/ridge-solve';
 import type { GradientPath, Normalization } from './cost-model';
@@ -34,6 +35,11 @@ export interface Engine {
   best(): () => Promise<FittedState>;
   /** Iteration 0: the plain kernel, M = I. */
   baseline(): FittedState;
+  /**
+   * Called once after best(), baseline() and predictDeferred(): the engine gives its work buffers back for reuse
+   * (matrix-pool.ts) and is not used again. Engines without reusable buffers leave it out.
+   */
+  release?(): void;
   /**
    * Predictions on some training points for the train metrics, when they are not free (the Nystrom engine: its
    * alpha is over the centres, so K alpha = Y - lambda alpha does not hold).
@@ -151,14 +157,16 @@ export abstract class DualEngineBase {
     const n = gram.rows;
     const { dtype } = s;
     this.n = n;
-    // astype returns the matrix itself in its own dtype (then a copy is needed: p is overwritten), else a copy.
-    const cast = gram.astype(dtype);
-    this.p = cast === gram ? gram.clone() : cast;
-    this.pNext = new Matrix(n, n, dtype);
+    // The n x n buffers come from the pool (stale values: each is written in full before it is read) and go back
+    // to it in release(). p is overwritten by the iteration, so it is always a copy of the gram (cast by set()).
+    const take = (): Matrix => WORK_MATRICES.take(n, n, dtype);
+    this.p = take();
+    this.p.data.set(gram.data);
+    this.pNext = take();
     this.norms = allocate(dtype, n);
-    this.kernelMatrix = new Matrix(n, n, dtype);
-    this.weights = new Matrix(n, n, dtype);
-    this.factor = new Matrix(n, n, dtype);
+    this.kernelMatrix = take();
+    this.weights = take();
+    this.factor = take();
     this.alpha = new Matrix(n, s.y.cols, dtype);
     this.trackedGram = s.tracked.map((t) => t.gram!.astype(dtype));
     this.trackedGramNext = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
@@ -207,6 +215,14 @@ export abstract class DualEngineBase {
     return profile.time('test points (after the fit)', gemmFlops(kz.rows, alpha.cols, this.n), () =>
       backend.gemm(kz, alpha),
     );
+  }
+
+  /**
+   * The fit is over (the kept state, the baseline and any deferred predictions are built, from copies): the n x n
+   * buffers go back to the pool for the next fit. The engine must not be used afterwards.
+   */
+  release(): void {
+    for (const m of [this.p, this.pNext, this.kernelMatrix, this.weights, this.factor]) WORK_MATRICES.give(m);
   }
 
   protected swap(): void {

@@ -390,6 +390,8 @@ export class RFM {
     }
     await scoreTestAfterFit(run, inputs, kept.best, history.records, options.testEveryIteration === true);
     const state = this.fittedState(inputs, run, kept, history, timer.elapsedSeconds(), options);
+    // The state holds copies of what it needs: the engine's work buffers are reused by the next fit (matrix-pool.ts).
+    run.engine.release?.();
     this.state = state;
     this.pendingBest = undefined;
     // The primal pair is a snapshot already; only the dual forms defer building C.

@@ -88,9 +88,10 @@ async function main(): Promise<void> {
     `backend: float32 -> ${info.active.float32}, float64 -> ${info.active.float64} (${info.backends.map((b) => `${b.name}: ${b.detail}`).join('; ')})`,
   );
   const concurrency = Number(arg('concurrency', String(scalingConfig().concurrency)));
-  const config = scalingConfig({ trials, dtype, dims, concurrency });
+  const workers = Number(arg('workers', String(scalingConfig().workers)));
+  const config = scalingConfig({ trials, dtype, dims, concurrency, workers });
   console.log(
-    `scaling test: ${trials} trials x ${dims.length} dimensions, T = ${config.iterations}, ${dtype}, ${config.concurrency} trials at once with ${config.threadsPerTrial} thread(s) each`,
+    `scaling test: ${trials} trials x ${dims.length} dimensions, T = ${config.iterations}, ${dtype}, ${config.concurrency} trials at once with ${config.threadsPerTrial} thread(s) each${config.workers > 0 ? `, in ${config.workers} worker threads` : ''}`,
   );
   const result = await runScalingTest(config, { onProgress: throttledProgress((line) => console.log(line), 30000) });
   const fits = trials * dims.length;

@@ -29,11 +29,14 @@ export interface BackendInfo {
 
 type Loader = () => Promise<{ backend: Backend; detail: string }>;
 
-// Lazy so that importing the library never pays for loading tfjs or the addon it does not use.
+// Lazy so that importing the library never pays for loading tfjs or the addon it does not use. require, not
+// import(): tsx's hooks do not reach a worker thread's import() (the scaling test's workers), only its require.
+/* eslint-disable @typescript-eslint/no-var-requires */
 const loaders: Record<Exclude<BackendName, 'js'>, Loader> = {
-  native: async () => (await import('./backends/native')).loadNativeBackend(),
-  tfjs: async () => (await import('./backends/tfjs')).loadTfjsBackend(),
+  native: async () => (require('./backends/native') as typeof import('./backends/native')).loadNativeBackend(),
+  tfjs: async () => (require('./backends/tfjs') as typeof import('./backends/tfjs')).loadTfjsBackend(),
 };
+/* eslint-enable @typescript-eslint/no-var-requires */
 
 const ORDER: Record<DType, BackendName[]> = {
   float64: ['native', 'js'],

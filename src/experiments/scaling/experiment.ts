@@ -11,6 +11,7 @@ import { trialSeed } from '../../core/seed';
 import { Curve, SweepProgress, curve } from '../common/sweep-summary';
 import { RunControl, checkRunControl } from '../common/run';
 import { NestedGram } from './nested-gram';
+import { runTrialsInWorkers } from './workers';
 import {
   ScalingTarget,
   ScalingTrialData,
@@ -53,6 +54,12 @@ export interface ScalingConfig {
    */
   concurrency: number;
   threadsPerTrial: number;
+  /**
+   * Worker threads the trials run in (workers.ts), 0 for this thread. Each has its own JavaScript thread and garbage
+   * collector, so the fits' JavaScript work uses both cores; needs worker_threads (not in a browser) and, for the
+   * TypeScript sources, tsx.
+   */
+  workers: number;
 }
 
 export function studyDims(): number[] {
@@ -74,6 +81,7 @@ export const STUDY_SCALING_CONFIG: ScalingConfig = {
   dtype: 'float64',
   concurrency: 4,
   threadsPerTrial: 1,
+  workers: 0,
 };
 
 /** Read off the study's published figure (mean over 100 trials); d values where a range was read use its middle. */
@@ -123,6 +131,8 @@ export function scalingConfig(overrides: Partial<ScalingConfig> = {}): ScalingCo
   if (c.dims.length === 0 || c.dims.some((d, i) => !Number.isInteger(d) || d < 3 || (i > 0 && d <= c.dims[i - 1]))) {
     throw new OptionError('scaling test: dims must be increasing integers >= 3 (the target uses x1..x3)');
   }
+  if (!Number.isInteger(c.workers) || c.workers < 0)
+    throw new OptionError(`scaling test: workers must be an integer >= 0, got ${c.workers}`);
   if (!Number.isInteger(c.iterations) || c.iterations < 0)
     throw new OptionError(`scaling test: iterations must be an integer >= 0, got ${c.iterations}`);
   if (!(c.noise >= 0)) throw new OptionError(`scaling test: noise must be >= 0, got ${c.noise}`);
@@ -180,7 +190,8 @@ async function fitDual(
   return { rfmMse: history[rfm.bestIteration].test!.mse, baselineMse: history[0].test!.mse };
 }
 
-async function runTrial(
+/** One trial over all d (exported for the worker threads of workers.ts). */
+export async function runTrial(
   c: ScalingConfig,
   trial: number,
   step: (r: ScalingTrialResult) => Promise<void>,
@@ -245,6 +256,27 @@ async function runTrial(
   return results;
 }
 
+/** The trials in this thread, c.concurrency at once: their BLAS calls interleave on the native backend's threads. */
+async function runTrialsHere(
+  c: ScalingConfig,
+  step: (r: ScalingTrialResult) => Promise<void>,
+): Promise<ScalingTrialResult[][]> {
+  const perTrial: ScalingTrialResult[][] = new Array(c.trials);
+  let next = 0;
+  // Loops pull trials from a shared counter.
+  const loop = async (): Promise<void> => {
+    while (next < c.trials) {
+      const trial = next++;
+      perTrial[trial] = await runTrial(c, trial, step);
+    }
+  };
+  // Every loop is waited for, so that a cancelled or failed run has stopped all its work when this rejects.
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(c.concurrency, c.trials) }, loop));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return perTrial;
+}
+
 /** Runs the scaling test; `onProgress` is called after every (trial, d) fit; `signal` cancels between fits. */
 export async function runScalingTest(
   overrides: Partial<ScalingConfig> = {},
@@ -270,19 +302,7 @@ export async function runScalingTest(
     });
     await yieldToEventLoop(signal, 'the scaling test');
   };
-  const perTrial: ScalingTrialResult[][] = new Array(c.trials);
-  let next = 0;
-  // Workers pull trials from a shared counter; their BLAS calls interleave on the native backend's threads.
-  const worker = async (): Promise<void> => {
-    while (next < c.trials) {
-      const trial = next++;
-      perTrial[trial] = await runTrial(c, trial, step);
-    }
-  };
-  // Every worker is waited for, so that a cancelled or failed run has stopped all its work when this rejects.
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(c.concurrency, c.trials) }, worker));
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  const perTrial = c.workers > 0 ? await runTrialsInWorkers(c, step) : await runTrialsHere(c, step);
   const variance = c.dims.map((d) => targetVariance(c.target, d, c.noise));
   return {
     config: c,

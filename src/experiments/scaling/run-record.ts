@@ -28,6 +28,8 @@ export interface ScalingRunRecord {
     iterations: number;
     concurrency: number;
     threadsPerTrial: number;
+    /** Worker threads the trials ran in (0: the main thread; absent in records written before the option). */
+    workers?: number;
     seed: number;
   };
   figure: {
@@ -65,6 +67,7 @@ export function scalingRunRecord(
       iterations: c.iterations,
       concurrency: c.concurrency,
       threadsPerTrial: c.threadsPerTrial,
+      workers: c.workers,
       seed: c.seed,
     },
     figure: { dims: r.dims, rfm: band('rfm'), baseline: band('baseline') },

@@ -412,8 +412,12 @@ class Job : public Napi::AsyncWorker {
   double result_ = 0;
 };
 
+// Set by setInline on a JavaScript thread that has a core to itself (a worker of the scaling test running one trial at
+// a time): its calls all run on it, as the hop to the pool would only add two wake-ups and a busier pool.
+thread_local bool tInline = false;
+
 Napi::Value Run(Napi::Env env, double flops, std::function<double()> work, const std::vector<Napi::Object>& keep) {
-  if (flops < kSyncFlops || (flops < kSyncFlopsThreaded && BlasThreads() >= 2)) {
+  if (tInline || flops < kSyncFlops || (flops < kSyncFlopsThreaded && BlasThreads() >= 2)) {
     auto deferred = Napi::Promise::Deferred::New(env);
     try {
       deferred.Resolve(Napi::Number::New(env, work()));
@@ -741,6 +745,12 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setInline(on): whether this JavaScript thread's calls run on it (see tInline); other threads are not affected.
+Napi::Value SetInline(const Napi::CallbackInfo& info) {
+  tInline = GetBool(info, 0);
+  return info.Env().Undefined();
+}
+
 Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), BlasThreads()); }
 
 Napi::Value Config(const Napi::CallbackInfo& info) {
@@ -765,6 +775,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rowSquaredNorms", Napi::Function::New(env, RowSquaredNorms, "rowSquaredNorms"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
+  exports.Set("setInline", Napi::Function::New(env, SetInline, "setInline"));
   exports.Set("config", Napi::Function::New(env, Config, "config"));
   exports.Set("corename", Napi::Function::New(env, Corename, "corename"));
   return exports;

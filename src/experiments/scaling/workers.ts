@@ -18,7 +18,7 @@ export async function runTrialsInWorkers(
 ): Promise<ScalingTrialResult[][]> {
   const expected = (await backendInfo()).active[c.dtype];
   const perWorker = Math.ceil(c.concurrency / c.workers);
-  const workers = Array.from({ length: Math.min(c.workers, c.trials) }, () => startWorker(c));
+  const workers = Array.from({ length: Math.min(c.workers, c.trials) }, () => startWorker(c, perWorker === 1));
   const perTrial: ScalingTrialResult[][] = new Array(c.trials);
   let next = 0;
   try {
@@ -52,7 +52,7 @@ export async function runTrialsInWorkers(
   return perTrial;
 }
 
-function startWorker(c: ScalingConfig): Worker {
+function startWorker(c: ScalingConfig, inline: boolean): Worker {
   const entry = join(__dirname, `trial-worker${extname(__filename)}`);
   // A worker does not inherit tsx's hooks: under tsx (a .ts source) its entry loads tsx's require hook first.
   let preload = '';
@@ -63,5 +63,5 @@ function startWorker(c: ScalingConfig): Worker {
       throw new EnvironmentError('scaling test: workers run TypeScript sources through tsx, which is not installed');
     }
   }
-  return new Worker(`${preload} require(${JSON.stringify(entry)});`, { eval: true, workerData: c });
+  return new Worker(`${preload} require(${JSON.stringify(entry)});`, { eval: true, workerData: { config: c, inline } });
 }

@@ -100,6 +100,8 @@ interface Addon {
   rowSquaredNorms(a: FloatArray, rows: number, cols: number, out: FloatArray): void;
   setThreads(count: number): void;
   getThreads(): number;
+  /** Absent from builds before it was added (the ABI stays 3: nothing else changed). */
+  setInline?(on: boolean): void;
   config(): string;
   corename(): string;
 }
@@ -305,6 +307,22 @@ function makeBackend(addon: Addon): Backend {
       return addon.getThreads();
     },
   });
+}
+
+/**
+ * Whether the calling JavaScript thread runs its native calls on itself instead of the thread pool (for a worker
+ * thread with a core to itself: the scaling test's workers). Returns false when the addon predates the option or
+ * does not load.
+ */
+export function runNativeCallsInline(on: boolean): boolean {
+  try {
+    const addon = loadAddon();
+    if (!addon.setInline) return false;
+    addon.setInline(on);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let backend: Backend | undefined;

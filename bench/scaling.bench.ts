@@ -7,7 +7,8 @@
  * run-record.ts) to bench/results/scaling-full-<dtype>.json, which notebook 01 cites; with --trials / --every it runs
  * that subsample instead and writes scaling-subsample-<dtype>.json (to check the command; notebook 01 ignores it).
  * `--out DIR` writes the record elsewhere. When the record of the other dtype exists, the float32 curves are checked
- * against the float64 bands at the d where the study's figure was read.
+ * against the float64 bands at the d where the study's figure was read; `--compare A.json B.json` runs that check on
+ * two records already written. `--workers N` runs the trials in N worker threads (experiment.ts, `workers`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ function commit(): string {
   }
 }
 
-/** Writes the run's record and, when the other dtype's full record exists, checks the curves against its bands. */
+/** Writes the run's record and, when the other dtype's record exists, checks the curves against its bands. */
 function writeRecord(record: ScalingRunRecord, dir: string): void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, recordFileName(record.protocol, record.dtype));
@@ -48,15 +49,25 @@ function writeRecord(record: ScalingRunRecord, dir: string): void {
     `\nrecord written: ${path} (${record.protocol === 'full' ? 'the full protocol, measured' : 'a subsample: not cited by notebook 01'})`,
   );
   const other = join(dir, recordFileName(record.protocol, record.dtype === 'float32' ? 'float64' : 'float32'));
-  if (!existsSync(other)) return;
-  const o = JSON.parse(readFileSync(other, 'utf8')) as ScalingRunRecord;
-  const [f32, f64] = record.dtype === 'float32' ? [record, o] : [o, record];
-  console.log(`float32 means inside the float64 run's 2.5-97.5 % bands at the study's read-off d (${other}):`);
-  for (const a of agreementAtReadOff(f32, f64)) {
+  if (existsSync(other)) compareRecords(record, JSON.parse(readFileSync(other, 'utf8')) as ScalingRunRecord, other);
+}
+
+/** The float32 record's means against the float64 record's 2.5-97.5 % bands at the study's read-off d. */
+function compareRecords(a: ScalingRunRecord, b: ScalingRunRecord, source: string): void {
+  const [f32, f64] = a.dtype === 'float32' ? [a, b] : [b, a];
+  if (f32.dtype !== 'float32' || f64.dtype !== 'float64')
+    throw new Error('--compare needs a float32 and a float64 record');
+  console.log(`float32 means inside the float64 run's 2.5-97.5 % bands at the study's read-off d (${source}):`);
+  const rows = agreementAtReadOff(f32, f64);
+  for (const r of rows) {
     console.log(
-      `  ${a.model.padEnd(8)} d = ${String(a.d).padStart(4)}: float32 ${a.mean.toFixed(4)}, float64 ${a.reference.mean.toFixed(4)} [${a.reference.lo.toFixed(4)}, ${a.reference.hi.toFixed(4)}] ${a.inside ? 'inside' : 'OUTSIDE'}`,
+      `  ${r.model.padEnd(8)} d = ${String(r.d).padStart(4)}: float32 ${r.mean.toFixed(4)}, float64 ${r.reference.mean.toFixed(4)} [${r.reference.lo.toFixed(4)}, ${r.reference.hi.toFixed(4)}] ${r.inside ? 'inside' : 'OUTSIDE'}, difference ${r.bandNormalised.toFixed(3)} half-bands`,
     );
   }
+  const worst = rows.reduce((m, r) => Math.max(m, Math.abs(r.bandNormalised)), 0);
+  console.log(
+    `  max |float32 - float64| / half-band: ${rows.length ? worst.toFixed(3) : 'n/a (no read-off d in both)'}; ${rows.every((r) => r.inside) ? 'all inside' : 'NOT all inside'}`,
+  );
 }
 
 function arg(name: string, fallback: string): string {
@@ -74,6 +85,15 @@ function floorFlopsPerFit(n: number, m: number, updates: number): number {
 const GEMM_FLOPS: Record<DType, number> = { float32: 210e9, float64: 105e9 };
 
 async function main(): Promise<void> {
+  const compare = process.argv.indexOf('--compare');
+  if (compare >= 0) {
+    // --compare A.json B.json: the check above on two records already written, without running anything.
+    const [a, b] = [process.argv[compare + 1], process.argv[compare + 2]].map(
+      (p) => JSON.parse(readFileSync(p, 'utf8')) as ScalingRunRecord,
+    );
+    compareRecords(a, b, `${process.argv[compare + 1]} against ${process.argv[compare + 2]}`);
+    return;
+  }
   const trials = Number(arg('trials', '100'));
   const dtype = arg('dtype', 'float32') as DType;
   // --every K keeps every K-th of the study's 200 dimensions: a uniform subsample, so the extrapolation holds.

@@ -105,6 +105,8 @@ export interface CurveAgreement {
   mean: number;
   reference: { mean: number; lo: number; hi: number };
   inside: boolean;
+  /** (mean - reference mean) / half the reference band's width: inside the band is about |x| <= 1. */
+  bandNormalised: number;
 }
 
 /**
@@ -121,7 +123,15 @@ export function agreementAtReadOff(run: ScalingRunRecord, reference: ScalingRunR
       const ref = reference.figure[model].mse;
       const mean = run.figure[model].mse.mean[i];
       const band = { mean: ref.mean[j], lo: ref.lo[j], hi: ref.hi[j] };
-      out.push({ d, model, mean, reference: band, inside: mean >= band.lo && mean <= band.hi });
+      const half = (band.hi - band.lo) / 2;
+      out.push({
+        d,
+        model,
+        mean,
+        reference: band,
+        inside: mean >= band.lo && mean <= band.hi,
+        bandNormalised: half > 0 ? (mean - band.mean) / half : mean === band.mean ? 0 : Infinity,
+      });
     }
   }
   return out;

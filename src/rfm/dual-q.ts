@@ -101,7 +101,10 @@ export class DualQEngine extends DualEngineBase implements Engine {
     const n = this.n;
     const m = deferred.rows;
     const kappa = kappaOf(this.s.kernel);
-    const gram0 = deferred.gram!.astype(dtype);
+    // Every m x n buffer here comes from the pool and goes back to it: each is written in full before it is read.
+    const pool = WORK_MATRICES;
+    const gram0 = pool.take(m, n, dtype);
+    gram0.data.set(deferred.gram!.data);
     const norms0 = dtype === 'float32' ? Float32Array.from(deferred.norms!) : Float64Array.from(deferred.norms!);
     let pz = gram0;
     let pzNorms: FloatArray = norms0;
@@ -113,10 +116,11 @@ export class DualQEngine extends DualEngineBase implements Engine {
       const c = e.alpha.cols;
       const sm = await scoreMatrix(backend, e.wj, e.alpha);
       const bj: Matrix = b !== undefined && b.rows === j ? b : new Matrix(j, n, dtype);
-      const qzj: Matrix = qz !== undefined && qz.rows === j ? qz : new Matrix(j, m, dtype);
+      if (qz !== undefined && qz.rows !== j) pool.give(qz);
+      const qzj: Matrix = qz !== undefined && qz.rows === j ? qz : pool.take(j, m, dtype);
       b = bj;
       qz = qzj;
-      const next = new Matrix(m, n, dtype);
+      const next = pool.take(m, n, dtype);
       const nextNorms = allocate(dtype, m);
       for (let k = 0; k < c; k++) {
         await backend.gradientCoefficients(e.wj, e.alpha, sm, { rows: e.rows, output: k, kappa, centering, out: bj });
@@ -126,13 +130,14 @@ export class DualQEngine extends DualEngineBase implements Engine {
         });
         await backend.addColumnSquares(qzj, nextNorms, 1 / j, k > 0);
       }
+      if (pz !== gram0) pool.give(pz);
       pz = next;
       pzNorms = nextNorms;
     }
-    return {
-      kept: await this.predictFrom(pz, pzNorms, this.keptNorms!, this.keptAlpha!),
-      baseline: await this.predictFrom(gram0, norms0, this.baselineState.norms!, this.baselineState.alpha!),
-    };
+    const kept = await this.predictFrom(pz, pzNorms, this.keptNorms!, this.keptAlpha!);
+    const baseline = await this.predictFrom(gram0, norms0, this.baselineState.norms!, this.baselineState.alpha!);
+    for (const x of new Set([pz, gram0, ...(qz ? [qz] : [])])) pool.give(x);
+    return { kept, baseline };
   }
 
   best(): () => Promise<FittedState> {

@@ -208,13 +208,15 @@ export abstract class DualEngineBase {
   /** f(z) = K(z, X) alpha for points with cross products `pz` (m x n) and norms `pzNorms` under the same M. */
   protected async predictFrom(pz: Matrix, pzNorms: FloatArray, norms: FloatArray, alpha: Matrix): Promise<Matrix> {
     const { backend, profile } = this.s;
-    const kz = new Matrix(pz.rows, this.n, pz.dtype);
+    const kz = WORK_MATRICES.take(pz.rows, this.n, pz.dtype);
     await profile.time('test points (after the fit)', 0, () =>
       kernelFromGram(backend, pz, pzNorms, norms, this.s.kernel, kz),
     );
-    return profile.time('test points (after the fit)', gemmFlops(kz.rows, alpha.cols, this.n), () =>
+    const f = await profile.time('test points (after the fit)', gemmFlops(kz.rows, alpha.cols, this.n), () =>
       backend.gemm(kz, alpha),
     );
+    WORK_MATRICES.give(kz);
+    return f;
   }
 
   /**

@@ -106,3 +106,15 @@ test('run record: written for a run, read back only as a full-protocol record, c
   );
   assert.ok(agreement.every((a) => a.inside));
 });
+
+test('scaling test: trials in worker threads give the results of the in-thread run', async () => {
+  // Two workers with one trial each run their native calls on their own threads; 2 workers x 2 trials use the pool.
+  const strip = (r: Awaited<ReturnType<typeof runScalingTest>>) => r.trials.map(({ seconds: _s, ...rest }) => rest);
+  const here = await runScalingTest({ ...small, dtype: 'float32' });
+  for (const concurrency of [2, 4]) {
+    const inWorkers = await runScalingTest({ ...small, dtype: 'float32', workers: 2, concurrency, trials: 3 });
+    assert.deepEqual(strip(inWorkers).slice(0, here.trials.length), strip(here));
+    assert.equal(inWorkers.config.workers, 2);
+  }
+  await assert.rejects(runScalingTest({ ...small, workers: -1 }), /workers must be an integer >= 0/);
+});

@@ -2,6 +2,7 @@ import type { Backend } from '../linalg/backend';
 import { DataError, NotSPDError, ShapeError } from '../core/errors';
 import { addToDiagonal, meanDiagonal } from '../linalg/elementwise';
 import { FloatArray, Matrix } from '../linalg/matrix';
+import { SCAN, scanValues } from '../linalg/value-scan';
 
 /**
  * Checks that catch a kernel machine that would otherwise be silently constant or NaN (docs/reliability.md):
@@ -20,6 +21,11 @@ export type KernelProblem = 'non-finite' | 'all-ones' | 'identity';
 export function kernelProblem(k: Matrix): KernelProblem | undefined {
   const n = k.rows;
   if (n < 2) return undefined;
+  const bits = scanValues(k.data, n, k.cols);
+  if (bits !== undefined) {
+    if (bits & SCAN.nonFinite) return 'non-finite';
+    return bits & SCAN.offDiagonalOnes ? 'all-ones' : bits & SCAN.offDiagonalZeros ? 'identity' : undefined;
+  }
   const data = k.data;
   let allOnes = true;
   let allZero = true;

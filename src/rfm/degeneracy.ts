@@ -1,5 +1,6 @@
 import { DataError } from '../core/errors';
 import { FloatArray, Matrix } from '../linalg/matrix';
+import { SCAN, scanValues } from '../linalg/value-scan';
 import { dataScaleMessage, kernelProblem } from '../kernels/kernel-checks';
 
 /**
@@ -31,6 +32,8 @@ export class DegenerateIteration extends Error {
 const LIKELY = "likely cause: the bandwidth is too small for the data's scale (standardise X, or raise the bandwidth)";
 
 function agopProblem(values: FloatArray): 'all-zero' | 'non-finite' | undefined {
+  const bits = scanValues(values, 1, values.length);
+  if (bits !== undefined) return bits & SCAN.nonFinite ? 'non-finite' : bits & SCAN.allZero ? 'all-zero' : undefined;
   // One comparison per entry once a non-zero is seen (v - v is NaN for NaN and +-Infinity): this runs after every
   // update of an RFM fit, over n^2 or d^2 values.
   let i = 0;

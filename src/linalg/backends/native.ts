@@ -102,6 +102,8 @@ interface Addon {
   getThreads(): number;
   /** Absent from builds before it was added (the ABI stays 3: nothing else changed). */
   setInline?(on: boolean): void;
+  /** The degeneracy checks' one-pass scan (value-scan.ts); absent from older builds, like setInline. */
+  scanValues?(a: FloatArray, rows: number, cols: number): number;
   config(): string;
   corename(): string;
 }
@@ -322,6 +324,16 @@ export function runNativeCallsInline(on: boolean): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The addon's scanValues, or undefined when the addon does not load or predates it. */
+export function nativeScanValues(): ((a: FloatArray, rows: number, cols: number) => number) | undefined {
+  try {
+    const addon = loadAddon();
+    return addon.scanValues ? (a, rows, cols) => addon.scanValues!(a, rows, cols) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,7 +11,7 @@ import {
   recordFileName,
   scalingRunRecord,
 } from '../../src/experiments/scaling/run-record';
-import { DataError } from '../../src/core/errors';
+import { CancelledError, DataError } from '../../src/core/errors';
 import { RFM } from '../../src/rfm/rfm';
 import { meanSquaredError } from '../../src/metrics/regression';
 import { scaledFeatures, scalingTargets, scalingTrialData } from '../../src/experiments/common/scaling-data';
@@ -117,4 +117,22 @@ test('scaling test: trials in worker threads give the results of the in-thread r
     assert.equal(inWorkers.config.workers, 2);
   }
   await assert.rejects(runScalingTest({ ...small, workers: -1 }), /workers must be an integer >= 0/);
+});
+
+test('scaling test in worker threads: aborting stops every worker with a CancelledError', async () => {
+  const c = new AbortController();
+  let seen = 0;
+  await assert.rejects(
+    runScalingTest(
+      { ...small, trials: 4, workers: 2, concurrency: 2 },
+      {
+        signal: c.signal,
+        onProgress: () => {
+          if (++seen === 2) c.abort();
+        },
+      },
+    ),
+    (e: Error) => e instanceof CancelledError,
+  );
+  assert.ok(seen >= 2 && seen < 4 * small.dims.length, `${seen} fits reported`);
 });

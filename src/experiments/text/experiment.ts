@@ -310,7 +310,6 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   }
   if (!Number.isInteger(c.rfmIterations) || c.rfmIterations < 1)
     throw new OptionError(`runTextExperiment: rfmIterations must be an integer >= 1, got ${String(c.rfmIterations)}`);
-  checkRfmFinalKernel(c);
   for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'rfmBackoffBandwidth', 'sampleTemperature'] as const) {
     if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key])))
       throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
@@ -331,6 +330,7 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
     throw new OptionError(
       `runTextExperiment: rfmMetric must be 'position', 'diagonal' or 'full', got ${String(c.rfmMetric)}`,
     );
+  checkRfmFinalKernel(c);
   if (c.calibration !== 'layer' && c.calibration !== 'temperature')
     throw new OptionError(
       `runTextExperiment: calibration must be 'layer' or 'temperature', got ${String(c.calibration)}`,

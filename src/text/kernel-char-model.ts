@@ -1,5 +1,5 @@
-// Next-character kernel models over one-hot windows (docs/rfm-math.md; docs/text-rfm.md): Laplace kernel ridge
-// regression onto one-hot targets, with M = I (the Laplace model) or with the metric M learned by an RFM, and
+// Next-character kernel models over one-hot windows (docs/rfm-math.md; docs/text-rfm.md): kernel ridge regression
+// onto one-hot targets, Laplace with M = I (the Laplace model), or under the metric M learned by an RFM, and
 // probabilities from a softmax layer (temperature, log-score weight, per-symbol bias) fitted on validation windows.
 //
 // How the pieces fit:
@@ -12,6 +12,10 @@
 //   columns widened to one per symbol. So the exact and the Nystrom solvers (`solver`, `nystrom`) serve alike.
 // - Scoring a window against the training windows (or Nystrom centres) costs O(w d + n w + n V) with a full M,
 //   O(~0.07 n w + n V) with a diagonal one on English text.
+// - An RFM with the 'position' metric then predicts, by default, with the back-off kernel of its kept M
+//   (`finalKernel: 'backoff'`, text/suffix-tree-kernel.ts): exp(-||M^(1/2) (x - z)||_inf / L), fitted exactly through
+//   the trie of the training windows, optionally with each window's last characters as more targets (`innerTargets`).
+//   It scores a window in O(w log n + V). docs/text-rfm.md section 7.
 
 import { OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
@@ -98,7 +102,8 @@ export interface KernelCharModelOptions {
   /**
    * How the RFM picks its iteration on the validation windows: 'accuracy' (the RFM's default, ties broken by MSE) or
    * 'nll', the mean negative log-likelihood under the temperature fitted to that iteration's scores (the number the
-   * model is then calibrated by). Default 'accuracy'.
+   * model is then calibrated by, with the RFM's own kernel). Either way on the RFM's Laplace kernel: the back-off fit
+   * comes after, under the kept M. Default 'accuracy'.
    */
   selection?: 'accuracy' | 'nll';
   seed?: number;

@@ -1,5 +1,5 @@
-// Next-character kernel models over one-hot windows (docs/rfm-math.md; docs/text-rfm.md): Laplace kernel ridge
-// regression onto one-hot targets, with M = I (the Laplace model) or with the metric M learned by an RFM, and
+// Next-character kernel models over one-hot windows (docs/rfm-math.md; docs/text-rfm.md): kernel ridge regression
+// onto one-hot targets, Laplace with M = I (the Laplace model), or under the metric M learned by an RFM, and
 // probabilities from a softmax layer (temperature, log-score weight, per-symbol bias) fitted on validation windows.
 //
 // How the pieces fit:
@@ -12,6 +12,10 @@
 //   columns widened to one per symbol. So the exact and the Nystrom solvers (`solver`, `nystrom`) serve alike.
 // - Scoring a window against the training windows (or Nystrom centres) costs O(w d + n w + n V) with a full M,
 //   O(~0.07 n w + n V) with a diagonal one on English text.
+// - An RFM with the 'position' metric then predicts, by default, with the back-off kernel of its kept M
+//   (`finalKernel: 'backoff'`, text/suffix-tree-kernel.ts): exp(-||M^(1/2) (x - z)||_inf / L), fitted exactly through
+//   the trie of the training windows, optionally with each window's last characters as more targets (`innerTargets`).
+//   It scores a window in O(w log n + V). docs/text-rfm.md section 7.
 
 import { OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
@@ -24,9 +28,10 @@ import type { IterationRecord } from '../rfm/history';
 import { RFM, type OneHotInput, type RFMEvent } from '../rfm/rfm';
 import { fitTemperature, type ScoreMatrix } from '../kernels/temperature';
 import { fitSoftmaxLayer, type SoftmaxLayer } from '../kernels/softmax-layer';
-import { CalibratedModel } from './calibration';
+import { CalibratedModel, type WindowScorer } from './calibration';
+import { SuffixTreeRegressor } from './suffix-tree-kernel';
 import type { Vocabulary } from './vocab';
-import type { CodeWindows, Windows } from './windows';
+import { withInnerTargets, type CodeWindows, type Windows } from './windows';
 
 /**
  * Default bandwidth L. Squared distances between one-hot windows are 2 (w - matches), ~9-10 apart for w = 48, so L
@@ -43,6 +48,13 @@ export const DEFAULT_TEXT_BANDWIDTH = 5;
  * measures the grid of final bandwidths and ridges on the kept M: 0.3-1 is the best ridge at every L in 1.5-5).
  */
 export const DEFAULT_TEXT_RIDGE = 1;
+/**
+ * Default L of the back-off kernel exp(-||M^(1/2) (x - z)||_inf / L) the RFM predicts with (`finalKernel: 'backoff'`,
+ * text/suffix-tree-kernel.ts). On Moby-Dick (notebook 02's defaults, the RFM's kept M, ridge 1, the windows and their
+ * inner targets) the calibrated validation NLL was lowest at L = 10 of {5, 10, 30} (2.819 bits, 2.832 at 5; 30 ties
+ * at ridge 0.3); docs/text-rfm.md section 7.
+ */
+export const DEFAULT_BACKOFF_BANDWIDTH = 10;
 /** Default ridge of the Laplace model (M = I), the study's: at L = 5, lambda = 1 loses (3.938 vs 3.924 bits/char). */
 export const DEFAULT_LAPLACE_RIDGE = 1e-3;
 /** The study's L (docs/study-protocol.md section B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
@@ -67,6 +79,22 @@ export interface KernelCharModelOptions {
    * 'temperature' (softmax(f / tau)). Both fitted on the validation windows.
    */
   calibration?: 'layer' | 'temperature';
+  /**
+   * The kernel the fitted model predicts with, under the RFM's kept M: 'backoff' (default for an RFM with the
+   * 'position' metric; exp(-||M^(1/2) (x - z)||_inf / L), which backs off to the windows sharing fewer of the heaviest
+   * positions like an interpolated n-gram, fitted exactly through a trie: text/suffix-tree-kernel.ts) or 'laplace' (the
+   * RFM's own kernel; the only one for M = I, the 'diagonal' and 'full' metrics, or a kept t = 0). The RFM learns M
+   * with its Laplace kernel either way. docs/text-rfm.md section 7.
+   */
+  finalKernel?: 'backoff' | 'laplace';
+  /** L of the back-off kernel. Default DEFAULT_BACKOFF_BANDWIDTH (10). Its ridge is `ridge`. */
+  backoffBandwidth?: number;
+  /**
+   * The back-off fit also learns from each training window's last k context characters as targets, each with the
+   * window's characters before it inside those k (windows.ts withInnerTargets): the events an order-(k + 1) n-gram
+   * counts in the same text. Default 0; the text experiment sets ngramOrder - 1, its like-for-like n-gram's events.
+   */
+  innerTargets?: number;
   /** Form of the RFM iteration; 'auto' (default) lets the RFM's cost model choose. */
   form?: 'auto' | Form;
   /** AGOP over a random subsample of this many training windows (default all). */
@@ -74,7 +102,8 @@ export interface KernelCharModelOptions {
   /**
    * How the RFM picks its iteration on the validation windows: 'accuracy' (the RFM's default, ties broken by MSE) or
    * 'nll', the mean negative log-likelihood under the temperature fitted to that iteration's scores (the number the
-   * model is then calibrated by). Default 'accuracy'.
+   * model is then calibrated by, with the RFM's own kernel). Either way on the RFM's Laplace kernel: the back-off fit
+   * comes after, under the kept M. Default 'accuracy'.
    */
   selection?: 'accuracy' | 'nll';
   seed?: number;
@@ -91,8 +120,11 @@ export interface KernelCharModelOptions {
   signal?: AbortSignal;
 }
 
-/** 'rfm' is the RFM's fit (T = 0 for the Laplace model); 'metric' forms the kept M for the details (T > 0). */
-export type KernelCharStage = 'rfm' | 'metric' | 'calibration';
+/**
+ * 'rfm' is the RFM's fit (T = 0 for the Laplace model); 'metric' forms the kept M for the details (T > 0); 'backoff'
+ * the back-off kernel's fit under it.
+ */
+export type KernelCharStage = 'rfm' | 'metric' | 'backoff' | 'calibration';
 
 export type KernelCharEvent =
   | { type: 'stage'; stage: KernelCharStage; seconds: number }
@@ -108,6 +140,10 @@ export interface KernelCharFitDetails {
   metric: TextMetric;
   normalization: Exclude<Normalization, 'max'>;
   calibration: 'layer' | 'temperature';
+  /** The kernel the model predicts with (the RFM's M learned with its Laplace kernel either way). */
+  finalKernel: 'backoff' | 'laplace';
+  /** The back-off fit: its L, training pairs (windows and inner targets) and trie nodes. */
+  backoff?: { bandwidth: number; innerTargets: number; pairs: number; nodes: number };
   /** Exact or Nystrom, and why (the RFM's summary). */
   solver: SolverChoice;
   trainWindows: number;
@@ -143,6 +179,9 @@ const OPTION_KEYS = [
   'metric',
   'normalization',
   'calibration',
+  'finalKernel',
+  'backoffBandwidth',
+  'innerTargets',
   'form',
   'agopSampleSize',
   'selection',
@@ -167,18 +206,17 @@ export class KernelCharModel extends CalibratedModel {
   private constructor(
     vocab: Vocabulary,
     context: number,
-    /** The fitted estimator: an RFM, with T = 0 for the Laplace model. */
-    private readonly rfm: RFM,
+    private readonly scores: WindowScorer,
     calibration: SoftmaxLayer,
     readonly details: KernelCharFitDetails,
   ) {
-    super(vocab, context, (windows) => symbolScores(rfm, vocab.size, windows), calibration);
+    super(vocab, context, scores, calibration);
   }
 
   /** The raw kernel outputs f (count x vocab.size), before the softmax. */
   async rawScores(windows: CodeWindows): Promise<ScoreMatrix> {
     checkCodes(windows, this.vocab.size, this.context, 'windows');
-    return symbolScores(this.rfm, this.vocab.size, windows);
+    return this.scores(windows);
   }
 
   /**
@@ -199,8 +237,12 @@ export class KernelCharModel extends CalibratedModel {
       throw new ShapeError(
         `KernelCharModel: validation windows have ${validation.context} characters, training windows ${train.context}`,
       );
+    if (o.innerTargets >= train.context)
+      throw new OptionError(
+        `KernelCharModel: innerTargets must be below the context of ${train.context} characters, got ${o.innerTargets}`,
+      );
     const emit = options.onEvent;
-    const timer = new StageTimer<KernelCharStage>(['rfm', 'metric', 'calibration']);
+    const timer = new StageTimer<KernelCharStage>(['rfm', 'metric', 'backoff', 'calibration']);
     const seconds = timer.seconds as KernelCharFitDetails['seconds'];
     const stage: Stage = async (name, f) => {
       const r = await timer.time(name, f);
@@ -209,8 +251,16 @@ export class KernelCharModel extends CalibratedModel {
     };
     const rfm = await fitRfm(vocab, train, validation, o, options, stage);
     const rfmDetails = o.iterations > 0 ? await stage('metric', () => learnedDetails(rfm, o.selection)) : undefined;
+    // The back-off kernel of M = I (a kept t = 0) gives every pair of distinct windows the same value: Laplace then.
+    const backoff =
+      o.finalKernel === 'backoff' && rfmDetails && rfmDetails.bestIteration > 0
+        ? await stage('backoff', () => fitBackoff(train, rfmDetails.weights, size, o))
+        : undefined;
+    const scorer: WindowScorer = backoff
+      ? async (windows) => backoff.predict(windows)
+      : (windows) => symbolScores(rfm, size, windows);
     const softmax = await stage('calibration', async () =>
-      calibrate(await symbolScores(rfm, size, validation), validation.targets, o.calibration),
+      calibrate(await scorer(validation), validation.targets, o.calibration),
     );
     seconds.total = timer.elapsedSeconds();
     const details: KernelCharFitDetails = {
@@ -221,6 +271,8 @@ export class KernelCharModel extends CalibratedModel {
       metric: o.metric,
       normalization: o.normalization,
       calibration: o.calibration,
+      finalKernel: backoff ? 'backoff' : 'laplace',
+      ...(backoff ? { backoff: backoff.details } : {}),
       solver: rfm.summary.solver!,
       trainWindows: train.count,
       validationWindows: validation.count,
@@ -230,8 +282,25 @@ export class KernelCharModel extends CalibratedModel {
       seconds,
       ...(rfmDetails ? { rfm: rfmDetails } : {}),
     };
-    return new KernelCharModel(vocab, train.context, rfm, softmax, details);
+    return new KernelCharModel(vocab, train.context, scorer, softmax, details);
   }
+}
+
+/** The back-off kernel's exact fit under the kept M's position weights, on the windows and their inner targets. */
+function fitBackoff(train: Windows, diagonal: Float64Array, size: number, o: ParsedOptions) {
+  const w = train.context;
+  const weights = Float64Array.from({ length: w }, (_, p) => diagonal[p * size]);
+  const pairs = withInnerTargets(train, o.innerTargets);
+  const model = SuffixTreeRegressor.fit(pairs, {
+    weights,
+    bandwidth: o.backoffBandwidth,
+    ridge: o.ridge,
+    classes: size,
+  });
+  return {
+    predict: (windows: CodeWindows) => model.predict(windows),
+    details: { bandwidth: o.backoffBandwidth, innerTargets: o.innerTargets, pairs: pairs.count, nodes: model.nodes },
+  };
 }
 
 type ParsedOptions = Required<
@@ -249,6 +318,7 @@ function parseOptions(options: KernelCharModelOptions): ParsedOptions {
     calibration = 'layer',
   } = options;
   const { form = 'auto', selection = 'accuracy', seed = 0, agopSampleSize } = options;
+  const backoffOptions = parseBackoffOptions(options, iterations, metric);
   if (!(typeof bandwidth === 'number' && bandwidth > 0 && Number.isFinite(bandwidth)))
     throw new OptionError(`KernelCharModel: bandwidth must be a positive number, got ${String(bandwidth)}`);
   if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge)))
@@ -263,7 +333,52 @@ function parseOptions(options: KernelCharModelOptions): ParsedOptions {
     throw new OptionError(`KernelCharModel: calibration must be 'layer' or 'temperature', got ${String(calibration)}`);
   if (selection !== 'accuracy' && selection !== 'nll')
     throw new OptionError(`KernelCharModel: selection must be 'accuracy' or 'nll', got ${String(selection)}`);
-  return { bandwidth, ridge, iterations, metric, normalization, calibration, form, selection, seed, agopSampleSize };
+  if (backoffOptions.finalKernel === 'backoff' && !(ridge > 0))
+    throw new OptionError(`KernelCharModel: the back-off kernel needs a ridge > 0, got ${ridge}`);
+  return {
+    bandwidth,
+    ridge,
+    iterations,
+    metric,
+    normalization,
+    calibration,
+    form,
+    selection,
+    seed,
+    agopSampleSize,
+    ...backoffOptions,
+  };
+}
+
+/** finalKernel (default 'backoff' for an RFM with the 'position' metric), its bandwidth and innerTargets, checked. */
+function parseBackoffOptions(
+  options: KernelCharModelOptions,
+  iterations: number,
+  metric: TextMetric,
+): Pick<ParsedOptions, 'finalKernel' | 'backoffBandwidth' | 'innerTargets'> {
+  const possible = iterations > 0 && metric === 'position';
+  const {
+    finalKernel = possible ? 'backoff' : 'laplace',
+    backoffBandwidth = DEFAULT_BACKOFF_BANDWIDTH,
+    innerTargets = 0,
+  } = options;
+  if (finalKernel !== 'backoff' && finalKernel !== 'laplace')
+    throw new OptionError(`KernelCharModel: finalKernel must be 'backoff' or 'laplace', got ${String(finalKernel)}`);
+  if (finalKernel === 'backoff' && !possible)
+    throw new OptionError(
+      "KernelCharModel: finalKernel 'backoff' needs an RFM (iterations > 0) with the 'position' metric (one weight per context position)",
+    );
+  if (!(typeof backoffBandwidth === 'number' && backoffBandwidth > 0 && Number.isFinite(backoffBandwidth)))
+    throw new OptionError(
+      `KernelCharModel: backoffBandwidth must be a positive number, got ${String(backoffBandwidth)}`,
+    );
+  if (!Number.isInteger(innerTargets) || innerTargets < 0)
+    throw new OptionError(`KernelCharModel: innerTargets must be an integer >= 0, got ${String(innerTargets)}`);
+  if (innerTargets > 0 && finalKernel !== 'backoff')
+    throw new OptionError(
+      "KernelCharModel: innerTargets need finalKernel 'backoff' (the Laplace kernel's exact solve is fitted on the windows alone)",
+    );
+  return { finalKernel, backoffBandwidth, innerTargets };
 }
 
 /** The softmax layer, or the temperature alone as a layer (gamma = 0, no bias). */

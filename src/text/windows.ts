@@ -158,6 +158,44 @@ export function selectWindows(windows: Windows, indices: ArrayLike<number>): Win
   return { codes, count: indices.length, context, targets, positions };
 }
 
+/**
+ * The windows and, after them, `k` more pairs per window: each of its last k context characters as a target, with the
+ * window's characters before it that lie inside those last k as context (the rest ZERO_ROW, unknown). These are the
+ * (history, next character) events an order-(k + 1) n-gram counts in each window's last k characters and target, the
+ * text the like-for-like n-gram of the text experiment reads (docs/text-rfm.md section 7). A pair whose target is a
+ * ZERO_ROW is left out.
+ */
+export function withInnerTargets(windows: Windows, k: number): Windows {
+  const { context: w, count: n } = windows;
+  if (!Number.isInteger(k) || k < 0 || k >= w)
+    throw new OptionError(`withInnerTargets: k must be an integer in [0, ${w - 1}], got ${String(k)}`);
+  const codes = new Int32Array(n * (k + 1) * w).fill(ZERO_ROW);
+  const targets = new Int32Array(n * (k + 1));
+  const positions = new Int32Array(n * (k + 1));
+  codes.set(windows.codes);
+  targets.set(windows.targets);
+  positions.set(windows.positions);
+  let r = n;
+  for (let s = 1; s <= k; s++) {
+    for (let i = 0; i < n; i++) {
+      const target = windows.codes[i * w + w - s];
+      if (target === ZERO_ROW) continue;
+      // The pair's context ends just before the target: window positions w - k .. w - s - 1, right-aligned.
+      for (let q = w - k; q < w - s; q++) codes[r * w + q + s] = windows.codes[i * w + q];
+      targets[r] = target;
+      positions[r] = windows.positions[i] < 0 ? -1 : windows.positions[i] - s;
+      r++;
+    }
+  }
+  return {
+    codes: codes.subarray(0, r * w),
+    count: r,
+    context: w,
+    targets: targets.subarray(0, r),
+    positions: positions.subarray(0, r),
+  };
+}
+
 /** `count` windows drawn without replacement (all of them, shuffled, if there are fewer). */
 export function sampleWindows(windows: Windows, count: number, seed: number): Windows {
   const order = new Rng(seed).shuffle(Array.from({ length: windows.count }, (_, i) => i));

@@ -255,6 +255,18 @@ test('bad inputs get errors that name them', async () => {
     runTextExperiment({ ...TINY, rfmMetric: 'block' as never }),
     /rfmMetric must be 'position', 'diagonal' or 'full'/,
   );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmMetric: 'full' }),
+    /rfmFinalKernel 'backoff' needs rfmMetric 'position' \(got 'full'\); set rfmFinalKernel: 'laplace'/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmFinalKernel: 'laplace', rfmInnerTargets: 2 }),
+    /rfmInnerTargets need rfmFinalKernel 'backoff'/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmInnerTargets: -1 }),
+    /rfmInnerTargets must be 'ngram' or an integer in \[0, context\)/,
+  );
   await assert.rejects(runTextExperiment({ ...TINY, sampleTopK: 0 }), /sampleTopK must be a positive integer or null/);
   await assert.rejects(
     runTextExperiment({ ...TINY, testWindows: 100000 }),

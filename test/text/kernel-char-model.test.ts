@@ -93,6 +93,8 @@ for (const { metric, form } of variants) {
       iterations: 2,
       metric,
       form,
+      // The RFM's own kernel (the 'position' metric's default is the back-off kernel: suffix-tree-kernel.test.ts).
+      finalKernel: 'laplace',
     });
     const rfm = new RFM({
       kernel: 'laplace',
@@ -165,7 +167,12 @@ test("solver 'nystrom' with every training window a centre scores like the exact
 test("selection 'nll' keeps the RFM iteration with the lowest calibrated validation NLL, recorded in the history", async () => {
   const train = windows(80, 12, false, 12, 0.3);
   const validation = windows(40, 13, false, 12, 0.3);
-  const model = await KernelCharModel.fit(vocab, train, validation, { bandwidth: 3, iterations: 3, selection: 'nll' });
+  const model = await KernelCharModel.fit(vocab, train, validation, {
+    bandwidth: 3,
+    iterations: 3,
+    selection: 'nll',
+    finalKernel: 'laplace',
+  });
   const details = model.details.rfm!;
   assert.equal(details.selection, 'nll');
   const scores = details.history.map((h) => h.validation!.score!);

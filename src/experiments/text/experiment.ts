@@ -14,6 +14,7 @@ import { loadCorpus, type CorpusSource } from '../../text/corpus';
 import { generate } from '../../text/generate';
 import { distinctNgramRatio } from '../../metrics/repetition';
 import {
+  DEFAULT_BACKOFF_BANDWIDTH,
   DEFAULT_TEXT_BANDWIDTH,
   DEFAULT_LAPLACE_RIDGE,
   DEFAULT_TEXT_RIDGE,
@@ -104,6 +105,19 @@ export interface TextExperimentConfig {
   nystrom: NystromOptions;
   /** lambda of the RFM: 1 smooths the one-hot targets (docs/text-rfm.md section 6); the study's 1e-3 in 'study' mode. */
   rfmRidge: number;
+  /**
+   * The kernel the RFM predicts with under its kept M: 'backoff' (default; exp(-||M^(1/2) (x - z)||_inf / L), fitted
+   * exactly through a trie, docs/text-rfm.md section 7; needs the 'position' metric) or 'laplace' (its own; 'study').
+   */
+  rfmFinalKernel: 'backoff' | 'laplace';
+  /** L of the back-off kernel (DEFAULT_BACKOFF_BANDWIDTH, 10). */
+  rfmBackoffBandwidth: number;
+  /**
+   * The back-off fit also learns from each training window's last k context characters as targets (each with the
+   * characters before it inside those k): 'ngram' (default) is k = ngramOrder - 1, the events the like-for-like
+   * n-gram counts in the same text; 0 fits the windows alone ('study' mode).
+   */
+  rfmInnerTargets: number | 'ngram';
   /** Held-out prompts continued by every model, greedily and by sampling. */
   prompts: number;
   generationLength: number;
@@ -145,6 +159,9 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   rfmSelection: 'accuracy',
   ridge: DEFAULT_LAPLACE_RIDGE,
   rfmRidge: DEFAULT_TEXT_RIDGE,
+  rfmFinalKernel: 'backoff',
+  rfmBackoffBandwidth: DEFAULT_BACKOFF_BANDWIDTH,
+  rfmInnerTargets: 'ngram',
   solver: 'auto',
   nystrom: {},
   prompts: 10,
@@ -154,7 +171,10 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   seed: 0,
 };
 
-/** What 'study' mode changes in the defaults: the study's sizes, L = 48, T = 10, ridge 1e-3, trigram and full, unscaled M. */
+/**
+ * What 'study' mode changes in the defaults: the study's sizes, L = 48, T = 10, ridge 1e-3, trigram and full, unscaled
+ * M, predicting with its Laplace kernel from the windows alone.
+ */
 export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
   trainWindows: STUDY_LINE_COUNTS.fit,
   validationWindows: STUDY_LINE_COUNTS.validation,
@@ -166,6 +186,8 @@ export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
   rfmMetric: 'full',
   rfmNormalization: 'none',
   rfmRidge: 1e-3,
+  rfmFinalKernel: 'laplace',
+  rfmInnerTargets: 0,
 };
 
 /**
@@ -288,7 +310,7 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   }
   if (!Number.isInteger(c.rfmIterations) || c.rfmIterations < 1)
     throw new OptionError(`runTextExperiment: rfmIterations must be an integer >= 1, got ${String(c.rfmIterations)}`);
-  for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'sampleTemperature'] as const) {
+  for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'rfmBackoffBandwidth', 'sampleTemperature'] as const) {
     if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key])))
       throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
   }
@@ -308,6 +330,7 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
     throw new OptionError(
       `runTextExperiment: rfmMetric must be 'position', 'diagonal' or 'full', got ${String(c.rfmMetric)}`,
     );
+  checkRfmFinalKernel(c);
   if (c.calibration !== 'layer' && c.calibration !== 'temperature')
     throw new OptionError(
       `runTextExperiment: calibration must be 'layer' or 'temperature', got ${String(c.calibration)}`,
@@ -328,6 +351,31 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
       "runTextExperiment: corpus must be { source: 'moby-dick' } or { path: 'book.txt' | 'book.pdf' }",
     );
   return c;
+}
+
+/** rfmFinalKernel and rfmInnerTargets: the back-off kernel needs the 'position' metric; inner targets need it. */
+function checkRfmFinalKernel(c: TextExperimentConfig): void {
+  if (c.rfmFinalKernel !== 'backoff' && c.rfmFinalKernel !== 'laplace')
+    throw new OptionError(
+      `runTextExperiment: rfmFinalKernel must be 'backoff' or 'laplace', got ${String(c.rfmFinalKernel)}`,
+    );
+  if (c.rfmFinalKernel === 'backoff' && c.rfmMetric !== 'position')
+    throw new OptionError(
+      `runTextExperiment: rfmFinalKernel 'backoff' needs rfmMetric 'position' (got '${c.rfmMetric}'); set rfmFinalKernel: 'laplace'`,
+    );
+  const k = c.rfmInnerTargets;
+  if (k !== 'ngram' && !(Number.isInteger(k) && k >= 0 && k < c.context))
+    throw new OptionError(
+      `runTextExperiment: rfmInnerTargets must be 'ngram' or an integer in [0, context), got ${String(k)}`,
+    );
+  if (innerTargets(c) > 0 && c.rfmFinalKernel !== 'backoff')
+    throw new OptionError("runTextExperiment: rfmInnerTargets need rfmFinalKernel 'backoff' (set rfmInnerTargets: 0)");
+}
+
+/** The RFM's inner targets per window: 'ngram' is the like-for-like n-gram's history length, ngramOrder - 1. */
+export function innerTargets(c: TextExperimentConfig): number {
+  if (c.rfmFinalKernel !== 'backoff') return c.rfmInnerTargets === 'ngram' ? 0 : c.rfmInnerTargets;
+  return c.rfmInnerTargets === 'ngram' ? Math.min(c.ngramOrder - 1, c.context - 1) : c.rfmInnerTargets;
 }
 
 /** Trains the four models on one corpus and reports the table, the study-method numbers and samples. */
@@ -507,11 +555,19 @@ export function fitKernelModel(
     normalization: c.rfmNormalization,
     selection: c.rfmSelection,
     seed: c.seed,
+    finalKernel: c.rfmFinalKernel,
+    backoffBandwidth: c.rfmBackoffBandwidth,
+    innerTargets: innerTargets(c),
   });
 }
 
 /** Share of a kernel model's fit done after each of its stages (its iterations share the first 0.9). */
-const KERNEL_STAGE_SHARE_DONE: Record<KernelCharStage, number> = { rfm: 0.9, metric: 0.95, calibration: 1 };
+const KERNEL_STAGE_SHARE_DONE: Record<KernelCharStage, number> = {
+  rfm: 0.9,
+  metric: 0.92,
+  backoff: 0.95,
+  calibration: 1,
+};
 
 async function fitTextModels(
   c: TextExperimentConfig,
@@ -568,7 +624,7 @@ export function modelNames(c: TextExperimentConfig, rfm: KernelCharFitDetails): 
     ngram: `n-gram (KN, n=${c.ngramOrder}), train split`,
     ngramWindows: `n-gram (KN, n=${c.ngramOrder}), kernel models' text`,
     laplace: `Laplace (L=${c.laplaceBandwidth})`,
-    rfm: `RFM (${c.rfmMetric} M, L=${c.rfmBandwidth}; ${kept})`,
+    rfm: `RFM (${c.rfmMetric} M, L=${c.rfmBandwidth}; ${kept}${rfm.backoff ? `; back-off kernel, L=${rfm.backoff.bandwidth}` : ''})`,
   };
 }
 

@@ -17,6 +17,10 @@ export interface ChildConfig {
   iterations: number;
   centres?: number;
   sampling?: 'uniform' | 'leverage';
+  /** The Nystrom solve: 'direct' or Falkon's 'cg' (default: the cost model's choice), CG's tolerance and cap. */
+  method?: 'direct' | 'cg';
+  tolerance?: number;
+  maxIterations?: number;
   diagonal?: boolean;
   /** Ties the diagonal's weights in groups of this many features (the vocabulary: one weight per position). */
   groupSize?: number;
@@ -62,6 +66,11 @@ function textMetric(config: ChildConfig): TextMetric {
   return config.diagonal ? 'diagonal' : 'full';
 }
 
+function nystromOptions(config: ChildConfig) {
+  const { centres, sampling, method, tolerance, maxIterations } = config;
+  return { centres, sampling, method, tolerance, maxIterations };
+}
+
 /** The text model itself (KernelCharModel: its RFM, one-hot scoring and softmax layer), scored on the test windows. */
 async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
   const data = await textData(config.n);
@@ -80,7 +89,7 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
     normalization: config.normalization ?? 'none',
     agopSampleSize: config.agopSampleSize,
     solver: config.solver,
-    nystrom: config.centres === undefined ? undefined : { centres: config.centres },
+    nystrom: config.centres === undefined ? undefined : nystromOptions(config),
     onEvent,
   });
   const seconds = (performance.now() - started) / 1000;
@@ -94,7 +103,9 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   const kept = d.rfm
     ? `; kept t = ${d.rfm.bestIteration}; ${d.rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s`
     : '';
-  const detail = `${s.solver === 'nystrom' ? `m = ${s.nystrom!.centres} ${s.nystrom!.method}` : (d.rfm?.form ?? 'exact')}${kept}; ${steps}`;
+  const cg = d.rfm?.history.map((h) => h.cgIterations ?? '').join(',');
+  const method = s.solver === 'nystrom' ? `m = ${s.nystrom!.centres} ${s.nystrom!.sampling} ${s.nystrom!.method}` : '';
+  const detail = `${s.solver === 'nystrom' ? method : (d.rfm?.form ?? 'exact')}${kept}${cg && /\d/.test(cg) ? `; CG iterations ${cg}` : ''}; ${steps}`;
   return { ok: true, seconds, accuracy: r.accuracy, bitsPerCharacter: r.bitsPerCharacter, detail };
 }
 
@@ -151,7 +162,7 @@ async function ngramRun(): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
 }
 
 async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
-  const nystrom = config.centres === undefined ? undefined : { centres: config.centres, sampling: config.sampling };
+  const nystrom = config.centres === undefined ? undefined : nystromOptions(config);
   const model = config.iterations === 0 ? 'laplace' : 'rfm';
   const r = await mnistAllImages({
     models: [model],

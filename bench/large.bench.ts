@@ -14,6 +14,9 @@
  * The text rows are the text models themselves (KernelCharModel: scored through RFM.predict, calibrated by their
  * softmax layer on the validation windows).
  *   --centres m      Nystrom centres (default: 1000 for text windows, 2000 for MNIST)
+ *   --sampling s     the text case's centres: uniform (default) or leverage
+ *   --method s       the text case's Nystrom solve: direct or cg (default: the cost model's choice)
+ *   --tolerance t, --max-iterations k   the text case's CG stopping rule
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ const option = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const numberOption = (name: string) => (option(name) === undefined ? undefined : Number(option(name)));
 const sections = (option('--sections') ?? 'sweep,mnist').split(',');
 const exactMax = Number(option('--exact-max') ?? 10000);
 const centresOption = option('--centres');
@@ -135,6 +139,10 @@ function text(): void {
       groupSize: 50,
       normalization: 'trace',
       agopSampleSize: 2000,
+      sampling: option('--sampling') as ChildConfig['sampling'],
+      method: option('--method') as ChildConfig['method'],
+      tolerance: numberOption('--tolerance'),
+      maxIterations: numberOption('--max-iterations'),
     });
     console.log(row([`RFM (Nystrom), n = ${n}`, ...describe(r)]));
   }

@@ -1,6 +1,7 @@
 /** One measurement of bench/large.bench.ts, run in its own process: `RESULT {json}` on stdout. */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { eigenProCompare, type EigenProConfig } from './eigenpro-compare';
 import { mnistAllImages } from '../src/experiments/feature-learning/mnist-all';
 import { DEFAULT_TEXT_CONFIG } from '../src/experiments/text/experiment';
 import { prepareCorrectData, type TextData } from '../src/experiments/text/data';
@@ -176,10 +177,11 @@ async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' |
   return { ok: true, seconds: row.seconds, accuracy: row.testAccuracy, detail };
 }
 
-export async function runChild(config: ChildConfig): Promise<void> {
+export async function runChild(config: ChildConfig | (EigenProConfig & { task: 'eigenpro' })): Promise<void> {
   let result: Omit<ChildResult, 'load' | 'peakGiB'>;
   try {
-    if (config.task === 'ngram') result = await ngramRun();
+    if (config.task === 'eigenpro') result = { ok: true, ...(await eigenProCompare(config)) };
+    else if (config.task === 'ngram') result = await ngramRun();
     else if (config.task === 'mnist') result = await mnistRun(config);
     else result = config.priceOnly ? await textPrice(config) : await textRun(config);
   } catch (e) {

@@ -1,7 +1,8 @@
 /**
  * EigenPro 2 (Ma and Belkin, "Kernel machines that adapt to GPUs for effective large batch training", SysML 2019),
- * written for bench/large.bench.ts's comparison with the Nystrom solver (src/kernels/nystrom.ts). Not a project
- * solver: it did not win anywhere measured (docs/large-n.md), so it lives with the benchmark that measures it.
+ * written for bench/large.bench.ts's comparison with the Nystrom solver (src/kernels/nystrom.ts). Not (yet) a project
+ * solver: it won only for the plain kernel at ~20,000 text windows, which no model can use as it stands
+ * (docs/large-n.md), so it lives with the benchmark that measures it.
  *
  * The model is f(x) = sum_i alpha_i k(x, x_i) over all n training points, fitted to Y by mini-batch SGD on the
  * square loss, preconditioned in the kernel's top eigendirections:

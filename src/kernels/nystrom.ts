@@ -152,56 +152,6 @@ async function centreFactor(
   return choleskyWithJitter(backend, await src.centreKernel(), 0, what, o.onJitter);
 }
 
-/**
- * Phi' Phi and Phi' Y over the blocks, two blocks at a time with one BLAS thread each when the backend has two or more
- * threads. Why: a triangular solve and a SYRK split over OpenBLAS's threads synchronise inside every call, and on a
- * shared machine a descheduled thread stalls the others (measured at load ~8 on 2 cores, n = 20,000, m = 2,000: SYRK
- * 9.7 s with two threads, 4.1 s with one). Independent single-threaded calls on libuv's workers do not wait for each
- * other, and one lane's kernel block (JavaScript) overlaps the other's BLAS. Each lane sums into its own Phi'Phi.
- */
-async function normalEquations(
-  backend: Backend,
-  src: NystromKernels,
-  l: Matrix,
-  y: Matrix,
-  o: NystromSolveOptions,
-): Promise<{ gram: Matrix; rhs: Matrix }> {
-  const { n, m } = src;
-  const threads = backend.getThreads();
-  const lanes = threads >= 2 && n > o.blockRows ? 2 : 1;
-  const sums = Array.from({ length: lanes }, () => ({ gram: new Matrix(m, m), rhs: new Matrix(m, y.cols), used: 0 }));
-  const total = Math.ceil(n / o.blockRows);
-  let next = 0;
-  let done = 0;
-  const lane = async (sum: (typeof sums)[number]): Promise<void> => {
-    for (let b = next++; b < total; b = next++) {
-      throwIfAborted(o.signal, 'the Nystrom solve');
-      const start = b * o.blockRows;
-      const end = Math.min(n, start + o.blockRows);
-      const phiT = await src.block(start, end);
-      await backend.triangularSolve(l, phiT, { inPlace: true });
-      const beta = sum.used++ > 0 ? 1 : 0;
-      await backend.syrk(phiT, { beta, out: sum.gram });
-      await backend.gemm(phiT, rowRange(y, start, end), { beta, out: sum.rhs });
-      o.onProgress?.({ stage: 'blocks', done: ++done, total });
-      await yieldToEventLoop();
-    }
-  };
-  if (lanes > 1) backend.setThreads(1);
-  try {
-    await Promise.all(sums.map(lane));
-  } finally {
-    if (lanes > 1) backend.setThreads(threads);
-  }
-  const [first, ...rest] = sums;
-  for (const r of rest) {
-    if (r.used === 0) continue;
-    for (let i = 0; i < first.gram.data.length; i++) first.gram.data[i] += r.gram.data[i];
-    for (let i = 0; i < first.rhs.data.length; i++) first.rhs.data[i] += r.rhs.data[i];
-  }
-  return first;
-}
-
 /** The direct solver: Phi' Phi and Phi' Y block by block, then one m x m Cholesky. */
 async function solveDirect(
   backend: Backend,
@@ -209,9 +159,19 @@ async function solveDirect(
   y: Matrix,
   o: NystromSolveOptions,
 ): Promise<NystromSolution> {
-  const m = src.m;
+  const { n, m } = src;
+  const c = y.cols;
   const { factor: l, jitter } = await centreFactor(backend, src, o);
-  const { gram, rhs } = await normalEquations(backend, src, l, y, o);
+  const gram = new Matrix(m, m);
+  const rhs = new Matrix(m, c);
+  await forEachBlock(n, o, async (b, start, end, total) => {
+    const phiT = await src.block(start, end);
+    await backend.triangularSolve(l, phiT, { inPlace: true });
+    await backend.syrk(phiT, { beta: b > 0 ? 1 : 0, out: gram });
+    await backend.gemm(phiT, rowRange(y, start, end), { beta: b > 0 ? 1 : 0, out: rhs });
+    o.onProgress?.({ stage: 'blocks', done: b + 1, total });
+    await yieldToEventLoop();
+  });
   // Phi' Phi + lambda I is SPD for lambda > 0; a jitter here (lambda = 0) is recorded with K_mm's.
   const solved = await choleskyWithJitter(backend, gram, o.ridge, `Phi'Phi + ridge I (${m} x ${m})`, o.onJitter);
   await backend.triangularSolve(solved.factor, rhs, { inPlace: true });

@@ -208,21 +208,3 @@ test('leverage-score centres: isolated points score higher; the draw is seeded a
   assert.deepEqual(a, b);
   assert.equal(new Set(a).size, 60);
 });
-
-test('the direct solve gives the same answer in two lanes of one BLAS thread as in one lane, blocks done in any order', async () => {
-  const backend = await backendFor('float64');
-  const threads = backend.getThreads();
-  const { x, y } = dataset(1500, 41);
-  const z = dataset(200, 42).x;
-  const centres = uniformCentres(1500, 300, new Rng(43));
-  try {
-    backend.setThreads(1); // one lane
-    const one = await nystromPredict(x, y, z, centres, 'direct', { blockRows: 100 });
-    backend.setThreads(2); // two lanes: 15 blocks split between them
-    const two = await nystromPredict(x, y, z, centres, 'direct', { blockRows: 100 });
-    assert.ok(relativeDifference(two, one) < 1e-10, `lanes differ by ${relativeDifference(two, one)}`);
-    assert.equal(backend.getThreads(), 2, 'the thread count is restored after the solve');
-  } finally {
-    backend.setThreads(threads);
-  }
-});

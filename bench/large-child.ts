@@ -1,6 +1,7 @@
 /** One measurement of bench/large.bench.ts, run in its own process: `RESULT {json}` on stdout. */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { eigenProCompare, type EigenProConfig } from './eigenpro-compare';
 import { mnistAllImages } from '../src/experiments/feature-learning/mnist-all';
 import { DEFAULT_TEXT_CONFIG } from '../src/experiments/text/experiment';
 import { prepareCorrectData, type TextData } from '../src/experiments/text/data';
@@ -17,6 +18,10 @@ export interface ChildConfig {
   iterations: number;
   centres?: number;
   sampling?: 'uniform' | 'leverage';
+  /** The Nystrom solve: 'direct' or Falkon's 'cg' (default: the cost model's choice), CG's tolerance and cap. */
+  method?: 'direct' | 'cg';
+  tolerance?: number;
+  maxIterations?: number;
   diagonal?: boolean;
   /** Ties the diagonal's weights in groups of this many features (the vocabulary: one weight per position). */
   groupSize?: number;
@@ -62,6 +67,11 @@ function textMetric(config: ChildConfig): TextMetric {
   return config.diagonal ? 'diagonal' : 'full';
 }
 
+function nystromOptions(config: ChildConfig) {
+  const { centres, sampling, method, tolerance, maxIterations } = config;
+  return { centres, sampling, method, tolerance, maxIterations };
+}
+
 /** The text model itself (KernelCharModel: its RFM, one-hot scoring and softmax layer), scored on the test windows. */
 async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
   const data = await textData(config.n);
@@ -80,7 +90,7 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
     normalization: config.normalization ?? 'none',
     agopSampleSize: config.agopSampleSize,
     solver: config.solver,
-    nystrom: config.centres === undefined ? undefined : { centres: config.centres },
+    nystrom: config.centres === undefined ? undefined : nystromOptions(config),
     // This bench measures the solver's own predictor (the text model's default for the 'position' metric is the
     // back-off kernel's exact trie fit under the learned M: docs/text-rfm.md section 7).
     finalKernel: 'laplace',
@@ -97,7 +107,9 @@ async function textRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 
   const kept = d.rfm
     ? `; kept t = ${d.rfm.bestIteration}; ${d.rfm.history.map((h) => h.seconds.toFixed(1)).join('+')} s`
     : '';
-  const detail = `${s.solver === 'nystrom' ? `m = ${s.nystrom!.centres} ${s.nystrom!.method}` : (d.rfm?.form ?? 'exact')}${kept}; ${steps}`;
+  const cg = d.rfm?.history.map((h) => h.cgIterations ?? '').join(',');
+  const method = s.solver === 'nystrom' ? `m = ${s.nystrom!.centres} ${s.nystrom!.sampling} ${s.nystrom!.method}` : '';
+  const detail = `${s.solver === 'nystrom' ? method : (d.rfm?.form ?? 'exact')}${kept}${cg && /\d/.test(cg) ? `; CG iterations ${cg}` : ''}; ${steps}`;
   return { ok: true, seconds, accuracy: r.accuracy, bitsPerCharacter: r.bitsPerCharacter, detail };
 }
 
@@ -154,7 +166,7 @@ async function ngramRun(): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
 }
 
 async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' | 'peakGiB'>> {
-  const nystrom = config.centres === undefined ? undefined : { centres: config.centres, sampling: config.sampling };
+  const nystrom = config.centres === undefined ? undefined : nystromOptions(config);
   const model = config.iterations === 0 ? 'laplace' : 'rfm';
   const r = await mnistAllImages({
     models: [model],
@@ -168,10 +180,11 @@ async function mnistRun(config: ChildConfig): Promise<Omit<ChildResult, 'load' |
   return { ok: true, seconds: row.seconds, accuracy: row.testAccuracy, detail };
 }
 
-export async function runChild(config: ChildConfig): Promise<void> {
+export async function runChild(config: ChildConfig | (EigenProConfig & { task: 'eigenpro' })): Promise<void> {
   let result: Omit<ChildResult, 'load' | 'peakGiB'>;
   try {
-    if (config.task === 'ngram') result = await ngramRun();
+    if (config.task === 'eigenpro') result = { ok: true, ...(await eigenProCompare(config)) };
+    else if (config.task === 'ngram') result = await ngramRun();
     else if (config.task === 'mnist') result = await mnistRun(config);
     else result = config.priceOnly ? await textPrice(config) : await textRun(config);
   } catch (e) {

@@ -10,10 +10,16 @@
  *                    validation) / 20 % test: Laplace kernel and RFM (T = 5), exact and Nystrom.
  *   text             the issue's text case: 100,000 training windows, RFM T = 5 with one weight per position (diagonal M tied over the symbols), trace-normalised,
  *                    Nystrom; held-out bits per character against Kneser-Ney order 5 trained on the whole train split.
+ *   eigenpro         the same kernel (Laplace, identity metric) solved by Nystrom (direct; m = n is the exact solution)
+ *                    and by EigenPro 2 (bench/eigenpro.ts), scored alike (test accuracy of argmax K alpha): MNIST
+ *                    (7,200 fit images), and text windows (--n, default 20000) with --epochs (default 10 MNIST, 5 text)
  *   --n a,b          the text case's training windows (default 100000)
  * The text rows are the text models themselves (KernelCharModel: scored through RFM.predict, calibrated by their
  * softmax layer on the validation windows).
  *   --centres m      Nystrom centres (default: 1000 for text windows, 2000 for MNIST)
+ *   --sampling s     the text case's centres: uniform (default) or leverage
+ *   --method s       the text case's Nystrom solve: direct or cg (default: the cost model's choice)
+ *   --tolerance t, --max-iterations k   the text case's CG stopping rule
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +32,7 @@ const option = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
+const numberOption = (name: string) => (option(name) === undefined ? undefined : Number(option(name)));
 const sections = (option('--sections') ?? 'sweep,mnist').split(',');
 const exactMax = Number(option('--exact-max') ?? 10000);
 const centresOption = option('--centres');
@@ -135,8 +142,31 @@ function text(): void {
       groupSize: 50,
       normalization: 'trace',
       agopSampleSize: 2000,
+      sampling: option('--sampling') as ChildConfig['sampling'],
+      method: option('--method') as ChildConfig['method'],
+      tolerance: numberOption('--tolerance'),
+      maxIterations: numberOption('--max-iterations'),
     });
     console.log(row([`RFM (Nystrom), n = ${n}`, ...describe(r)]));
+  }
+}
+
+function eigenpro(): void {
+  console.log('\n## Nystrom vs EigenPro 2 on the same kernel and data (Laplace, identity metric)');
+  console.log('data | solver | fit s | peak GiB | test accuracy | - | detail | load (1, 5, 15 min)');
+  const epochs = numberOption('--epochs');
+  const runs: Array<Record<string, unknown>> = [
+    { data: 'mnist', n: 7200, solver: 'nystrom', centres: 2000 },
+    { data: 'mnist', n: 7200, solver: 'nystrom', centres: 7200 },
+    { data: 'mnist', n: 7200, solver: 'eigenpro', epochs: epochs ?? 10 },
+  ];
+  for (const n of (option('--n') ?? '20000').split(',').map(Number)) {
+    runs.push({ data: 'text', n, solver: 'nystrom', centres: Number(centresOption ?? 2000) });
+    runs.push({ data: 'text', n, solver: 'eigenpro', epochs: epochs ?? 5 });
+  }
+  for (const r of runs) {
+    const result = inChild({ task: 'eigenpro', ...r } as unknown as ChildConfig);
+    console.log(row([String(r.data), String(r.solver), ...describe(result)]));
   }
 }
 
@@ -149,6 +179,7 @@ async function main(): Promise<void> {
   if (sections.includes('sweep')) sweep();
   if (sections.includes('mnist')) mnist();
   if (sections.includes('text')) text();
+  if (sections.includes('eigenpro')) eigenpro();
 }
 
 main().catch((e) => {

@@ -55,7 +55,7 @@ export class FeatureKernels implements NystromKernels {
   async block(start: number, end: number): Promise<Matrix> {
     const xb = this.x.select(this.rangeOf(start, end));
     const gram = this.sparseWeights()
-      ? transpose(await this.products(xb))
+      ? this.blockProducts(xb as OneHotFeatures)
       : (await xb.crossProducts(this.centresM)).astype('float64');
     return kernelFromGram(this.backend, gram, this.centreNorms, this.norms.subarray(start, end), this.kernel, gram);
   }
@@ -66,6 +66,15 @@ export class FeatureKernels implements NystromKernels {
    */
   private sparseWeights(): boolean {
     return this.x instanceof OneHotFeatures && this.metric.kind !== 'full';
+  }
+
+  /**
+   * C M X_b' (m x b) for a one-hot block, from the block's own column index: written in the layout the solver
+   * wants (a product Z M C' from the centres' index would need a transpose, a fifth of the block's time at m = 2000).
+   */
+  private blockProducts(xb: OneHotFeatures): Matrix {
+    const weights = this.metric.kind === 'diagonal' ? this.metric.diagonal : null;
+    return xb.weightedCrossProducts(this.centres as OneHotFeatures, weights, new Matrix(this.m, xb.rows));
   }
 
   /** Z M C' (z.rows x m), float64. */
@@ -107,18 +116,6 @@ export class FeatureKernels implements NystromKernels {
 }
 
 const DEFAULT_NORM_BLOCK = 2048;
-
-function transpose(a: Matrix): Matrix {
-  const out = new Matrix(a.cols, a.rows);
-  const B = 64;
-  for (let ib = 0; ib < a.rows; ib += B) {
-    for (let jb = 0; jb < a.cols; jb += B) {
-      for (let i = ib; i < Math.min(ib + B, a.rows); i++)
-        for (let j = jb; j < Math.min(jb + B, a.cols); j++) out.data[j * a.rows + i] = a.data[i * a.cols + j];
-    }
-  }
-  return out;
-}
 
 /** ||x_i||_M^2 for every row, a block of rows at a time (a one-hot X is densified one block at a time only). */
 async function squaredNorms(x: Features, metric: Metric, blockRows: number): Promise<Float64Array> {

@@ -89,7 +89,8 @@ export interface EigenProSolution {
 
 /**
  * EigenPro's kernel rows for points given as Features (dense or one-hot) under a metric M (nystrom-kernels.ts), with
- * the points' squared M-norms (what a prediction K(z, X) alpha needs).
+ * the points' squared M-norms (what a prediction K(z, X) alpha needs) and the source over all of them (`all.cross(Z)`
+ * is K(Z, X) for other points).
  */
 export async function featureEigenProKernels(
   backend: Backend,
@@ -97,12 +98,13 @@ export async function featureEigenProKernels(
   metric: Metric,
   kernel: ProductKernel,
   blockRows: number,
-): Promise<EigenProKernels & { norms: Float64Array }> {
+): Promise<EigenProKernels & { norms: Float64Array; all: FeatureKernels }> {
   const all = Int32Array.from({ length: x.rows }, (_, i) => i);
   const rows = await FeatureKernels.create(backend, x, all, metric, kernel, blockRows);
   return {
     n: x.rows,
     norms: Float64Array.from(rows.centreSquaredNorms),
+    all: rows,
     rows: async (indices) => (await rows.cross(x.select(indices))).kernel,
     subsampleKernel: async (indices) =>
       (await FeatureKernels.create(backend, x, indices, metric, kernel, blockRows)).centreKernel(),

@@ -1,6 +1,6 @@
 import type { Backend } from '../linalg/backend';
 import { throwIfAborted, yieldToEventLoop } from '../core/async';
-import { OptionError } from '../core/errors';
+import { DataError, OptionError } from '../core/errors';
 import { symmetricEigen } from '../linalg/eigen';
 import { Matrix } from '../linalg/matrix';
 import type { Features } from '../rfm/features';
@@ -150,8 +150,8 @@ export async function eigenProSetup(
   const { values: mu, vectors } = await topEigen(backend, await src.subsampleKernel(subsample), q + 1, rng);
   const tail = mu[q];
   if (!(tail > 0))
-    throw new OptionError(
-      `EigenPro: the subsample kernel's eigenvalue ${q + 1} is ${tail}, not positive: use a smaller q (eigenpro.q)`,
+    throw new DataError(
+      `EigenPro: eigenvalue ${q + 1} of the subsample's kernel matrix is ${tail.toPrecision(3)}, not positive (the matrix has rank <= ${q}): use a smaller eigenpro.q, or check the data's scale against the bandwidth`,
     );
   const f = new Matrix(s, q);
   for (let j = 0; j < q; j++) {

@@ -133,11 +133,11 @@ export type KernelSolverName = SolverName | 'eigenpro';
 export interface EigenProOptions {
   /** Passes over the training points; default 5 (the text windows' best in docs/large-n.md). */
   epochs?: number;
-  /** s, the subsample whose kernel gives the preconditioner; default min(n, 4000). */
+  /** s, the subsample whose kernel gives the preconditioner; default 4000; at most n (larger values are cut to n). */
   subsample?: number;
   /** q, the top eigendirections preconditioned; default min(s - 1, 160). Must be below s. */
   q?: number;
-  /** b; default the critical batch size from the eigenvalues, at most 2048 (and n). */
+  /** b; default the critical batch size from the eigenvalues, at most 2048; at most n (larger values are cut to n). */
   batchSize?: number;
   /** Exponent on mu_{q+1} / mu_i in the preconditioner, in (0, 1]; default 0.95 (the reference code's). */
   damping?: number;

@@ -113,7 +113,7 @@ test('bad EigenPro options and solver names are OptionErrors that name the probl
   );
 });
 
-test('an EigenPro fit reports progress per batch and is cancelled by its signal, leaving the previous model', async () => {
+test('an EigenPro fit reports progress per batch, saves and loads, and is cancelled by its signal, leaving the previous model', async () => {
   const { x, y, z } = problem(300);
   const model = new KernelRegressor({ ...common, solver: 'eigenpro', eigenpro: { epochs: 2, batchSize: 50 } });
   const seen: string[] = [];
@@ -126,6 +126,10 @@ test('an EigenPro fit reports progress per batch and is cancelled by its signal,
   assert.equal(seen[seen.length - 1], '2/2:6/6');
   assert.equal(seen.length, 12);
   const before = await model.predict(z);
+  const restored = KernelRegressor.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));
+  assert.deepEqual(Array.from((await restored.predict(z)).data), Array.from(before.data));
+  assert.equal(restored.summary.solver, 'eigenpro');
+  assert.deepEqual(restored.getParams().eigenpro, { epochs: 2, batchSize: 50 });
   const controller = new AbortController();
   await assert.rejects(
     model.fit(problem(300, 9).x, y, {

@@ -9,22 +9,16 @@ import {
   featureEigenProKernels,
   solveEigenPro,
 } from './eigenpro';
-import { KernelName, Metric, productKernel } from './kernel';
+import { productKernel } from './kernel';
 import { l1LaplacianKernel } from './l1-laplacian';
+import type { NystromKrrInput } from './nystrom-fit';
 import { DEFAULT_BLOCK_ROWS, SolverCost } from './solver-choice';
 
 /** KernelRegressor's EigenPro fit and pricing (the estimator stays one file of options, fit and predict). */
 
-export interface EigenProKrrInput {
-  x: Matrix;
-  y: Matrix;
-  kernel: KernelName;
-  bandwidth: number;
-  ridge: number;
-  metric: Metric;
+/** The problem as the Nystrom fit takes it (the data, kernel, ridge, metric, seed, signal), with EigenPro's settings. */
+export interface EigenProKrrInput extends Omit<NystromKrrInput, 'plan' | 'onProgress' | 'onJitter'> {
   settings: EigenProSettings;
-  seed: number;
-  signal?: AbortSignal;
   onProgress?: (p: EigenProProgress) => void;
 }
 

@@ -9,6 +9,7 @@ import { KernelRegressor } from '../../src/kernels/kernel-regressor';
 import { exactKrrCost, nystromKrrCost } from '../../src/kernels/nystrom-fit';
 import { chooseKernelSolver, eigenProSettings } from '../../src/kernels/solver-choice';
 import { Matrix } from '../../src/linalg/matrix';
+import { meanSquaredError } from '../../src/metrics/regression';
 import { backendFor } from '../../src/linalg/registry';
 import { DenseFeatures } from '../../src/rfm/features';
 import { Rng } from '../../src/random';
@@ -29,15 +30,8 @@ function problem(n: number, seed = 5) {
   return { x, y, z };
 }
 
-function relativeGap(a: Matrix, b: Matrix): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    num += (a.data[i] - b.data[i]) ** 2;
-    den += b.data[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+const relativeGap = (a: Matrix, b: Matrix) =>
+  Math.sqrt(meanSquaredError(a, b) / meanSquaredError(new Matrix(b.rows, b.cols), b));
 
 const common = { kernel: 'laplace' as const, bandwidth: 2, ridge: 1e-3 };
 

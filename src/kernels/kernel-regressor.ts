@@ -21,16 +21,20 @@ import {
   trainKernelBuffers,
 } from './kernel';
 import { l1LaplacianKernel } from './l1-laplacian';
+import type { EigenProProgress } from './eigenpro';
+import { eigenProKrrCost, fitEigenProKrr } from './eigenpro-fit';
 import type { NystromProgress } from './nystrom';
 import { exactKrrCost, fitNystromKrr, nystromKrrCost } from './nystrom-fit';
 import {
   DEFAULT_BLOCK_ROWS,
+  EigenProOptions,
+  KernelSolverChoice,
+  KernelSolverName,
   NystromOptions,
-  SolverChoice,
-  SolverName,
+  checkEigenProOptions,
+  checkKernelSolverName,
   checkNystromOptions,
-  checkSolverName,
-  chooseSolver,
+  chooseKernelSolver,
 } from './solver-choice';
 import { checkPositiveSemidefinite, dataScaleMessage, kernelProblem, largestMagnitude } from './kernel-checks';
 import { ridgeSolve } from './ridge-solve';
@@ -69,25 +73,34 @@ export interface KernelRegressorOptions {
   /** A fixed M: d x d (full) or d values (diagonal); default the identity. Not for the L1 Laplacian. */
   metric?: MatrixLike | ArrayLike<number>;
   /**
-   * 'exact' (K + lambda I)^-1 Y; 'nystrom' (nystrom.ts: m centres, f(z) = K(z, C) alpha); 'auto' (default): exact
-   * unless it would not fit in memory or would be too slow (solver-choice.ts). `summary` records the choice and why.
+   * 'exact' (K + lambda I)^-1 Y; 'nystrom' (nystrom.ts: m centres, f(z) = K(z, C) alpha); 'eigenpro' (eigenpro.ts:
+   * EigenPro 2's preconditioned iterations towards the same (K + lambda I)^-1 Y, f(z) = K(z, X) alpha; only when
+   * asked for); 'auto' (default): exact unless it would not fit in memory or would be too slow, then Nystrom
+   * (solver-choice.ts). `summary` records the choice and why (and why not EigenPro).
    */
-  solver?: SolverName;
+  solver?: KernelSolverName;
   /** The Nystrom solver's settings (centres m, sampling, direct or CG, block rows). */
   nystrom?: NystromOptions;
-  /** Seeds the Nystrom centres. Default 0. */
+  /** EigenPro's settings (epochs, subsample s, q, batch size, damping). */
+  eigenpro?: EigenProOptions;
+  /** Seeds the Nystrom centres and EigenPro's subsample and batches. Default 0. */
   seed?: number;
 }
 
-/** What a fit did: the solver and why, and for Nystrom its centres and solve. */
+/** What a fit did: the solver and why, for Nystrom its centres and solve, for EigenPro its run. */
 export interface KernelFitSummary {
-  solver: 'exact' | 'nystrom';
+  solver: 'exact' | 'nystrom' | 'eigenpro';
   reason: string;
-  estimate: SolverChoice['exact'] & { nystrom?: SolverChoice['nystrom'] };
+  estimate: KernelSolverChoice['exact'] & {
+    nystrom?: KernelSolverChoice['nystrom'];
+    eigenpro?: KernelSolverChoice['eigenpro'];
+  };
   centres?: number;
   method?: 'direct' | 'cg';
   cgIterations?: number;
   converged?: boolean;
+  /** EigenPro: epochs run, subsample s, q, the batch size and step used, and the critical batch size. */
+  eigenpro?: { epochs: number; subsample: number; q: number; batch: number; criticalBatch: number; eta: number };
   jitter: number;
   seconds: number;
 }
@@ -101,9 +114,9 @@ export interface KernelFitOptions {
   /** Held-out data to fit the softmax temperature on (classification). */
   validation?: { X: MatrixLike; Y: TargetLike };
   onEvent?: (event: KernelFitEvent) => void;
-  /** Nystrom: per block of K_nm and per CG iteration. */
-  onProgress?: (progress: NystromProgress) => void;
-  /** Cancels a Nystrom fit between blocks / CG iterations (CancelledError; the previous model stays). */
+  /** Nystrom: per block of K_nm and per CG iteration; EigenPro: per batch (with its epoch). */
+  onProgress?: (progress: NystromProgress | EigenProProgress) => void;
+  /** Cancels a Nystrom or EigenPro fit between blocks / CG iterations / batches (CancelledError; the previous model stays). */
   signal?: AbortSignal;
 }
 
@@ -129,7 +142,18 @@ interface KernelRegressorState {
   summary?: KernelFitSummary;
 }
 
-const OPTION_KEYS = ['kernel', 'bandwidth', 'ridge', 'dtype', 'task', 'metric', 'solver', 'nystrom', 'seed'] as const;
+const OPTION_KEYS = [
+  'kernel',
+  'bandwidth',
+  'ridge',
+  'dtype',
+  'task',
+  'metric',
+  'solver',
+  'nystrom',
+  'eigenpro',
+  'seed',
+] as const;
 
 function parseMetric(metric: KernelRegressorOptions['metric'], dtype: DType): Metric {
   if (metric === undefined) return IDENTITY;
@@ -151,14 +175,24 @@ function parseMetric(metric: KernelRegressorOptions['metric'], dtype: DType): Me
   return { kind: 'diagonal', diagonal: dtype === 'float32' ? Float32Array.from(diag) : diag };
 }
 
+/** The metric in float64, for the large-n solvers (which run in float64). */
+function float64Metric(metric: Metric): Metric {
+  return metric.kind === 'identity'
+    ? metric
+    : metric.kind === 'diagonal'
+      ? { kind: 'diagonal', diagonal: Float64Array.from(metric.diagonal) }
+      : { kind: 'full', matrix: metric.matrix.astype('float64') };
+}
+
 export class KernelRegressor {
   readonly kernel: KernelName;
   readonly bandwidth: number;
   readonly ridge: number;
   readonly dtype: DType;
   readonly task: 'auto' | Task;
-  readonly solver: SolverName;
+  readonly solver: KernelSolverName;
   readonly nystrom?: NystromOptions;
+  readonly eigenpro?: EigenProOptions;
   readonly seed: number;
   private readonly metricOption: KernelRegressorOptions['metric'];
   private state?: KernelRegressorState;
@@ -181,9 +215,11 @@ export class KernelRegressor {
       throw new OptionError('KernelRegressor: the L1 Laplacian takes no metric M');
     this.metricOption = options.metric;
     parseMetric(this.metricOption, this.dtype);
-    this.solver = checkSolverName(options.solver ?? 'auto', 'KernelRegressor');
+    this.solver = checkKernelSolverName(options.solver ?? 'auto', 'KernelRegressor');
     checkNystromOptions(options.nystrom, 'KernelRegressor');
     this.nystrom = options.nystrom === undefined ? undefined : { ...options.nystrom };
+    checkEigenProOptions(options.eigenpro, 'KernelRegressor');
+    this.eigenpro = options.eigenpro === undefined ? undefined : { ...options.eigenpro };
     this.seed = options.seed ?? 0;
     if (!Number.isFinite(this.seed))
       throw new OptionError(`KernelRegressor: seed must be a finite number, got ${String(this.seed)}`);
@@ -200,6 +236,7 @@ export class KernelRegressor {
       metric: this.metricOption,
       solver: this.solver,
       nystrom: this.nystrom,
+      eigenpro: this.eigenpro,
       seed: this.seed,
     };
   }
@@ -270,15 +307,17 @@ export class KernelRegressor {
     const c = targets.y.cols;
     const bytes = this.dtype === 'float32' ? 4 : 8;
     // Priced before anything n x n is allocated: an oversize exact fit is refused here, with the largest n that fits.
-    const choice = chooseSolver(
+    const choice = chooseKernelSolver(
       {
         model: 'KernelRegressor',
         n,
         exact: (k) => exactKrrCost(k, d, c, bytes, metric.kind !== 'identity'),
         nystrom: nystromKrrCost(n, d, c, this.nystrom?.blockRows ?? DEFAULT_BLOCK_ROWS),
+        eigenpro: eigenProKrrCost(n, d, c),
       },
       this.solver,
       this.nystrom,
+      this.eigenpro,
     );
     const onJitter = (j: number, failure: NotSPDError) =>
       options.onEvent?.({
@@ -291,7 +330,9 @@ export class KernelRegressor {
     const fitted =
       choice.solver === 'exact'
         ? await this.solveExact(backend, x, metric, targets.y, options, onJitter)
-        : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
+        : choice.solver === 'eigenpro'
+          ? await this.solveEigenPro(x, metric, targets.y, choice, options)
+          : await this.solveNystrom(x, metric, targets.y, choice, options, onJitter);
     const state: KernelRegressorState = {
       ...fitted,
       metric,
@@ -310,7 +351,7 @@ export class KernelRegressor {
     state.summary = {
       ...state.summary!,
       reason: choice.reason,
-      estimate: { ...choice.exact, nystrom: choice.nystrom },
+      estimate: { ...choice.exact, nystrom: choice.nystrom, eigenpro: choice.eigenpro },
       seconds: (performance.now() - started) / 1000,
     };
     return state;
@@ -362,23 +403,17 @@ export class KernelRegressor {
     x: Matrix,
     metric: Metric,
     y: Matrix,
-    choice: SolverChoice,
+    choice: KernelSolverChoice,
     options: KernelFitOptions,
     onJitter: (j: number, f: NotSPDError) => void,
   ): Promise<FittedSolve> {
-    const metric64: Metric =
-      metric.kind === 'identity'
-        ? metric
-        : metric.kind === 'diagonal'
-          ? { kind: 'diagonal', diagonal: Float64Array.from(metric.diagonal) }
-          : { kind: 'full', matrix: metric.matrix.astype('float64') };
     const r = await fitNystromKrr(await backendFor('float64'), {
       x,
       y,
       kernel: this.kernel,
       bandwidth: this.bandwidth,
       ridge: this.ridge,
-      metric: metric64,
+      metric: float64Metric(metric),
       plan: choice.nystrom!,
       seed: this.seed,
       signal: options.signal,
@@ -398,6 +433,47 @@ export class KernelRegressor {
     if (sol.method === 'cg') Object.assign(summary, { cgIterations: sol.iterations, converged: sol.converged });
     const norms = this.dtype === 'float32' ? Float32Array.from(r.norms) : r.norms;
     return { x: r.centres.astype(this.dtype), alpha: sol.alpha.astype(this.dtype), norms, jitter: sol.jitter, summary };
+  }
+
+  /** The EigenPro fit runs in float64 (eigenpro.ts); the model keeps X, alpha and the norms in this dtype. */
+  private async solveEigenPro(
+    x: Matrix,
+    metric: Metric,
+    y: Matrix,
+    choice: KernelSolverChoice,
+    options: KernelFitOptions,
+  ): Promise<FittedSolve> {
+    const r = await fitEigenProKrr(await backendFor('float64'), {
+      x,
+      y,
+      kernel: this.kernel,
+      bandwidth: this.bandwidth,
+      ridge: this.ridge,
+      metric: float64Metric(metric),
+      settings: choice.eigenpro!,
+      seed: this.seed,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const { alpha, setup, epochs } = r.solution;
+    const s = choice.eigenpro!;
+    const summary: KernelFitSummary = {
+      solver: 'eigenpro',
+      reason: choice.reason,
+      estimate: choice.exact,
+      eigenpro: {
+        epochs,
+        subsample: setup.subsample.length,
+        q: s.q,
+        batch: setup.batch,
+        criticalBatch: setup.criticalBatch,
+        eta: setup.eta,
+      },
+      jitter: 0,
+      seconds: 0,
+    };
+    const norms = this.dtype === 'float32' ? Float32Array.from(r.norms) : r.norms;
+    return { x, alpha: alpha.astype(this.dtype), norms, jitter: 0, summary };
   }
 
   /** The data's scale against the bandwidth (kernel-checks.ts): NaN or all-ones K is an error, K = I a warning. */
@@ -493,6 +569,7 @@ export class KernelRegressor {
         task: this.task,
         solver: this.solver,
         nystrom: this.nystrom,
+        eigenpro: this.eigenpro,
         seed: this.seed,
       },
       state: {

@@ -2,6 +2,7 @@ import { MemoryError, OptionError } from '../core/errors';
 import { checkAllocation, largestFitting, memoryLimit } from '../core/memory';
 import { checkOptions } from '../core/options';
 import type { CentreSampling } from './centres';
+import type { EigenProSettings } from './eigenpro';
 import type { NystromMethod } from './nystrom';
 
 /**
@@ -13,6 +14,9 @@ import type { NystromMethod } from './nystrom';
  *              the Nystrom solver would not be NYSTROM_MIN_SPEEDUP times faster); Nystrom otherwise.
  * Inside the Nystrom solver, 'auto' picks the direct solve or Falkon's CG by flops (CG assumed to take
  * CG_ITERATIONS_ESTIMATE iterations), and keeps the blocks of K_nm for CG when n m values fit in a quarter of the budget.
+ * KernelRegressor also offers 'eigenpro' (eigenpro.ts; chooseKernelSolver): priced, refused at once when it does not
+ * fit, but only ever run when asked for by name; 'auto' records its price and why it was not chosen
+ * (EIGENPRO_AUTO_RULE, from the measurements in docs/large-n.md).
  */
 
 export type SolverName = 'auto' | 'exact' | 'nystrom';
@@ -122,6 +126,80 @@ export function checkNystromOptions(o: NystromOptions | undefined, what: string)
     throw new OptionError(`${what}: nystrom.blockRows must be a positive integer, got ${String(o.blockRows)}`);
 }
 
+/** KernelRegressor's solvers: the shared ones and EigenPro (the RFM has no EigenPro iteration: docs/large-n.md). */
+export type KernelSolverName = SolverName | 'eigenpro';
+
+/** EigenPro 2's settings (eigenpro.ts); every one optional. */
+export interface EigenProOptions {
+  /** Passes over the training points; default 5 (the text windows' best in docs/large-n.md). */
+  epochs?: number;
+  /** s, the subsample whose kernel gives the preconditioner; default 4000; at most n (larger values are cut to n). */
+  subsample?: number;
+  /** q, the top eigendirections preconditioned; default min(s - 1, 160). Must be below s. */
+  q?: number;
+  /** b; default the critical batch size from the eigenvalues, at most 2048; at most n (larger values are cut to n). */
+  batchSize?: number;
+  /** Exponent on mu_{q+1} / mu_i in the preconditioner, in (0, 1]; default 0.95 (the reference code's). */
+  damping?: number;
+}
+
+export const EIGENPRO_OPTION_KEYS = ['epochs', 'subsample', 'q', 'batchSize', 'damping'] as const;
+export const EIGENPRO_DEFAULTS = { epochs: 5, subsample: 4000, q: 160, maxBatch: 2048, damping: 0.95 };
+/**
+ * Why 'auto' never picks EigenPro (docs/large-n.md): it lost to the exact solver on MNIST (7,200 images) and to Nystrom
+ * at 100,000 text windows, and won only on ~20,000 one-hot text windows (the plain Laplace kernel, given minutes),
+ * a path KernelRegressor (dense X) does not take.
+ */
+export const EIGENPRO_AUTO_RULE =
+  "'auto' never picks it: measured to lose to the exact solver on MNIST and to Nystrom at 100,000 text windows, to win only on ~20,000 one-hot text windows (docs/large-n.md)";
+
+const positiveInteger = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+
+export function checkEigenProOptions(o: EigenProOptions | undefined, what: string): void {
+  if (o === undefined) return;
+  checkOptions(`${what}: eigenpro`, o, EIGENPRO_OPTION_KEYS);
+  for (const key of ['epochs', 'q', 'batchSize'] as const)
+    if (o[key] !== undefined && !positiveInteger(o[key]))
+      throw new OptionError(`${what}: eigenpro.${key} must be a positive integer, got ${String(o[key])}`);
+  if (o.subsample !== undefined && !(positiveInteger(o.subsample) && o.subsample >= 2))
+    throw new OptionError(`${what}: eigenpro.subsample must be an integer >= 2, got ${String(o.subsample)}`);
+  if (o.q !== undefined && o.subsample !== undefined && o.q >= o.subsample)
+    throw new OptionError(`${what}: eigenpro.q (${o.q}) must be below eigenpro.subsample (${o.subsample})`);
+  if (o.damping !== undefined && !(typeof o.damping === 'number' && o.damping > 0 && o.damping <= 1))
+    throw new OptionError(`${what}: eigenpro.damping must be in (0, 1], got ${String(o.damping)}`);
+}
+
+/**
+ * EigenPro's settings for n training points: s = min(n, subsample); q must be below s (an OptionError when it was
+ * given and is not; when `strict` is false, for pricing only, it is clamped instead).
+ */
+export function eigenProSettings(n: number, o: EigenProOptions = {}, strict = true): EigenProSettings {
+  const d = EIGENPRO_DEFAULTS;
+  const subsample = Math.min(n, o.subsample ?? d.subsample);
+  let q = o.q ?? Math.min(subsample - 1, d.q);
+  if (strict && !(q >= 1 && q < subsample))
+    throw new OptionError(
+      `EigenPro: q = ${q} eigendirections need a subsample of more than q points, and there are ${subsample} (n = ${n}): set eigenpro.q below ${subsample}`,
+    );
+  q = Math.max(1, Math.min(q, subsample - 1));
+  const batchSize = o.batchSize === undefined ? undefined : Math.min(n, o.batchSize);
+  return {
+    epochs: o.epochs ?? d.epochs,
+    subsample,
+    q,
+    batchSize,
+    maxBatch: d.maxBatch,
+    damping: o.damping ?? d.damping,
+  };
+}
+
+export function checkKernelSolverName(s: unknown, what: string): KernelSolverName {
+  if (s === 'eigenpro') return s;
+  if (s !== 'auto' && s !== 'exact' && s !== 'nystrom')
+    throw new OptionError(`${what}: solver must be 'auto', 'exact', 'nystrom' or 'eigenpro', got ${String(s)}`);
+  return s;
+}
+
 export function checkSolverName(s: unknown, what: string): SolverName {
   if (s !== 'auto' && s !== 'exact' && s !== 'nystrom')
     throw new OptionError(`${what}: solver must be 'auto', 'exact' or 'nystrom', got ${String(s)}`);
@@ -216,6 +294,75 @@ export function chooseSolver(p: SolverPricing, requested: SolverName, o: Nystrom
     ? `the exact solver would take ~${exact.seconds.toPrecision(2)} s (> ${EXACT_TIME_LIMIT_SECONDS} s and ${NYSTROM_MIN_SPEEDUP}x the Nystrom estimate)`
     : `the exact solver would not fit (${formatBytes(exact.bytes)}${exactCost.largestArray > 2 ** 32 ? ", one array above V8's 2^32 elements" : ''}; budget ${formatBytes(budget)})`;
   return { solver: 'nystrom', reason: `auto: ${why}; ${described}`, exact, nystrom };
+}
+
+export interface KernelSolverChoice extends Omit<SolverChoice, 'solver'> {
+  solver: 'exact' | 'nystrom' | 'eigenpro';
+  /** EigenPro's settings and price (absent for a single training point, which it cannot precondition). */
+  eigenpro?: EigenProSettings & { bytes: number; seconds: number };
+}
+
+/** The exact and Nystrom paths priced as SolverPricing, and EigenPro with given settings. */
+export interface KernelSolverPricing extends SolverPricing {
+  eigenpro: (settings: EigenProSettings) => SolverCost;
+}
+
+function eigenProPlan(p: KernelSolverPricing, o: EigenProOptions, strict: boolean) {
+  const settings = eigenProSettings(p.n, o, strict);
+  const cost = p.eigenpro(settings);
+  return { settings: { ...settings, bytes: cost.bytes, seconds: seconds(cost.flops) }, cost };
+}
+
+/** Refuses an EigenPro fit that does not fit, naming the largest batch size that would. */
+function refuseEigenPro(p: KernelSolverPricing, plan: ReturnType<typeof eigenProPlan>, budget: number): void {
+  if (fits(plan.cost, budget)) return;
+  const batch = largestFitting(
+    (b) => b >= 1 && fits(p.eigenpro({ ...plan.settings, batchSize: b }), budget),
+    plan.settings.batchSize ?? plan.settings.maxBatch,
+  );
+  refuse(
+    plan.cost,
+    batch > 0
+      ? `a batch of ${batch.toLocaleString('en-US')} rows (eigenpro.batchSize), or solver: 'nystrom'`
+      : `none at n = ${p.n.toLocaleString('en-US')}: even a batch of one row does not fit (solver: 'nystrom')`,
+    budget,
+  );
+}
+
+/**
+ * KernelRegressor's choice: chooseSolver's, plus EigenPro when asked for by name (refused at once when it does not
+ * fit). Otherwise EigenPro is priced only for the record: the reason says why it was not chosen (EIGENPRO_AUTO_RULE).
+ */
+export function chooseKernelSolver(
+  p: KernelSolverPricing,
+  requested: KernelSolverName,
+  o: NystromOptions = {},
+  e: EigenProOptions = {},
+): KernelSolverChoice {
+  if (requested === 'eigenpro') {
+    const plan = eigenProPlan(p, e, true);
+    const budget = memoryLimit();
+    refuseEigenPro(p, plan, budget);
+    const exactCost = p.exact(p.n);
+    const exact = { bytes: exactCost.bytes, seconds: seconds(exactCost.flops), fits: fits(exactCost, budget) };
+    return {
+      solver: 'eigenpro',
+      reason: `requested (${describeEigenPro(plan.settings)}; exact: ~${formatBytes(exact.bytes)}, ~${exact.seconds.toPrecision(2)} s)`,
+      exact,
+      eigenpro: plan.settings,
+    };
+  }
+  const choice = chooseSolver(p, requested, o);
+  if (p.n < 2) return choice;
+  const { settings } = eigenProPlan(p, e, false);
+  const why =
+    requested === 'auto' ? `; eigenpro not chosen (${describeEigenPro(settings)}): ${EIGENPRO_AUTO_RULE}` : '';
+  return { ...choice, reason: choice.reason + why, eigenpro: settings };
+}
+
+function describeEigenPro(s: EigenProSettings & { bytes: number; seconds: number }): string {
+  const batch = s.batchSize === undefined ? `batch: the critical size, at most ${s.maxBatch}` : `batch ${s.batchSize}`;
+  return `eigenpro: ${s.epochs} epochs, s = ${s.subsample}, q = ${s.q}, ${batch}, ~${formatBytes(s.bytes)}, ~${s.seconds.toPrecision(2)} s at ${NOMINAL_GFLOPS} GFLOPS`;
 }
 
 /** Bytes of the Nystrom solve itself (float64), for the models' pricing: K_mm, its factor, Phi'Phi or Falkon's A. */

@@ -47,7 +47,8 @@ export const MNIST_ALL_DEFAULTS: MnistAllConfig = {
 
 export interface MnistAllRow {
   model: 'Laplace kernel' | 'RFM';
-  solver: 'exact' | 'nystrom';
+  /** The config's solver is 'auto', 'exact' or 'nystrom'; the type is KernelRegressor's summary's, which has 'eigenpro' too. */
+  solver: 'exact' | 'nystrom' | 'eigenpro';
   /** Why that solver (the models' `summary`). */
   reason: string;
   testAccuracy: number;

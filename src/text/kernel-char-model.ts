@@ -284,7 +284,9 @@ export class KernelCharModel extends CalibratedModel {
     // The back-off kernel of M = I (a kept t = 0) gives every pair of distinct windows the same value: Laplace then.
     const backoff =
       o.finalKernel === 'backoff' && rfmDetails && rfmDetails.bestIteration > 0
-        ? await stage('backoff', () => fitBackoff(backoffWindows ?? train, !!backoffWindows, rfmDetails.weights, size, o))
+        ? await stage('backoff', () =>
+            fitBackoff(backoffWindows ?? train, !!backoffWindows, rfmDetails.weights, size, o),
+          )
         : undefined;
     const scorer: WindowScorer = backoff
       ? async (windows) => backoff.predict(windows)

@@ -376,18 +376,16 @@ function checkRfmFinalKernel(c: TextExperimentConfig): void {
     );
   if (c.rfmFinalKernel === 'backoff' && c.rfmMetric !== 'position')
     throw new OptionError(
-      `runTextExperiment: rfmFinalKernel 'backoff' needs rfmMetric 'position' (got '${c.rfmMetric}'); set rfmFinalKernel: 'laplace'`,
+      `runTextExperiment: rfmFinalKernel 'backoff' needs rfmMetric 'position' (got '${c.rfmMetric}'); set rfmFinalKernel: 'laplace' and rfmFinalWindows: 'sampled'`,
     );
   const L = c.rfmBackoffBandwidth;
   if (L !== 'auto' && !(typeof L === 'number' && L > 0 && Number.isFinite(L)))
-    throw new OptionError(`runTextExperiment: rfmBackoffBandwidth must be 'auto' or a positive number, got ${String(L)}`);
+    throw new OptionError(
+      `runTextExperiment: rfmBackoffBandwidth must be 'auto' or a positive number, got ${String(L)}`,
+    );
   if (c.rfmFinalWindows !== 'split' && c.rfmFinalWindows !== 'sampled')
     throw new OptionError(
       `runTextExperiment: rfmFinalWindows must be 'split' or 'sampled', got ${String(c.rfmFinalWindows)}`,
-    );
-  if (c.rfmFinalWindows === 'split' && c.rfmFinalKernel !== 'backoff')
-    throw new OptionError(
-      "runTextExperiment: rfmFinalWindows 'split' needs rfmFinalKernel 'backoff' (only its fit can take every window); set rfmFinalWindows: 'sampled'",
     );
   const k = c.rfmInnerTargets;
   if (k !== 'ngram' && !(Number.isInteger(k) && k >= 0 && k < c.context))
@@ -396,6 +394,10 @@ function checkRfmFinalKernel(c: TextExperimentConfig): void {
     );
   if (innerTargets(c) > 0 && c.rfmFinalKernel !== 'backoff')
     throw new OptionError("runTextExperiment: rfmInnerTargets need rfmFinalKernel 'backoff' (set rfmInnerTargets: 0)");
+  if (c.rfmFinalWindows === 'split' && c.rfmFinalKernel !== 'backoff')
+    throw new OptionError(
+      "runTextExperiment: rfmFinalWindows 'split' needs rfmFinalKernel 'backoff' (only its fit can take every window); set rfmFinalWindows: 'sampled'",
+    );
 }
 
 /**

@@ -41,6 +41,8 @@ export interface LearningCurvePoint {
   bitsPerCharacter: number;
   /** The RFM's kept iteration (0: the plain kernel). */
   keptIteration?: number;
+  /** The windows the RFM's back-off fit saw (its training windows, or every window of the train split). */
+  backoffWindows?: number;
   /** The kernel models' solver, and the Nystrom centres m (absent for the n-gram). */
   solver?: 'exact' | 'nystrom';
   centres?: number;
@@ -100,7 +102,9 @@ export async function runTextLearningCurve(
       const point = await curvePoint(model, c, data, signal);
       points.push(point);
       done += work[k][j];
-      const kept = point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`;
+      const kept =
+        (point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`) +
+        (point.backoffWindows === undefined ? '' : `, back-off fit on ${point.backoffWindows} windows`);
       onProgress?.({
         trainWindows: size,
         model,
@@ -139,6 +143,7 @@ async function curvePoint(
     accuracy: r.accuracy,
     bitsPerCharacter: r.bitsPerCharacter,
     ...(details?.rfm ? { keptIteration: details.rfm.bestIteration } : {}),
+    ...(details?.backoff ? { backoffWindows: details.backoff.windowCount } : {}),
     ...(details ? solverOf(details) : {}),
     seconds,
   };
@@ -167,6 +172,7 @@ export function curvePointsOf(result: TextExperimentResult): LearningCurvePoint[
     accuracy: row(model).accuracy,
     bitsPerCharacter: row(model).bitsPerCharacter,
     ...(model === 'rfm' ? { keptIteration: result.fits.rfm.rfm!.bestIteration } : {}),
+    ...(model === 'rfm' && result.fits.rfm.backoff ? { backoffWindows: result.fits.rfm.backoff.windowCount } : {}),
     ...(model === 'ngram' || model === 'ngramWindows' ? {} : solverOf(result.fits[model])),
     seconds: seconds[model],
   }));

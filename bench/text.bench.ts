@@ -7,7 +7,8 @@
  *   --iterations T  RFM iterations (default 5)
  *   --selection S   how the RFM's iteration is picked: accuracy (default) or nll (calibrated validation NLL)
  *   --rfm-ridge R   the RFM's lambda (default DEFAULT_TEXT_RIDGE = 1; the study's 1e-3 gives 3.227 bits/char)
- *   --validation N  validation windows (default 1000; 4000 calibrates better: docs/text-rfm.md section 6)
+ *   --validation N  validation windows (default 4000: docs/text-rfm.md section 6)
+ *   --final-windows split|sampled  the windows of the RFM's back-off fit (default split: docs/text-rfm.md section 8)
  *   --bandwidths a,b,...  instead: the Laplace model's validation NLL and test bits per character at each L
  */
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ const rfmIterations = Number(option('--iterations') ?? DEFAULT_TEXT_CONFIG.rfmIt
 const rfmSelection = (option('--selection') ?? DEFAULT_TEXT_CONFIG.rfmSelection) as 'accuracy' | 'nll';
 const rfmRidge = Number(option('--rfm-ridge') ?? DEFAULT_TEXT_CONFIG.rfmRidge);
 const validationWindows = Number(option('--validation') ?? DEFAULT_TEXT_CONFIG.validationWindows);
+const rfmFinalWindows = (option('--final-windows') ?? DEFAULT_TEXT_CONFIG.rfmFinalWindows) as 'split' | 'sampled';
 const bandwidths = option('--bandwidths');
 
 const GiB = 1024 ** 3;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
       rfmSelection,
       rfmRidge,
       validationWindows,
+      rfmFinalWindows,
     },
     { onProgress: (p) => console.log(`[${p.elapsedSeconds.toFixed(1)} s] ${p.stage}: ${p.message}`) },
   );

@@ -14,8 +14,9 @@
 //   O(~0.07 n w + n V) with a diagonal one on English text.
 // - An RFM with the 'position' metric then predicts, by default, with the back-off kernel of its kept M
 //   (`finalKernel: 'backoff'`, text/suffix-tree-kernel.ts): exp(-||M^(1/2) (x - z)||_inf / L), fitted exactly through
-//   the trie of the training windows, optionally with each window's last characters as more targets (`innerTargets`).
-//   It scores a window in O(w log n + V). docs/text-rfm.md section 7.
+//   the trie of the training windows, optionally with each window's last characters as more targets (`innerTargets`),
+//   or of other windows, e.g. every window of the training text (`backoffWindows`): the fit is exact and O(n w log n).
+//   It scores a window in O(w log n + V). docs/text-rfm.md sections 7 and 8.
 
 import { OptionError, ShapeError } from '../core/errors';
 import { checkOptions } from '../core/options';
@@ -55,6 +56,14 @@ export const DEFAULT_TEXT_RIDGE = 1;
  * at ridge 0.3); docs/text-rfm.md section 7.
  */
 export const DEFAULT_BACKOFF_BANDWIDTH = 10;
+/**
+ * Default L of the back-off kernel when it is fitted on `backoffWindows` (every window of the training text, say).
+ * With ~1M windows the counts resolve deeper contexts, and a smaller L (larger increments between the trie's levels)
+ * backs off less: on Moby-Dick (the M kept at notebook 02's defaults, ridge 1, the 966,727 windows of the train split)
+ * the calibrated validation NLL was lowest at L = 0.7 of {0.3, 0.5, 0.7, 1, 2, 3, 5, 10, 30}: 2.065 bits, against
+ * 2.103 at 10; docs/text-rfm.md section 8.
+ */
+export const DEFAULT_WHOLE_TEXT_BACKOFF_BANDWIDTH = 0.7;
 /** Default ridge of the Laplace model (M = I), the study's: at L = 5, lambda = 1 loses (3.938 vs 3.924 bits/char). */
 export const DEFAULT_LAPLACE_RIDGE = 1e-3;
 /** The study's L (docs/study-protocol.md section B): with distances ~9-10 it puts every kernel value near exp(-0.2). */
@@ -87,8 +96,17 @@ export interface KernelCharModelOptions {
    * with its Laplace kernel either way. docs/text-rfm.md section 7.
    */
   finalKernel?: 'backoff' | 'laplace';
-  /** L of the back-off kernel. Default DEFAULT_BACKOFF_BANDWIDTH (10). Its ridge is `ridge`. */
+  /**
+   * L of the back-off kernel. Default DEFAULT_BACKOFF_BANDWIDTH (10), or DEFAULT_WHOLE_TEXT_BACKOFF_BANDWIDTH (0.7)
+   * with `backoffWindows`. Its ridge is `ridge`.
+   */
   backoffBandwidth?: number;
+  /**
+   * The windows the back-off fit learns from instead of `train` (same context, each with its target), e.g. every
+   * window of the training text: the fit is exact and costs O(n w log n), so it can see far more windows than the RFM
+   * learns M on (~10 s and ~2 GB for Moby-Dick's 966,727). Default: `train`. docs/text-rfm.md section 8.
+   */
+  backoffWindows?: Windows;
   /**
    * The back-off fit also learns from each training window's last k context characters as targets, each with the
    * window's characters before it inside those k (windows.ts withInnerTargets): the events an order-(k + 1) n-gram
@@ -142,8 +160,18 @@ export interface KernelCharFitDetails {
   calibration: 'layer' | 'temperature';
   /** The kernel the model predicts with (the RFM's M learned with its Laplace kernel either way). */
   finalKernel: 'backoff' | 'laplace';
-  /** The back-off fit: its L, training pairs (windows and inner targets) and trie nodes. */
-  backoff?: { bandwidth: number; innerTargets: number; pairs: number; nodes: number };
+  /**
+   * The back-off fit: its L, the windows it learned from ('train', the RFM's, or the given `backoffWindows`) and how
+   * many, its training pairs (windows and inner targets) and trie nodes.
+   */
+  backoff?: {
+    bandwidth: number;
+    windows: 'train' | 'backoffWindows';
+    windowCount: number;
+    innerTargets: number;
+    pairs: number;
+    nodes: number;
+  };
   /** Exact or Nystrom, and why (the RFM's summary). */
   solver: SolverChoice;
   trainWindows: number;
@@ -181,6 +209,7 @@ const OPTION_KEYS = [
   'calibration',
   'finalKernel',
   'backoffBandwidth',
+  'backoffWindows',
   'innerTargets',
   'form',
   'agopSampleSize',
@@ -241,6 +270,7 @@ export class KernelCharModel extends CalibratedModel {
       throw new OptionError(
         `KernelCharModel: innerTargets must be below the context of ${train.context} characters, got ${o.innerTargets}`,
       );
+    const backoffWindows = checkBackoffWindows(options.backoffWindows, train, size);
     const emit = options.onEvent;
     const timer = new StageTimer<KernelCharStage>(['rfm', 'metric', 'backoff', 'calibration']);
     const seconds = timer.seconds as KernelCharFitDetails['seconds'];
@@ -254,7 +284,9 @@ export class KernelCharModel extends CalibratedModel {
     // The back-off kernel of M = I (a kept t = 0) gives every pair of distinct windows the same value: Laplace then.
     const backoff =
       o.finalKernel === 'backoff' && rfmDetails && rfmDetails.bestIteration > 0
-        ? await stage('backoff', () => fitBackoff(train, rfmDetails.weights, size, o))
+        ? await stage('backoff', () =>
+            fitBackoff(backoffWindows ?? train, !!backoffWindows, rfmDetails.weights, size, o),
+          )
         : undefined;
     const scorer: WindowScorer = backoff
       ? async (windows) => backoff.predict(windows)
@@ -286,8 +318,22 @@ export class KernelCharModel extends CalibratedModel {
   }
 }
 
-/** The back-off kernel's exact fit under the kept M's position weights, on the windows and their inner targets. */
-function fitBackoff(train: Windows, diagonal: Float64Array, size: number, o: ParsedOptions) {
+/** `backoffWindows`, checked like training windows (they must read the model's context). */
+function checkBackoffWindows(windows: Windows | undefined, train: Windows, size: number): Windows | undefined {
+  if (windows === undefined) return undefined;
+  checkTrainingWindows(windows, size, 'backoffWindows');
+  if (windows.context !== train.context)
+    throw new ShapeError(
+      `KernelCharModel: backoffWindows have ${windows.context} characters, training windows ${train.context}`,
+    );
+  return windows;
+}
+
+/**
+ * The back-off kernel's exact fit under the kept M's position weights, on the windows (the RFM's, or the given
+ * backoffWindows: `given`) and their inner targets.
+ */
+function fitBackoff(train: Windows, given: boolean, diagonal: Float64Array, size: number, o: ParsedOptions) {
   const w = train.context;
   const weights = Float64Array.from({ length: w }, (_, p) => diagonal[p * size]);
   const pairs = withInnerTargets(train, o.innerTargets);
@@ -299,12 +345,22 @@ function fitBackoff(train: Windows, diagonal: Float64Array, size: number, o: Par
   });
   return {
     predict: (windows: CodeWindows) => model.predict(windows),
-    details: { bandwidth: o.backoffBandwidth, innerTargets: o.innerTargets, pairs: pairs.count, nodes: model.nodes },
+    details: {
+      bandwidth: o.backoffBandwidth,
+      windows: given ? ('backoffWindows' as const) : ('train' as const),
+      windowCount: train.count,
+      innerTargets: o.innerTargets,
+      pairs: pairs.count,
+      nodes: model.nodes,
+    },
   };
 }
 
 type ParsedOptions = Required<
-  Omit<KernelCharModelOptions, 'onEvent' | 'agopSampleSize' | 'solver' | 'nystrom' | 'onProgress' | 'signal'>
+  Omit<
+    KernelCharModelOptions,
+    'onEvent' | 'agopSampleSize' | 'solver' | 'nystrom' | 'onProgress' | 'signal' | 'backoffWindows'
+  >
 > & { agopSampleSize?: number };
 
 function parseOptions(options: KernelCharModelOptions): ParsedOptions {
@@ -357,9 +413,10 @@ function parseBackoffOptions(
   metric: TextMetric,
 ): Pick<ParsedOptions, 'finalKernel' | 'backoffBandwidth' | 'innerTargets'> {
   const possible = iterations > 0 && metric === 'position';
+  const given = options.backoffWindows !== undefined;
   const {
     finalKernel = possible ? 'backoff' : 'laplace',
-    backoffBandwidth = DEFAULT_BACKOFF_BANDWIDTH,
+    backoffBandwidth = given ? DEFAULT_WHOLE_TEXT_BACKOFF_BANDWIDTH : DEFAULT_BACKOFF_BANDWIDTH,
     innerTargets = 0,
   } = options;
   if (finalKernel !== 'backoff' && finalKernel !== 'laplace')
@@ -374,6 +431,10 @@ function parseBackoffOptions(
     );
   if (!Number.isInteger(innerTargets) || innerTargets < 0)
     throw new OptionError(`KernelCharModel: innerTargets must be an integer >= 0, got ${String(innerTargets)}`);
+  if (given && finalKernel !== 'backoff')
+    throw new OptionError(
+      "KernelCharModel: backoffWindows need finalKernel 'backoff' (the Laplace kernel's solve is the RFM's, on the training windows)",
+    );
   if (innerTargets > 0 && finalKernel !== 'backoff')
     throw new OptionError(
       "KernelCharModel: innerTargets need finalKernel 'backoff' (the Laplace kernel's exact solve is fitted on the windows alone)",

@@ -12,7 +12,7 @@ import {
   type TextExperimentConfig,
 } from '../../src/experiments/text/experiment';
 import { ngramSpans } from '../../src/experiments/text/data';
-import { curvePointsOf, runTextLearningCurve } from '../../src/experiments/text/learning-curve';
+import { curveModels, curvePointsOf, runTextLearningCurve } from '../../src/experiments/text/learning-curve';
 import { learningCurveFigures, positionWeightsFigure } from '../../src/experiments/text/figures';
 import { OptionError } from '../../src/core/errors';
 import { Rng } from '../../src/random';
@@ -100,6 +100,25 @@ test('runTextExperiment on a tiny corpus: every model in the table with finite h
   assert.deepEqual(r.table[3].published, { bleu: 0.472, perplexity: 11.53 });
   assert.equal(r.table[0].published, undefined);
   assert.match(r.table[3].model, /^RFM \(position M, L=5; kept t=[01]/);
+  // The RFM's back-off fit (when it kept t = 1) saw every window of the train split, and its row says so.
+  const splitWindows = r.data.splits!.train.reduce((a, s) => a + s.end - s.start - 12, 0);
+  if (r.fits.rfm.backoff) {
+    assert.deepEqual(
+      { ...r.fits.rfm.backoff, nodes: 0 },
+      {
+        bandwidth: 0.7,
+        windows: 'backoffWindows',
+        windowCount: splitWindows,
+        innerTargets: 0,
+        pairs: splitWindows,
+        nodes: 0,
+      },
+    );
+    assert.match(
+      r.table[3].model,
+      new RegExp(`back-off kernel, L=0.7, fitted on all ${splitWindows} windows of the training text\\)$`),
+    );
+  }
   // Random windows by default: one stretch per window, each inside the train split.
   assert.equal(r.data.trainWindows, 120);
   assert.equal(r.data.trainPieces.length, 120);
@@ -141,24 +160,32 @@ test('the learning curve: nested random windows, every model at every size, the 
   assert.equal(fractions[fractions.length - 1], 1);
   assert.deepEqual(
     curve.points.map((p) => `${p.trainWindows} ${p.model}`),
-    ['40 ngramWindows', '40 laplace', '40 rfm', '80 ngramWindows', '80 laplace', '80 rfm'],
+    ['40 ngram', '40 ngramWindows', '40 laplace', '40 rfm', '80 ngram', '80 ngramWindows', '80 laplace', '80 rfm'],
   );
   for (const p of curve.points) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && Number.isFinite(p.bitsPerCharacter));
-  assert.equal(messages.length, 6);
+  assert.equal(messages.length, 8);
+  // The whole-split n-gram is the RFM's comparison when its back-off fit sees the whole split: the same at every size.
+  assert.equal(curve.points[0].bitsPerCharacter, curve.points[4].bitsPerCharacter);
+  assert.deepEqual(curveModels(textConfig({ ...TINY, rfmFinalWindows: 'sampled' })), [
+    'ngramWindows',
+    'laplace',
+    'rfm',
+  ]);
   const main = await runTextExperiment(TINY);
   const last = curvePointsOf(main);
   assert.deepEqual(
     last.map((p) => p.trainWindows),
-    [120, 120, 120],
+    [120, 120, 120, 120],
   );
-  assert.equal(last[2].keptIteration, main.fits.rfm.rfm!.bestIteration);
+  assert.equal(last[3].keptIteration, main.fits.rfm.rfm!.bestIteration);
   const figures = learningCurveFigures({ ...curve, points: [...curve.points, ...last] });
-  assert.equal(figures.accuracy.data.length, 3);
+  assert.equal(figures.accuracy.data.length, 4);
   // Larger points with the Nystrom solver: recorded with their centres, drawn as their own lines, in order of size.
   const large = await runTextLearningCurve([160], { ...TINY, solver: 'nystrom', nystrom: { centres: 50 } });
   assert.deepEqual(
     large.points.map((p) => [p.model, p.solver, p.centres]),
     [
+      ['ngram', undefined, undefined],
       ['ngramWindows', undefined, undefined],
       ['laplace', 'nystrom', 50],
       ['rfm', 'nystrom', 50],
@@ -168,9 +195,16 @@ test('the learning curve: nested random windows, every model at every size, the 
   const traces = both.accuracy.data as unknown as Array<{ name: string; x: number[] }>;
   assert.deepEqual(
     traces.map((t) => t.name),
-    ["n-gram on the kernel models' text", 'Laplace', 'Laplace (Nystrom, m = 50)', 'RFM', 'RFM (Nystrom, m = 50)'],
+    [
+      'n-gram on the train split',
+      "n-gram on the kernel models' text",
+      'Laplace',
+      'Laplace (Nystrom, m = 50)',
+      'RFM',
+      'RFM (Nystrom, m = 50)',
+    ],
   );
-  assert.deepEqual(traces[0].x, [40, 80, 120, 160]);
+  assert.deepEqual(traces[1].x, [40, 80, 120, 160]);
   const heat = positionWeightsFigure(main);
   const z = (heat.data[0] as unknown as { z: number[][] }).z;
   assert.equal(z.length, 12);
@@ -209,6 +243,7 @@ test("runTextExperiment in the study's mode: line windows, all-zero rows, the st
   assert.equal(r.config.ngramOrder, 3);
   assert.equal(r.config.rfmBandwidth, 48);
   assert.equal(r.config.rfmMetric, 'full');
+  assert.equal(r.config.rfmFinalWindows, 'sampled');
   assert.equal(r.data.protocol, 'study');
   assert.equal(r.data.lines!.fit, 100);
   assert.ok(r.data.trainWindows <= 100 && r.data.trainWindows > 90);
@@ -262,6 +297,18 @@ test('bad inputs get errors that name them', async () => {
   await assert.rejects(
     runTextExperiment({ ...TINY, rfmFinalKernel: 'laplace', rfmInnerTargets: 2 }),
     /rfmInnerTargets need rfmFinalKernel 'backoff'/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmFinalKernel: 'laplace' }),
+    /rfmFinalWindows 'split' needs rfmFinalKernel 'backoff' \(only its fit can take every window\); set rfmFinalWindows: 'sampled'/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmFinalWindows: 'all' as never }),
+    /rfmFinalWindows must be 'split' or 'sampled', got all/,
+  );
+  await assert.rejects(
+    runTextExperiment({ ...TINY, rfmBackoffBandwidth: 0 }),
+    /rfmBackoffBandwidth must be 'auto' or a positive number, got 0/,
   );
   await assert.rejects(
     runTextExperiment({ ...TINY, rfmInnerTargets: -1 }),

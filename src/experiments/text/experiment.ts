@@ -14,7 +14,6 @@ import { loadCorpus, type CorpusSource } from '../../text/corpus';
 import { generate } from '../../text/generate';
 import { distinctNgramRatio } from '../../metrics/repetition';
 import {
-  DEFAULT_BACKOFF_BANDWIDTH,
   DEFAULT_TEXT_BANDWIDTH,
   DEFAULT_LAPLACE_RIDGE,
   DEFAULT_TEXT_RIDGE,
@@ -25,7 +24,7 @@ import {
   type KernelCharStage,
   type TextMetric,
 } from '../../text/kernel-char-model';
-import type { Span } from '../../text/windows';
+import { makeWindows, type Span, type Windows } from '../../text/windows';
 import { WORK_STAGES, experimentWork, stageFraction, type WorkSizes, type WorkStage } from './work';
 import {
   checkNystromOptions,
@@ -110,12 +109,23 @@ export interface TextExperimentConfig {
    * exactly through a trie, docs/text-rfm.md section 7; needs the 'position' metric) or 'laplace' (its own; 'study').
    */
   rfmFinalKernel: 'backoff' | 'laplace';
-  /** L of the back-off kernel (DEFAULT_BACKOFF_BANDWIDTH, 10). */
-  rfmBackoffBandwidth: number;
+  /**
+   * L of the back-off kernel: 'auto' (default) is DEFAULT_BACKOFF_BANDWIDTH (10) on the sampled windows,
+   * DEFAULT_WHOLE_TEXT_BACKOFF_BANDWIDTH (0.7) on the whole training text.
+   */
+  rfmBackoffBandwidth: number | 'auto';
+  /**
+   * The windows the RFM's back-off fit learns from (the RFM learns M on the sampled ones either way): 'split'
+   * (default) every window of the training text (Moby-Dick's train split: 966,727; ~10 s and ~2 GB more), as the
+   * whole-split n-gram counts all of it, which is then the fair comparison; 'sampled' the trainWindows the RFM learned
+   * from, which the like-for-like n-gram is compared with ('study' mode). docs/text-rfm.md section 8.
+   */
+  rfmFinalWindows: 'split' | 'sampled';
   /**
    * The back-off fit also learns from each training window's last k context characters as targets (each with the
-   * characters before it inside those k): 'ngram' (default) is k = ngramOrder - 1, the events the like-for-like
-   * n-gram counts in the same text; 0 fits the windows alone ('study' mode).
+   * characters before it inside those k): 'ngram' (default) is k = ngramOrder - 1 on the sampled windows, the events
+   * the like-for-like n-gram counts in the same text, and 0 on the whole split (every character is already a window's
+   * target there); 0 fits the windows alone ('study' mode).
    */
   rfmInnerTargets: number | 'ngram';
   /** Held-out prompts continued by every model, greedily and by sampling. */
@@ -160,7 +170,8 @@ export const DEFAULT_TEXT_CONFIG: TextExperimentConfig = {
   ridge: DEFAULT_LAPLACE_RIDGE,
   rfmRidge: DEFAULT_TEXT_RIDGE,
   rfmFinalKernel: 'backoff',
-  rfmBackoffBandwidth: DEFAULT_BACKOFF_BANDWIDTH,
+  rfmBackoffBandwidth: 'auto',
+  rfmFinalWindows: 'split',
   rfmInnerTargets: 'ngram',
   solver: 'auto',
   nystrom: {},
@@ -187,6 +198,7 @@ export const STUDY_TEXT_DEFAULTS: Partial<TextExperimentConfig> = {
   rfmNormalization: 'none',
   rfmRidge: 1e-3,
   rfmFinalKernel: 'laplace',
+  rfmFinalWindows: 'sampled',
   rfmInnerTargets: 0,
 };
 
@@ -310,7 +322,7 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   }
   if (!Number.isInteger(c.rfmIterations) || c.rfmIterations < 1)
     throw new OptionError(`runTextExperiment: rfmIterations must be an integer >= 1, got ${String(c.rfmIterations)}`);
-  for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'rfmBackoffBandwidth', 'sampleTemperature'] as const) {
+  for (const key of ['laplaceBandwidth', 'rfmBandwidth', 'sampleTemperature'] as const) {
     if (!(typeof c[key] === 'number' && c[key] > 0 && Number.isFinite(c[key])))
       throw new OptionError(`runTextExperiment: ${key} must be a positive number, got ${String(c[key])}`);
   }
@@ -353,7 +365,10 @@ export function textConfig(overrides: Partial<TextExperimentConfig> = {}): TextE
   return c;
 }
 
-/** rfmFinalKernel and rfmInnerTargets: the back-off kernel needs the 'position' metric; inner targets need it. */
+/**
+ * rfmFinalKernel, its bandwidth, windows and inner targets: the back-off kernel needs the 'position' metric; the
+ * whole split and inner targets need the back-off kernel.
+ */
 function checkRfmFinalKernel(c: TextExperimentConfig): void {
   if (c.rfmFinalKernel !== 'backoff' && c.rfmFinalKernel !== 'laplace')
     throw new OptionError(
@@ -361,7 +376,16 @@ function checkRfmFinalKernel(c: TextExperimentConfig): void {
     );
   if (c.rfmFinalKernel === 'backoff' && c.rfmMetric !== 'position')
     throw new OptionError(
-      `runTextExperiment: rfmFinalKernel 'backoff' needs rfmMetric 'position' (got '${c.rfmMetric}'); set rfmFinalKernel: 'laplace'`,
+      `runTextExperiment: rfmFinalKernel 'backoff' needs rfmMetric 'position' (got '${c.rfmMetric}'); set rfmFinalKernel: 'laplace' and rfmFinalWindows: 'sampled'`,
+    );
+  const L = c.rfmBackoffBandwidth;
+  if (L !== 'auto' && !(typeof L === 'number' && L > 0 && Number.isFinite(L)))
+    throw new OptionError(
+      `runTextExperiment: rfmBackoffBandwidth must be 'auto' or a positive number, got ${String(L)}`,
+    );
+  if (c.rfmFinalWindows !== 'split' && c.rfmFinalWindows !== 'sampled')
+    throw new OptionError(
+      `runTextExperiment: rfmFinalWindows must be 'split' or 'sampled', got ${String(c.rfmFinalWindows)}`,
     );
   const k = c.rfmInnerTargets;
   if (k !== 'ngram' && !(Number.isInteger(k) && k >= 0 && k < c.context))
@@ -370,12 +394,21 @@ function checkRfmFinalKernel(c: TextExperimentConfig): void {
     );
   if (innerTargets(c) > 0 && c.rfmFinalKernel !== 'backoff')
     throw new OptionError("runTextExperiment: rfmInnerTargets need rfmFinalKernel 'backoff' (set rfmInnerTargets: 0)");
+  if (c.rfmFinalWindows === 'split' && c.rfmFinalKernel !== 'backoff')
+    throw new OptionError(
+      "runTextExperiment: rfmFinalWindows 'split' needs rfmFinalKernel 'backoff' (only its fit can take every window); set rfmFinalWindows: 'sampled'",
+    );
 }
 
-/** The RFM's inner targets per window: 'ngram' is the like-for-like n-gram's history length, ngramOrder - 1. */
+/**
+ * The RFM's inner targets per window: 'ngram' is the like-for-like n-gram's history length, ngramOrder - 1, on the
+ * sampled windows; on the whole split every character is already a window's target (with its whole context), and
+ * the inner targets' shorter contexts lose a little (docs/text-rfm.md section 8), so 'ngram' is 0 there.
+ */
 export function innerTargets(c: TextExperimentConfig): number {
-  if (c.rfmFinalKernel !== 'backoff') return c.rfmInnerTargets === 'ngram' ? 0 : c.rfmInnerTargets;
-  return c.rfmInnerTargets === 'ngram' ? Math.min(c.ngramOrder - 1, c.context - 1) : c.rfmInnerTargets;
+  if (c.rfmInnerTargets !== 'ngram') return c.rfmInnerTargets;
+  if (c.rfmFinalKernel !== 'backoff' || c.rfmFinalWindows === 'split') return 0;
+  return Math.min(c.ngramOrder - 1, c.context - 1);
 }
 
 /** Trains the four models on one corpus and reports the table, the study-method numbers and samples. */
@@ -490,6 +523,9 @@ function workSizes(c: TextExperimentConfig, data?: TextData): WorkSizes {
     rfmIterations: c.rfmIterations,
     solver: c.solver,
     nystrom: c.nystrom,
+    ...(data && c.rfmFinalWindows === 'split'
+      ? { backoffWindows: data.trainText.reduce((a, s) => a + s.end - s.start, 0) }
+      : {}),
   };
 }
 
@@ -556,9 +592,15 @@ export function fitKernelModel(
     selection: c.rfmSelection,
     seed: c.seed,
     finalKernel: c.rfmFinalKernel,
-    backoffBandwidth: c.rfmBackoffBandwidth,
+    ...(c.rfmBackoffBandwidth === 'auto' ? {} : { backoffBandwidth: c.rfmBackoffBandwidth }),
+    ...(c.rfmFinalWindows === 'split' ? { backoffWindows: wholeTextWindows(c, data) } : {}),
     innerTargets: innerTargets(c),
   });
+}
+
+/** Every window of the training text (the train split, or the study's fit lines), for the back-off fit. */
+export function wholeTextWindows(c: TextExperimentConfig, data: TextData): Windows {
+  return makeWindows(data.codes, { context: c.context, spans: data.trainText });
 }
 
 /** Share of a kernel model's fit done after each of its stages (its iterations share the first 0.9). */
@@ -624,8 +666,17 @@ export function modelNames(c: TextExperimentConfig, rfm: KernelCharFitDetails): 
     ngram: `n-gram (KN, n=${c.ngramOrder}), train split`,
     ngramWindows: `n-gram (KN, n=${c.ngramOrder}), kernel models' text`,
     laplace: `Laplace (L=${c.laplaceBandwidth})`,
-    rfm: `RFM (${c.rfmMetric} M, L=${c.rfmBandwidth}; ${kept}${rfm.backoff ? `; back-off kernel, L=${rfm.backoff.bandwidth}` : ''})`,
+    rfm: `RFM (${c.rfmMetric} M, L=${c.rfmBandwidth}; ${kept}${rfm.backoff ? `; ${backoffName(rfm.backoff)}` : ''})`,
   };
+}
+
+/** Which text the back-off fit saw, for the RFM's row name. */
+function backoffName(b: NonNullable<KernelCharFitDetails['backoff']>): string {
+  const text =
+    b.windows === 'backoffWindows'
+      ? `all ${b.windowCount} windows of the training text`
+      : `its ${b.windowCount} training windows${b.innerTargets > 0 ? ` and ${b.innerTargets} inner targets each` : ''}`;
+  return `back-off kernel, L=${b.bandwidth}, fitted on ${text}`;
 }
 
 /** Matched-length BLEU and repetition of every continuation, and the study's method on their first 16 characters. */

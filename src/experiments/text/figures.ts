@@ -6,7 +6,12 @@ import type { TextExperimentResult } from './experiment';
 
 /** Figures of the text study (plain objects; notebooks show and export them). */
 
-const CURVE_NAMES = { ngramWindows: "n-gram on the kernel models' text", laplace: 'Laplace', rfm: 'RFM' } as const;
+const CURVE_NAMES = {
+  ngram: 'n-gram on the train split',
+  ngramWindows: "n-gram on the kernel models' text",
+  laplace: 'Laplace',
+  rfm: 'RFM',
+} as const;
 
 /**
  * Accuracy and bits per character against training windows, one line per model and solver (the Nystrom points, with

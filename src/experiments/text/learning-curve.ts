@@ -17,14 +17,22 @@ import { KernelCharModel, type KernelCharFitDetails } from '../../text/kernel-ch
 
 /**
  * The learning curve of the text study: next-character accuracy and bits per character on the same test windows
- * against the number of training windows, for the n-gram on the kernel models' text, the Laplace model and the RFM.
+ * against the number of training windows, for the n-gram on the kernel models' text, the Laplace model and the RFM,
+ * and, when the RFM's back-off fit sees the whole train split (rfmFinalWindows 'split'), the n-gram on the whole train
+ * split, the comparison that is fair to it (the same at every size).
  * The training windows of a size are the first of one seeded random draw, so each size's set contains the smaller
  * ones; validation and test windows are the same at every size ('correct' protocol, random windows). The kernel
  * models use the config's solver: sizes beyond what the exact solver can fit in time take `solver: 'nystrom'`.
  */
 
-export type CurveModel = 'ngramWindows' | 'laplace' | 'rfm';
-export const CURVE_MODELS: readonly CurveModel[] = ['ngramWindows', 'laplace', 'rfm'];
+export type CurveModel = 'ngram' | 'ngramWindows' | 'laplace' | 'rfm';
+/** Every model a curve can hold, in the order the figures list them. */
+export const CURVE_MODELS: readonly CurveModel[] = ['ngram', 'ngramWindows', 'laplace', 'rfm'];
+
+/** The models of a curve under this config: the whole-split n-gram only when the RFM's back-off fit sees it too. */
+export function curveModels(c: TextExperimentConfig): CurveModel[] {
+  return CURVE_MODELS.filter((m) => m !== 'ngram' || (c.rfmFinalKernel === 'backoff' && c.rfmFinalWindows === 'split'));
+}
 
 export interface LearningCurvePoint {
   trainWindows: number;
@@ -33,6 +41,8 @@ export interface LearningCurvePoint {
   bitsPerCharacter: number;
   /** The RFM's kept iteration (0: the plain kernel). */
   keptIteration?: number;
+  /** The windows the RFM's back-off fit saw (its training windows, or every window of the train split). */
+  backoffWindows?: number;
   /** The kernel models' solver, and the Nystrom centres m (absent for the n-gram). */
   solver?: 'exact' | 'nystrom';
   centres?: number;
@@ -78,7 +88,8 @@ export async function runTextLearningCurve(
   throwIfAborted(signal, 'the text learning curve');
   const text = await loadCorpus(c.corpus);
   const points: LearningCurvePoint[] = [];
-  const work = sizes.map((size) => CURVE_MODELS.map((model) => curvePointWork(curveWorkSizes(c, size), model)));
+  const models = curveModels(c);
+  const work = sizes.map((size) => models.map((model) => curvePointWork(curveWorkSizes(c, size), model)));
   const total = work.flat().reduce((a, b) => a + b, 0);
   let done = 0;
   for (const [k, size] of sizes.entries()) {
@@ -87,11 +98,13 @@ export async function runTextLearningCurve(
       trainWindows: size,
       referenceLength: Math.max(c.generationLength, STUDY_REFERENCE_LENGTH),
     });
-    for (const [j, model] of CURVE_MODELS.entries()) {
+    for (const [j, model] of models.entries()) {
       const point = await curvePoint(model, c, data, signal);
       points.push(point);
       done += work[k][j];
-      const kept = point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`;
+      const kept =
+        (point.keptIteration === undefined ? '' : `, kept t = ${point.keptIteration}`) +
+        (point.backoffWindows === undefined ? '' : `, back-off fit on ${point.backoffWindows} windows`);
       onProgress?.({
         trainWindows: size,
         model,
@@ -117,8 +130,9 @@ async function curvePoint(
 ): Promise<LearningCurvePoint> {
   const t0 = performance.now();
   const fitted =
-    model === 'ngramWindows'
-      ? fitNgram(data, ngramSpans(data.trainPieces, c.context, c.ngramOrder), c).model
+    model === 'ngram' || model === 'ngramWindows'
+      ? fitNgram(data, model === 'ngram' ? data.trainText : ngramSpans(data.trainPieces, c.context, c.ngramOrder), c)
+          .model
       : await fitKernelModel(c, data, model === 'rfm', undefined, signal);
   const seconds = (performance.now() - t0) / 1000;
   const r = await evaluateNextCharacter(fitted, data.test);
@@ -129,6 +143,7 @@ async function curvePoint(
     accuracy: r.accuracy,
     bitsPerCharacter: r.bitsPerCharacter,
     ...(details?.rfm ? { keptIteration: details.rfm.bestIteration } : {}),
+    ...(details?.backoff ? { backoffWindows: details.backoff.windowCount } : {}),
     ...(details ? solverOf(details) : {}),
     seconds,
   };
@@ -146,17 +161,19 @@ function solverOf(details: KernelCharFitDetails): Pick<LearningCurvePoint, 'solv
 export function curvePointsOf(result: TextExperimentResult): LearningCurvePoint[] {
   const row = (key: CurveModel) => result.table.find((r) => r.key === key)!;
   const seconds: Record<CurveModel, number> = {
+    ngram: result.fits.ngram.seconds,
     ngramWindows: result.fits.ngramWindows.seconds,
     laplace: result.fits.laplace.seconds.total,
     rfm: result.fits.rfm.seconds.total,
   };
-  return CURVE_MODELS.map((model) => ({
+  return curveModels(result.config).map((model) => ({
     trainWindows: result.data.trainWindows,
     model,
     accuracy: row(model).accuracy,
     bitsPerCharacter: row(model).bitsPerCharacter,
     ...(model === 'rfm' ? { keptIteration: result.fits.rfm.rfm!.bestIteration } : {}),
-    ...(model === 'ngramWindows' ? {} : solverOf(result.fits[model])),
+    ...(model === 'rfm' && result.fits.rfm.backoff ? { backoffWindows: result.fits.rfm.backoff.windowCount } : {}),
+    ...(model === 'ngram' || model === 'ngramWindows' ? {} : solverOf(result.fits[model])),
     seconds: seconds[model],
   }));
 }

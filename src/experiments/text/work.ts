@@ -12,6 +12,8 @@ const LOOP_OPS = 0.5e9;
 const MATCH_SHARE = 0.07;
 /** Seconds per generated character beyond the kernel arithmetic (calls, calibration, the event loop). */
 const STEP_OVERHEAD = 2e-4;
+/** Seconds per window of the back-off fit's trie (sort, build, two passes): ~5-10 s for 1M windows, measured. */
+const BACKOFF_SECONDS_PER_WINDOW = 1e-5;
 
 export interface WorkSizes {
   context: number;
@@ -24,6 +26,8 @@ export interface WorkSizes {
   rfmIterations: number;
   solver: 'auto' | 'exact' | 'nystrom';
   nystrom: { centres?: number };
+  /** Windows of the RFM's back-off fit beyond its training windows (rfmFinalWindows 'split'; absent: none). */
+  backoffWindows?: number;
 }
 
 /** The points a fitted kernel model scores against: the training windows, or the Nystrom centres. */
@@ -63,7 +67,8 @@ export function kernelModelSeconds(s: WorkSizes, iterations: number): number {
 }
 
 /** Expected seconds of one learning-curve point: the model's fit and its scoring of the test windows. */
-export function curvePointWork(s: WorkSizes, model: 'ngramWindows' | 'laplace' | 'rfm'): number {
+export function curvePointWork(s: WorkSizes, model: 'ngram' | 'ngramWindows' | 'laplace' | 'rfm'): number {
+  if (model === 'ngram') return 2;
   if (model === 'ngramWindows') return 0.5;
   return kernelModelSeconds(s, model === 'rfm' ? s.rfmIterations : 0) + scoreSeconds(s, s.testWindows);
 }
@@ -87,7 +92,7 @@ export function experimentWork(s: WorkSizes): Record<WorkStage, number> {
     windows: 1,
     ngram: 3,
     laplace: kernelModelSeconds(s, 0),
-    rfm: kernelModelSeconds(s, s.rfmIterations),
+    rfm: kernelModelSeconds(s, s.rfmIterations) + (s.backoffWindows ?? 0) * BACKOFF_SECONDS_PER_WINDOW,
     evaluation: 2 * scoreSeconds(s, s.testWindows) + 0.5,
     generation: 2 * characters * (scoreSeconds(s, 1) + STEP_OVERHEAD) + 0.5,
   };

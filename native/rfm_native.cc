@@ -164,15 +164,20 @@ struct KernelParams {
 // Taylor polynomial (truncation < 1e-17 relative): within ~2 ulp of the JS reference's Math.exp. 2^n is applied in
 // two halves, so results down to the subnormals round once, like libm's; x is clamped at -1000, whose exp rounds to
 // 0 as libm's does.
-inline __attribute__((always_inline)) double Bits2Pow(double m) {
-  // m is an integer in [-1022, 1023]: adding 1.5 * 2^52 puts it in the low mantissa bits, read off as an integer.
-  constexpr double kMagic = 6755399441055744.0;
-  const double t = m + kMagic;
-  int64_t bits, magic;
+// 2^m for an integer m in the normal range of F (double: [-1022, 1023]; float: [-126, 127]): adding 1.5 * 2^52
+// (2^23) puts m in the low mantissa bits, read off as an integer and moved into the exponent field.
+template <typename F>
+inline __attribute__((always_inline)) F Bits2Pow(F m) {
+  using I = typename std::conditional<std::is_same<F, double>::value, int64_t, int32_t>::type;
+  constexpr int kMantissa = std::is_same<F, double>::value ? 52 : 23;
+  constexpr I kBias = std::is_same<F, double>::value ? 1023 : 127;
+  constexpr F kMagic = F(1.5) * F(I(1) << kMantissa);
+  const F t = m + kMagic;
+  I bits, magic;
   std::memcpy(&bits, &t, sizeof bits);
   std::memcpy(&magic, &kMagic, sizeof magic);
-  const int64_t e = (bits - magic + 1023) << 52;
-  double r;
+  const I e = (bits - magic + kBias) << kMantissa;
+  F r;
   std::memcpy(&r, &e, sizeof r);
   return r;
 }
@@ -204,18 +209,6 @@ inline __attribute__((always_inline)) double ExpNonPositive(double x) {
 // degree-7 Taylor polynomial (truncation < 6e-9 relative, |r| <= ln2 / 2): within ~2 ulp of the correctly rounded
 // float (half the terms of the double one, on twice the lanes). 2^n again in two halves (n >= -150 after the clamp at
 // -104, whose exp rounds to 0 in float), so subnormal results round once.
-inline __attribute__((always_inline)) float Bits2PowF(float m) {
-  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
-  const float t = m + kMagic;
-  int32_t bits, magic;
-  std::memcpy(&bits, &t, sizeof bits);
-  std::memcpy(&magic, &kMagic, sizeof magic);
-  const int32_t e = (bits - magic + 127) << 23;
-  float r;
-  std::memcpy(&r, &e, sizeof r);
-  return r;
-}
-
 inline __attribute__((always_inline)) float ExpNonPositiveF(float x) {
   constexpr float kMagic = 12582912.0f;
   x = x < -104.0f ? -104.0f : x;
@@ -230,7 +223,7 @@ inline __attribute__((always_inline)) float ExpNonPositiveF(float x) {
   p = p * r + 1.0f;
   p = p * r + 1.0f;
   const float n1 = (n * 0.5f + kMagic) - kMagic;
-  return p * Bits2PowF(n1) * Bits2PowF(n - n1);
+  return p * Bits2Pow(n1) * Bits2Pow(n - n1);
 }
 
 // The rules of src/linalg/distance-kernel.ts. The squared distance and its zero test are evaluated in double like the

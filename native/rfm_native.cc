@@ -209,7 +209,7 @@ inline __attribute__((always_inline)) double ExpNonPositive(double x) {
 // degree-7 Taylor polynomial (truncation < 6e-9 relative, |r| <= ln2 / 2): within ~2 ulp of the correctly rounded
 // float (half the terms of the double one, on twice the lanes). 2^n again in two halves (n >= -150 after the clamp at
 // -104, whose exp rounds to 0 in float), so subnormal results round once.
-inline __attribute__((always_inline)) float ExpNonPositiveF(float x) {
+inline __attribute__((always_inline)) float ExpNonPositive(float x) {
   constexpr float kMagic = 12582912.0f;
   x = x < -104.0f ? -104.0f : x;
   const float n = (x * 1.44269504f + kMagic) - kMagic;
@@ -239,33 +239,7 @@ inline __attribute__((always_inline)) void DistanceKernelRowsQ(const T* gram, co
                                                                int64_t r0, int64_t r1, const KernelParams& p,
                                                                T* kernel, T* weights) {
   const double invL = p.invL, tol = p.tol;
-  if constexpr (std::is_same<T, float>::value) {
-    const float invLf = static_cast<float>(invL);
-    for (int64_t i = r0; i < r1; i++) {
-      const double ai = pa[i];
-      const float* g = gram + i * cols;
-      float* k = kernel + i * cols;
-      float* w = weights + i * cols;
-#pragma omp simd
-      for (int64_t j = 0; j < cols; j++) {
-        const double scale = ai + static_cast<double>(pb[j]);
-        double d2 = scale - 2.0 * static_cast<double>(g[j]);
-        d2 = d2 <= tol * scale ? 0.0 : d2;
-        const float d2f = static_cast<float>(d2);
-        float kv;
-        if (Q == 1) {
-          const float dist = std::sqrt(d2f);
-          kv = ExpNonPositiveF(-dist * invLf);
-          if (HasW) w[j] = dist == 0 ? 0.0f : kv / dist;
-        } else {
-          kv = ExpNonPositiveF(-d2f * invLf * invLf);
-          if (HasW) w[j] = kv;
-        }
-        k[j] = kv;
-      }
-    }
-    return;
-  }
+  const T invLt = static_cast<T>(invL);
   for (int64_t i = r0; i < r1; i++) {
     const double ai = pa[i];
     const T* g = gram + i * cols;
@@ -276,16 +250,18 @@ inline __attribute__((always_inline)) void DistanceKernelRowsQ(const T* gram, co
       const double scale = ai + static_cast<double>(pb[j]);
       double d2 = scale - 2.0 * static_cast<double>(g[j]);
       d2 = d2 <= tol * scale ? 0.0 : d2;
-      double kv;
+      // From here in T: float for float32 (d2 rounded once), double for float64.
+      const T d2t = static_cast<T>(d2);
+      T kv;
       if (Q == 1) {
-        const double dist = std::sqrt(d2);
-        kv = ExpNonPositive(-dist * invL);
-        if (HasW) w[j] = static_cast<T>(dist == 0 ? 0.0 : kv / dist);
+        const T dist = std::sqrt(d2t);
+        kv = ExpNonPositive(-dist * invLt);
+        if (HasW) w[j] = dist == 0 ? T(0) : kv / dist;
       } else {
-        kv = ExpNonPositive(-d2 * invL * invL);
-        if (HasW) w[j] = static_cast<T>(kv);
+        kv = ExpNonPositive(-d2t * invLt * invLt);
+        if (HasW) w[j] = kv;
       }
-      k[j] = static_cast<T>(kv);
+      k[j] = kv;
     }
   }
 }

@@ -182,47 +182,40 @@ inline __attribute__((always_inline)) F Bits2Pow(F m) {
   return r;
 }
 
-inline __attribute__((always_inline)) double ExpNonPositive(double x) {
-  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: (v + kMagic) - kMagic rounds v to an integer
-  x = x < -1000.0 ? -1000.0 : x;
-  const double n = (x * 1.4426950408889634 + kMagic) - kMagic;
-  const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
-  double p = 1.0 / 6227020800.0;
-  p = p * r + 1.0 / 479001600.0;
-  p = p * r + 1.0 / 39916800.0;
-  p = p * r + 1.0 / 3628800.0;
-  p = p * r + 1.0 / 362880.0;
-  p = p * r + 1.0 / 40320.0;
-  p = p * r + 1.0 / 5040.0;
-  p = p * r + 1.0 / 720.0;
-  p = p * r + 1.0 / 120.0;
-  p = p * r + 1.0 / 24.0;
-  p = p * r + 1.0 / 6.0;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  const double n1 = (n * 0.5 + kMagic) - kMagic;
-  return p * Bits2Pow(n1) * Bits2Pow(n - n1);
-}
+// The float version, for the float32 kernels, has the same scheme with fdlibm's float split of ln2 and the degree-7
+// Taylor polynomial (truncation < 6e-9 relative): within ~2 ulp of the correctly rounded float, half the terms of the
+// double one on twice the lanes. Its clamp is -104, whose exp rounds to 0 in float (n >= -150: two normal halves).
+template <typename F>
+struct ExpConstants;
+template <>
+struct ExpConstants<double> {
+  static constexpr double kClamp = -1000.0, kLog2e = 1.4426950408889634;
+  static constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
+  // 1/k! for k = 13 down to 2 (the Horner loop then adds 1/1! and 1/0!).
+  static constexpr double kInvFactorial[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0,
+                                             1.0 / 3628800.0,    1.0 / 362880.0,    1.0 / 40320.0,
+                                             1.0 / 5040.0,       1.0 / 720.0,       1.0 / 120.0,
+                                             1.0 / 24.0,         1.0 / 6.0,         0.5};
+};
+template <>
+struct ExpConstants<float> {
+  static constexpr float kClamp = -104.0f, kLog2e = 1.44269504f, kLn2Hi = 6.93359375e-1f, kLn2Lo = -2.12194440e-4f;
+  static constexpr float kInvFactorial[] = {1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f};
+};
 
-// exp(x) for x <= 0 in float, for the float32 kernels: the same scheme with fdlibm's float split of ln2 and the
-// degree-7 Taylor polynomial (truncation < 6e-9 relative, |r| <= ln2 / 2): within ~2 ulp of the correctly rounded
-// float (half the terms of the double one, on twice the lanes). 2^n again in two halves (n >= -150 after the clamp at
-// -104, whose exp rounds to 0 in float), so subnormal results round once.
-inline __attribute__((always_inline)) float ExpNonPositive(float x) {
-  constexpr float kMagic = 12582912.0f;
-  x = x < -104.0f ? -104.0f : x;
-  const float n = (x * 1.44269504f + kMagic) - kMagic;
-  const float r = (x - n * 6.93359375e-1f) - n * -2.12194440e-4f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const float n1 = (n * 0.5f + kMagic) - kMagic;
+template <typename F>
+inline __attribute__((always_inline)) F ExpNonPositive(F x) {
+  using K = ExpConstants<F>;
+  constexpr F kMagic = F(1.5) * F(std::is_same<F, double>::value ? 4503599627370496.0 : 8388608.0);  // rounds v
+  x = x < K::kClamp ? K::kClamp : x;
+  const F n = (x * K::kLog2e + kMagic) - kMagic;
+  const F r = (x - n * K::kLn2Hi) - n * K::kLn2Lo;
+  F p = K::kInvFactorial[0];
+#pragma GCC unroll 16
+  for (size_t i = 1; i < sizeof(K::kInvFactorial) / sizeof(F); i++) p = p * r + K::kInvFactorial[i];
+  p = p * r + F(1);
+  p = p * r + F(1);
+  const F n1 = (n * F(0.5) + kMagic) - kMagic;
   return p * Bits2Pow(n1) * Bits2Pow(n - n1);
 }
 

@@ -170,75 +170,51 @@ struct KernelParams {
 // Taylor polynomial (truncation < 1e-17 relative): within ~2 ulp of the JS reference's Math.exp. 2^n is applied in
 // two halves, so results down to the subnormals round once, like libm's; x is clamped at -1000, whose exp rounds to
 // 0 as libm's does.
-// 2^m for an integer m in the normal range of F (double: [-1022, 1023]; float: [-126, 127]): adding 1.5 * 2^52
-// (2^23) puts m in the low mantissa bits, read off as an integer and moved into the exponent field.
-template <typename F>
-inline __attribute__((always_inline)) F Bits2Pow(F m) {
-  using I = typename std::conditional<std::is_same<F, double>::value, int64_t, int32_t>::type;
-  constexpr int kMantissa = std::is_same<F, double>::value ? 52 : 23;
-  constexpr I kBias = std::is_same<F, double>::value ? 1023 : 127;
-  constexpr F kMagic = F(1.5) * F(I(1) << kMantissa);
-  const F t = m + kMagic;
-  I bits, magic;
+inline __attribute__((always_inline)) double Bits2Pow(double m) {
+  // m is an integer in [-1022, 1023]: adding 1.5 * 2^52 puts it in the low mantissa bits, read off as an integer.
+  constexpr double kMagic = 6755399441055744.0;
+  const double t = m + kMagic;
+  int64_t bits, magic;
   std::memcpy(&bits, &t, sizeof bits);
   std::memcpy(&magic, &kMagic, sizeof magic);
-  const I e = (bits - magic + kBias) << kMantissa;
-  F r;
+  const int64_t e = (bits - magic + 1023) << 52;
+  double r;
   std::memcpy(&r, &e, sizeof r);
   return r;
 }
 
-// The float version, for the float32 kernels, has the same scheme with fdlibm's float split of ln2 and the degree-7
-// Taylor polynomial (truncation < 6e-9 relative): within ~2 ulp of the correctly rounded float, half the terms of the
-// double one on twice the lanes. Its clamp is -104, whose exp rounds to 0 in float (n >= -150: two normal halves).
-template <typename F>
-struct ExpConstants;
-template <>
-struct ExpConstants<double> {
-  static constexpr double kClamp = -1000.0, kLog2e = 1.4426950408889634;
-  static constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
-  // 1/k! for k = 13 down to 2 (the Horner loop then adds 1/1! and 1/0!).
-  static constexpr double kInvFactorial[] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0,
-                                             1.0 / 3628800.0,    1.0 / 362880.0,    1.0 / 40320.0,
-                                             1.0 / 5040.0,       1.0 / 720.0,       1.0 / 120.0,
-                                             1.0 / 24.0,         1.0 / 6.0,         0.5};
-};
-template <>
-struct ExpConstants<float> {
-  static constexpr float kClamp = -104.0f, kLog2e = 1.44269504f, kLn2Hi = 6.93359375e-1f, kLn2Lo = -2.12194440e-4f;
-  static constexpr float kInvFactorial[] = {1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f};
-};
-
-template <typename F>
-inline __attribute__((always_inline)) F ExpNonPositive(F x) {
-  using K = ExpConstants<F>;
-  constexpr F kMagic = F(1.5) * F(std::is_same<F, double>::value ? 4503599627370496.0 : 8388608.0);  // rounds v
-  x = x < K::kClamp ? K::kClamp : x;
-  const F n = (x * K::kLog2e + kMagic) - kMagic;
-  const F r = (x - n * K::kLn2Hi) - n * K::kLn2Lo;
-  F p = K::kInvFactorial[0];
-#pragma GCC unroll 16
-  for (size_t i = 1; i < sizeof(K::kInvFactorial) / sizeof(F); i++) p = p * r + K::kInvFactorial[i];
-  p = p * r + F(1);
-  p = p * r + F(1);
-  const F n1 = (n * F(0.5) + kMagic) - kMagic;
+inline __attribute__((always_inline)) double ExpNonPositive(double x) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52: (v + kMagic) - kMagic rounds v to an integer
+  x = x < -1000.0 ? -1000.0 : x;
+  const double n = (x * 1.4426950408889634 + kMagic) - kMagic;
+  const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  const double n1 = (n * 0.5 + kMagic) - kMagic;
   return p * Bits2Pow(n1) * Bits2Pow(n - n1);
 }
 
-// The rules of src/linalg/distance-kernel.ts. The squared distance and its zero test are evaluated in double like the
-// JS reference (whose float32 path reads float32 values into doubles and rounds only on the store). For float64 the
-// rest is in double too, so both agree up to exp/pow rounding. For float32 the squared distance is rounded to float
-// (0.5 ulp of itself: the cancellation happened in double) and sqrt, exp and the division run in float: a few float
-// ulps from the reference, against the ~1e-7 relative error float32 inputs carry already, at ~1/3 of the time (the
-// largest elementwise step of a float32 fit). q = 1 (Laplace) and q = 2 (Gaussian) have branch-free loops that
-// vectorise (`omp simd`: K may alias the Gram matrix, but each entry is read before it is written); other q keep the
-// scalar libm path.
+// The rules of src/linalg/distance-kernel.ts, evaluated in double like the JS reference (whose float32 path reads
+// float32 values into doubles and rounds only on the store), so both agree up to exp/pow rounding. q = 1 (Laplace)
+// and q = 2 (Gaussian) have branch-free loops that vectorise (`omp simd`: K may alias the Gram matrix, but each
+// entry is read before it is written); other q keep the scalar libm path.
 template <typename T, int Q, bool HasW>
 inline __attribute__((always_inline)) void DistanceKernelRowsQ(const T* gram, const T* pa, const T* pb, int64_t cols,
                                                                int64_t r0, int64_t r1, const KernelParams& p,
                                                                T* kernel, T* weights) {
   const double invL = p.invL, tol = p.tol;
-  const T invLt = static_cast<T>(invL);
   for (int64_t i = r0; i < r1; i++) {
     const double ai = pa[i];
     const T* g = gram + i * cols;
@@ -249,27 +225,24 @@ inline __attribute__((always_inline)) void DistanceKernelRowsQ(const T* gram, co
       const double scale = ai + static_cast<double>(pb[j]);
       double d2 = scale - 2.0 * static_cast<double>(g[j]);
       d2 = d2 <= tol * scale ? 0.0 : d2;
-      // From here in T: float for float32 (d2 rounded once), double for float64.
-      const T d2t = static_cast<T>(d2);
-      T kv;
+      double kv;
       if (Q == 1) {
-        const T dist = std::sqrt(d2t);
-        kv = ExpNonPositive(-dist * invLt);
-        if (HasW) w[j] = dist == 0 ? T(0) : kv / dist;
+        const double dist = std::sqrt(d2);
+        kv = ExpNonPositive(-dist * invL);
+        if (HasW) w[j] = static_cast<T>(dist == 0 ? 0.0 : kv / dist);
       } else {
-        kv = ExpNonPositive(-d2t * invLt * invLt);
-        if (HasW) w[j] = kv;
+        kv = ExpNonPositive(-d2 * invL * invL);
+        if (HasW) w[j] = static_cast<T>(kv);
       }
-      k[j] = kv;
+      k[j] = static_cast<T>(kv);
     }
   }
 }
 
 // DistanceKernelRowsQ compiled for the baseline ISA and, on x86-64, for AVX2 and AVX-512 (picked at run time: 2, 4
-// or 8 doubles per vector; measured 3.5, 1.5 and 0.7 ms for a 640 x 640 Laplace kernel with weights; in float32 on
-// AVX-512, 0.91 ms CPU with the double arithmetic, 0.43 ms with the float path above). The results are the same bits
-// on every path: the loop has no fused multiply-adds (binding.gyp sets -ffp-contract=off) and its sqrt and division
-// are correctly rounded.
+// or 8 doubles per vector; measured 3.5, 1.5 and 0.7 ms for a 640 x 640 Laplace kernel with weights). The results
+// are the same bits on every path: the loop has no fused multiply-adds (binding.gyp sets -ffp-contract=off) and its
+// sqrt and division are correctly rounded.
 #define RFM_KERNEL_ROWS_ARGS                                                                                      \
   const T *gram, const T *pa, const T *pb, int64_t cols, int64_t r0, int64_t r1, const KernelParams &p, T *kernel, \
       T *weights

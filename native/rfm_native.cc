@@ -92,20 +92,26 @@ struct Blas<double> {
 // ---------------------------------------------------------------------------------------------------------------
 // Plain loops.
 
-// Copies the strict lower triangle of the row-major n x n matrix c onto its upper triangle, in cache-sized tiles.
-template <typename T>
-void MirrorLower(T* c, int64_t n) {
+// Calls pair(i, j) for every i > j of an n x n matrix, in cache-sized 64 x 64 tiles (row-major: (i, j) and (j, i)
+// are a tile apart, so each tile pair stays in cache).
+template <typename Pair>
+inline __attribute__((always_inline)) void ForLowerTiles(int64_t n, Pair pair) {
   constexpr int64_t B = 64;
   for (int64_t ib = 0; ib < n; ib += B) {
     const int64_t ie = std::min(ib + B, n);
     for (int64_t jb = 0; jb <= ib; jb += B) {
-      const int64_t je = std::min(jb + B, n);
       for (int64_t i = ib; i < ie; i++) {
-        const int64_t jend = std::min(je, i);
-        for (int64_t j = jb; j < jend; j++) c[j * n + i] = c[i * n + j];
+        const int64_t je = std::min(jb + B, i);
+        for (int64_t j = jb; j < je; j++) pair(i, j);
       }
     }
   }
+}
+
+// Copies the strict lower triangle of the row-major n x n matrix c onto its upper triangle.
+template <typename T>
+void MirrorLower(T* c, int64_t n) {
+  ForLowerTiles(n, [c, n](int64_t i, int64_t j) { c[j * n + i] = c[i * n + j]; });
 }
 
 template <typename T>
@@ -786,6 +792,28 @@ Napi::Value ScanValuesExport(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), bits);
 }
 
+// A <- (A + A') / 2 on the row-major n x n A, in cache-sized tiles, with the arithmetic of the js reference
+// (elementwise.ts symmetrize: the mean in double, rounded once on the store), so both give the same bits. ~0.1 ms at
+// 640 x 640 against ~0.7 ms for the JavaScript loop, once per iteration of a primal fit (X M X').
+template <typename T>
+void Symmetrize(T* a, int64_t n) {
+  ForLowerTiles(n, [a, n](int64_t i, int64_t j) {
+    const T v = static_cast<T>(0.5 * (static_cast<double>(a[i * n + j]) + static_cast<double>(a[j * n + i])));
+    a[i * n + j] = v;
+    a[j * n + i] = v;
+  });
+}
+
+// symmetrize(A, n): Symmetrize, synchronously.
+Napi::Value SymmetrizeExport(const Napi::CallbackInfo& info) {
+  Arr A = GetArray(info, 0, "A");
+  const int64_t n = GetDim(info, 1, "n");
+  Need(info, A, n * n, "A");
+  if (A.kind == Kind::F32) Symmetrize(static_cast<float*>(A.data), n);
+  else Symmetrize(static_cast<double*>(A.data), n);
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = GetDim(info, 0, "threads");
   if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be >= 1");
@@ -818,6 +846,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("potrf", Napi::Function::New(env, Potrf, "potrf"));
   exports.Set("trsm", Napi::Function::New(env, Trsm, "trsm"));
   exports.Set("distanceKernel", Napi::Function::New(env, DistanceKernel, "distanceKernel"));
+  exports.Set("symmetrize", Napi::Function::New(env, SymmetrizeExport, "symmetrize"));
   exports.Set("gradientCoefficients", Napi::Function::New(env, GradientCoefficients, "gradientCoefficients"));
   exports.Set("addColumnSquares", Napi::Function::New(env, AddColumnSquares, "addColumnSquares"));
   exports.Set("rowSquaredNorms", Napi::Function::New(env, RowSquaredNorms, "rowSquaredNorms"));

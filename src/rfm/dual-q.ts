@@ -182,14 +182,15 @@ export class DualQEngine extends DualEngineBase implements Engine {
 
   /**
    * After the fit: the Q log (read only by predictDeferred), the W_J of iterations from the kept one on (best() took
-   * only those before it) and the work buffers go back to the pool, with the base class's n x n buffers.
+   * only those before it; all of them when the model is dropped) and the work buffers go back to the pool, with the
+   * base class's n x n buffers.
    */
-  override release(): void {
+  override release(modelDropped = false): void {
     const give = (m: Matrix): void => WORK_MATRICES.give(m);
     this.log.forEach((e, t) => {
       e.q?.forEach(give);
       e.q = undefined;
-      if (t >= this.keptIteration) give(e.wj);
+      if (modelDropped || t >= this.keptIteration) give(e.wj);
     });
     this.log.length = 0;
     if (this.work) [this.work.b, this.work.q, ...this.work.qz].forEach(give);

@@ -37,9 +37,10 @@ export interface Engine {
   baseline(): FittedState;
   /**
    * Called once after best(), baseline() and predictDeferred(): the engine gives its work buffers back for reuse
-   * (matrix-pool.ts) and is not used again. Engines without reusable buffers leave it out.
+   * (matrix-pool.ts) and is not used again. With `modelDropped` (RFM.fit's historyOnly) the function best() returned
+   * is never called, so what it captured may go back too. Engines without reusable buffers leave it out.
    */
-  release?(): void;
+  release?(modelDropped: boolean): void;
   /**
    * Predictions on some training points for the train metrics, when they are not free (the Nystrom engine: its
    * alpha is over the centres, so K alpha = Y - lambda alpha does not hold).
@@ -168,13 +169,18 @@ export abstract class DualEngineBase {
     this.weights = take();
     this.factor = take();
     this.alpha = new Matrix(n, s.y.cols, dtype);
-    this.trackedGram = s.tracked.map((t) => t.gram!.astype(dtype));
-    this.trackedGramNext = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
+    // So are the tracked points' m x n buffers (the Gram rows copied in the run dtype, written in full by set()).
+    this.trackedGram = s.tracked.map((t) => {
+      const g = WORK_MATRICES.take(t.rows, n, dtype);
+      g.data.set(t.gram!.data);
+      return g;
+    });
+    this.trackedGramNext = s.tracked.map((t) => WORK_MATRICES.take(t.rows, n, dtype));
     this.trackedNorms = s.tracked.map((t) =>
       dtype === 'float32' ? Float32Array.from(t.norms!) : Float64Array.from(t.norms!),
     );
     this.trackedNormsNext = s.tracked.map((t) => allocate(dtype, t.rows));
-    this.trackedKernel = s.tracked.map((t) => new Matrix(t.rows, n, dtype));
+    this.trackedKernel = s.tracked.map((t) => WORK_MATRICES.take(t.rows, n, dtype));
     this.trackedPred = s.tracked.map((t) => new Matrix(t.rows, s.y.cols, dtype));
   }
 
@@ -225,6 +231,7 @@ export abstract class DualEngineBase {
    */
   release(): void {
     for (const m of [this.p, this.pNext, this.kernelMatrix, this.weights, this.factor]) WORK_MATRICES.give(m);
+    for (const m of [...this.trackedGram, ...this.trackedGramNext, ...this.trackedKernel]) WORK_MATRICES.give(m);
   }
 
   protected swap(): void {

@@ -124,6 +124,14 @@ export interface RFMFitOptions {
    */
   testEveryIteration?: boolean;
   /**
+   * Keep the history (per-iteration metrics, the kept iteration, the test metrics) and the baseline, but not the
+   * kept iteration's model: its predictions, materialize and the metric then throw a NotFittedError. The dual Q
+   * form's per-iteration W log, otherwise held to build the kept iteration's C for new points, goes back to the work
+   * pool (matrix-pool.ts): ~6 MB per fit at n = 640 in float32 that a sweep reading only the metrics (the scaling
+   * test) would allocate and collect anew every fit.
+   */
+  historyOnly?: boolean;
+  /**
    * Chooses the kept iteration (and drives early stopping) by this function of the validation predictions instead
    * of MSE or accuracy; lower is better (e.g. a calibrated negative log-likelihood). It gets the scores (m x c,
    * float64; for classification one column per class of `classes`) and the targets as encoded (class indices in
@@ -165,6 +173,7 @@ const FIT_OPTION_KEYS = [
   'validation',
   'test',
   'testEveryIteration',
+  'historyOnly',
   'validationScore',
   'onIteration',
   'onEvent',
@@ -177,6 +186,15 @@ function dataScale(inputs: FitInputs): number | undefined {
   const { train } = inputs;
   if (train.kind !== 'points' || train.x.oneHotWidth !== undefined) return undefined;
   return largestMagnitude(train.x.dense().data);
+}
+
+/** The kept model of a fit with `historyOnly`: there is none. */
+function historyOnlyModel(): Promise<FittedState> {
+  return Promise.reject(
+    new NotFittedError(
+      'this RFM was fitted with historyOnly: it kept the history, not the model; fit it without to predict',
+    ),
+  );
 }
 
 export class RFM {
@@ -391,11 +409,11 @@ export class RFM {
     await scoreTestAfterFit(run, inputs, kept.best, history.records, options.testEveryIteration === true);
     const state = this.fittedState(inputs, run, kept, history, timer.elapsedSeconds(), options);
     // The state holds copies of what it needs: the engine's work buffers are reused by the next fit (matrix-pool.ts).
-    run.engine.release?.();
+    run.engine.release?.(options.historyOnly === true);
     this.state = state;
     this.pendingBest = undefined;
     // The primal pair is a snapshot already; only the dual forms defer building C.
-    if (run.choice.form === 'primal') await this.materialize();
+    if (run.choice.form === 'primal' && options.historyOnly !== true) await this.materialize();
     options.onEvent?.({ type: 'done', summary: state.summary });
     return this;
   }
@@ -429,8 +447,9 @@ export class RFM {
     if (this.earlyStopping && !inputs.validation) {
       throw new OptionError('RFM: earlyStopping needs validation data (fit(X, Y, { validation: { X, Y } }))');
     }
-    if (options.testEveryIteration !== undefined && typeof options.testEveryIteration !== 'boolean') {
-      throw new OptionError(`RFM.fit: testEveryIteration must be a boolean, got ${String(options.testEveryIteration)}`);
+    for (const key of ['testEveryIteration', 'historyOnly'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'boolean')
+        throw new OptionError(`RFM.fit: ${key} must be a boolean, got ${String(options[key])}`);
     }
     if (
       options.validationScore !== undefined &&
@@ -524,7 +543,7 @@ export class RFM {
     const { train } = inputs;
     return {
       kept: 'pending',
-      resolveBest: run.engine.best(),
+      resolveBest: options.historyOnly === true ? historyOnlyModel : run.engine.best(),
       task,
       classes: inputs.classes,
       c: inputs.c,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Matrix } from '../../src/linalg/matrix';
+import { Matrix, assertFinite } from '../../src/linalg/matrix';
+import { NonFiniteError } from '../../src/core/errors';
 import { scanValues, useNativeScan } from '../../src/linalg/value-scan';
 import { kernelProblem } from '../../src/kernels/kernel-checks';
 import { DegenerateIteration, engineChecks } from '../../src/rfm/degeneracy';
@@ -84,5 +85,36 @@ for (const dtype of ['float32', 'float64'] as const) {
       ['identity', 'identity'],
       ['identity but the last entry', undefined],
     ]);
+  });
+}
+
+for (const dtype of ['float32', 'float64'] as const) {
+  test(`assertFinite, ${dtype}: a large array (scanned in the addon) still names the first non-finite entry`, () => {
+    const rows = 200;
+    const cols = 100; // 20,000 values: above the size the addon scans
+    for (const [at, v] of [
+      [rows * cols - 1, NaN],
+      [5 * cols + 7, Infinity],
+      [0, -Infinity],
+    ] as const) {
+      for (const native of [true, false]) {
+        useNativeScan(native);
+        try {
+          const m = new Matrix(rows, cols, dtype);
+          m.data.fill(0.5);
+          assertFinite(m, 'm');
+          m.data[at] = v;
+          assert.throws(
+            () => assertFinite(m, 'm'),
+            (e: Error) =>
+              e instanceof NonFiniteError &&
+              e.message === `m contains ${v} at row ${Math.floor(at / cols)}, column ${at % cols}`,
+          );
+          assert.throws(() => assertFinite(m.data, 'values'), new RegExp(`values contains ${v} at index ${at}`));
+        } finally {
+          useNativeScan(true);
+        }
+      }
+    }
   });
 }

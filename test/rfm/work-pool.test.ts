@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Matrix } from '../../src/linalg/matrix';
 import { MatrixPool } from '../../src/linalg/matrix-pool';
+import { NotFittedError } from '../../src/core/errors';
 import { RFM, RFMOptions } from '../../src/rfm/rfm';
 import { Rng } from '../../src/random';
 import { gaussianMatrix, target } from './helpers';
@@ -57,4 +58,41 @@ for (const dtype of ['float64', 'float32'] as const) {
       );
     });
   }
+}
+
+for (const dtype of ['float64', 'float32'] as const) {
+  test(`dual-q, ${dtype}, historyOnly: the same history, no kept model, and its W log reused safely`, async () => {
+    const rng = new Rng(31);
+    const x = gaussianMatrix(48, 70, rng, 0.3);
+    const xv = gaussianMatrix(16, 70, rng, 0.3);
+    const xt = gaussianMatrix(20, 70, rng, 0.3);
+    const xNew = gaussianMatrix(12, 70, rng, 0.3);
+    const fit = (historyOnly: boolean) =>
+      new RFM({ bandwidth: 2, iterations: 6, form: 'dual-q', dtype }).fit(x, target(x), {
+        validation: { X: xv, Y: target(xv) },
+        test: { X: xt, Y: target(xt) },
+        historyOnly,
+      });
+    const full = await fit(false);
+    assert.ok(full.bestIteration > 1, 'the kept iteration needs W of earlier iterations');
+    const expected = await full.predict(xNew);
+    const expectedBaseline = await full.predict(xNew, { baseline: true });
+    const light = await fit(true);
+    assert.deepEqual(
+      light.history,
+      full.history.map((h) => ({ ...h, seconds: light.history[h.iteration].seconds })),
+    );
+    assert.equal(light.bestIteration, full.bestIteration);
+    await assert.rejects(light.predict(xNew), NotFittedError);
+    await assert.rejects(light.materialize(), /historyOnly/);
+    assert.deepEqual((await light.predict(xNew, { baseline: true })).data, expectedBaseline.data);
+    // More historyOnly fits take the W log they gave back; the full model must not have shared any of it.
+    for (let i = 0; i < 3; i++) await fit(true);
+    const fresh = new RFM({ bandwidth: 2, iterations: 6, form: 'dual-q', dtype });
+    await assert.rejects(
+      fresh.fit(x, target(x), { historyOnly: 1 as unknown as boolean }),
+      /historyOnly must be a boolean/,
+    );
+    assert.deepEqual((await full.predict(xNew)).data, expected.data);
+  });
 }

@@ -182,9 +182,11 @@ async function fitDual(
   // The test set is scored once after the fit (RFM.fit's default): its cross products are replayed up to the
   // kept iteration from the logged AGOP products, in the run dtype, and iteration 0 is the plain kernel. Predicting
   // it through predictFromGram instead would rebuild C_t in float64 (~7 n^3 flops per iteration up to the kept one).
+  // Only the history is read, so the fit keeps no model and its W log goes back to the work pool.
   await rfm.fit({ gram: g.train, features: d }, y.fit, {
     validation: { gram: val.gram, norms: val.norms, Y: y.validation },
     test: { gram: test.gram, norms: test.norms, Y: y.test },
+    historyOnly: true,
   });
   const history = rfm.history;
   return { rfmMse: history[rfm.bestIteration].test!.mse, baselineMse: history[0].test!.mse };

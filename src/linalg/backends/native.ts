@@ -104,6 +104,8 @@ interface Addon {
   setInline?(on: boolean): void;
   /** The degeneracy checks' one-pass scan (value-scan.ts); absent from older builds, like setInline. */
   scanValues?(a: FloatArray, rows: number, cols: number): number;
+  /** elementwise.ts symmetrize on an n x n matrix, synchronously; absent from older builds, like setInline. */
+  symmetrize?(a: FloatArray, n: number): void;
   config(): string;
   corename(): string;
 }
@@ -327,14 +329,25 @@ export function runNativeCallsInline(on: boolean): boolean {
   }
 }
 
-/** The addon's scanValues, or undefined when the addon does not load or predates it. */
-export function nativeScanValues(): ((a: FloatArray, rows: number, cols: number) => number) | undefined {
+/** One of the addon's synchronous helpers, or undefined when the addon does not load or predates it. */
+function addonHelper<K extends 'scanValues' | 'symmetrize'>(name: K): NonNullable<Addon[K]> | undefined {
   try {
     const addon = loadAddon();
-    return addon.scanValues ? (a, rows, cols) => addon.scanValues!(a, rows, cols) : undefined;
+    const f = addon[name];
+    return f ? (f.bind(addon) as NonNullable<Addon[K]>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The addon's scanValues (value-scan.ts), or undefined. */
+export function nativeScanValues(): ((a: FloatArray, rows: number, cols: number) => number) | undefined {
+  return addonHelper('scanValues');
+}
+
+/** The addon's symmetrize (elementwise.ts), or undefined. */
+export function nativeSymmetrize(): ((a: FloatArray, n: number) => void) | undefined {
+  return addonHelper('symmetrize');
 }
 
 let backend: Backend | undefined;
